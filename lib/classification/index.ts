@@ -1,0 +1,3 @@
+export * from './data-classification';
+export * from './protection-policy';
+export * from './classify';

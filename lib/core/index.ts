@@ -1,0 +1,4 @@
+export * from './constants';
+export * from './key-policy';
+export * from './validation';
+export * from './handler-code';

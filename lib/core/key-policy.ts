@@ -1,0 +1,126 @@
+/**
+ * Key-policy rules shared by `ProtectedKey` (synth-time errors) and the nag pack (findings on
+ * any `AWS::KMS::Key`, including ones this library did not create). Works on resolved JSON.
+ */
+
+/** Actions that change or destroy a key: administrators only. */
+export const KEY_MANAGEMENT_ACTIONS = [
+  'kms:CancelKeyDeletion',
+  'kms:CreateAlias',
+  'kms:DeleteAlias',
+  'kms:DeleteImportedKeyMaterial',
+  'kms:DisableKey',
+  'kms:DisableKeyRotation',
+  'kms:EnableKey',
+  'kms:EnableKeyRotation',
+  'kms:ImportKeyMaterial',
+  'kms:PutKeyPolicy',
+  'kms:ReplicateKey',
+  'kms:RotateKeyOnDemand',
+  'kms:ScheduleKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:UpdateAlias',
+  'kms:UpdateKeyDescription',
+  'kms:UpdatePrimaryRegion',
+];
+
+/** Read-only actions any administrator or user may hold. */
+export const KEY_READ_ACTIONS = [
+  'kms:DescribeKey',
+  'kms:GetKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:ListAliases',
+  'kms:ListGrants',
+  'kms:ListKeyPolicies',
+  'kms:ListKeyRotations',
+  'kms:ListResourceTags',
+];
+
+/** Grant lifecycle for AWS resources: neither administration nor use on its own. */
+export const KEY_GRANT_ACTIONS = ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'];
+
+/** Actions that use a key on data: users only. */
+export const KEY_CRYPTO_ACTIONS = [
+  'kms:Decrypt',
+  'kms:Encrypt',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyPair',
+  'kms:GenerateDataKeyPairWithoutPlaintext',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+];
+
+/** Actions denied to everyone but the break-glass and deployment roles. */
+export const KEY_TAMPER_ACTIONS = [
+  'kms:DeleteImportedKeyMaterial',
+  'kms:DisableKey',
+  'kms:DisableKeyRotation',
+  'kms:PutKeyPolicy',
+  'kms:ScheduleKeyDeletion',
+];
+
+interface Statement {
+  Effect?: string;
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Principal?: unknown;
+  NotPrincipal?: unknown;
+  Condition?: Record<string, unknown>;
+  Sid?: string;
+}
+
+const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Matches an IAM action pattern (`kms:Generate*`) against an action name, case-insensitively. */
+function actionMatches(pattern: string, action: string): boolean {
+  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$', 'i');
+  return re.test(action);
+}
+
+function grantsAny(statement: Statement, actions: string[]): boolean {
+  return asList(statement.Action).some((p) => typeof p === 'string' && actions.some((a) => actionMatches(p, a)));
+}
+
+/** Each principal of a statement as a stable string (resolved intrinsics are stringified). */
+function principals(statement: Statement): string[] {
+  const p = statement.Principal;
+  if (p === '*') return ['*'];
+  if (p && typeof p === 'object') {
+    return Object.entries(p as Record<string, unknown>).flatMap(([kind, v]) => asList(v).map((x) => `${kind}:${typeof x === 'string' ? x : JSON.stringify(x)}`));
+  }
+  return [];
+}
+
+const isStar = (principal: string) => principal === '*' || principal === 'AWS:*';
+
+/**
+ * The ways a key policy breaks the library's guarantees, as human-readable findings. Empty
+ * when the policy is sound.
+ */
+export function keyPolicyFindings(policy: { Statement?: Statement[] } | undefined): string[] {
+  const findings: string[] = [];
+  const statements = asList(policy?.Statement);
+  const admins = new Set<string>();
+  const users = new Set<string>();
+  for (const [i, s] of statements.entries()) {
+    const label = s.Sid ? `statement '${s.Sid}'` : `statement ${i}`;
+    if (s.Effect !== 'Allow') continue;
+    if (s.NotAction !== undefined) findings.push(`${label} uses NotAction in an Allow, which grants every other action`);
+    if (s.NotPrincipal !== undefined) findings.push(`${label} uses NotPrincipal in an Allow`);
+    for (const a of asList(s.Action)) {
+      if (a === '*' || /^kms:\*$/i.test(String(a))) findings.push(`${label} allows the wildcard action '${a}'`);
+    }
+    const ps = principals(s);
+    if (ps.some(isStar) && (!s.Condition || Object.keys(s.Condition).length === 0)) {
+      findings.push(`${label} allows principal '*' without conditions`);
+    }
+    if (grantsAny(s, KEY_MANAGEMENT_ACTIONS)) ps.forEach((p) => admins.add(p));
+    if (grantsAny(s, KEY_CRYPTO_ACTIONS)) ps.forEach((p) => users.add(p));
+  }
+  for (const p of admins) {
+    if (users.has(p)) findings.push(`principal ${p} both administers and uses the key`);
+  }
+  return findings;
+}

@@ -1,0 +1,42 @@
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+
+/** KMS API calls that weaken or destroy a key. */
+export const KEY_TAMPER_EVENT_NAMES = [
+  'DisableKey',
+  'ScheduleKeyDeletion',
+  'PutKeyPolicy',
+  'DeleteAlias',
+  'UpdateAlias',
+  'DisableKeyRotation',
+  'DeleteImportedKeyMaterial',
+];
+
+export interface KeyTamperAlarmsProps {
+  /** Where alarms go (an `AlarmTopic`). */
+  readonly topic: sns.ITopic;
+}
+
+/**
+ * EventBridge rules that notify on key tampering in this account and region: disable,
+ * scheduled deletion, policy change, alias deletion or re-pointing, rotation disabled.
+ * EventBridge receives these as CloudTrail management events, which every account records.
+ */
+export class KeyTamperAlarms extends Construct {
+  public readonly rule: events.Rule;
+
+  public constructor(scope: Construct, id: string, props: KeyTamperAlarmsProps) {
+    super(scope, id);
+    this.rule = new events.Rule(this, 'Rule', {
+      description: 'cdk-data-protection: KMS key disabled, scheduled for deletion, re-policied or de-aliased',
+      eventPattern: {
+        source: ['aws.kms'],
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: { eventSource: ['kms.amazonaws.com'], eventName: KEY_TAMPER_EVENT_NAMES },
+      },
+      targets: [new targets.SnsTopic(props.topic)],
+    });
+  }
+}

@@ -1,0 +1,279 @@
+import { Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { METADATA } from '../core/constants';
+import { KEY_CRYPTO_ACTIONS, KEY_GRANT_ACTIONS, KEY_MANAGEMENT_ACTIONS, KEY_READ_ACTIONS, KEY_TAMPER_ACTIONS, keyPolicyFindings } from '../core/key-policy';
+import { validateAccountId, validateRange } from '../core/validation';
+import { KeyConsumerService } from './key-consumer-service';
+
+/** Default name of the role allowed to disable, delete or re-policy a key outside deployments. */
+export const DEFAULT_BREAK_GLASS_ROLE_NAME = 'data-protection-break-glass';
+
+/** Accounts that use a key through AWS services. */
+export interface KeyConsumers {
+  /** 12-digit account ids. Granted in one statement, so the policy stays small. */
+  readonly accounts: string[];
+  /** Services through which the accounts may use the key (`kms:ViaService`). */
+  readonly services: KeyConsumerService[];
+}
+
+export interface ProtectedKeyProps {
+  /**
+   * Alias, e.g. `alias/data-protection/confidential`. Deterministic, so consuming stacks in
+   * other accounts can resolve the key without copying ARNs.
+   */
+  readonly aliasName: string;
+  /** @default - derived from the alias */
+  readonly description?: string;
+  /**
+   * Automatic rotation period; rotation is always on.
+   * @default Duration.days(365)
+   * @see https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html
+   */
+  readonly rotationPeriod?: Duration;
+  /**
+   * Waiting period before a scheduled deletion happens (7–30 days).
+   * @default Duration.days(30)
+   */
+  readonly pendingWindow?: Duration;
+  /**
+   * Principals that administer the key (never use it). Together with the account root
+   * (management only, unless `accountRootManagement` is false).
+   * @default - the account root only
+   */
+  readonly administrators?: iam.IPrincipal[];
+  /** Principals in this account that use the key (never administer it). @default - none */
+  readonly users?: iam.IPrincipal[];
+  /** Other accounts that use the key through AWS services. @default - none */
+  readonly consumers?: KeyConsumers;
+  /**
+   * Name of the IAM role (in this account) that may disable, schedule deletion of or change
+   * the policy of the key outside of deployments. Everyone else is denied.
+   * @default 'data-protection-break-glass'
+   */
+  readonly breakGlassRoleName?: string;
+  /**
+   * ARNs of the roles that deploy this stack. CloudFormation calls PutKeyPolicy on every
+   * policy change, and KMS refuses a policy that locks its creator out.
+   * @default - the CDK bootstrap CloudFormation execution role of this account and region
+   */
+  readonly deploymentRoleArns?: string[];
+  /**
+   * Whether the account root (IAM policies of this account) may manage the key. Turn off only
+   * for fallback keys held in a data account and administered from the key account.
+   * @default true
+   */
+  readonly accountRootManagement?: boolean;
+  /** Create a multi-Region primary key, replicable into the DR region. @default false */
+  readonly multiRegion?: boolean;
+  /** @default RemovalPolicy.RETAIN: data encrypted with a deleted key is lost */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A customer managed KMS key that cannot be deployed wrong: rotation always on, a 30-day
+ * deletion window, administrators separated from users, no wildcard actions or unconditioned
+ * `*` principals, tampering (disable, deletion, policy change) denied to all but a break-glass
+ * role, and cross-account use only through named services from named accounts.
+ *
+ * Built on `CfnKey` with its own policy because `kms.Key` always adds `kms:*` (or a legacy
+ * list mixing admin and crypto actions) for the account root. Use `key` for `grant*`.
+ */
+export class ProtectedKey extends Construct {
+  /**
+   * The alias ARN of a key in another account, from its deterministic alias name. Use with
+   * `CrossAccountKey` to obtain the key ARN, which resource properties need.
+   */
+  public static aliasArn(account: string, region: string, aliasName: string): string {
+    return `arn:${Aws.PARTITION}:kms:${region}:${account}:${aliasName}`;
+  }
+
+  /** The key, for `grant*` and as `encryptionKey` of other constructs. */
+  public readonly key: kms.IKey;
+  /** The key ARN. */
+  public readonly keyArn: string;
+  /** The alias name. */
+  public readonly aliasName: string;
+  /** The alias ARN in this stack's account and region. */
+  public readonly aliasArn: string;
+  /** The underlying resource. */
+  public readonly resource: kms.CfnKey;
+
+  private readonly admins: iam.IPrincipal[];
+  private readonly region: string;
+
+  public constructor(scope: Construct, id: string, props: ProtectedKeyProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.region = stack.region;
+    const rotationDays = props.rotationPeriod?.toDays() ?? 365;
+    const pendingDays = props.pendingWindow?.toDays() ?? 30;
+    validateRange('ProtectedKeyProps.rotationPeriod', rotationDays, 90, 2560, 'days');
+    validateRange('ProtectedKeyProps.pendingWindow', pendingDays, 7, 30, 'days');
+    validateAlias(props.aliasName);
+    for (const [i, a] of (props.consumers?.accounts ?? []).entries()) validateAccountId(`ProtectedKeyProps.consumers.accounts[${i}]`, a);
+    if (props.consumers && props.consumers.accounts.length === 0) {
+      throw new Error('ProtectedKeyProps.consumers.accounts must name at least one 12-digit account id, got an empty list');
+    }
+    if (props.consumers && props.consumers.services.length === 0) {
+      throw new Error('ProtectedKeyProps.consumers.services must name at least one service (kms:ViaService), got an empty list');
+    }
+    this.admins = [...(props.administrators ?? [])];
+    const users = props.users ?? [];
+    const both = this.admins.filter((a) => users.some((u) => principalKey(stack, u) === principalKey(stack, a)));
+    if (both.length > 0) {
+      throw new Error(
+        `ProtectedKeyProps: ${both.map((p) => JSON.stringify(stack.resolve(p.policyFragment.principalJson))).join(', ')} is listed in both administrators and users; a principal may administer or use a key, not both`,
+      );
+    }
+
+    const policy = new iam.PolicyDocument();
+    const management = [...KEY_MANAGEMENT_ACTIONS, ...KEY_READ_ACTIONS, 'kms:RevokeGrant'];
+    if (props.accountRootManagement ?? true) {
+      // Keeps the key manageable through IAM even if every named administrator is deleted.
+      policy.addStatements(new iam.PolicyStatement({ sid: 'AccountRootManagesKey', principals: [new iam.AccountRootPrincipal()], actions: management, resources: ['*'] }));
+    }
+    if (this.admins.length > 0) {
+      policy.addStatements(new iam.PolicyStatement({ sid: 'KeyAdministrators', principals: this.admins, actions: management, resources: ['*'] }));
+    }
+    if (users.length > 0) {
+      policy.addStatements(
+        new iam.PolicyStatement({ sid: 'KeyUsers', principals: users, actions: [...KEY_CRYPTO_ACTIONS, 'kms:DescribeKey'], resources: ['*'] }),
+        new iam.PolicyStatement({
+          sid: 'KeyUsersGrantsForAwsResources',
+          principals: users,
+          actions: KEY_GRANT_ACTIONS,
+          resources: ['*'],
+          conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+        }),
+      );
+    }
+    if (props.consumers) {
+      const accounts = props.consumers.accounts;
+      const consumerPrincipals = accounts.map((a) => new iam.AccountPrincipal(a));
+      const viaServices = props.consumers.services.map((s) => s.viaService(this.region));
+      policy.addStatements(
+        new iam.PolicyStatement({
+          sid: 'ConsumerAccountsUseKeyViaServices',
+          principals: consumerPrincipals,
+          actions: [...KEY_CRYPTO_ACTIONS, 'kms:DescribeKey'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'kms:CallerAccount': accounts, 'kms:ViaService': viaServices } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'ConsumerAccountsGrantToAwsResources',
+          principals: consumerPrincipals,
+          actions: KEY_GRANT_ACTIONS,
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'kms:CallerAccount': accounts, 'kms:ViaService': viaServices },
+            Bool: { 'kms:GrantIsForAWSResource': 'true' },
+          },
+        }),
+        // Lets consuming stacks resolve the alias to the key ARN at deploy time.
+        new iam.PolicyStatement({
+          sid: 'ConsumerAccountsDescribeKey',
+          principals: consumerPrincipals,
+          actions: ['kms:DescribeKey'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'kms:CallerAccount': accounts } },
+        }),
+      );
+    }
+    const breakGlassArn = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: props.breakGlassRoleName ?? DEFAULT_BREAK_GLASS_ROLE_NAME });
+    const deployers = props.deploymentRoleArns ?? [
+      `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/cdk-hnb659fds-cfn-exec-role-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
+    ];
+    policy.addStatements(
+      new iam.PolicyStatement({
+        sid: 'DenyKeyTamperingExceptBreakGlass',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: KEY_TAMPER_ACTIONS,
+        resources: ['*'],
+        conditions: { ArnNotLike: { 'aws:PrincipalArn': [breakGlassArn, ...deployers] } },
+      }),
+    );
+
+    this.aliasName = props.aliasName;
+    this.resource = new kms.CfnKey(this, 'Resource', {
+      description: props.description ?? `cdk-data-protection key ${props.aliasName}`,
+      enableKeyRotation: true,
+      rotationPeriodInDays: rotationDays,
+      pendingWindowInDays: pendingDays,
+      multiRegion: props.multiRegion ?? false,
+      keyPolicy: policy.toJSON(),
+    });
+    this.resource.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    this.key = kms.Key.fromCfnKey(this.resource);
+    this.keyArn = this.key.keyArn;
+    const alias = new kms.CfnAlias(this, 'Alias', { aliasName: props.aliasName, targetKeyId: this.resource.ref });
+    alias.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    this.aliasArn = stack.formatArn({ service: 'kms', resource: props.aliasName });
+    this.resource.node.addMetadata(METADATA.CONTROL, { control: 'key', aliasName: props.aliasName, rotationDays, pendingDays });
+
+    this.node.addValidation({
+      validate: () => keyPolicyFindings(stack.resolve(this.resource.keyPolicy)).map((f) => `ProtectedKey ${props.aliasName}: ${f}`),
+    });
+  }
+
+  /**
+   * Lets an AWS service principal in this account (SNS via EventBridge or CloudWatch alarms,
+   * CloudWatch Logs, CloudTrail) encrypt with the key, conditioned on the source account.
+   */
+  public allowServicePrincipal(service: string, sourceAccounts: string[] = [Aws.ACCOUNT_ID], extraConditions: Record<string, unknown> = {}): void {
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: `Service${service.split('.')[0].replace(/[^A-Za-z0-9]/g, '')}UsesKey`,
+        principals: [new iam.ServicePrincipal(service)],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': sourceAccounts }, ...extraConditions },
+      }),
+    );
+  }
+
+  /**
+   * Lets CloudTrail in `sourceAccounts` encrypt log files with this key, for trails in those
+   * accounts only (`aws:SourceArn` and the CloudTrail encryption context).
+   */
+  public allowCloudTrail(sourceAccounts: string[]): void {
+    const trails = sourceAccounts.map((a) => `arn:${Aws.PARTITION}:cloudtrail:*:${a}:trail/*`);
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudTrailEncryptsLogs',
+        principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': trails, 'aws:SourceArn': trails } },
+      }),
+    );
+  }
+
+  /** Lets CloudWatch Logs in `sourceAccounts` encrypt their log groups with this key. */
+  public allowCloudWatchLogs(sourceAccounts: string[]): void {
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogsEncryptLogGroups',
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': sourceAccounts.map((a) => `arn:${Aws.PARTITION}:logs:${this.region}:${a}:log-group:*`) },
+        },
+      }),
+    );
+  }
+}
+
+function validateAlias(aliasName: string): void {
+  if (Token.isUnresolved(aliasName)) return;
+  if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(aliasName) || aliasName.startsWith('alias/aws/')) {
+    throw new Error(`ProtectedKeyProps.aliasName must match alias/[a-zA-Z0-9/_-]+ and not start with alias/aws/, got '${aliasName}'`);
+  }
+}
+
+function principalKey(stack: Stack, p: iam.IPrincipal): string {
+  return JSON.stringify(stack.resolve(p.policyFragment.principalJson));
+}

@@ -1,0 +1,67 @@
+import { Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { validateAccountId } from '../core/validation';
+
+/** The four-account layout: keys, data, backup copies, audit logs. */
+export interface DataProtectionAccounts {
+  /** Holds the KMS keys. */
+  readonly keyAccount: string;
+  /** Hold the classified data. */
+  readonly dataAccounts: string[];
+  /** Holds the locked central backup vault that receives copies. */
+  readonly backupAccount: string;
+  /** Holds the immutable audit-log archive. */
+  readonly auditAccount: string;
+  /** Region of the data. */
+  readonly primaryRegion: string;
+  /** Disaster-recovery region for second copies of HIGHLY_SENSITIVE data. @default - none */
+  readonly drRegion?: string;
+  /** AWS Organization id, for organization-wide conditions. @default - none */
+  readonly organizationId?: string;
+}
+
+/**
+ * Validates the layout: every id is a 12-digit account, data accounts are listed, and the key,
+ * backup and audit accounts are separate from the data accounts (seed 000: keys stored next
+ * to the data protect nothing).
+ */
+export function validateAccounts(accounts: DataProtectionAccounts, prop = 'DataProtectionAccounts'): void {
+  validateAccountId(`${prop}.keyAccount`, accounts.keyAccount);
+  validateAccountId(`${prop}.backupAccount`, accounts.backupAccount);
+  validateAccountId(`${prop}.auditAccount`, accounts.auditAccount);
+  if (accounts.dataAccounts.length === 0) throw new Error(`${prop}.dataAccounts must list at least one account id, got []`);
+  accounts.dataAccounts.forEach((a, i) => validateAccountId(`${prop}.dataAccounts[${i}]`, a));
+  for (const role of ['keyAccount', 'backupAccount', 'auditAccount'] as const) {
+    const id = accounts[role];
+    if (!Token.isUnresolved(id) && accounts.dataAccounts.includes(id)) {
+      throw new Error(`${prop}.${role} (${id}) must not be one of the dataAccounts: keys, backup copies and audit logs live apart from the data they protect`);
+    }
+  }
+  if (!Token.isUnresolved(accounts.keyAccount) && accounts.keyAccount === accounts.backupAccount) {
+    throw new Error(`${prop}.backupAccount (${accounts.backupAccount}) must differ from keyAccount: a backup must survive the loss of the key account's administrators`);
+  }
+}
+
+/**
+ * Reads the layout from CDK context (`cdk.json`): `cdk-data-protection:accounts` with
+ * `key`, `data` (string or list), `backup`, `audit`; `cdk-data-protection:regions` with
+ * `primary` and `dr`; optional `cdk-data-protection:organizationId`.
+ */
+export function accountsFromContext(scope: Construct): DataProtectionAccounts {
+  const accounts = scope.node.tryGetContext('cdk-data-protection:accounts');
+  const regions = scope.node.tryGetContext('cdk-data-protection:regions') ?? {};
+  if (!accounts) {
+    throw new Error("Context 'cdk-data-protection:accounts' is missing: add { key, data, backup, audit } account ids to cdk.json");
+  }
+  const result: DataProtectionAccounts = {
+    keyAccount: String(accounts.key),
+    dataAccounts: (Array.isArray(accounts.data) ? accounts.data : [accounts.data]).map(String),
+    backupAccount: String(accounts.backup),
+    auditAccount: String(accounts.audit),
+    primaryRegion: regions.primary ?? 'us-east-1',
+    drRegion: regions.dr,
+    organizationId: scope.node.tryGetContext('cdk-data-protection:organizationId'),
+  };
+  validateAccounts(result, "context 'cdk-data-protection:accounts'");
+  return result;
+}

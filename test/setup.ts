@@ -1,0 +1,27 @@
+/**
+ * Jest setup: a snapshot serializer that makes CloudFormation snapshots stable
+ * across machines, and the Node 22 APIs some dependencies expect on Node 20.
+ */
+
+// aws-local-stepfunctions uses Promise.withResolvers (Node 22+).
+if (typeof (Promise as any).withResolvers !== 'function') {
+  (Promise as any).withResolvers = function withResolvers<T>() {
+    let resolve!: (value: T | PromiseLike<T>) => void;
+    let reject!: (reason?: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}
+
+// Asset hashes depend on the machine (file modes, bundler output): replace them.
+const ASSET_HASH = /[0-9a-f]{64}/;
+const MARKER = '@@stable@@';
+
+expect.addSnapshotSerializer({
+  test: (value: unknown) => typeof value === 'string' && !value.startsWith(MARKER) && ASSET_HASH.test(value),
+  serialize: (value: string, config, indentation, depth, refs, printer) =>
+    printer(MARKER + value.replace(new RegExp(ASSET_HASH.source, 'g'), 'ASSET_HASH'), config, indentation, depth, refs).replace(MARKER, ''),
+});
