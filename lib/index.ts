@@ -2,4 +2,8 @@ export * from './core';
 export * from './classification';
 export * from './keys';
 export * from './backup';
+export * from './audit';
+export * from './drill';
+export * from './nag';
+export * from './report';
 export * from './topology';

@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { METADATA } from '../core/constants';
+import { CONTROLS, recordControl } from '../core/controls';
 import { validateRange, warnIrreversible, requireReason } from '../core/validation';
 
 /** Object Lock retention mode. Enum-like class so that GOVERNANCE has to be chosen by name. */
@@ -113,8 +114,7 @@ export class ObjectLockBucket extends Construct {
         conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': props.encryptionKey.keyArn } },
       }),
     );
-    (this.bucket.node.defaultChild as s3.CfnBucket).node.addMetadata(METADATA.CONTROL, {
-      control: 'object-lock',
+    recordControl(this.bucket, CONTROLS.OBJECT_LOCK, {
       mode: this.mode.mode,
       retentionDays: Token.isUnresolved(this.retentionDays) ? undefined : this.retentionDays,
     });

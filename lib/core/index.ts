@@ -2,3 +2,4 @@ export * from './constants';
 export * from './key-policy';
 export * from './validation';
 export * from './handler-code';
+export * from './controls';

@@ -1,7 +1,7 @@
 import { Aws, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { METADATA } from '../core/constants';
+import { CONTROLS, recordControl } from '../core/controls';
 import { validateAccountId } from '../core/validation';
 import { KeyConsumerService } from './key-consumer-service';
 import { ProtectedKey } from './protected-key';
@@ -47,6 +47,6 @@ export class DataAccountFallbackKey extends ProtectedKey {
       consumers: { accounts: [Aws.ACCOUNT_ID], services: props.services },
       description: `cdk-data-protection fallback key ${props.aliasName}: administered from key account ${props.keyAccount}`,
     });
-    this.resource.node.addMetadata(METADATA.CONTROL, { control: 'fallback-key', keyAccount: props.keyAccount, reason: props.reason });
+    recordControl(this.resource, CONTROLS.FALLBACK_KEY, { keyAccount: props.keyAccount, reason: props.reason });
   }
 }

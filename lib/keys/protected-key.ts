@@ -2,7 +2,7 @@ import { Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { METADATA } from '../core/constants';
+import { CONTROLS, recordControl } from '../core/controls';
 import { KEY_CRYPTO_ACTIONS, KEY_GRANT_ACTIONS, KEY_MANAGEMENT_ACTIONS, KEY_READ_ACTIONS, KEY_TAMPER_ACTIONS, keyPolicyFindings } from '../core/key-policy';
 import { validateAccountId, validateRange } from '../core/validation';
 import { KeyConsumerService } from './key-consumer-service';
@@ -211,7 +211,7 @@ export class ProtectedKey extends Construct {
     const alias = new kms.CfnAlias(this, 'Alias', { aliasName: props.aliasName, targetKeyId: this.resource.ref });
     alias.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
     this.aliasArn = stack.formatArn({ service: 'kms', resource: props.aliasName });
-    this.resource.node.addMetadata(METADATA.CONTROL, { control: 'key', aliasName: props.aliasName, rotationDays, pendingDays });
+    recordControl(this.resource, CONTROLS.KEY, { aliasName: props.aliasName, rotationDays, pendingDays });
 
     this.node.addValidation({
       validate: () => keyPolicyFindings(stack.resolve(this.resource.keyPolicy)).map((f) => `ProtectedKey ${props.aliasName}: ${f}`),

@@ -1,0 +1,42 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { METADATA } from './constants';
+
+/** The controls the library records on the resources it protects. */
+export const CONTROLS = {
+  /** A `ProtectedKey` (on the AWS::KMS::Key). */
+  KEY: 'key',
+  /** A key held in a data account because its service cannot use another account's key. */
+  FALLBACK_KEY: 'fallback-key',
+  /** Object Lock retention (on the AWS::S3::Bucket). */
+  OBJECT_LOCK: 'object-lock',
+  /** Vault Lock (on the AWS::Backup::BackupVault). */
+  VAULT_LOCK: 'vault-lock',
+  /** Selected by a protected backup plan (on the classified resource): `{ plan, crossAccountCopy, crossRegionCopy, retentionDays }`. */
+  BACKUP_PLAN: 'backup-plan',
+  /** Covered by a data-event trail (on the classified resource): `{ trail }`. */
+  DATA_EVENTS: 'data-events',
+  /** Covered by a restore drill (on the classified resource): `{ drill, intervalDays }`. */
+  RESTORE_DRILL: 'restore-drill',
+} as const;
+
+/** The CloudFormation resource behind a construct: itself, or its default child. */
+export function cfnOf(scope: IConstruct): CfnResource | undefined {
+  if (CfnResource.isCfnResource(scope)) return scope;
+  const child = scope.node.defaultChild;
+  return child && CfnResource.isCfnResource(child) ? child : undefined;
+}
+
+/**
+ * Records that `control` protects `scope` (on its CloudFormation resource), for the nag rules
+ * (which read construct metadata) and the checklist report (which reads the cloud assembly).
+ */
+export function recordControl(scope: IConstruct, control: string, detail: Record<string, unknown> = {}): void {
+  (cfnOf(scope) ?? scope).node.addMetadata(METADATA.CONTROL, { control, ...detail });
+}
+
+/** The controls recorded on a construct (or its CloudFormation resource). */
+export function controlsOf(scope: IConstruct): Array<Record<string, unknown> & { control: string }> {
+  const target = cfnOf(scope) ?? scope;
+  return target.node.metadata.filter((m) => m.type === METADATA.CONTROL).map((m) => m.data as Record<string, unknown> & { control: string });
+}

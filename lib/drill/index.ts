@@ -1,0 +1,2 @@
+// Public API of lib/drill (filled in by its issue).
+export {};

@@ -1,0 +1,2 @@
+// Public API of lib/nag (filled in by its issue).
+export {};
