@@ -1,4 +1,6 @@
 import { Aws, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -15,7 +17,8 @@ export interface AlarmTopicProps {
 /**
  * The SNS topic every alarm of the library notifies: encrypted with a `ProtectedKey` of its
  * own account (EventBridge and CloudWatch cannot publish to a topic whose key lives in
- * another account), TLS-only, publishable only by EventBridge and CloudWatch of this account.
+ * another account), TLS-only, publishable by CloudWatch alarms of this account and by
+ * EventBridge rules through a role (`alarmTopicTarget`).
  */
 export class AlarmTopic extends Construct {
   public readonly topic: sns.ITopic;
@@ -25,12 +28,13 @@ export class AlarmTopic extends Construct {
     super(scope, id);
     const topicName = props.topicName ?? 'data-protection-alarms';
     this.key = new ProtectedKey(this, 'Key', { aliasName: `alias/data-protection/${topicName}-${Stack.of(this).stackName}`.slice(0, 256) });
-    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) this.key.allowServicePrincipal(service);
+    // CloudWatch alarms publish as the service; EventBridge rules publish through a role (alarmTopicTarget).
+    this.key.allowServicePrincipal('cloudwatch.amazonaws.com');
     const topic = new sns.Topic(this, 'Topic', { topicName, masterKey: this.key.key, enforceSSL: true });
     topic.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AllowAlarmPublishersOfThisAccount',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        sid: 'CloudWatchAlarmsOfThisAccountPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [topic.topicArn],
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
@@ -39,4 +43,12 @@ export class AlarmTopic extends Construct {
     for (const email of props.emailSubscribers ?? []) topic.addSubscription(new subs.EmailSubscription(email));
     this.topic = topic;
   }
+}
+
+/**
+ * The EventBridge target for an alarm topic. Publishes through a role, so neither the topic
+ * policy nor the key policy needs an unconditioned `events.amazonaws.com` statement.
+ */
+export function alarmTopicTarget(topic: sns.ITopic, message?: events.RuleTargetInput): targets.SnsTopic {
+  return new targets.SnsTopic(topic, { authorizeUsingRole: true, message });
 }

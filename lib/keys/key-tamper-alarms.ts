@@ -1,7 +1,7 @@
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { alarmTopicTarget } from './alarm-topic';
 
 /** KMS API calls that weaken or destroy a key. */
 export const KEY_TAMPER_EVENT_NAMES = [
@@ -36,7 +36,7 @@ export class KeyTamperAlarms extends Construct {
         detailType: ['AWS API Call via CloudTrail'],
         detail: { eventSource: ['kms.amazonaws.com'], eventName: KEY_TAMPER_EVENT_NAMES },
       },
-      targets: [new targets.SnsTopic(props.topic)],
+      targets: [alarmTopicTarget(props.topic)],
     });
   }
 }
