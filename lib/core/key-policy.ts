@@ -61,7 +61,8 @@ export const KEY_TAMPER_ACTIONS = [
   'kms:ScheduleKeyDeletion',
 ];
 
-interface Statement {
+/** A key-policy statement as it appears in a resolved template. */
+export interface KeyPolicyStatement {
   Effect?: string;
   Action?: string | string[];
   NotAction?: string | string[];
@@ -69,6 +70,7 @@ interface Statement {
   NotPrincipal?: unknown;
   Condition?: Record<string, unknown>;
   Sid?: string;
+  Resource?: unknown;
 }
 
 const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -79,12 +81,12 @@ function actionMatches(pattern: string, action: string): boolean {
   return re.test(action);
 }
 
-function grantsAny(statement: Statement, actions: string[]): boolean {
+function grantsAny(statement: KeyPolicyStatement, actions: string[]): boolean {
   return asList(statement.Action).some((p) => typeof p === 'string' && actions.some((a) => actionMatches(p, a)));
 }
 
 /** Each principal of a statement as a stable string (resolved intrinsics are stringified). */
-function principals(statement: Statement): string[] {
+function principals(statement: KeyPolicyStatement): string[] {
   const p = statement.Principal;
   if (p === '*') return ['*'];
   if (p && typeof p === 'object') {
@@ -99,7 +101,7 @@ const isStar = (principal: string) => principal === '*' || principal === 'AWS:*'
  * The ways a key policy breaks the library's guarantees, as human-readable findings. Empty
  * when the policy is sound.
  */
-export function keyPolicyFindings(policy: { Statement?: Statement[] } | undefined): string[] {
+export function keyPolicyFindings(policy: { Statement?: KeyPolicyStatement[] } | undefined): string[] {
   const findings: string[] = [];
   const statements = asList(policy?.Statement);
   const admins = new Set<string>();
