@@ -2,6 +2,7 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { DataClassification } from '../classification/data-classification';
+import { addStackLimitsValidation } from '../core/stack-limits';
 import { AlarmTopic } from '../keys/alarm-topic';
 import { CrossAccountKey } from '../keys/cross-account-key';
 import { DataAccountFallbackKey } from '../keys/data-account-fallback-key';
@@ -33,6 +34,7 @@ export class DataAccountStack extends Stack {
     this.accounts = props.accounts;
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
     new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
+    addStackLimitsValidation(this);
   }
 
   /**
