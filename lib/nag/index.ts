@@ -1,2 +1,4 @@
-// Public API of lib/nag (filled in by its issue).
-export {};
+export * from './data-protection-checks';
+export * from './rule';
+export { DATA_STORE_TYPES, PROTECTION_PURPOSE_TAG, RESTORABLE_TYPES } from './inspect';
+export * as dataProtectionRules from './rules';

@@ -1,0 +1,22 @@
+import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
+import { bucketPolicyStatements, bucketPurpose } from '../../buckets';
+import { asList, flatten } from '../../inspect';
+import { defineRule } from '../../rule';
+
+const conditionValues = (s: Record<string, any>, op: string, key: string) => asList(s.Condition?.[op]?.[key]).map(flatten);
+
+/** Buckets holding backups, logs or evidence deny plain HTTP and TLS below 1.2. */
+export default defineRule({
+  id: 'ProtectionBucketTls',
+  info: 'The bucket holds backups, logs or evidence but its policy does not deny requests without TLS (aws:SecureTransport=false) and below TLS 1.2 (s3:TlsVersion < 1.2).',
+  explanation:
+    'Backups, audit logs and drill evidence are read and written by automation across accounts: without a Deny on aws:SecureTransport and old TLS versions, a misconfigured client sends them in clear text or over broken ciphers. ObjectLockBucket and AccessLogsBucket set both.',
+  level: NagMessageLevel.ERROR,
+  rule: (node) => {
+    if (!bucketPurpose(node)) return NagRuleCompliance.NOT_APPLICABLE;
+    const denies = bucketPolicyStatements(node).filter((s) => s.Effect === 'Deny');
+    const ssl = denies.some((s) => conditionValues(s, 'Bool', 'aws:SecureTransport').includes('false'));
+    const tls = denies.some((s) => conditionValues(s, 'NumericLessThan', 's3:TlsVersion').some((v) => Number(v) >= 1.2));
+    return ssl && tls ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  },
+});
