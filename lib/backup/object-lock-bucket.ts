@@ -42,6 +42,14 @@ export interface ObjectLockBucketProps {
   readonly serverAccessLogsBucket?: s3.IBucket;
   /** Expire noncurrent versions this long after retention ends. @default - keep forever */
   readonly noncurrentVersionExpiration?: Duration;
+  /**
+   * Deny uploads that do not name SSE-KMS and this bucket's key in their headers. Turn off only
+   * for writers that rely on default encryption (AWS Backup Audit Manager reports): uploads that
+   * name another key or another encryption are still denied, and default encryption applies the
+   * bucket's key to the rest.
+   * @default true
+   */
+  readonly requireEncryptionHeaders?: boolean;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -59,6 +67,9 @@ export class ObjectLockBucket extends Construct {
 
   public constructor(scope: Construct, id: string, props: ObjectLockBucketProps) {
     super(scope, id);
+    // Grant S3 log delivery through the log bucket's policy: the legacy LogDeliveryWrite ACL
+    // cannot be set on a bucket whose ACLs are disabled (BUCKET_OWNER_ENFORCED).
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     if (!props.encryptionKey) {
       throw new Error('ObjectLockBucketProps.encryptionKey is required: evidence and backups are encrypted with a customer managed key, got undefined');
     }
@@ -94,6 +105,7 @@ export class ObjectLockBucket extends Construct {
         ? [{ noncurrentVersionExpiration: Duration.days(this.retentionDays + props.noncurrentVersionExpiration.toDays()) }]
         : undefined,
     });
+    const strict = props.requireEncryptionHeaders ?? true;
     this.bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'DenyUnencryptedOrWrongKeyUploads',
@@ -101,7 +113,9 @@ export class ObjectLockBucket extends Construct {
         principals: [new iam.AnyPrincipal()],
         actions: ['s3:PutObject'],
         resources: [this.bucket.arnForObjects('*')],
-        conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+        conditions: strict
+          ? { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } }
+          : { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' }, Null: { 's3:x-amz-server-side-encryption': 'false' } },
       }),
     );
     this.bucket.addToResourcePolicy(
@@ -111,7 +125,12 @@ export class ObjectLockBucket extends Construct {
         principals: [new iam.AnyPrincipal()],
         actions: ['s3:PutObject'],
         resources: [this.bucket.arnForObjects('*')],
-        conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': props.encryptionKey.keyArn } },
+        conditions: strict
+          ? { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': props.encryptionKey.keyArn } }
+          : {
+            StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': props.encryptionKey.keyArn },
+            Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
+          },
       }),
     );
     recordControl(this.bucket, CONTROLS.OBJECT_LOCK, {
