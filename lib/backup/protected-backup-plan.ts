@@ -1,0 +1,483 @@
+import { Arn, ArnFormat, Aws, CfnResource, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct, IConstruct } from 'constructs';
+import { ClassifiedResource, ClassifiedResources } from '../classification/classify';
+import { DataClassification } from '../classification/data-classification';
+import { ProtectionPolicy } from '../classification/protection-policy';
+import { CLASSIFICATION_TAG, METADATA } from '../core/constants';
+import { CONTROLS, recordControl } from '../core/controls';
+import { requireReason, validateAccountId, validateRange } from '../core/validation';
+import { BackupVaultTarget, backupVaultArn, ImmutableBackupVault } from './immutable-backup-vault';
+
+/** Days between cold storage and deletion that AWS Backup requires. */
+export const COLD_STORAGE_MIN_DAYS = 90;
+
+/** A resource not defined in this app, selected by ARN. */
+export interface ExistingBackupResource {
+  /** Its ARN (S3 bucket, DynamoDB table, RDS instance or cluster, EFS file system, EBS volume). */
+  readonly resourceArn: string;
+  /** Its classification: decides the rules it gets. */
+  readonly classification: DataClassification;
+}
+
+export interface ProtectedBackupPlanProps {
+  /** The locked vault in this account that receives the recovery points. */
+  readonly backupVault: ImmutableBackupVault;
+  /**
+   * The backup account's central vault: every recovery point of a resource whose policy has
+   * `crossAccountCopy` (CONFIDENTIAL and above) is copied into it.
+   * @default - none: an error unless `noCrossAccountCopyReason` is given
+   */
+  readonly centralVault?: BackupVaultTarget;
+  /**
+   * The backup account's vault in the disaster-recovery region: receives a second copy of
+   * resources whose policy has `crossRegionCopy` (HIGHLY_SENSITIVE).
+   * @default - none: an error unless `noCrossRegionCopyReason` is given
+   */
+  readonly drVault?: BackupVaultTarget;
+  /** Why resources that require a cross-account copy get none (recorded as an override per resource). @default - required copies are enforced */
+  readonly noCrossAccountCopyReason?: string;
+  /** Why resources that require a DR-region copy get none (recorded as an override per resource). @default - required copies are enforced */
+  readonly noCrossRegionCopyReason?: string;
+  /**
+   * Name prefix of the backup plans (one per classification level and policy).
+   * @default - the stack name
+   */
+  readonly backupPlanName?: string;
+  /**
+   * Where to look for classified resources (`classify`). Create the plan after classifying them.
+   * @default - this stack
+   */
+  readonly coverage?: IConstruct;
+  /** Resources defined outside this app, selected by ARN. @default - none */
+  readonly existingResources?: ExistingBackupResource[];
+  /**
+   * Move scheduled recovery points in this account's vault to cold storage after this long.
+   * Deletion must come at least 90 days later; copies to other accounts never go cold.
+   * @default - never
+   */
+  readonly coldStorageAfter?: Duration;
+  /** UTC hour (0–23) of the first scheduled backup of the day. @default 3 */
+  readonly scheduleStartHour?: number;
+  /**
+   * Opt this region into AWS Backup for the covered resource types and turn on advanced
+   * DynamoDB backup (needed for cross-account copies, for recovery points the vault lock
+   * governs, and so that `dynamodb:DeleteBackup` cannot bypass the lock). A region setting of
+   * the account, applied by a custom resource.
+   * @default true
+   */
+  readonly manageRegionSettings?: boolean;
+}
+
+/** One resource the plan covers. */
+interface Covered {
+  readonly arn: string;
+  readonly cfnType: string;
+  readonly classified?: ClassifiedResource;
+}
+
+/** Resource types AWS Backup can protect, with the name it uses in metrics and frameworks. */
+const BACKUP_TYPES: Record<string, { name: string; continuous: boolean; fullyManaged: boolean }> = {
+  'AWS::S3::Bucket': { name: 'S3', continuous: true, fullyManaged: true },
+  'AWS::DynamoDB::Table': { name: 'DynamoDB', continuous: false, fullyManaged: true },
+  'AWS::DynamoDB::GlobalTable': { name: 'DynamoDB', continuous: false, fullyManaged: true },
+  'AWS::RDS::DBInstance': { name: 'RDS', continuous: true, fullyManaged: false },
+  'AWS::RDS::DBCluster': { name: 'Aurora', continuous: true, fullyManaged: false },
+  'AWS::EFS::FileSystem': { name: 'EFS', continuous: false, fullyManaged: true },
+  'AWS::EC2::Volume': { name: 'EBS', continuous: false, fullyManaged: false },
+};
+
+/**
+ * Backs up every classified resource (tag `data-classification`) with the rules its
+ * `ProtectionPolicy` asks for: scheduled backups every `backupIntervalHours` kept
+ * `backupRetentionDays` in a locked vault of this account, continuous backup (point-in-time
+ * recovery) where the resource type supports it, a copy of every recovery point into the
+ * backup account's central vault for CONFIDENTIAL and above, and a second copy in the DR
+ * region for HIGHLY_SENSITIVE. The backup role can only back up the covered resource types.
+ *
+ * Synth-time errors: a rule whose retention (or copy retention) falls outside the destination
+ * vault's lock, cold storage less than 90 days before deletion, a required copy without a
+ * destination (and no reason), DynamoDB without PITR when the policy requires it.
+ */
+export class ProtectedBackupPlan extends Construct {
+  /** One backup plan per classification level (and per non-default policy). */
+  public readonly plans: backup.CfnBackupPlan[] = [];
+  /** The role AWS Backup uses. */
+  public readonly role: iam.Role;
+  /** AWS Backup names (`S3`, `DynamoDB`, `RDS`, `Aurora`…) of the resource types covered. */
+  public readonly resourceTypes: string[];
+  /** The classified resources covered. */
+  public readonly covered: ClassifiedResource[];
+
+  private readonly props: ProtectedBackupPlanProps;
+
+  public constructor(scope: Construct, id: string, props: ProtectedBackupPlanProps) {
+    super(scope, id);
+    this.props = props;
+    const stack = Stack.of(this);
+    if (!props.backupVault) throw new Error('ProtectedBackupPlanProps.backupVault is required: an ImmutableBackupVault in this account, got undefined');
+    validateRange('ProtectedBackupPlanProps.scheduleStartHour', props.scheduleStartHour, 0, 23, 'hours');
+    for (const [prop, t] of [['centralVault', props.centralVault], ['drVault', props.drVault]] as const) {
+      if (!t) continue;
+      validateAccountId(`ProtectedBackupPlanProps.${prop}.account`, t.account);
+      if (t.backupVaultName.toLowerCase() === 'default') throw new Error(`ProtectedBackupPlanProps.${prop}.backupVaultName must not be 'Default': AWS Backup cannot copy across accounts into a default vault`);
+    }
+    if (props.drVault && props.centralVault && props.drVault.region === props.centralVault.region) {
+      throw new Error(`ProtectedBackupPlanProps.drVault.region must differ from centralVault.region, got '${props.drVault.region}' for both`);
+    }
+    const planPrefix = props.backupPlanName ?? stack.stackName;
+
+    // Group covered resources by level and policy: rules of a plan apply to all its selections.
+    const scope0 = props.coverage ?? stack;
+    this.covered = ClassifiedResources.within(scope0).filter((r) => r.cfnResource && BACKUP_TYPES[r.cfnResource.cfnResourceType]);
+    const groups = new Map<string, { level: DataClassification; policy: ProtectionPolicy; resources: Covered[]; byTag: boolean }>();
+    for (const level of DataClassification.all()) {
+      const floor = ProtectionPolicy.forClassification(level);
+      const existing = (props.existingResources ?? []).filter((e) => e.classification === level);
+      const tracked = this.covered.filter((r) => r.classification === level);
+      if (existing.length === 0 && tracked.length === 0) continue;
+      groups.set(groupKey(floor), {
+        level,
+        policy: floor,
+        resources: existing.map((e) => ({ arn: e.resourceArn, cfnType: cfnTypeOfArn(e.resourceArn) })),
+        byTag: tracked.length > 0,
+      });
+      for (const r of tracked) {
+        const key = groupKey(r.policy);
+        const group = groups.get(key) ?? { level, policy: r.policy, resources: [], byTag: false };
+        groups.set(key, group);
+        group.resources.push({ arn: arnOf(r), cfnType: r.cfnResource!.cfnResourceType, classified: r });
+      }
+    }
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
+      description: 'cdk-data-protection: AWS Backup role limited to the covered resource types and vaults',
+    });
+    const allTypes = new Set<string>();
+    const destinations = new Set<string>([props.backupVault.backupVaultArn]);
+
+    let custom = 0;
+    for (const group of groups.values()) {
+      const { level, policy } = group;
+      const isFloor = groupKey(ProtectionPolicy.forClassification(level)) === groupKey(policy);
+      const suffix = isFloor ? level.name.toLowerCase().replace(/_/g, '-') : `${level.name.toLowerCase().replace(/_/g, '-')}-custom${++custom}`;
+      const planName = `${planPrefix}-${suffix}`;
+      const types = new Set(group.resources.map((r) => r.cfnType));
+      if (group.byTag) for (const r of this.covered.filter((c) => c.classification === level)) types.add(r.cfnResource!.cfnResourceType);
+      types.forEach((t) => allTypes.add(t));
+
+      const rules = this.rulesFor(planName, policy, group.resources, types, destinations);
+      const plan = new backup.CfnBackupPlan(this, isFloor ? level.name : `${level.name}Custom${custom}`, {
+        backupPlan: { backupPlanName: planName, backupPlanRule: rules.rules },
+        backupPlanTags: { [CLASSIFICATION_TAG]: level.name },
+      });
+      this.plans.push(plan);
+
+      if (group.byTag) {
+        // Everything tagged with the level, except tracked resources whose policy differs (they have their own plan).
+        const others = this.covered.filter((c) => c.classification === level && groupKey(c.policy) !== groupKey(policy)).map(arnOf);
+        new backup.CfnBackupSelection(this, `${plan.node.id}ByTag`, {
+          backupPlanId: plan.attrBackupPlanId,
+          backupSelection: {
+            selectionName: `${suffix}-by-tag`,
+            iamRoleArn: this.role.roleArn,
+            listOfTags: [{ conditionType: 'STRINGEQUALS', conditionKey: CLASSIFICATION_TAG, conditionValue: level.name }],
+            notResources: others.length > 0 ? others : undefined,
+          },
+        });
+      }
+      const byArn = group.resources.filter((r) => !(group.byTag && r.classified));
+      if (byArn.length > 0) {
+        new backup.CfnBackupSelection(this, `${plan.node.id}ByArn`, {
+          backupPlanId: plan.attrBackupPlanId,
+          backupSelection: { selectionName: `${suffix}-by-arn`, iamRoleArn: this.role.roleArn, resources: byArn.map((r) => r.arn) },
+        });
+      }
+
+      const trackedHere = group.byTag ? this.covered.filter((c) => c.classification === level && groupKey(c.policy) === groupKey(policy)) : group.resources.flatMap((r) => (r.classified ? [r.classified] : []));
+      for (const r of trackedHere) {
+        this.checkPointInTimeRecovery(r);
+        if (rules.skippedAccountCopy) r.cfnResource!.node.addMetadata(METADATA.OVERRIDE, rules.skippedAccountCopy);
+        if (rules.skippedRegionCopy) r.cfnResource!.node.addMetadata(METADATA.OVERRIDE, rules.skippedRegionCopy);
+        recordControl(r.cfnResource!, CONTROLS.BACKUP_PLAN, {
+          plan: planName,
+          crossAccountCopy: rules.crossAccountCopy,
+          crossRegionCopy: rules.crossRegionCopy,
+          retentionDays: policy.backupRetentionDays,
+        });
+      }
+    }
+    this.resourceTypes = [...new Set([...allTypes].map((t) => BACKUP_TYPES[t]?.name).filter((n): n is string => !!n))].sort();
+    this.grantBackup(allTypes, [...destinations]);
+    if (props.manageRegionSettings ?? true) this.manageRegionSettings(this.resourceTypes);
+
+    this.node.addValidation({
+      validate: () =>
+        ClassifiedResources.within(scope0)
+          .filter((r) => r.cfnResource && BACKUP_TYPES[r.cfnResource.cfnResourceType] && !this.covered.includes(r))
+          .map((r) => `ProtectedBackupPlan ${this.node.path}: ${r.scope.node.path} was classified after the plan was created and is not covered; create the plan after classifying resources`),
+    });
+  }
+
+  private rulesFor(planName: string, policy: ProtectionPolicy, resources: Covered[], types: Set<string>, destinations: Set<string>) {
+    const props = this.props;
+    const vault = props.backupVault;
+    const level = policy.classification.name;
+    const retention = policy.backupRetentionDays;
+    const rules: backup.CfnBackupPlan.BackupRuleResourceTypeProperty[] = [];
+    const tags = { [CLASSIFICATION_TAG]: level };
+    const scheduled = `${planName}-scheduled`;
+    const cold = props.coldStorageAfter?.toDays();
+
+    checkLock(scheduled, retention, vaultLabel(vault), vault.minRetentionDays, vault.maxRetentionDays);
+    if (cold !== undefined && !Token.isUnresolved(cold) && retention - cold < COLD_STORAGE_MIN_DAYS) {
+      throw new Error(
+        `ProtectedBackupPlan rule '${scheduled}': moves recovery points to cold storage after ${cold} days and deletes them after ${retention} days in vault '${vault.backupVaultName}'; deletion must come at least ${COLD_STORAGE_MIN_DAYS} days after cold storage (after ${cold + COLD_STORAGE_MIN_DAYS} days or later)`,
+      );
+    }
+
+    const copyActions: backup.CfnBackupPlan.CopyActionResourceTypeProperty[] = [];
+    let skippedAccountCopy: Record<string, string> | undefined;
+    let skippedRegionCopy: Record<string, string> | undefined;
+    let crossAccountCopy = false;
+    let crossRegionCopy = false;
+    if (policy.crossAccountCopy) {
+      if (props.centralVault) {
+        const t = props.centralVault;
+        checkLock(`${scheduled} (copy to the central vault)`, retention, describeTarget(t), t.minRetentionDays, t.maxRetentionDays);
+        const arn = backupVaultArn(t);
+        destinations.add(arn);
+        // Copies into another account never go to cold storage (AWS Backup refuses it).
+        copyActions.push({ destinationBackupVaultArn: arn, lifecycle: { deleteAfterDays: retention } });
+        crossAccountCopy = true;
+      } else {
+        const reason = this.missingCopy('noCrossAccountCopyReason', 'centralVault', level, resources, 'crossAccountCopy', 'a copy in the backup account');
+        skippedAccountCopy = { prop: 'crossAccountCopy', floor: 'true', value: 'false', reason };
+      }
+    }
+    if (policy.crossRegionCopy) {
+      if (props.drVault) {
+        const t = props.drVault;
+        checkLock(`${scheduled} (copy to the DR vault)`, retention, describeTarget(t), t.minRetentionDays, t.maxRetentionDays);
+        const arn = backupVaultArn(t);
+        destinations.add(arn);
+        copyActions.push({ destinationBackupVaultArn: arn, lifecycle: { deleteAfterDays: retention } });
+        crossRegionCopy = true;
+      } else {
+        const reason = this.missingCopy('noCrossRegionCopyReason', 'drVault', level, resources, 'crossRegionCopy', 'a copy in the disaster-recovery region');
+        skippedRegionCopy = { prop: 'crossRegionCopy', floor: 'true', value: 'false', reason };
+      }
+    }
+
+    rules.push({
+      ruleName: scheduled,
+      targetBackupVault: vault.backupVaultName,
+      scheduleExpression: scheduleFor(policy.backupIntervalHours, props.scheduleStartHour ?? 3),
+      startWindowMinutes: 60,
+      lifecycle: { deleteAfterDays: retention, moveToColdStorageAfterDays: cold },
+      copyActions: copyActions.length > 0 ? copyActions : undefined,
+      recoveryPointTags: tags,
+    });
+
+    if (policy.pointInTimeRecovery && [...types].some((t) => BACKUP_TYPES[t]?.continuous)) {
+      const pitr = policy.pointInTimeRecoveryDays;
+      const name = `${planName}-continuous`;
+      validateRange(`ProtectionPolicy.pointInTimeRecoveryDays (rule '${name}')`, pitr, 1, 35, 'days');
+      checkLock(name, pitr, vaultLabel(vault), vault.minRetentionDays, vault.maxRetentionDays);
+      rules.push({
+        ruleName: name,
+        targetBackupVault: vault.backupVaultName,
+        scheduleExpression: scheduleFor(24, props.scheduleStartHour ?? 3),
+        startWindowMinutes: 60,
+        enableContinuousBackup: true,
+        lifecycle: { deleteAfterDays: pitr },
+        recoveryPointTags: tags,
+      });
+    }
+    return { rules, crossAccountCopy, crossRegionCopy, skippedAccountCopy, skippedRegionCopy };
+  }
+
+  private missingCopy(reasonProp: 'noCrossAccountCopyReason' | 'noCrossRegionCopyReason', vaultProp: string, level: string, resources: Covered[], field: string, what: string): string {
+    const names = resources.map((r) => (r.classified ? r.classified.scope.node.path : r.arn)).join(', ') || `resources tagged ${CLASSIFICATION_TAG}=${level}`;
+    const reason = this.props[reasonProp];
+    if (reason === undefined || reason.trim() === '') {
+      throw new Error(
+        `ProtectedBackupPlanProps.${vaultProp} is required: ${level} data (${names}) has ${field}=true and needs ${what}; pass ProtectedBackupPlanProps.${vaultProp}, or ProtectedBackupPlanProps.${reasonProp} to skip it with a reason`,
+      );
+    }
+    return requireReason(`ProtectedBackupPlanProps.${reasonProp}`, reason, `${level} data without ${what}`);
+  }
+
+  /** DynamoDB PITR is native to DynamoDB, not AWS Backup: the table itself must have it on. */
+  private checkPointInTimeRecovery(r: ClassifiedResource): void {
+    const cfn = r.cfnResource!;
+    if (!r.policy.pointInTimeRecovery) return;
+    const stack = Stack.of(cfn);
+    const path = r.scope.node.path;
+    const need = r.policy.pointInTimeRecoveryDays;
+    const check = (spec: any, where: string): string[] => {
+      const s = stack.resolve(spec);
+      if (!s || s.pointInTimeRecoveryEnabled !== true) {
+        return [`${path}: ${r.classification.name} requires point-in-time recovery: set pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled=true${where}`];
+      }
+      const days = s.recoveryPeriodInDays ?? 35;
+      if (typeof days === 'number' && days < need) return [`${path}: point-in-time recovery keeps ${days} days${where}, the ${r.classification.name} policy requires ${need} (1-35)`];
+      return [];
+    };
+    if (cfn.cfnResourceType === 'AWS::DynamoDB::Table') {
+      cfn.node.addValidation({ validate: () => check((cfn as any).pointInTimeRecoverySpecification, '') });
+    } else if (cfn.cfnResourceType === 'AWS::DynamoDB::GlobalTable') {
+      cfn.node.addValidation({
+        validate: () => {
+          const replicas: any[] = stack.resolve((cfn as any).replicas) ?? [];
+          return replicas.flatMap((rep) => check(rep.pointInTimeRecoverySpecification, ` (replica ${rep.region})`));
+        },
+      });
+    }
+  }
+
+  /** Least privilege: only the actions each covered resource type needs, in this account and region. */
+  private grantBackup(types: Set<string>, vaults: string[]): void {
+    const p = Aws.PARTITION;
+    const here = `${Aws.REGION}:${Aws.ACCOUNT_ID}`;
+    const add = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
+    const names = new Set([...types].map((t) => BACKUP_TYPES[t]?.name));
+    const via: string[] = ['backup'];
+
+    add('SelectByTag', ['tag:GetResources'], ['*']);
+    add('CopyIntoVaults', ['backup:DescribeBackupVault', 'backup:CopyIntoBackupVault'], vaults);
+    if (names.has('DynamoDB')) {
+      via.push('dynamodb');
+      add('DynamoDbBackup', ['dynamodb:DescribeTable', 'dynamodb:CreateBackup', 'dynamodb:StartAwsBackupJob', 'dynamodb:ListTagsOfResource', 'dynamodb:DescribeContinuousBackups'], [`arn:${p}:dynamodb:${here}:table/*`]);
+      add('DynamoDbDescribeBackup', ['dynamodb:DescribeBackup'], [`arn:${p}:dynamodb:${here}:table/*/backup/*`]);
+    }
+    if (names.has('S3')) {
+      via.push('s3');
+      const thisAccount = { StringEquals: { 's3:ResourceAccount': Aws.ACCOUNT_ID } };
+      add(
+        'S3BucketBackup',
+        ['s3:GetInventoryConfiguration', 's3:PutInventoryConfiguration', 's3:ListBucketVersions', 's3:ListBucket', 's3:GetBucketVersioning', 's3:GetBucketNotification', 's3:PutBucketNotification', 's3:GetBucketLocation', 's3:GetBucketTagging', 's3:GetBucketAcl', 's3:GetBucketOwnershipControls'],
+        [`arn:${p}:s3:::*`],
+        thisAccount,
+      );
+      add('S3ObjectBackup', ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectAcl', 's3:GetObjectVersionAcl', 's3:GetObjectTagging', 's3:GetObjectVersionTagging'], [`arn:${p}:s3:::*/*`], thisAccount);
+      add('S3ListBuckets', ['s3:ListAllMyBuckets'], ['*']);
+      // Continuous S3 backup follows changes through EventBridge rules AWS Backup manages.
+      add(
+        'S3ContinuousBackupRules',
+        ['events:PutRule', 'events:DeleteRule', 'events:DescribeRule', 'events:EnableRule', 'events:DisableRule', 'events:PutTargets', 'events:RemoveTargets', 'events:ListTargetsByRule'],
+        [`arn:${p}:events:${here}:rule/AwsBackupManagedRule*`],
+      );
+      add('S3BackupMetrics', ['events:ListRules', 'cloudwatch:GetMetricData'], ['*']);
+    }
+    if (names.has('RDS') || names.has('Aurora')) {
+      via.push('rds');
+      add(
+        'RdsSnapshots',
+        ['rds:AddTagsToResource', 'rds:ListTagsForResource', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters', 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:CreateDBSnapshot', 'rds:CreateDBClusterSnapshot', 'rds:CopyDBSnapshot', 'rds:CopyDBClusterSnapshot', 'rds:DescribeDBInstanceAutomatedBackups', 'rds:DescribeDBClusterAutomatedBackups'],
+        [`arn:${p}:rds:${here}:*`],
+      );
+      // Continuous backup sets the backup retention of the instance or cluster.
+      add('RdsContinuousBackup', ['rds:ModifyDBInstance', 'rds:ModifyDBCluster'], [`arn:${p}:rds:${here}:db:*`, `arn:${p}:rds:${here}:cluster:*`]);
+      add('RdsShareBackupSnapshots', ['rds:ModifyDBSnapshotAttribute', 'rds:ModifyDBClusterSnapshotAttribute', 'rds:DeleteDBSnapshot', 'rds:DeleteDBClusterSnapshot'], [`arn:${p}:rds:${here}:snapshot:awsbackup:*`, `arn:${p}:rds:${here}:cluster-snapshot:awsbackup:*`]);
+    }
+    if (names.has('EFS')) {
+      via.push('elasticfilesystem');
+      add('EfsBackup', ['elasticfilesystem:Backup', 'elasticfilesystem:DescribeTags'], [`arn:${p}:elasticfilesystem:${here}:file-system/*`]);
+    }
+    if (names.has('EBS')) {
+      via.push('ec2');
+      add('EbsSnapshots', ['ec2:CreateSnapshot', 'ec2:CopySnapshot', 'ec2:CreateTags', 'ec2:DescribeVolumes', 'ec2:DescribeSnapshots', 'ec2:DescribeTags'], ['*']);
+      add('EbsShareBackupSnapshots', ['ec2:ModifySnapshotAttribute', 'ec2:DeleteSnapshot'], [`arn:${p}:ec2:${Aws.REGION}::snapshot/*`], { 'ForAnyValue:StringLike': { 'aws:ResourceTag/aws:backup:source-resource': '*' } });
+    }
+    // Keys live in the key account (or are data-account fallback keys): usable only through the backed-up services.
+    const viaService = via.map((s) => `${s}.${Aws.REGION}.amazonaws.com`);
+    add('UseDataKeysThroughServices', ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:DescribeKey'], [`arn:${p}:kms:${Aws.REGION}:*:key/*`], {
+      StringEquals: { 'kms:ViaService': viaService },
+    });
+    add('GrantDataKeysToAwsResources', ['kms:CreateGrant'], [`arn:${p}:kms:${Aws.REGION}:*:key/*`], {
+      StringEquals: { 'kms:ViaService': viaService },
+      Bool: { 'kms:GrantIsForAWSResource': 'true' },
+    });
+  }
+
+  private manageRegionSettings(typeNames: string[]): void {
+    const stack = Stack.of(this);
+    const id = 'DataProtectionBackupRegionSettings';
+    if (stack.node.tryFindChild(id) || typeNames.length === 0) return;
+    const optIn: Record<string, boolean> = {};
+    for (const t of typeNames) optIn[t] = true;
+    const parameters: Record<string, unknown> = { ResourceTypeOptInPreference: optIn };
+    if (typeNames.includes('DynamoDB')) parameters.ResourceTypeManagementPreference = { DynamoDB: true };
+    const call: cr.AwsSdkCall = { service: 'Backup', action: 'updateRegionSettings', parameters, physicalResourceId: cr.PhysicalResourceId.of(`backup-region-settings-${stack.region}`) };
+    new cr.AwsCustomResource(stack, id, {
+      onCreate: call,
+      onUpdate: call,
+      installLatestAwsSdk: false,
+      policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({ actions: ['backup:UpdateRegionSettings', 'backup:DescribeRegionSettings'], resources: ['*'] })]),
+    });
+  }
+}
+
+function vaultLabel(vault: ImmutableBackupVault): string {
+  return Token.isUnresolved(vault.backupVaultName) ? `${vault.node.path}` : `'${vault.backupVaultName}'`;
+}
+
+function describeTarget(t: BackupVaultTarget): string {
+  return `'${t.backupVaultName}' (account ${t.account}, ${t.region})`;
+}
+
+function groupKey(policy: ProtectionPolicy): string {
+  return `${policy.classification.name}:${JSON.stringify(policy.values())}`;
+}
+
+/** Throws when `days` is outside a vault lock's [min, max]. */
+function checkLock(rule: string, days: number, vault: string, min: number | undefined, max: number | undefined): void {
+  if (Token.isUnresolved(days)) return;
+  if ((min !== undefined && days < min) || (max !== undefined && days > max)) {
+    throw new Error(
+      `ProtectedBackupPlan rule '${rule}': retention ${days} days is outside the lock of vault ${vault} (min ${min ?? 'none'}, max ${max ?? 'none'} days); AWS Backup would fail every job. Change the retention or the vault lock`,
+    );
+  }
+}
+
+/** A cron expression every `hours` hours (1–24), starting at `startHour` UTC. */
+function scheduleFor(hours: number, startHour: number): string {
+  if (hours >= 24) return `cron(0 ${startHour} * * ? *)`;
+  return `cron(0 ${startHour % hours}/${hours} * * ? *)`;
+}
+
+/** The ARN AWS Backup selects a classified resource by. */
+function arnOf(r: ClassifiedResource): string {
+  const cfn = r.cfnResource as CfnResource;
+  if (cfn.cfnResourceType === 'AWS::DynamoDB::GlobalTable' || cfn.cfnResourceType === 'AWS::EFS::FileSystem') return cfn.getAtt('Arn').toString();
+  const arn = r.resourceArn;
+  if (!arn) throw new Error(`ProtectedBackupPlan: cannot build the ARN of ${r.scope.node.path} (${cfn.cfnResourceType})`);
+  return arn;
+}
+
+/** The CloudFormation type behind an ARN of an existing resource. */
+function cfnTypeOfArn(arn: string): string {
+  if (Token.isUnresolved(arn)) {
+    throw new Error(`ProtectedBackupPlanProps.existingResources: resourceArn must be a literal ARN (its service decides the backup role's permissions), got a token`);
+  }
+  const parts = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME);
+  const service = parts.service;
+  const resource = parts.resource.split(':')[0];
+  const type =
+    service === 's3' ? 'AWS::S3::Bucket'
+      : service === 'dynamodb' ? 'AWS::DynamoDB::Table'
+        : service === 'rds' && arn.includes(':cluster:') ? 'AWS::RDS::DBCluster'
+          : service === 'rds' && arn.includes(':db:') ? 'AWS::RDS::DBInstance'
+            : service === 'elasticfilesystem' ? 'AWS::EFS::FileSystem'
+              : service === 'ec2' && resource === 'volume' ? 'AWS::EC2::Volume'
+                : undefined;
+  if (!type) {
+    throw new Error(`ProtectedBackupPlanProps.existingResources: unsupported resourceArn '${arn}'; allowed: S3 bucket, DynamoDB table, RDS instance or cluster, EFS file system, EBS volume`);
+  }
+  return type;
+}

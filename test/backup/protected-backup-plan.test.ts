@@ -1,0 +1,303 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import {
+  BackupVaultTarget,
+  classify,
+  controlsOf,
+  CONTROLS,
+  DataClassification,
+  ImmutableBackupVault,
+  METADATA,
+  ProtectedBackupPlan,
+  ProtectedBackupPlanProps,
+} from '../../lib';
+import { BACKUP_ACCOUNT, DATA_ACCOUNT, REGION, testStack } from '../helpers';
+
+const KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555';
+const CENTRAL: BackupVaultTarget = { backupVaultName: 'data-protection-central', account: BACKUP_ACCOUNT, region: REGION, minRetentionDays: 90, maxRetentionDays: 3650 };
+const DR: BackupVaultTarget = { ...CENTRAL, region: 'eu-central-1' };
+
+interface Fixture {
+  stack: Stack;
+  vault: ImmutableBackupVault;
+  table: dynamodb.TableV2;
+  bucket: s3.Bucket;
+  cluster: rds.CfnDBCluster;
+}
+
+function dataStack(options: { pitr?: boolean; withCluster?: boolean } = {}): Fixture {
+  const stack = testStack(DATA_ACCOUNT);
+  const key = kms.Key.fromKeyArn(stack, 'Key', KEY_ARN);
+  const vault = new ImmutableBackupVault(stack, 'LocalVault', { backupVaultName: 'hr-backups', encryptionKey: key, copySourceAccounts: [BACKUP_ACCOUNT] });
+  const table = new dynamodb.TableV2(stack, 'Employees', {
+    partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+    encryption: dynamodb.TableEncryptionV2.customerManagedKey(key),
+    pointInTimeRecoverySpecification: options.pitr === false ? undefined : { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  classify(table, DataClassification.HIGHLY_SENSITIVE);
+  const bucket = new s3.Bucket(stack, 'Documents', { encryption: s3.BucketEncryption.KMS, encryptionKey: key, versioned: true });
+  classify(bucket, DataClassification.CONFIDENTIAL);
+  const cluster = new rds.CfnDBCluster(stack, 'Payroll', {
+    engine: 'aurora-postgresql',
+    storageEncrypted: true,
+    kmsKeyId: KEY_ARN,
+    masterUsername: 'admin_user',
+    manageMasterUserPassword: true,
+  });
+  if (options.withCluster !== false) classify(cluster, DataClassification.CONFIDENTIAL);
+  return { stack, vault, table, bucket, cluster };
+}
+
+function plan(f: Fixture, props: Partial<ProtectedBackupPlanProps> = {}): ProtectedBackupPlan {
+  return new ProtectedBackupPlan(f.stack, 'Backups', { backupVault: f.vault, centralVault: CENTRAL, drVault: DR, backupPlanName: 'hr', ...props });
+}
+
+function planNamed(template: Template, name: string): any {
+  const found = Object.values(template.findResources('AWS::Backup::BackupPlan')).find((r: any) => r.Properties.BackupPlan.BackupPlanName === name);
+  if (!found) throw new Error(`no plan ${name}`);
+  return (found as any).Properties.BackupPlan;
+}
+
+const centralArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:backup:${REGION}:${BACKUP_ACCOUNT}:backup-vault:data-protection-central`]] };
+const drArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:backup:eu-central-1:${BACKUP_ACCOUNT}:backup-vault:data-protection-central`]] };
+
+describe('ProtectedBackupPlan', () => {
+  test('one plan per level; CONFIDENTIAL: daily, 90 days, copy to the central vault, continuous backup for S3/Aurora', () => {
+    const f = dataStack();
+    const p = plan(f);
+    const template = Template.fromStack(f.stack);
+    template.resourceCountIs('AWS::Backup::BackupPlan', 2);
+    expect(p.resourceTypes).toEqual(['Aurora', 'DynamoDB', 'S3']);
+    const confidential = planNamed(template, 'hr-confidential');
+    expect(confidential.BackupPlanRule).toEqual([
+      {
+        RuleName: 'hr-confidential-scheduled',
+        TargetBackupVault: 'hr-backups',
+        ScheduleExpression: 'cron(0 3 * * ? *)',
+        StartWindowMinutes: 60,
+        Lifecycle: { DeleteAfterDays: 90 },
+        CopyActions: [{ DestinationBackupVaultArn: centralArn, Lifecycle: { DeleteAfterDays: 90 } }],
+        RecoveryPointTags: { 'data-classification': 'CONFIDENTIAL' },
+      },
+      {
+        RuleName: 'hr-confidential-continuous',
+        TargetBackupVault: 'hr-backups',
+        ScheduleExpression: 'cron(0 3 * * ? *)',
+        StartWindowMinutes: 60,
+        EnableContinuousBackup: true,
+        Lifecycle: { DeleteAfterDays: 35 },
+        RecoveryPointTags: { 'data-classification': 'CONFIDENTIAL' },
+      },
+    ]);
+  });
+
+  test('HIGHLY_SENSITIVE: every 12 hours, 365 days, copies to the central vault and the DR region; DynamoDB gets no AWS Backup continuous rule', () => {
+    const f = dataStack();
+    plan(f);
+    const hs = planNamed(Template.fromStack(f.stack), 'hr-highly-sensitive');
+    expect(hs.BackupPlanRule).toHaveLength(1);
+    expect(hs.BackupPlanRule[0]).toMatchObject({
+      ScheduleExpression: 'cron(0 3/12 * * ? *)',
+      Lifecycle: { DeleteAfterDays: 365 },
+      CopyActions: [
+        { DestinationBackupVaultArn: centralArn, Lifecycle: { DeleteAfterDays: 365 } },
+        { DestinationBackupVaultArn: drArn, Lifecycle: { DeleteAfterDays: 365 } },
+      ],
+    });
+  });
+
+  test('selection by classification tag, excluding nothing by default', () => {
+    const f = dataStack();
+    plan(f);
+    const template = Template.fromStack(f.stack);
+    for (const level of ['CONFIDENTIAL', 'HIGHLY_SENSITIVE']) {
+      template.hasResourceProperties('AWS::Backup::BackupSelection', {
+        BackupSelection: {
+          SelectionName: `${level.toLowerCase().replace('_', '-')}-by-tag`,
+          ListOfTags: [{ ConditionType: 'STRINGEQUALS', ConditionKey: 'data-classification', ConditionValue: level }],
+          NotResources: Match.absent(),
+          IamRoleArn: Match.anyValue(),
+        },
+      });
+    }
+    template.resourceCountIs('AWS::Backup::BackupSelection', 2);
+  });
+
+  test('records the backup-plan control on every covered classified resource', () => {
+    const f = dataStack();
+    plan(f);
+    expect(controlsOf(f.table)).toContainEqual(expect.objectContaining({ control: CONTROLS.BACKUP_PLAN, plan: 'hr-highly-sensitive', crossAccountCopy: true, crossRegionCopy: true, retentionDays: 365 }));
+    expect(controlsOf(f.bucket)).toContainEqual(expect.objectContaining({ control: CONTROLS.BACKUP_PLAN, plan: 'hr-confidential', crossAccountCopy: true, crossRegionCopy: false, retentionDays: 90 }));
+    expect(controlsOf(f.cluster)).toContainEqual(expect.objectContaining({ control: CONTROLS.BACKUP_PLAN, plan: 'hr-confidential' }));
+  });
+
+  test('a resource with a tightened policy gets its own plan, selected by ARN and excluded from the tag selection', () => {
+    const f = dataStack({ withCluster: false });
+    classify(f.cluster, DataClassification.CONFIDENTIAL, { backupRetentionDays: 730 });
+    plan(f);
+    const template = Template.fromStack(f.stack);
+    expect(planNamed(template, 'hr-confidential-custom1').BackupPlanRule[0]).toMatchObject({
+      Lifecycle: { DeleteAfterDays: 730 },
+      CopyActions: [{ Lifecycle: { DeleteAfterDays: 730 } }],
+    });
+    template.hasResourceProperties('AWS::Backup::BackupSelection', { BackupSelection: { SelectionName: 'confidential-custom1-by-arn', Resources: [Match.anyValue()] } });
+    template.hasResourceProperties('AWS::Backup::BackupSelection', { BackupSelection: { SelectionName: 'confidential-by-tag', NotResources: [Match.anyValue()] } });
+    expect(controlsOf(f.cluster)).toContainEqual(expect.objectContaining({ plan: 'hr-confidential-custom1', retentionDays: 730 }));
+  });
+
+  test('existing resources are selected by ARN', () => {
+    const f = dataStack();
+    const arn = `arn:aws:dynamodb:${REGION}:${DATA_ACCOUNT}:table/legacy`;
+    plan(f, { existingResources: [{ resourceArn: arn, classification: DataClassification.CONFIDENTIAL }] });
+    Template.fromStack(f.stack).hasResourceProperties('AWS::Backup::BackupSelection', { BackupSelection: { SelectionName: 'confidential-by-arn', Resources: [arn] } });
+  });
+
+  test('least-privilege backup role: no managed policies, no wildcard actions, keys only through the backed-up services', () => {
+    const f = dataStack();
+    plan(f);
+    const template = Template.fromStack(f.stack);
+    const roles = template.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'backup.amazonaws.com' } })] } } });
+    const [roleId, role] = Object.entries(roles)[0] as [string, any];
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p: any) => JSON.stringify(p.Properties.Roles).includes(roleId)) as any[];
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    for (const s of statements) {
+      for (const a of [s.Action].flat()) expect(a).not.toMatch(/\*/);
+    }
+    const kmsUse = statements.find((s) => s.Sid === 'UseDataKeysThroughServices');
+    expect(JSON.stringify(kmsUse.Condition)).toContain('dynamodb.');
+    expect(statements.find((s) => s.Sid === 'CopyIntoVaults').Resource).toEqual(expect.arrayContaining([centralArn, drArn]));
+    expect(statements.map((s) => s.Sid)).not.toContain('EfsBackup');
+    expect(statements.find((s) => s.Sid === 'DynamoDbBackup').Action).not.toContain('dynamodb:DeleteBackup');
+  });
+
+  test('turns on advanced DynamoDB backup and opts the covered types in', () => {
+    const f = dataStack();
+    plan(f);
+    const cr = Object.values(Template.fromStack(f.stack).findResources('Custom::AWS')).map((r: any) => JSON.stringify(r.Properties.Create));
+    expect(cr.some((c) => c.includes('updateRegionSettings') && c.includes('ResourceTypeManagementPreference') && c.includes('\\"DynamoDB\\":true'))).toBe(true);
+  });
+
+  test('cold storage at least 90 days before deletion is accepted', () => {
+    const f = dataStack();
+    // Only the HIGHLY_SENSITIVE table: 90-day CONFIDENTIAL retention leaves no room for cold storage.
+    plan(f, { coldStorageAfter: Duration.days(30), manageRegionSettings: false, coverage: f.table });
+    const hs = planNamed(Template.fromStack(f.stack), 'hr-highly-sensitive');
+    expect(hs.BackupPlanRule[0].Lifecycle).toEqual({ DeleteAfterDays: 365, MoveToColdStorageAfterDays: 30 });
+    // Copies into another account never go cold.
+    expect(hs.BackupPlanRule[0].CopyActions[0].Lifecycle).toEqual({ DeleteAfterDays: 365 });
+  });
+
+  test('without copy destinations, a reason skips the copies and is recorded as an override', () => {
+    const f = dataStack();
+    plan(f, { centralVault: undefined, drVault: undefined, noCrossAccountCopyReason: 'single-account sandbox', noCrossRegionCopyReason: 'single-region sandbox' });
+    const hs = planNamed(Template.fromStack(f.stack), 'hr-highly-sensitive');
+    expect(hs.BackupPlanRule[0].CopyActions).toBeUndefined();
+    const overrides = (f.table.node.defaultChild as any).node.metadata.filter((m: any) => m.type === METADATA.OVERRIDE).map((m: any) => m.data);
+    expect(overrides).toEqual(
+      expect.arrayContaining([
+        { prop: 'crossAccountCopy', floor: 'true', value: 'false', reason: 'single-account sandbox' },
+        { prop: 'crossRegionCopy', floor: 'true', value: 'false', reason: 'single-region sandbox' },
+      ]),
+    );
+    expect(controlsOf(f.table)).toContainEqual(expect.objectContaining({ crossAccountCopy: false, crossRegionCopy: false }));
+  });
+
+  test('snapshot', () => {
+    const f = dataStack();
+    plan(f);
+    expect(Template.fromStack(f.stack).toJSON()).toMatchSnapshot();
+  });
+
+  describe('bad input', () => {
+    test('retention below the local vault lock minimum', () => {
+      const f = dataStack();
+      const strict = new ImmutableBackupVault(f.stack, 'Strict', { backupVaultName: 'strict', encryptionKey: kms.Key.fromKeyArn(f.stack, 'K2', KEY_ARN), minRetention: Duration.days(100) });
+      expect(() => plan(f, { backupVault: strict })).toThrow(
+        "ProtectedBackupPlan rule 'hr-confidential-scheduled': retention 90 days is outside the lock of vault 'strict' (min 100, max 3650 days)",
+      );
+    });
+
+    test('copy retention outside the central vault lock', () => {
+      const f = dataStack();
+      expect(() => plan(f, { centralVault: { ...CENTRAL, maxRetentionDays: 180 } })).toThrow(
+        `ProtectedBackupPlan rule 'hr-highly-sensitive-scheduled (copy to the central vault)': retention 365 days is outside the lock of vault 'data-protection-central' (account ${BACKUP_ACCOUNT}, ${REGION}) (min 90, max 180 days)`,
+      );
+    });
+
+    test('continuous backup retention below the vault lock minimum', () => {
+      const f = dataStack();
+      const strict = new ImmutableBackupVault(f.stack, 'Strict', { backupVaultName: 'strict', encryptionKey: kms.Key.fromKeyArn(f.stack, 'K2', KEY_ARN), minRetention: Duration.days(60) });
+      expect(() => plan(f, { backupVault: strict })).toThrow(/rule 'hr-confidential-continuous': retention 35 days is outside the lock of vault 'strict' \(min 60/);
+    });
+
+    test('cold storage less than 90 days before deletion', () => {
+      const f = dataStack();
+      expect(() => plan(f, { coldStorageAfter: Duration.days(30) })).toThrow(
+        "ProtectedBackupPlan rule 'hr-confidential-scheduled': moves recovery points to cold storage after 30 days and deletes them after 90 days in vault 'hr-backups'; deletion must come at least 90 days after cold storage (after 120 days or later)",
+      );
+    });
+
+    test('HIGHLY_SENSITIVE data with no cross-account copy destination and no reason', () => {
+      const f = dataStack();
+      expect(() => plan(f, { centralVault: undefined, coverage: f.table })).toThrow(/ProtectedBackupPlanProps.centralVault is required: HIGHLY_SENSITIVE data \(Test\/Employees\) has crossAccountCopy=true/);
+    });
+
+    test('HIGHLY_SENSITIVE data with crossAccountCopy=false needs a reason at classification', () => {
+      const stack = testStack(DATA_ACCOUNT);
+      const bucket = new s3.Bucket(stack, 'B');
+      expect(() => classify(bucket, DataClassification.HIGHLY_SENSITIVE, { crossAccountCopy: false })).toThrow(/overrideReason needs a non-empty reason: crossAccountCopy=false is looser than the HIGHLY_SENSITIVE floor/);
+    });
+
+    test.each([0, 36])('PITR of %d days is outside 1-35', (days) => {
+      const stack = testStack(DATA_ACCOUNT);
+      const bucket = new s3.Bucket(stack, 'B');
+      expect(() => classify(bucket, DataClassification.CONFIDENTIAL, { pointInTimeRecoveryDays: days, overrideReason: 'x' })).toThrow(
+        `ProtectionPolicyOverrides.pointInTimeRecoveryDays must be between 1 and 35 days, got ${days} days`,
+      );
+    });
+
+    test('a DynamoDB table without PITR when its policy requires it', () => {
+      const f = dataStack({ pitr: false });
+      plan(f);
+      expect(() => Template.fromStack(f.stack)).toThrow(/Test\/Employees: HIGHLY_SENSITIVE requires point-in-time recovery/);
+    });
+
+    test('a resource classified after the plan is not covered', () => {
+      const f = dataStack();
+      plan(f);
+      classify(new s3.Bucket(f.stack, 'Late'), DataClassification.CONFIDENTIAL);
+      expect(() => Template.fromStack(f.stack)).toThrow(/Test\/Late was classified after the plan was created/);
+    });
+
+    test('copy destination in the default vault or a bad account', () => {
+      const f = dataStack();
+      expect(() => plan(f, { centralVault: { ...CENTRAL, backupVaultName: 'Default' } })).toThrow(/centralVault.backupVaultName must not be 'Default'/);
+      const g = dataStack();
+      expect(() => plan(g, { centralVault: { ...CENTRAL, account: '12' } })).toThrow("ProtectedBackupPlanProps.centralVault.account must be a 12-digit AWS account id, got '12'");
+    });
+
+    test('DR vault in the same region as the central vault', () => {
+      const f = dataStack();
+      expect(() => plan(f, { drVault: CENTRAL })).toThrow(`ProtectedBackupPlanProps.drVault.region must differ from centralVault.region, got '${REGION}' for both`);
+    });
+
+    test('unsupported existing resource ARN', () => {
+      const f = dataStack();
+      expect(() => plan(f, { existingResources: [{ resourceArn: `arn:aws:sqs:${REGION}:${DATA_ACCOUNT}:q`, classification: DataClassification.CONFIDENTIAL }] })).toThrow(
+        /existingResources: unsupported resourceArn 'arn:aws:sqs/,
+      );
+    });
+
+    test('scheduleStartHour outside 0-23', () => {
+      const f = dataStack();
+      expect(() => plan(f, { scheduleStartHour: 24 })).toThrow('ProtectedBackupPlanProps.scheduleStartHour must be between 0 and 23 hours, got 24 hours');
+    });
+  });
+});
