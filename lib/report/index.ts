@@ -1,2 +1,5 @@
-// Public API of lib/report (filled in by its issue).
-export {};
+export * from './assembly';
+export * from './checklist';
+export * from './report';
+export * from './markdown';
+export { main as reportCli, writeReport, REPORT_FILES } from './cli';

@@ -1,0 +1,107 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { classify, CONTROLS, DataClassification, recordControl } from '../../lib';
+import { ProtectedKey } from '../../lib/keys/protected-key';
+import { DataProtectionChecks } from '../../lib/nag';
+import { CHECKLIST, DataProtectionReport, renderMarkdown } from '../../lib/report';
+import { main } from '../../lib/report/cli';
+import { buildReport } from '../../lib/report/report';
+import * as cdkJson from '../../cdk.json';
+
+process.env.CDK_VALIDATION = 'false';
+
+/** Synthesizes a small app with the pack registered; the unlocked vault makes synth fail, as in a pipeline. */
+function synthFixture(): string {
+  const outdir = mkdtempSync(join(tmpdir(), 'dp-report-'));
+  const app = new App({ outdir, context: cdkJson.context });
+  const stack = new Stack(app, 'Data', { env: { account: '222222222222', region: 'eu-west-1' } });
+  const key = new ProtectedKey(stack, 'Key', { aliasName: 'alias/test/data' });
+  const bucket = new s3.Bucket(stack, 'Docs', { encryption: s3.BucketEncryption.KMS, encryptionKey: key.key, enforceSSL: true });
+  classify(bucket, DataClassification.INTERNAL, { drillIntervalDays: 200, overrideReason: 'drills twice a year are enough for scratch data' });
+  recordControl(bucket, CONTROLS.BACKUP_PLAN, { plan: 'Daily', crossAccountCopy: false, retentionDays: 35 });
+  Validations.of(bucket).acknowledge({ id: 'DataProtection-ClassifiedRestoreDrill', reason: 'drill arrives with the restore-drill change' });
+  new backup.CfnBackupVault(stack, 'Vault', { backupVaultName: 'unlocked', encryptionKeyArn: key.keyArn });
+  Validations.of(app).addPlugins(new DataProtectionChecks(app, { writeSuppressionsToCloudFormation: true }));
+  expect(() => app.synth()).toThrow(/DataProtection-BackupVaultLocked/);
+  return outdir;
+}
+
+let cdkOut: string;
+let report: DataProtectionReport;
+beforeAll(() => {
+  cdkOut = synthFixture();
+  report = buildReport(cdkOut);
+});
+
+const status = (id: string) => report.checklist.find((c) => c.id === id)?.status;
+
+test('every checklist line is answered, with a status', () => {
+  expect(report.checklist.map((c) => c.id)).toEqual(CHECKLIST.map((c) => c.id));
+  expect(report.packs).toEqual(['DataProtection']);
+  expect(status('backup.immutable')).toBe('fail');
+  expect(status('backup.restore-tested')).toBe('acknowledged');
+  expect(status('encryption.rotation')).toBe('pass');
+  expect(status('access.tenant-isolation')).toBe('out-of-scope');
+  // Only stock-pack rules check secret rotation: those packs did not run.
+  expect(status('secrets.rotation')).toBe('pass'); // DataProtection-KMSKeyRotation ran
+  expect(status('monitoring.mass-access')).toBe('not-evaluated');
+});
+
+test('evidence names the construct, the rule and the reason', () => {
+  const immutable = report.checklist.find((c) => c.id === 'backup.immutable')!;
+  expect(immutable.evidence).toContainEqual(expect.objectContaining({ constructPath: 'Data/Vault', ruleId: 'DataProtection-BackupVaultLocked' }));
+  const drill = report.checklist.find((c) => c.id === 'backup.restore-tested')!;
+  expect(drill.evidence).toEqual([{ constructPath: 'Data/Docs', ruleId: 'DataProtection-ClassifiedRestoreDrill', reason: 'drill arrives with the restore-drill change' }]);
+});
+
+test('classified resources with their controls, and overrides with reasons', () => {
+  expect(report.classifiedResources).toEqual([
+    {
+      constructPath: 'Data/Docs/Resource',
+      stack: 'Data',
+      type: 'AWS::S3::Bucket',
+      classification: 'INTERNAL',
+      key: '✔ ProtectedKey alias/test/data',
+      backupPlan: '✔ Daily (35 d)',
+      crossAccountCopy: 'not required',
+      dataEvents: 'not required',
+      restoreDrill: '⚠ acknowledged: drill arrives with the restore-drill change',
+    },
+  ]);
+  expect(report.overrides).toEqual([
+    { constructPath: 'Data/Docs/Resource', prop: 'drillIntervalDays', floor: '180', value: '200', reason: 'drills twice a year are enough for scratch data' },
+  ]);
+});
+
+test('Markdown is short and renders as tables', () => {
+  const md = renderMarkdown(report);
+  expect(md.split('\n').length).toBeLessThan(80);
+  expect(md).toContain('| Backup | Immutable | ❌ fail | `DataProtection-BackupVaultLocked` `Data/Vault` |');
+  expect(md).toContain('### Overrides (1)');
+});
+
+test('CLI writes both files and exits 1 on a failing line (0 with --no-fail)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'dp-out-'));
+  const logs: string[] = [];
+  expect(main(['report', cdkOut, '--out', out], (s) => logs.push(s), () => undefined)).toBe(1);
+  expect(logs[0]).toMatch(/^data protection checklist: \d+ pass, 1 fail, 1 acknowledged/);
+  expect(logs.join('\n')).toContain('FAIL Backup / Immutable: DataProtection-BackupVaultLocked Data/Vault');
+  expect(JSON.parse(readFileSync(join(out, 'data-protection-report.json'), 'utf8')).summary.fail).toBe(1);
+  expect(readFileSync(join(out, 'data-protection-report.md'), 'utf8')).toContain('## Data protection checklist');
+  expect(main(['report', cdkOut, '--out', out, '--no-fail'], () => undefined, () => undefined)).toBe(0);
+  expect(main(['report', join(out, 'missing')], () => undefined, () => undefined)).toBe(2);
+  expect(main(['bogus'], () => undefined, () => undefined)).toBe(2);
+});
+
+test('bin/cdk-data-protection.js runs with plain node', () => {
+  const out = mkdtempSync(join(tmpdir(), 'dp-bin-'));
+  const bin = join(__dirname, '..', '..', 'bin', 'cdk-data-protection.js');
+  const stdout = execFileSync(process.execPath, [bin, 'report', cdkOut, '--out', out, '--no-fail'], { encoding: 'utf8' });
+  expect(stdout).toContain('wrote');
+  expect(readFileSync(join(out, 'data-protection-report.md'), 'utf8')).toContain('Restore tested');
+});
