@@ -1,2 +1,4 @@
-// Public API of lib/drill (filled in by its issue).
-export {};
+export * from './drill-resource-type';
+export * from './drill-target';
+export * from './poll-schedule';
+export * from './restore-drill';

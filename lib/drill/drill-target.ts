@@ -1,0 +1,231 @@
+import { Duration } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { IConstruct } from 'constructs';
+import { ClassifiedResource } from '../classification/classify';
+import { DRILL_PREFIX } from '../core/constants';
+import { validateRange } from '../core/validation';
+import { DrillResourceType } from './drill-resource-type';
+
+/** Where a drill restores to: network placement for database restores, AZ for volumes. */
+export interface DrillIsolation {
+  /**
+   * DB subnet group of private subnets with no route to production, for RDS/Aurora restores.
+   * @default - the source's subnet group from the restore metadata
+   */
+  readonly dbSubnetGroupName?: string;
+  /**
+   * Security groups for the restored database: give it one that allows only the validator.
+   * @default - the source's security groups from the restore metadata
+   */
+  readonly securityGroupIds?: string[];
+  /** Availability Zone of a restored EBS volume. @default - the source's AZ */
+  readonly availabilityZone?: string;
+}
+
+export interface DrillTargetProps {
+  /**
+   * Short name of the target: lowercase letters, digits and single hyphens, at most 40
+   * characters. Restored copies are named `drill-<name>-<8 hex>`; metrics and evidence are keyed by it.
+   */
+  readonly name: string;
+  /** The type of the protected resource. */
+  readonly resourceType: DrillResourceType;
+  /**
+   * The protected resource: the drill restores its latest completed recovery point in
+   * `backupVaultName`. Give this or `recoveryPointArn`.
+   * @default - none; `recoveryPointArn` is required
+   */
+  readonly resourceArn?: string;
+  /** A chosen recovery point to restore instead of the latest. @default - the latest one */
+  readonly recoveryPointArn?: string;
+  /** The vault holding the recovery points, in this account (restores happen only there). */
+  readonly backupVaultName?: string;
+  /** Recovery time objective: a restore slower than this alarms. */
+  readonly rto: Duration;
+  /** Recovery point objective: recorded against the recovery point's age in the evidence. */
+  readonly rpo: Duration;
+  /** Time between scheduled drills (1–366 days). */
+  readonly interval: Duration;
+  /**
+   * Give up waiting for the restore after this long (the drill then records RESTORE_TIMED_OUT).
+   * @default - twice the RTO, at least one hour
+   */
+  readonly restoreTimeout?: Duration;
+  /**
+   * Key the restored copy is encrypted with (S3, DynamoDB, EBS, EFS). RDS/Aurora copies keep
+   * the snapshot's key.
+   * @default - the encryption recorded in the recovery point
+   */
+  readonly restoreKey?: kms.IKey;
+  /** Network placement of the restored copy. @default - the source's */
+  readonly isolation?: DrillIsolation;
+  /** Further restore-metadata overrides (documented keys of the resource type only). @default - none */
+  readonly restoreMetadata?: { [key: string]: string };
+  /**
+   * Parameters for the validator, e.g. `minObjects`, `minItems`, `sqlQuery`, `secretArn`,
+   * `expectedRows`. Passed through unchanged to a custom validator.
+   * @default - the default validator's checks with their defaults
+   */
+  readonly validation?: { [key: string]: string };
+  /** The construct drilled, for the control record. @default - none */
+  readonly drilledConstruct?: IConstruct;
+}
+
+/** Options for `DrillTarget.fromClassified`. */
+export interface ClassifiedDrillTargetOptions {
+  /** The vault holding the resource's recovery points in this account. */
+  readonly backupVaultName: string;
+  /** @default - the construct id, lowercased */
+  readonly name?: string;
+  /** @default - the encryption recorded in the recovery point */
+  readonly restoreKey?: kms.IKey;
+  /** @default - the source's */
+  readonly isolation?: DrillIsolation;
+  /** @default - twice the policy's RTO */
+  readonly restoreTimeout?: Duration;
+  /** @default - none */
+  readonly restoreMetadata?: { [key: string]: string };
+  /** @default - the default validator's checks */
+  readonly validation?: { [key: string]: string };
+}
+
+const NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,39}$/;
+
+/** One resource a `RestoreDrill` restores, validated at synth time. */
+export class DrillTarget {
+  /**
+   * A target from explicit props.
+   * @throws when the name is invalid, neither `resourceArn` nor `recoveryPointArn` is given, the
+   *   vault is missing, or the interval is shorter than the restore timeout
+   */
+  public static of(props: DrillTargetProps): DrillTarget {
+    return new DrillTarget(props);
+  }
+
+  /**
+   * A target for a classified resource: RTO, RPO and drill interval come from its policy.
+   * @throws when the resource type cannot be drilled
+   */
+  public static fromClassified(resource: ClassifiedResource, options: ClassifiedDrillTargetOptions): DrillTarget {
+    const cfnType = resource.resourceType ?? 'unknown';
+    const type = DrillResourceType.fromCloudFormationType(cfnType, `DrillTarget.fromClassified(${resource.scope.node.path}).resourceType`);
+    return new DrillTarget({
+      name: options.name ?? resource.scope.node.id.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40),
+      resourceType: type,
+      // ClassifiedResource.resourceArn does not cover TableV2's global table: its Arn is this region's replica.
+      resourceArn: resource.resourceArn ?? (cfnType === 'AWS::DynamoDB::GlobalTable' ? resource.cfnResource?.getAtt('Arn').toString() : undefined),
+      backupVaultName: options.backupVaultName,
+      rto: Duration.hours(resource.policy.rtoHours),
+      rpo: Duration.hours(resource.policy.rpoHours),
+      interval: Duration.days(resource.policy.drillIntervalDays),
+      restoreKey: options.restoreKey,
+      isolation: options.isolation,
+      restoreTimeout: options.restoreTimeout,
+      restoreMetadata: options.restoreMetadata,
+      validation: options.validation,
+      drilledConstruct: resource.scope,
+    });
+  }
+
+  public readonly name: string;
+  public readonly resourceType: DrillResourceType;
+  public readonly resourceArn?: string;
+  public readonly recoveryPointArn?: string;
+  public readonly backupVaultName: string;
+  public readonly rto: Duration;
+  public readonly rpo: Duration;
+  public readonly interval: Duration;
+  public readonly restoreTimeout: Duration;
+  public readonly restoreKey?: kms.IKey;
+  public readonly isolation?: DrillIsolation;
+  public readonly validation: { [key: string]: string };
+  public readonly drilledConstruct?: IConstruct;
+  private readonly extraMetadata: { [key: string]: string };
+
+  private constructor(props: DrillTargetProps) {
+    const p = `DrillTargetProps(${props.name})`;
+    if (typeof props.name !== 'string' || !NAME.test(props.name)) {
+      throw new Error(
+        `DrillTargetProps.name must be 1-40 lowercase letters, digits and single hyphens starting with a letter (it names the restored copy '${DRILL_PREFIX}<name>-<id>'), got '${props.name}'`,
+      );
+    }
+    if (!(props.resourceType instanceof DrillResourceType)) {
+      throw new Error(`${p}.resourceType: unsupported resource type '${String(props.resourceType)}'; use DrillResourceType.${['S3', 'DYNAMODB', 'RDS', 'AURORA', 'EBS', 'EFS'].join(', DrillResourceType.')}`);
+    }
+    if (!props.backupVaultName) {
+      throw new Error(`${p}.backupVaultName is required: the vault in this account that holds the recovery points, got ${JSON.stringify(props.backupVaultName)}`);
+    }
+    if (!props.resourceArn && !props.recoveryPointArn) {
+      throw new Error(`${p}: a recovery point source is required: give resourceArn (restore its latest recovery point) or recoveryPointArn, got neither`);
+    }
+    validateRange(`${p}.interval`, props.interval.toHours(), 24, 366 * 24, 'hours');
+    validateRange(`${p}.rto`, props.rto.toHours({ integral: false }), 0.25, 720, 'hours');
+    validateRange(`${p}.rpo`, props.rpo.toHours({ integral: false }), 0.25, 720, 'hours');
+    this.restoreTimeout = props.restoreTimeout ?? Duration.seconds(Math.max(3600, props.rto.toSeconds() * 2));
+    const timeoutSeconds = this.restoreTimeout.toSeconds();
+    if (timeoutSeconds > props.interval.toSeconds()) {
+      throw new Error(
+        `${p}.interval must be at least the restore timeout so drills of one resource never overlap: restoreTimeout is ${timeoutSeconds / 3600} hours, got an interval of ${props.interval.toHours({ integral: false })} hours`,
+      );
+    }
+    for (const [k, v] of Object.entries(props.validation ?? {})) {
+      if (typeof v !== 'string') throw new Error(`${p}.validation.${k} must be a string, got ${typeof v}`);
+    }
+    this.name = props.name;
+    this.resourceType = props.resourceType;
+    this.resourceArn = props.resourceArn;
+    this.recoveryPointArn = props.recoveryPointArn;
+    this.backupVaultName = props.backupVaultName;
+    this.rto = props.rto;
+    this.rpo = props.rpo;
+    this.interval = props.interval;
+    this.restoreKey = props.restoreKey;
+    this.isolation = props.isolation;
+    this.validation = { ...(props.validation ?? {}) };
+    this.drilledConstruct = props.drilledConstruct;
+    this.extraMetadata = { ...(props.restoreMetadata ?? {}) };
+    if (this.resourceType.nameMetadataKey && this.resourceType.nameMetadataKey in this.extraMetadata) {
+      throw new Error(`${p}.restoreMetadata.${this.resourceType.nameMetadataKey} is set by the drill (the '${DRILL_PREFIX}' name of the restored copy); remove it`);
+    }
+  }
+
+  /** Days between scheduled drills. */
+  public get intervalDays(): number {
+    return this.interval.toDays({ integral: false });
+  }
+
+  /**
+   * Restore-metadata overrides fixed at synth time, merged over `GetRecoveryPointRestoreMetadata`
+   * (documented keys only). The `drill-` name is added by the workflow at run time.
+   */
+  public restoreMetadataOverrides(): { [key: string]: string } {
+    const key = this.restoreKey?.keyArn;
+    const iso = this.isolation ?? {};
+    const m: { [key: string]: string } = {};
+    switch (this.resourceType) {
+      case DrillResourceType.S3:
+        m.NewBucket = 'true';
+        if (key) Object.assign(m, { EncryptionType: 'SSE-KMS', KMSKey: key });
+        break;
+      case DrillResourceType.DYNAMODB:
+        if (key) Object.assign(m, { encryptionType: 'KMS', kmsMasterKeyArn: key });
+        break;
+      case DrillResourceType.RDS:
+      case DrillResourceType.AURORA:
+        if (this.resourceType === DrillResourceType.RDS) Object.assign(m, { PubliclyAccessible: 'false', MultiAZ: 'false' });
+        if (iso.dbSubnetGroupName) m.DBSubnetGroupName = iso.dbSubnetGroupName;
+        if (iso.securityGroupIds?.length) m.VpcSecurityGroupIds = JSON.stringify(iso.securityGroupIds);
+        break;
+      case DrillResourceType.EBS:
+        m.encrypted = 'true';
+        if (key) m.kmsKeyId = key;
+        if (iso.availabilityZone) m.availabilityZone = iso.availabilityZone;
+        break;
+      case DrillResourceType.EFS:
+        Object.assign(m, { newFileSystem: 'true', Encrypted: 'true' });
+        if (key) m.KmsKeyId = key;
+        break;
+    }
+    return { ...m, ...this.extraMetadata };
+  }
+}

@@ -1,0 +1,715 @@
+import { ArnFormat, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { ObjectLockBucket } from '../backup/object-lock-bucket';
+import { DRILL_PREFIX, DRILL_TAG, METRIC_NAMESPACE } from '../core/constants';
+import { CONTROLS, recordControl } from '../core/controls';
+import { handlerCode } from '../core/handler-code';
+import { validateRange } from '../core/validation';
+import { DrillResourceType } from './drill-resource-type';
+import { DrillTarget } from './drill-target';
+import { pollSchedule } from './poll-schedule';
+
+/** Final status of one target's drill, in the evidence, the metrics and the execution result. */
+export class DrillStatus {
+  /** Restored, validated and cleaned up. */
+  public static readonly SUCCEEDED = 'SUCCEEDED';
+  /** No completed recovery point for the resource in the vault. */
+  public static readonly NO_RECOVERY_POINT = 'NO_RECOVERY_POINT';
+  /** The restore job ended FAILED or ABORTED. */
+  public static readonly RESTORE_FAILED = 'RESTORE_FAILED';
+  /** The restore job did not finish within the restore timeout. */
+  public static readonly RESTORE_TIMED_OUT = 'RESTORE_TIMED_OUT';
+  /** The validator threw or could not be invoked. */
+  public static readonly VALIDATION_ERROR = 'VALIDATION_ERROR';
+  /** The validator reported the restored data invalid. */
+  public static readonly VALIDATION_FAILED = 'VALIDATION_FAILED';
+  /** Everything passed but the restored copy could not be deleted. */
+  public static readonly CLEANUP_FAILED = 'CLEANUP_FAILED';
+  /** An AWS API call of the workflow failed (metadata, StartRestoreJob, tagging...). */
+  public static readonly STEP_FAILED = 'STEP_FAILED';
+  /** The evidence record could not be written. */
+  public static readonly EVIDENCE_FAILED = 'EVIDENCE_FAILED';
+}
+
+/** Metric names published by the drill (namespace `DataProtection`, dimension `Target`). */
+export class DrillMetrics {
+  /** 1 when a drill succeeded, else 0. */
+  public static readonly SUCCEEDED = 'DrillSucceeded';
+  /** 1 when a drill failed, else 0. */
+  public static readonly FAILED = 'DrillFailed';
+  /** Seconds from restore job creation to completion (measured RTO). */
+  public static readonly RESTORE_TIME = 'RestoreTimeSeconds';
+  /** Age of the restored recovery point at drill start (measured RPO). */
+  public static readonly RECOVERY_POINT_AGE = 'RecoveryPointAgeSeconds';
+  /** 1 when the restored copy could not be deleted. */
+  public static readonly CLEANUP_FAILED = 'CleanupFailed';
+  /** Days since the last successful drill, published daily. */
+  public static readonly DAYS_SINCE_SUCCESS = 'DaysSinceLastSuccessfulDrill';
+}
+
+export interface RestoreDrillProps {
+  /** The resources to drill. One execution drills them all (a Map state). */
+  readonly targets: DrillTarget[];
+  /** Customer managed key of the evidence bucket (e.g. `DataAccountStack.evidenceKey`). */
+  readonly evidenceKey: kms.IKey;
+  /**
+   * Where evidence is written. Must be an Object Lock bucket encrypted with `evidenceKey`.
+   * @default - a new `ObjectLockBucket` (COMPLIANCE, `evidenceRetention`)
+   */
+  readonly evidenceBucket?: s3.IBucket;
+  /** Retention of each evidence record. @default Duration.days(2555) (7 years) */
+  readonly evidenceRetention?: Duration;
+  /** The encrypted topic notified of every drill and every alarm (e.g. `AlarmTopic.topic`). */
+  readonly alarmTopic: sns.ITopic;
+  /**
+   * Role AWS Backup assumes to restore.
+   * @default - a role with AWS Backup's managed restore policies
+   */
+  readonly restoreRole?: iam.IRole;
+  /**
+   * Lambda validating the restored copy. Input: `{ restoreJobId, resourceType, createdResourceArn,
+   * drillName, target: { name, resourceArn, validation } }`; output: `{ valid: boolean, message, checks }`.
+   * It should report with `PutRestoreValidationResult`.
+   * @default - the library's validator (object count and checksums, item count and sample, SQL query, status)
+   */
+  readonly validator?: lambda.IFunction;
+  /** Targets drilled at once (1–40). @default 2 */
+  readonly maxConcurrency?: number;
+  /** First wait before polling the restore job (1 minute – 24 hours). @default Duration.minutes(15) */
+  readonly firstPoll?: Duration;
+  /** Longest wait between polls; waits double up to it (≥ firstPoll). @default Duration.hours(8) */
+  readonly maxPollInterval?: Duration;
+  /** Key of the execution log group. @default - `evidenceKey` */
+  readonly logKey?: kms.IKey;
+  /** @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+  /** Create EventBridge Scheduler schedules from each target's interval. @default true */
+  readonly schedule?: boolean;
+  /** @default - generated */
+  readonly stateMachineName?: string;
+}
+
+/** How many of the newest recovery points the workflow looks at for a COMPLETED one. */
+const PICK_DEPTH = 3;
+
+const STATE = {
+  PREPARE: 'Prepare drill',
+  CHOSEN: 'Recovery point chosen?',
+  USE_CHOSEN: 'Use chosen recovery point',
+  LIST: 'List recovery points',
+  FOUND: 'Recovery point found?',
+  NO_POINT: 'No recovery point',
+  METADATA: 'Get restore metadata',
+  NAME_CHOICE: 'Name restored copy',
+  START: 'Start restore job',
+  WAIT: 'Wait for restore',
+  DESCRIBE: 'Describe restore job',
+  FINISHED: 'Restore finished?',
+  NEXT_POLL: 'Next poll',
+  RESTORE_FAILED: 'Restore failed',
+  TIMED_OUT: 'Restore timed out',
+  TAG_VOLUME: 'Tag restored volume',
+  TAG_FILE_SYSTEM: 'Tag restored file system',
+  VALIDATE: 'Validate restored data',
+  VALID: 'Data valid?',
+  VALIDATION_FAILED: 'Validation failed',
+  VALIDATION_ERROR: 'Validator error',
+  STEP_FAILED: 'Drill step failed',
+  CLEANUP: 'Clean up',
+  EVIDENCE: 'Record evidence',
+  METRICS: 'Publish metrics',
+  NOTIFY: 'Notify',
+  NOTIFY_FAILED: 'Notification failed',
+  EVIDENCE_FAILED: 'Evidence not recorded',
+  NOTIFY_EVIDENCE_FAILED: 'Notify evidence failure',
+  MAP: 'Drill each target',
+  ANY_FAILED: 'Any drill failed?',
+  FAIL: 'Drill failed',
+  SUCCEED: 'All drills succeeded',
+} as const;
+
+/** Names of the workflow's states, for tests and local execution overrides. */
+export const RESTORE_DRILL_STATES: { readonly [key: string]: string } = STATE;
+
+/**
+ * Proves that backups restore: a Step Functions workflow that, for each target, restores a
+ * recovery point into an isolated `drill-` copy, waits for it with backoff, validates it, always
+ * cleans it up, writes an immutable evidence record (RTO, RPO, result) and notifies. Scheduled
+ * per target interval with EventBridge Scheduler; alarms on failed drills, stale drills and RTO
+ * breaches. See docs/drill.md.
+ */
+export class RestoreDrill extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  /** Where evidence records land. */
+  public readonly evidenceBucket: s3.IBucket;
+  /** The role AWS Backup restores with. */
+  public readonly restoreRole: iam.IRole;
+  /** The validator (default or supplied). */
+  public readonly validator: lambda.IFunction;
+  /** Deletes restored copies; its permissions reach only `drill-` named or drill-tagged resources. */
+  public readonly cleanupFunction: lambda.Function;
+  public readonly cleanupRole: iam.Role;
+  /** Writes evidence and computes RTO/RPO. */
+  public readonly evidenceFunction: lambda.Function;
+  /** Publishes days since the last successful drill, daily. */
+  public readonly stalenessFunction: lambda.Function;
+  /** Any execution failed, timed out or was aborted. */
+  public readonly drillFailedAlarm: cloudwatch.Alarm;
+  /** Per target: no successful drill within its interval. */
+  public readonly staleAlarms: { [target: string]: cloudwatch.Alarm } = {};
+  /** Per target: restore slower than its RTO. */
+  public readonly rtoAlarms: { [target: string]: cloudwatch.Alarm } = {};
+  /** The schedules, one per distinct interval. */
+  public readonly schedules: scheduler.Schedule[] = [];
+  public readonly targets: DrillTarget[];
+
+  private readonly pollSeconds: { first: number; max: number };
+
+  public constructor(scope: Construct, id: string, props: RestoreDrillProps) {
+    super(scope, id);
+    if (!props.targets || props.targets.length === 0) {
+      throw new Error('RestoreDrillProps.targets must list at least one DrillTarget, got an empty list');
+    }
+    const names = new Set<string>();
+    for (const t of props.targets) {
+      if (names.has(t.name)) throw new Error(`RestoreDrillProps.targets: duplicate target name '${t.name}'; names key evidence and metrics`);
+      names.add(t.name);
+    }
+    const maxConcurrency = props.maxConcurrency ?? 2;
+    validateRange('RestoreDrillProps.maxConcurrency', maxConcurrency, 1, 40);
+    const first = (props.firstPoll ?? Duration.minutes(15)).toSeconds();
+    const max = (props.maxPollInterval ?? Duration.hours(8)).toSeconds();
+    validateRange('RestoreDrillProps.firstPoll', first, 60, 86400, 'seconds');
+    validateRange('RestoreDrillProps.maxPollInterval', max, first, 7 * 86400, 'seconds');
+    for (const t of props.targets) {
+      const timeout = t.restoreTimeout.toSeconds();
+      if (timeout < first) {
+        throw new Error(
+          `DrillTargetProps(${t.name}).restoreTimeout must be at least RestoreDrillProps.firstPoll (${first} seconds) or the restore is never polled, got ${timeout} seconds`,
+        );
+      }
+    }
+    this.targets = props.targets;
+    this.pollSeconds = { first, max };
+
+    this.evidenceBucket =
+      props.evidenceBucket ??
+      new ObjectLockBucket(this, 'EvidenceBucket', { encryptionKey: props.evidenceKey, retention: props.evidenceRetention ?? Duration.days(2555) }).bucket;
+
+    this.restoreRole = props.restoreRole ?? new iam.Role(this, 'RestoreRole', {
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
+      description: 'AWS Backup restores of restore drills',
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForRestores'),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AWSBackupServiceRolePolicyForS3Restore'),
+      ],
+    });
+
+    this.validator = props.validator ?? this.defaultValidator();
+    ({ fn: this.cleanupFunction, role: this.cleanupRole } = this.cleanup());
+    this.evidenceFunction = this.fn('EvidenceWriter', 'drill-evidence', 'Writes restore drill evidence and computes RTO/RPO', {
+      EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
+      EVIDENCE_KEY_ARN: props.evidenceKey.keyArn,
+    });
+    this.evidenceBucket.grantPut(this.evidenceFunction);
+
+    const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+      encryptionKey: props.logKey ?? props.evidenceKey,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const longest = Math.max(...props.targets.map((t) => t.restoreTimeout.toSeconds()));
+    const rounds = Math.ceil(props.targets.length / maxConcurrency);
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName,
+      definitionBody: sfn.DefinitionBody.fromChainable(this.definition(props, maxConcurrency)),
+      timeout: Duration.seconds(Math.min(rounds * (longest + 2 * 3600), 365 * 86400)),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      comment: 'cdk-data-protection restore drill: restore, validate, clean up, record evidence, notify',
+    });
+    this.grantWorkflow(props);
+
+    this.stalenessFunction = this.fn('Staleness', 'drill-staleness', 'Publishes days since the last successful restore drill', {
+      EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
+      DRILL_TARGETS: JSON.stringify(props.targets.map((t) => t.name)),
+    });
+    this.evidenceBucket.grantRead(this.stalenessFunction, 'latest-success/*');
+
+    const action = new cwActions.SnsAction(props.alarmTopic);
+    this.drillFailedAlarm = new cloudwatch.Alarm(this, 'DrillFailedAlarm', {
+      alarmDescription: 'A restore drill failed, timed out or was aborted: read its evidence record and notification',
+      metric: new cloudwatch.MathExpression({
+        expression: 'failed + timedOut + aborted',
+        usingMetrics: { failed: this.stateMachine.metricFailed(), timedOut: this.stateMachine.metricTimedOut(), aborted: this.stateMachine.metricAborted() },
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.drillFailedAlarm.addAlarmAction(action);
+    for (const t of props.targets) {
+      const dims = { Target: t.name };
+      const stale = new cloudwatch.Alarm(this, `StaleAlarm-${t.name}`, {
+        alarmDescription: `No successful restore drill of '${t.name}' within ${t.intervalDays} days (missing data counts: drills or the daily check stopped)`,
+        metric: new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: DrillMetrics.DAYS_SINCE_SUCCESS, dimensionsMap: dims, statistic: 'Maximum', period: Duration.days(1) }),
+        threshold: t.intervalDays,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      stale.addAlarmAction(action);
+      this.staleAlarms[t.name] = stale;
+      const rto = new cloudwatch.Alarm(this, `RtoAlarm-${t.name}`, {
+        alarmDescription: `Restore of '${t.name}' took longer than its RTO of ${t.rto.toHumanString()}`,
+        metric: new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: DrillMetrics.RESTORE_TIME, dimensionsMap: dims, statistic: 'Maximum', period: Duration.hours(1) }),
+        threshold: t.rto.toSeconds(),
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      rto.addAlarmAction(action);
+      this.rtoAlarms[t.name] = rto;
+      if (t.drilledConstruct) recordControl(t.drilledConstruct, CONTROLS.RESTORE_DRILL, { drill: this.node.path, intervalDays: t.intervalDays });
+    }
+
+    if (props.schedule ?? true) {
+      const byInterval = new Map<number, DrillTarget[]>();
+      for (const t of props.targets) byInterval.set(t.intervalDays, [...(byInterval.get(t.intervalDays) ?? []), t]);
+      for (const [days, group] of [...byInterval.entries()].sort((a, b) => a[0] - b[0])) {
+        this.schedules.push(
+          new scheduler.Schedule(this, `Every${days}Days`, {
+            description: `Restore drill of ${group.map((t) => t.name).join(', ')} every ${days} days`,
+            schedule: scheduler.ScheduleExpression.rate(Duration.days(days)),
+            target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
+              input: scheduler.ScheduleTargetInput.fromObject(this.executionInput(group)),
+              retryAttempts: 2,
+            }),
+          }),
+        );
+      }
+      this.schedules.push(
+        new scheduler.Schedule(this, 'DailyStalenessCheck', {
+          description: 'Publishes days since the last successful restore drill of each target',
+          schedule: scheduler.ScheduleExpression.rate(Duration.days(1)),
+          target: new schedulerTargets.LambdaInvoke(this.stalenessFunction, { retryAttempts: 2 }),
+        }),
+      );
+    }
+  }
+
+  /**
+   * The execution input that drills these targets (all by default): `{ "targets": [...] }`.
+   * Start an on-demand drill with it; set `recoveryPointArn` on an item to restore a chosen point.
+   */
+  public executionInput(targets: DrillTarget[] = this.targets): { [key: string]: unknown } {
+    return {
+      targets: targets.map((t) => {
+        const schedule = pollSchedule(this.pollSeconds.first, this.pollSeconds.max, t.restoreTimeout.toSeconds());
+        return {
+          name: t.name,
+          resourceType: t.resourceType.backupResourceType,
+          ...(t.resourceArn ? { resourceArn: t.resourceArn } : {}),
+          ...(t.recoveryPointArn ? { recoveryPointArn: t.recoveryPointArn } : {}),
+          backupVaultName: t.backupVaultName,
+          restoreMetadata: t.restoreMetadataOverrides(),
+          validation: t.validation,
+          rtoSeconds: t.rto.toSeconds(),
+          rpoSeconds: t.rpo.toSeconds(),
+          intervalDays: t.intervalDays,
+          poll: { schedule, last: schedule.length - 1 },
+        };
+      }),
+    };
+  }
+
+  private fn(id: string, handler: string, description: string, environment: { [key: string]: string }, role?: iam.IRole, tracing = lambda.Tracing.ACTIVE): lambda.Function {
+    return new lambda.Function(this, id, {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: handlerCode(handler),
+      description,
+      environment,
+      role,
+      tracing,
+      timeout: Duration.minutes(15),
+      memorySize: 512,
+    });
+  }
+
+  private defaultValidator(): lambda.Function {
+    const stack = Stack.of(this);
+    const fn = this.fn('Validator', 'drill-validator', 'Validates data restored by a restore drill', {});
+    const p = Aws.PARTITION;
+    const add = (actions: string[], resources: string[], conditions?: { [k: string]: unknown }) =>
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources, conditions }));
+    add(['s3:ListBucket', 's3:GetObject', 's3:GetObjectVersion'], [`arn:${p}:s3:::${DRILL_PREFIX}*`, `arn:${p}:s3:::${DRILL_PREFIX}*/*`]);
+    add(['dynamodb:DescribeTable', 'dynamodb:Scan'], [stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${DRILL_PREFIX}*` })]);
+    add(['rds:DescribeDBInstances', 'rds:DescribeDBClusters'], [
+      stack.formatArn({ service: 'rds', resource: 'db', resourceName: `${DRILL_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      stack.formatArn({ service: 'rds', resource: 'cluster', resourceName: `${DRILL_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    ]);
+    add(['rds-data:ExecuteStatement'], [stack.formatArn({ service: 'rds', resource: 'cluster', resourceName: `${DRILL_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })]);
+    // DescribeVolumes has no resource-level permissions; it only reads.
+    add(['ec2:DescribeVolumes'], ['*']);
+    add(['elasticfilesystem:DescribeFileSystems'], [stack.formatArn({ service: 'elasticfilesystem', resource: 'file-system', resourceName: '*' })]);
+    add(['backup:PutRestoreValidationResult'], ['*']);
+    const secrets = [...new Set(this.targets.map((t) => t.validation.secretArn).filter((s): s is string => !!s))];
+    if (secrets.length) add(['secretsmanager:GetSecretValue'], secrets);
+    for (const t of this.targets) t.restoreKey?.grantDecrypt(fn);
+    return fn;
+  }
+
+  private cleanup(): { fn: lambda.Function; role: iam.Role } {
+    const stack = Stack.of(this);
+    const p = Aws.PARTITION;
+    const role = new iam.Role(this, 'CleanupRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Deletes restore-drill copies only: drill- named or drill-tagged resources',
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole')],
+    });
+    const rds = (resource: string) =>
+      stack.formatArn({ service: 'rds', resource, resourceName: `${DRILL_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const tagged = { StringLike: { [`aws:ResourceTag/${DRILL_TAG}`]: `${DRILL_PREFIX}*` } };
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'DrillBucketsOnly',
+        actions: ['s3:ListBucket', 's3:ListBucketVersions', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:DeleteBucket'],
+        resources: [`arn:${p}:s3:::${DRILL_PREFIX}*`, `arn:${p}:s3:::${DRILL_PREFIX}*/*`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DrillTablesOnly',
+        actions: ['dynamodb:DescribeTable', 'dynamodb:DeleteTable'],
+        resources: [stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${DRILL_PREFIX}*` })],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DrillDatabasesOnly',
+        actions: ['rds:DescribeDBClusters', 'rds:DescribeDBInstances', 'rds:ModifyDBCluster', 'rds:ModifyDBInstance', 'rds:DeleteDBCluster', 'rds:DeleteDBInstance'],
+        resources: [rds('db'), rds('cluster')],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DrillTaggedVolumesOnly',
+        actions: ['ec2:DeleteVolume'],
+        resources: [stack.formatArn({ service: 'ec2', resource: 'volume', resourceName: '*' })],
+        conditions: tagged,
+      }),
+      new iam.PolicyStatement({
+        sid: 'DrillTaggedFileSystemsOnly',
+        actions: ['elasticfilesystem:DescribeMountTargets', 'elasticfilesystem:DeleteFileSystem'],
+        resources: [stack.formatArn({ service: 'elasticfilesystem', resource: 'file-system', resourceName: '*' })],
+        conditions: tagged,
+      }),
+    ];
+    for (const s of statements) role.addToPolicy(s);
+    // PassThrough tracing: Active would add an unconditioned xray statement to this role.
+    const fn = this.fn('Cleanup', 'drill-cleanup', 'Deletes what a restore drill created, and nothing else', {}, role, lambda.Tracing.PASS_THROUGH);
+    return { fn, role };
+  }
+
+  private allowMetrics(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        // PutMetricData has no resource-level permissions: limit it to the library's namespace.
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+      }),
+    );
+  }
+
+  private grantWorkflow(props: RestoreDrillProps): void {
+    const stack = Stack.of(this);
+    const role = this.stateMachine.role;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.restoreRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
+      }),
+    );
+    const tagOnly = {
+      StringLike: { [`aws:RequestTag/${DRILL_TAG}`]: `${DRILL_PREFIX}*` },
+      'ForAllValues:StringEquals': { 'aws:TagKeys': [DRILL_TAG] },
+    };
+    if (this.targets.some((t) => t.resourceType === DrillResourceType.EBS)) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:CreateTags'], resources: [stack.formatArn({ service: 'ec2', resource: 'volume', resourceName: '*' })], conditions: tagOnly }));
+    }
+    if (this.targets.some((t) => t.resourceType === DrillResourceType.EFS)) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['elasticfilesystem:TagResource'], resources: [stack.formatArn({ service: 'elasticfilesystem', resource: 'file-system', resourceName: '*' })], conditions: tagOnly }),
+      );
+    }
+    this.allowMetrics(role);
+    props.alarmTopic.grantPublish(role);
+    for (const t of this.targets) t.restoreKey?.grant(this.restoreRole, 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:CreateGrant');
+  }
+
+  private definition(props: RestoreDrillProps, maxConcurrency: number): sfn.IChainable {
+    const stack = Stack.of(this);
+    const vaultArns = [...new Set(this.targets.map((t) => t.backupVaultName))].map((name) =>
+      stack.formatArn({ service: 'backup', resource: 'backup-vault', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    );
+    const recoveryPoints = stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const fail = (name: string, status: string, reason: string) => new sfn.Pass(this, name, { result: sfn.Result.fromObject({ status, reason }), resultPath: '$.failure' });
+
+    // Cleanup always runs; every path below ends here.
+    const notify = new tasks.CallAwsService(this, STATE.NOTIFY, {
+      service: 'sns',
+      action: 'publish',
+      parameters: { TopicArn: props.alarmTopic.topicArn, 'Subject.$': '$.evidence.subject', 'Message.$': '$.evidence.message' },
+      iamResources: [props.alarmTopic.topicArn],
+      iamAction: 'sns:Publish',
+      resultPath: sfn.JsonPath.DISCARD,
+      outputPath: '$.evidence.summary',
+    });
+    notify.addCatch(
+      new sfn.Pass(this, STATE.NOTIFY_FAILED, {
+        parameters: { 'target.$': '$.evidence.summary.target', 'status.$': '$.evidence.summary.status', 'reason.$': '$.evidence.summary.reason', 'evidenceKey.$': '$.evidence.summary.evidenceKey', 'ok.$': '$.evidence.summary.ok', 'notificationError.$': '$.notifyError.Cause' },
+      }),
+      { resultPath: '$.notifyError' },
+    );
+    const metrics = new tasks.CallAwsService(this, STATE.METRICS, {
+      service: 'cloudwatch',
+      action: 'putMetricData',
+      parameters: { Namespace: METRIC_NAMESPACE, 'MetricData.$': '$.evidence.metricData' },
+      iamResources: ['*'],
+      iamAction: 'cloudwatch:PutMetricData',
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    metrics.addCatch(notify, { resultPath: '$.metricsError' });
+    metrics.next(notify);
+    const evidence = new tasks.LambdaInvoke(this, STATE.EVIDENCE, {
+      lambdaFunction: this.evidenceFunction,
+      payloadResponseOnly: true,
+      resultPath: '$.evidence',
+    });
+    const evidenceFailed = new tasks.CallAwsService(this, STATE.NOTIFY_EVIDENCE_FAILED, {
+      service: 'sns',
+      action: 'publish',
+      parameters: {
+        TopicArn: props.alarmTopic.topicArn,
+        Subject: 'Restore drill evidence NOT recorded',
+        'Message.$': "States.Format('Restore drill {} of {} could not write its evidence record: {}', $.drillName, $.target.name, $.evidenceError.Cause)",
+      },
+      iamResources: [props.alarmTopic.topicArn],
+      iamAction: 'sns:Publish',
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    const evidenceNotRecorded = new sfn.Pass(this, STATE.EVIDENCE_FAILED, {
+      parameters: { 'target.$': '$.target.name', status: DrillStatus.EVIDENCE_FAILED, ok: false, 'reason.$': '$.evidenceError.Cause' },
+    });
+    evidenceFailed.addCatch(evidenceNotRecorded, { resultPath: '$.notifyError' });
+    evidenceFailed.next(evidenceNotRecorded);
+    evidence.addCatch(evidenceFailed, { resultPath: '$.evidenceError' });
+    evidence.next(metrics);
+
+    const cleanup = new tasks.LambdaInvoke(this, STATE.CLEANUP, {
+      lambdaFunction: this.cleanupFunction,
+      payloadResponseOnly: true,
+      resultPath: '$.cleanup',
+    });
+    // A failed cleanup is caught so evidence and notification still happen, and recorded there.
+    cleanup.addCatch(evidence, { resultPath: '$.cleanupError' });
+    cleanup.next(evidence);
+
+    const stepFailed = new sfn.Pass(this, STATE.STEP_FAILED, {
+      parameters: { status: DrillStatus.STEP_FAILED, 'reason.$': "States.Format('{}: {}', $.error.Error, $.error.Cause)" },
+      resultPath: '$.failure',
+    }).next(cleanup);
+    const catchStep = (task: sfn.TaskStateBase) => task.addCatch(stepFailed, { resultPath: '$.error' });
+
+    const validate = new tasks.LambdaInvoke(this, STATE.VALIDATE, {
+      lambdaFunction: this.validator,
+      payload: sfn.TaskInput.fromObject({
+        restoreJobId: sfn.JsonPath.stringAt('$.restoreJob.RestoreJobId'),
+        resourceType: sfn.JsonPath.stringAt('$.target.resourceType'),
+        createdResourceArn: sfn.JsonPath.stringAt('$.job.CreatedResourceArn'),
+        drillName: sfn.JsonPath.stringAt('$.drillName'),
+        target: sfn.JsonPath.objectAt('$.target'),
+      }),
+      payloadResponseOnly: true,
+      resultPath: '$.validation',
+    });
+    validate.addCatch(
+      new sfn.Pass(this, STATE.VALIDATION_ERROR, {
+        parameters: { status: DrillStatus.VALIDATION_ERROR, 'reason.$': "States.Format('validator error {}: {}', $.error.Error, $.error.Cause)" },
+        resultPath: '$.failure',
+      }).next(cleanup),
+      { resultPath: '$.error' },
+    );
+    validate.next(
+      new sfn.Choice(this, STATE.VALID)
+        .when(sfn.Condition.booleanEquals('$.validation.valid', true), cleanup)
+        .otherwise(fail(STATE.VALIDATION_FAILED, DrillStatus.VALIDATION_FAILED, 'the validator reported the restored data invalid').next(cleanup)),
+    );
+
+    const idFromArn = "States.Array(States.ArrayGetItem(States.StringSplit($.job.CreatedResourceArn, '/'), 1))";
+    const tagList = [{ Key: DRILL_TAG, 'Value.$': '$.drillName' }];
+    const tagVolume = new tasks.CallAwsService(this, STATE.TAG_VOLUME, {
+      service: 'ec2',
+      action: 'createTags',
+      parameters: { 'Resources.$': idFromArn, Tags: tagList },
+      iamResources: [stack.formatArn({ service: 'ec2', resource: 'volume', resourceName: '*' })],
+      iamAction: 'ec2:CreateTags',
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    const tagFileSystem = new tasks.CallAwsService(this, STATE.TAG_FILE_SYSTEM, {
+      service: 'efs',
+      action: 'tagResource',
+      parameters: { 'ResourceId.$': "States.ArrayGetItem(States.StringSplit($.job.CreatedResourceArn, '/'), 1)", Tags: tagList },
+      iamResources: [stack.formatArn({ service: 'elasticfilesystem', resource: 'file-system', resourceName: '*' })],
+      iamAction: 'elasticfilesystem:TagResource',
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    for (const t of [tagVolume, tagFileSystem]) {
+      catchStep(t);
+      t.next(validate);
+    }
+
+    const wait = new sfn.Wait(this, STATE.WAIT, { time: sfn.WaitTime.secondsPath('$.poll.wait') });
+    const describe = new tasks.CallAwsService(this, STATE.DESCRIBE, {
+      service: 'backup',
+      action: 'describeRestoreJob',
+      parameters: { 'RestoreJobId.$': '$.restoreJob.RestoreJobId' },
+      iamResources: ['*'],
+      iamAction: 'backup:DescribeRestoreJob',
+      resultPath: '$.job',
+    });
+    describe.addRetry({ errors: ['Backup.ThrottlingException', 'Backup.ServiceUnavailableException'], interval: Duration.seconds(30), maxAttempts: 3, backoffRate: 2 });
+    catchStep(describe);
+    const nextPoll = new sfn.Pass(this, STATE.NEXT_POLL, {
+      parameters: { 'i.$': 'States.MathAdd($.poll.i, 1)', 'wait.$': 'States.ArrayGetItem($.target.poll.schedule, States.MathAdd($.poll.i, 1))' },
+      resultPath: '$.poll',
+    }).next(wait);
+    const completed = sfn.Condition.stringEquals('$.job.Status', 'COMPLETED');
+    const typeIs = (t: DrillResourceType) => sfn.Condition.stringEquals('$.target.resourceType', t.backupResourceType);
+    wait.next(describe).next(
+      new sfn.Choice(this, STATE.FINISHED)
+        .when(sfn.Condition.and(completed, typeIs(DrillResourceType.EBS)), tagVolume)
+        .when(sfn.Condition.and(completed, typeIs(DrillResourceType.EFS)), tagFileSystem)
+        .when(completed, validate)
+        .when(
+          sfn.Condition.or(sfn.Condition.stringEquals('$.job.Status', 'FAILED'), sfn.Condition.stringEquals('$.job.Status', 'ABORTED')),
+          fail(STATE.RESTORE_FAILED, DrillStatus.RESTORE_FAILED, 'the restore job ended FAILED or ABORTED').next(cleanup),
+        )
+        .when(
+          sfn.Condition.numberGreaterThanEqualsJsonPath('$.poll.i', '$.target.poll.last'),
+          fail(STATE.TIMED_OUT, DrillStatus.RESTORE_TIMED_OUT, 'the restore job did not finish within the restore timeout').next(cleanup),
+        )
+        .otherwise(nextPoll),
+    );
+
+    const start = new tasks.CallAwsService(this, STATE.START, {
+      service: 'backup',
+      action: 'startRestoreJob',
+      parameters: {
+        'RecoveryPointArn.$': '$.metadata.RecoveryPointArn',
+        IamRoleArn: this.restoreRole.roleArn,
+        'IdempotencyToken.$': '$.drillName',
+        'ResourceType.$': '$.target.resourceType',
+        // Recorded metadata, then the target's synth-time overrides (isolation, key), then the drill- name.
+        'Metadata.$': 'States.JsonMerge(States.JsonMerge($.metadata.RestoreMetadata, $.target.restoreMetadata, false), $.nameOverride, false)',
+      },
+      iamResources: [recoveryPoints],
+      iamAction: 'backup:StartRestoreJob',
+      resultSelector: { 'RestoreJobId.$': '$.RestoreJobId' },
+      resultPath: '$.restoreJob',
+    });
+    catchStep(start);
+    start.next(wait);
+
+    const nameChoice = new sfn.Choice(this, STATE.NAME_CHOICE);
+    for (const t of DrillResourceType.all()) {
+      // EBS copies have random ids and are tagged after the restore: nothing to name.
+      const pass = t.nameMetadataKey
+        ? new sfn.Pass(this, `Name ${t.backupResourceType} copy`, { parameters: { [`${t.nameMetadataKey}.$`]: '$.drillName' }, resultPath: '$.nameOverride' })
+        : new sfn.Pass(this, `Name ${t.backupResourceType} copy`, { result: sfn.Result.fromObject({}), resultPath: '$.nameOverride' });
+      nameChoice.when(typeIs(t), pass.next(start));
+    }
+    nameChoice.otherwise(fail('Unsupported resource type', DrillStatus.STEP_FAILED, 'unsupported resourceType in the execution input').next(cleanup));
+
+    const metadata = new tasks.CallAwsService(this, STATE.METADATA, {
+      service: 'backup',
+      action: 'getRecoveryPointRestoreMetadata',
+      parameters: { 'BackupVaultName.$': '$.target.backupVaultName', 'RecoveryPointArn.$': '$.recoveryPoint.RecoveryPointArn' },
+      iamResources: [recoveryPoints, ...vaultArns],
+      iamAction: 'backup:GetRecoveryPointRestoreMetadata',
+      resultSelector: { 'RecoveryPointArn.$': '$.RecoveryPointArn', 'RestoreMetadata.$': '$.RestoreMetadata' },
+      resultPath: '$.metadata',
+    });
+    catchStep(metadata);
+    metadata.next(nameChoice);
+
+    // No JSONPath filter: one matching nothing is a States.Runtime error, which no Catch handles.
+    // AWS Backup lists newest first; the newest may still be CREATING, so look at the first few.
+    const found = new sfn.Choice(this, STATE.FOUND);
+    for (let i = 0; i < PICK_DEPTH; i++) {
+      const at = `$.listed.RecoveryPoints[${i}]`;
+      found.when(
+        sfn.Condition.and(sfn.Condition.isPresent(`${at}.Status`), sfn.Condition.stringEquals(`${at}.Status`, 'COMPLETED')),
+        new sfn.Pass(this, `Use recovery point ${i}`, { parameters: { 'RecoveryPointArn.$': `${at}.RecoveryPointArn` }, resultPath: '$.recoveryPoint' }).next(metadata),
+      );
+    }
+    found.otherwise(fail(STATE.NO_POINT, DrillStatus.NO_RECOVERY_POINT, 'no COMPLETED recovery point of the resource in the vault').next(cleanup));
+    const list = new tasks.CallAwsService(this, STATE.LIST, {
+      service: 'backup',
+      action: 'listRecoveryPointsByBackupVault',
+      parameters: { 'BackupVaultName.$': '$.target.backupVaultName', 'ByResourceArn.$': '$.target.resourceArn', MaxResults: 10 },
+      iamResources: vaultArns,
+      iamAction: 'backup:ListRecoveryPointsByBackupVault',
+      resultSelector: { 'RecoveryPoints.$': '$.RecoveryPoints' },
+      resultPath: '$.listed',
+    });
+    catchStep(list);
+    list.next(found);
+    const chosen = new sfn.Pass(this, STATE.USE_CHOSEN, {
+      parameters: { 'RecoveryPointArn.$': '$.target.recoveryPointArn' },
+      resultPath: '$.recoveryPoint',
+    }).next(metadata);
+
+    const prepare = new sfn.Pass(this, STATE.PREPARE, {
+      parameters: {
+        'target.$': '$.target',
+        'executionName.$': '$.executionName',
+        'startedAt.$': '$.startedAt',
+        // Unique per drill: restores into an existing name fail, and cleanup matches the prefix.
+        'drillName.$': `States.Format('${DRILL_PREFIX}{}-{}', $.target.name, States.ArrayGetItem(States.StringSplit(States.UUID(), '-'), 0))`,
+        poll: { i: 0, 'wait.$': '$.target.poll.schedule[0]' },
+      },
+    });
+    prepare.next(new sfn.Choice(this, STATE.CHOSEN).when(sfn.Condition.isPresent('$.target.recoveryPointArn'), chosen).otherwise(list));
+
+    const map = new sfn.Map(this, STATE.MAP, {
+      itemsPath: '$.targets',
+      maxConcurrency,
+      itemSelector: { 'target.$': '$$.Map.Item.Value', 'executionName.$': '$$.Execution.Name', 'startedAt.$': '$$.Execution.StartTime' },
+      // No JSONPath filters (an empty match is an uncatchable States.Runtime error): aggregate with intrinsics.
+      resultSelector: {
+        'results.$': '$',
+        'anyFailed.$': 'States.ArrayContains($[*].ok, false)',
+        'error.$': 'States.JsonToString(States.ArrayUnique($[*].status))',
+        'cause.$': 'States.JsonToString($)',
+      },
+    });
+    map.itemProcessor(prepare);
+    return map.next(
+      new sfn.Choice(this, STATE.ANY_FAILED)
+        .when(sfn.Condition.booleanEquals('$.anyFailed', true), new sfn.Fail(this, STATE.FAIL, { errorPath: '$.error', causePath: '$.cause' }))
+        .otherwise(new sfn.Succeed(this, STATE.SUCCEED)),
+    );
+  }
+}
