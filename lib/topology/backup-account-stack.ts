@@ -1,0 +1,94 @@
+import { Duration, Stack, StackProps, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { BackupAlarms } from '../backup/backup-alarms';
+import { BackupVaultTarget, ImmutableBackupVault, VaultLockMode } from '../backup/immutable-backup-vault';
+import { AlarmTopic } from '../keys/alarm-topic';
+import { CrossAccountKey } from '../keys/cross-account-key';
+import { KeyAliases } from '../keys/key-aliases';
+import { KeyTamperAlarms } from '../keys/key-tamper-alarms';
+import { DataProtectionAccounts, validateAccounts } from './accounts';
+
+/** Name of the central vault in the backup account, in every region: data accounts build its ARN from it. */
+export const CENTRAL_BACKUP_VAULT_NAME = 'data-protection-central';
+
+/** Lock range of the central vault by default: CONFIDENTIAL's 90-day floor to ten years. */
+export const CENTRAL_VAULT_DEFAULT_MIN_RETENTION_DAYS = 90;
+export const CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS = 3650;
+
+export interface BackupAccountStackProps extends StackProps {
+  readonly accounts: DataProtectionAccounts;
+  /** @default 'data-protection-central' */
+  readonly backupVaultName?: string;
+  /**
+   * Shortest retention of a copy. Data-account plans whose copy retention is shorter fail at synth.
+   * @default Duration.days(90)
+   */
+  readonly minRetention?: Duration;
+  /** Longest retention of a copy. @default Duration.days(3650) */
+  readonly maxRetention?: Duration;
+  /** Grace time before the COMPLIANCE lock becomes irreversible (at least 3 days). @default Duration.days(3) */
+  readonly changeableFor?: Duration;
+  /** @default VaultLockMode.COMPLIANCE */
+  readonly vaultLockMode?: VaultLockMode;
+  /** Required with GOVERNANCE mode. */
+  readonly governanceReason?: string;
+  /** Role of the backup account that alone may delete copies or the vault. @default 'data-protection-break-glass' */
+  readonly breakGlassRoleName?: string;
+  /** Email addresses notified of failed copy/restore jobs and key tampering. @default - none */
+  readonly alarmEmails?: string[];
+}
+
+/**
+ * The backup account, in one region (instantiate it again with the DR region for the second
+ * copy): a central `ImmutableBackupVault` under a COMPLIANCE Vault Lock, encrypted with the key
+ * account's backup key (`KeyAliases.BACKUP`, resolved to its key ARN at deploy time), that only
+ * the data accounts (and, when given, only from inside the organization) may copy into.
+ *
+ * Cross-account copy also needs, once per organization, cross-account backup turned on from the
+ * management account (`aws backup update-global-settings --global-settings isCrossAccountBackupEnabled=true`).
+ */
+export class BackupAccountStack extends Stack {
+  public readonly vault: ImmutableBackupVault;
+  /** The central vault as a copy destination, for `ProtectedBackupPlanProps.centralVault` / `drVault`. */
+  public readonly centralVault: BackupVaultTarget;
+  public readonly backupKey: CrossAccountKey;
+  public readonly alarmTopic: AlarmTopic;
+
+  public constructor(scope: Construct, id: string, props: BackupAccountStackProps) {
+    super(scope, id, props);
+    validateAccounts(props.accounts, 'BackupAccountStackProps.accounts');
+    const { accounts } = props;
+    if (Token.isUnresolved(this.account) || this.account !== accounts.backupAccount) {
+      throw new Error(
+        `BackupAccountStackProps.env.account must be the backup account ${accounts.backupAccount}, got ${Token.isUnresolved(this.account) ? 'an environment-agnostic stack' : this.account}`,
+      );
+    }
+    if (Token.isUnresolved(this.region)) {
+      throw new Error('BackupAccountStackProps.env.region is required: data accounts build the vault ARN from it, got an environment-agnostic stack');
+    }
+    const allowedRegions = [accounts.primaryRegion, ...(accounts.drRegion ? [accounts.drRegion] : [])];
+    if (!allowedRegions.includes(this.region)) {
+      throw new Error(`BackupAccountStackProps.env.region must be the primary or DR region (${allowedRegions.join(', ')}), got ${this.region}`);
+    }
+
+    this.backupKey = new CrossAccountKey(this, 'BackupKey', { keyAccount: accounts.keyAccount, aliasName: KeyAliases.BACKUP });
+    this.vault = new ImmutableBackupVault(this, 'CentralVault', {
+      backupVaultName: props.backupVaultName ?? CENTRAL_BACKUP_VAULT_NAME,
+      encryptionKey: this.backupKey.key,
+      minRetention: props.minRetention ?? Duration.days(CENTRAL_VAULT_DEFAULT_MIN_RETENTION_DAYS),
+      maxRetention: props.maxRetention ?? Duration.days(CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS),
+      changeableFor: props.changeableFor,
+      mode: props.vaultLockMode,
+      governanceReason: props.governanceReason,
+      breakGlassRoleName: props.breakGlassRoleName,
+      copySourceAccounts: accounts.dataAccounts,
+      copySourceOrganizationId: accounts.organizationId,
+    });
+    this.centralVault = this.vault.target;
+
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
+    // Restores of the copies (drills run here) and copies made from this account back to a data account.
+    new BackupAlarms(this, 'BackupAlarms', { topic: this.alarmTopic.topic });
+    new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
+  }
+}
