@@ -1,2 +1,6 @@
-// Public API of lib/audit (filled in by its issue).
-export {};
+export * from './audit-names';
+export * from './log-retention';
+export * from './data-event-selectors';
+export * from './data-access-trail';
+export * from './data-access-alarms';
+export * from './audit-log-archive';

@@ -1,0 +1,221 @@
+import { Annotations, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct, IConstruct } from 'constructs';
+import { ClassifiedResource } from '../classification/classify';
+import { CONTROLS, recordControl } from '../core/controls';
+import { AuditNames } from './audit-names';
+import { DataEventSelectorPlan, DataEventSelectorPlanInput, planDataEventSelectors } from './data-event-selectors';
+import { validateLogRetentionDays } from './log-retention';
+
+export interface DataAccessTrailProps {
+  /**
+   * The audit key from the key account (`DataAccountStack.auditKey`): encrypts the log files and
+   * the log group. Its ARN must be a key ARN, not an alias ARN.
+   */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * Name of the Object Lock archive bucket in the audit account, built on both sides with
+   * `AuditNames.archiveBucketName(auditAccount, region)`. Its policy must admit this trail.
+   */
+  readonly archiveBucketName: string;
+  /**
+   * Deterministic, so the archive bucket policy can name it in `aws:SourceArn`.
+   * @default AuditNames.DEFAULT_TRAIL_NAME
+   */
+  readonly trailName?: string;
+  /** @default AuditNames.DEFAULT_KEY_PREFIX */
+  readonly s3KeyPrefix?: string;
+  /**
+   * Days the CloudWatch Logs copy is kept; one of the values CloudWatch Logs accepts (1, 3, 5,
+   * 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+   * 3653). The archive bucket keeps the immutable copy.
+   * @default 365
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Log-file integrity validation (digest files). Cannot be turned off while the trail covers
+   * classified data: without it a deleted or altered log file goes unnoticed.
+   * @default true
+   */
+  readonly enableLogFileValidation?: boolean;
+  /**
+   * An organization trail (deploy it in the management account or a delegated administrator):
+   * covers classified resources of every account in the app.
+   * @default false
+   */
+  readonly organizationTrail?: boolean;
+  /**
+   * Cover the classified resources under these scopes only, e.g. to split a very large account
+   * across several trails (at most 5 per region).
+   * @default - every classified resource of the trail's account in the app
+   */
+  readonly coverageScopes?: IConstruct[];
+  /** Record management events (read and write) too. @default true */
+  readonly includeManagementEvents?: boolean;
+  /** @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A multi-region CloudTrail trail that records who touched classified data: data events (read
+ * and write, allowed and denied) on every resource classified with `dataEvents` (CONFIDENTIAL
+ * and above) in the account — S3 objects, DynamoDB items, Lambda invocations — plus management
+ * events. Log-file validation always on, KMS encryption with the key-account audit key,
+ * delivery into the audit account's Object Lock archive and into an encrypted log group for
+ * `DataAccessAlarms`.
+ *
+ * Selectors are computed at synth, after every resource is classified; beyond CloudTrail's 500
+ * values they are aggregated (whole type or name prefixes), or synth fails saying how to fix it.
+ */
+export class DataAccessTrail extends Construct {
+  public readonly trail: cloudtrail.CfnTrail;
+  public readonly trailName: string;
+  /** `arn:<partition>:cloudtrail:<region>:<account>:trail/<name>`. */
+  public readonly trailArn: string;
+  /** Receives every event of the trail; encrypted with the audit key. */
+  public readonly logGroup: logs.LogGroup;
+  public readonly logRetentionDays: number;
+  public readonly archiveBucketName: string;
+
+  private readonly planInput: DataEventSelectorPlanInput;
+  private readonly recorded = new Set<ClassifiedResource>();
+  private readonly logFileValidation: boolean;
+  private annotated = false;
+
+  public constructor(scope: Construct, id: string, props: DataAccessTrailProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.trailName = props.trailName ?? AuditNames.DEFAULT_TRAIL_NAME;
+    if (!Token.isUnresolved(this.trailName) && !/^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/.test(this.trailName)) {
+      throw new Error(`DataAccessTrailProps.trailName must be 3-128 letters, digits, '.', '_' or '-', starting with a letter or digit, got '${this.trailName}'`);
+    }
+    if (!props.encryptionKey) throw new Error('DataAccessTrailProps.encryptionKey is required: the audit key from the key account, got undefined');
+    const keyArn = stack.resolve(props.encryptionKey.keyArn);
+    if (typeof keyArn === 'string' && /(^alias\/|:alias\/)/.test(keyArn)) {
+      throw new Error(`DataAccessTrailProps.encryptionKey must be a key ARN (CloudTrail and CloudWatch Logs need one), got the alias '${keyArn}': use CrossAccountKey to resolve it`);
+    }
+    if (!props.archiveBucketName) throw new Error('DataAccessTrailProps.archiveBucketName is required: use AuditNames.archiveBucketName(auditAccount, region), got an empty value');
+    this.archiveBucketName = props.archiveBucketName;
+    this.logRetentionDays = props.logRetentionDays ?? 365;
+    validateLogRetentionDays('DataAccessTrailProps.logRetentionDays', this.logRetentionDays);
+    this.logFileValidation = props.enableLogFileValidation ?? true;
+    this.trailArn = AuditNames.trailArn(stack.account, stack.region, this.trailName);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName: AuditNames.logGroupName(this.trailName),
+      encryptionKey: props.encryptionKey,
+      retention: this.logRetentionDays as logs.RetentionDays,
+      removalPolicy,
+    });
+    // Only this trail may assume the delivery role (confused deputy).
+    const role = new iam.Role(this, 'LogsRole', {
+      assumedBy: new iam.ServicePrincipal('cloudtrail.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceArn': this.trailArn } } }),
+      description: `CloudTrail ${this.trailName} delivers events to ${AuditNames.logGroupName(this.trailName)}`,
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }));
+
+    this.planInput = {
+      trail: this,
+      coverageScopes: props.coverageScopes,
+      organizationTrail: props.organizationTrail ?? false,
+      ownBucketNames: Token.isUnresolved(props.archiveBucketName) ? [] : [props.archiveBucketName],
+      includeManagementEvents: props.includeManagementEvents ?? true,
+    };
+
+    this.trail = new cloudtrail.CfnTrail(this, 'Resource', {
+      trailName: this.trailName,
+      isLogging: true,
+      isMultiRegionTrail: true,
+      includeGlobalServiceEvents: true,
+      isOrganizationTrail: props.organizationTrail ?? false,
+      enableLogFileValidation: this.logFileValidation,
+      kmsKeyId: props.encryptionKey.keyArn,
+      s3BucketName: props.archiveBucketName,
+      s3KeyPrefix: props.s3KeyPrefix ?? AuditNames.DEFAULT_KEY_PREFIX,
+      cloudWatchLogsLogGroupArn: this.logGroup.logGroupArn,
+      cloudWatchLogsRoleArn: role.roleArn,
+      // Resolved at synth, when every resource is classified.
+      advancedEventSelectors: Lazy.any({ produce: () => this.finalPlan().advancedEventSelectors }),
+    });
+    this.trail.node.addDependency(role);
+    this.trail.applyRemovalPolicy(removalPolicy);
+
+    // Resources classified so far are recorded now, so checks that read construct metadata
+    // before synth see them; the rest are recorded when the plan is final.
+    try {
+      this.record(planDataEventSelectors(this.planInput).covered);
+    } catch {
+      // Reported by the validation below, once every resource is classified.
+    }
+    this.checkLogFileValidation(this.recorded.size);
+    this.node.addValidation({
+      validate: () => {
+        try {
+          this.finalPlan();
+          return [];
+        } catch (e) {
+          return [(e as Error).message];
+        }
+      },
+    });
+  }
+
+  /** The selectors and coverage as they stand now (final once synthesis starts). */
+  public selectorPlan(): DataEventSelectorPlan {
+    return planDataEventSelectors(this.planInput);
+  }
+
+  /** The classified resources whose data events this trail records. */
+  public coveredResources(): ClassifiedResource[] {
+    return this.selectorPlan().covered;
+  }
+
+  private finalPlan(): DataEventSelectorPlan {
+    const plan = planDataEventSelectors(this.planInput);
+    this.checkLogFileValidation(plan.covered.length);
+    this.record(plan.covered);
+    if (!this.annotated) {
+      this.annotated = true;
+      for (const r of plan.withoutDataEvents) {
+        Annotations.of(this).addInfoV2(
+          'cdk-data-protection:no-data-events',
+          `${r.scope.node.path} (${r.resourceType}, ${r.classification.name}) has no CloudTrail data events: only its management events are recorded`,
+        );
+      }
+      if (plan.importedArns.length > 0) {
+        Annotations.of(this).addWarningV2(
+          'cdk-data-protection:imported-arns',
+          `${plan.importedArns.length} covered resources in other stacks have generated names (e.g. ${plan.importedArns[0].scope.node.path}): ` +
+            'the trail imports each ARN through a CloudFormation export (at most 200 outputs per stack). Give them literal names so they are selected without exports, and by prefix at scale',
+        );
+      }
+      for (const r of plan.excludedOwnBuckets) {
+        Annotations.of(this).addWarningV2(
+          'cdk-data-protection:own-bucket-excluded',
+          `${r.scope.node.path} is classified but is this trail's own log bucket: its data events are not recorded (they would record the trail's own writes)`,
+        );
+      }
+    }
+    return plan;
+  }
+
+  private checkLogFileValidation(covered: number): void {
+    if (!this.logFileValidation && covered > 0) {
+      throw new Error(
+        `DataAccessTrailProps.enableLogFileValidation must be true when the trail records classified data (${covered} resources covered), got false: without digest files a deleted or altered log file goes unnoticed`,
+      );
+    }
+  }
+
+  private record(covered: ClassifiedResource[]): void {
+    for (const r of covered) {
+      if (this.recorded.has(r)) continue;
+      this.recorded.add(r);
+      recordControl(r.scope, CONTROLS.DATA_EVENTS, { trail: this.trailName, trailPath: this.node.path });
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { Duration, Stack, StackProps, Token } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { AuditLogArchive } from '../audit/audit-log-archive';
+import { AuditNames } from '../audit/audit-names';
+import { CrossAccountKey } from '../keys/cross-account-key';
+import { KeyAliases } from '../keys/key-aliases';
+import { DataProtectionAccounts, validateAccounts } from './accounts';
+
+export interface AuditAccountStackProps extends StackProps {
+  readonly accounts: DataProtectionAccounts;
+  /**
+   * Object Lock (COMPLIANCE) retention of every log file: nobody, root included, can delete a
+   * log file before it expires.
+   * @default Duration.days(400)
+   */
+  readonly archiveRetention?: Duration;
+  /** Name of the data accounts' trails. @default AuditNames.DEFAULT_TRAIL_NAME */
+  readonly trailName?: string;
+  /** @default AuditNames.DEFAULT_KEY_PREFIX */
+  readonly s3KeyPrefix?: string;
+  /**
+   * Also admit the organization trail of this account (management or delegated administrator),
+   * writing under `accounts.organizationId`.
+   * @default - only the data accounts' own trails
+   */
+  readonly organizationTrailAccount?: string;
+}
+
+/**
+ * The audit account: the immutable archive (`ObjectLockBucket`, COMPLIANCE mode) of the data
+ * accounts' `DataAccessTrail`s, encrypted with the key account's audit key, writable by
+ * CloudTrail only for the named trails. Its name is deterministic
+ * (`AuditNames.archiveBucketName`), so the data accounts deliver into it without tokens.
+ */
+export class AuditAccountStack extends Stack {
+  public readonly accounts: DataProtectionAccounts;
+  public readonly archive: AuditLogArchive;
+  /** The archive bucket. */
+  public readonly archiveBucket: s3.IBucket;
+  /** The key-account audit key, resolved to its key ARN at deploy time. */
+  public readonly auditKey: CrossAccountKey;
+
+  public constructor(scope: Construct, id: string, props: AuditAccountStackProps) {
+    super(scope, id, props);
+    validateAccounts(props.accounts, 'AuditAccountStackProps.accounts');
+    if (!Token.isUnresolved(this.account) && this.account !== props.accounts.auditAccount) {
+      throw new Error(`AuditAccountStack must be deployed to accounts.auditAccount (${props.accounts.auditAccount}), got env.account ${this.account}`);
+    }
+    if (props.organizationTrailAccount !== undefined && !props.accounts.organizationId) {
+      throw new Error('AuditAccountStackProps.organizationTrailAccount needs accounts.organizationId: organization trails write under AWSLogs/<orgId>/, got no organizationId');
+    }
+    this.accounts = props.accounts;
+    this.auditKey = new CrossAccountKey(this, 'AuditKey', { keyAccount: props.accounts.keyAccount, aliasName: KeyAliases.AUDIT });
+    this.archive = new AuditLogArchive(this, 'DataAccessArchive', {
+      encryptionKey: this.auditKey.key,
+      sourceAccounts: props.accounts.dataAccounts,
+      trailRegion: props.accounts.primaryRegion,
+      trailName: props.trailName,
+      s3KeyPrefix: props.s3KeyPrefix,
+      retention: props.archiveRetention,
+      bucketName: AuditNames.archiveBucketName(props.accounts.auditAccount, props.accounts.primaryRegion),
+      organizationTrail: props.organizationTrailAccount !== undefined
+        ? { trailAccount: props.organizationTrailAccount, organizationId: props.accounts.organizationId! }
+        : undefined,
+    });
+    this.archiveBucket = this.archive.bucket;
+  }
+}

@@ -1,0 +1,144 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AuditLogArchive, AuditNames, DataAccessTrail } from '../../lib/audit';
+import { classify, DataClassification } from '../../lib/classification';
+import { AuditAccountStack } from '../../lib/topology/audit-account-stack';
+import { ACCOUNTS, ARCHIVE, AUDIT_ACCOUNT, auditKey, DATA_ACCOUNT, dataStack, OTHER_DATA_ACCOUNT, REGION } from '../audit/fixtures';
+
+const trailArn = (account: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudtrail:${REGION}:${account}:trail/data-protection-data-access`]] });
+
+function auditStack(props: Partial<ConstructorParameters<typeof AuditAccountStack>[2]> = {}, app = new App()) {
+  return new AuditAccountStack(app, 'AuditAccount', { env: { account: AUDIT_ACCOUNT, region: REGION }, accounts: ACCOUNTS, ...props });
+}
+
+function policyStatements(template: Template): any[] {
+  const [policy] = Object.values(template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: Match.stringLikeRegexp('ArchiveBucket') } } })) as any[];
+  return policy.Properties.PolicyDocument.Statement;
+}
+
+describe('AuditAccountStack', () => {
+  test('the archive is an Object Lock COMPLIANCE bucket with a deterministic name, encrypted with the key-account audit key', () => {
+    const template = Template.fromStack(auditStack());
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: {
+        BucketName: ARCHIVE,
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 400 } } },
+        VersioningConfiguration: { Status: 'Enabled' },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('AuditKeyDescribeKey'), 'KeyMetadata.Arn'] } },
+          }],
+        },
+      },
+      DeletionPolicy: 'Retain',
+    });
+    // The key is resolved from the key account's audit alias.
+    const [lookup] = Object.values(template.findResources('Custom::AWS')) as any[];
+    expect(JSON.stringify(lookup.Properties.Create)).toContain(':kms:eu-west-1:111111111111:alias/data-protection/audit');
+  });
+
+  test('CloudTrail may check the ACL and write, only for the data accounts\' trails and only under their own path', () => {
+    const template = Template.fromStack(auditStack({}, new App()));
+    const statements = policyStatements(template);
+    const acl = statements.find((s) => s.Sid === 'CloudTrailAclCheck');
+    expect(acl).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'cloudtrail.amazonaws.com' },
+      Action: 's3:GetBucketAcl',
+      Condition: { StringEquals: { 'aws:SourceArn': [trailArn(DATA_ACCOUNT)] } },
+    });
+    const write = statements.find((s) => s.Sid === 'CloudTrailWrite0');
+    expect(write).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'cloudtrail.amazonaws.com' },
+      Action: 's3:PutObject',
+      Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': trailArn(DATA_ACCOUNT) } },
+    });
+    expect(JSON.stringify(write.Resource)).toContain(`/data-access/AWSLogs/${DATA_ACCOUNT}/*`);
+    // Uploads with another key or none stay denied (ObjectLockBucket).
+    expect(statements.map((s) => s.Sid)).toEqual(expect.arrayContaining(['DenyUnencryptedOrWrongKeyUploads', 'DenyUploadsWithAnotherKey']));
+  });
+
+  test('several data accounts: one write statement each; an organization trail writes under the org id', () => {
+    const stack = auditStack({ accounts: { ...ACCOUNTS, dataAccounts: [DATA_ACCOUNT, OTHER_DATA_ACCOUNT] }, organizationTrailAccount: '999999999999' });
+    const statements = policyStatements(Template.fromStack(stack));
+    const writes = statements.filter((s) => String(s.Sid).startsWith('CloudTrailWrite'));
+    expect(writes.map((w) => JSON.stringify(w.Resource).match(/AWSLogs\/([^/]+)\//)![1])).toEqual([DATA_ACCOUNT, OTHER_DATA_ACCOUNT, '999999999999', 'o-exampleorg1']);
+    expect(writes[3].Condition.StringEquals['aws:SourceArn']).toEqual(trailArn('999999999999'));
+    expect(stack.archive.trailArns).toHaveLength(3);
+  });
+
+  test('archive retention is configurable', () => {
+    Template.fromStack(auditStack({ archiveRetention: Duration.days(2557) })).hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockConfiguration: { Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2557 } } },
+    });
+  });
+
+  test('the data account trail delivers into the archive: same bucket name and trail ARN on both sides, no cross-account tokens', () => {
+    const app = new App();
+    const audit = auditStack({}, app);
+    const data = dataStack(app, 'DataAccount');
+    classify(new s3.Bucket(data, 'Docs', { bucketName: 'hr-docs' }), DataClassification.CONFIDENTIAL);
+    const trail = new DataAccessTrail(data, 'Trail', { encryptionKey: auditKey(data), archiveBucketName: AuditNames.archiveBucketName(AUDIT_ACCOUNT, REGION) });
+    const assembly = app.synth();
+    expect(assembly.getStackByName(data.stackName).template.Outputs ?? {}).toEqual({});
+    Template.fromStack(data).hasResourceProperties('AWS::CloudTrail::Trail', { S3BucketName: ARCHIVE, S3KeyPrefix: 'data-access' });
+    expect(data.resolve(trail.trailArn)).toEqual(trailArn(DATA_ACCOUNT));
+    const acl = policyStatements(Template.fromStack(audit)).find((s) => s.Sid === 'CloudTrailAclCheck');
+    expect(acl.Condition.StringEquals['aws:SourceArn']).toEqual([data.resolve(trail.trailArn)]);
+  });
+
+  test('snapshot', () => {
+    expect(Template.fromStack(auditStack()).toJSON()).toMatchSnapshot();
+  });
+
+  describe('bad input', () => {
+    test('an archive bucket without Object Lock', () => {
+      const stack = new Stack(new App(), 'S', { env: { account: AUDIT_ACCOUNT, region: REGION } });
+      const key = kms.Key.fromKeyArn(stack, 'K', `arn:aws:kms:${REGION}:111111111111:key/abc`);
+      const bucket = new s3.Bucket(stack, 'Plain', { encryptionKey: key });
+      expect(() => new AuditLogArchive(stack, 'Archive', { encryptionKey: key, sourceAccounts: [DATA_ACCOUNT], bucket })).toThrow(
+        /AuditLogArchiveProps.bucket must have Object Lock enabled with a default retention \(use ObjectLockBucket\), got S\/Plain with objectLockEnabled=undefined and no default retention/,
+      );
+    });
+
+    test('Object Lock without a default retention', () => {
+      const stack = new Stack(new App(), 'S', { env: { account: AUDIT_ACCOUNT, region: REGION } });
+      const key = kms.Key.fromKeyArn(stack, 'K', `arn:aws:kms:${REGION}:111111111111:key/abc`);
+      const bucket = new s3.Bucket(stack, 'Locked', { objectLockEnabled: true });
+      expect(() => new AuditLogArchive(stack, 'Archive', { encryptionKey: key, sourceAccounts: [DATA_ACCOUNT], bucket })).toThrow(/objectLockEnabled=true and no default retention/);
+    });
+
+    test('an imported bucket, whose Object Lock cannot be verified', () => {
+      const stack = new Stack(new App(), 'S', { env: { account: AUDIT_ACCOUNT, region: REGION } });
+      const key = kms.Key.fromKeyArn(stack, 'K', `arn:aws:kms:${REGION}:111111111111:key/abc`);
+      const bucket = s3.Bucket.fromBucketName(stack, 'Imported', 'somebody-elses-bucket');
+      expect(() => new AuditLogArchive(stack, 'Archive', { encryptionKey: key, sourceAccounts: [DATA_ACCOUNT], bucket })).toThrow(/an imported bucket whose Object Lock cannot be verified/);
+    });
+
+    test('no source accounts, or a malformed one', () => {
+      const stack = new Stack(new App(), 'S', { env: { account: AUDIT_ACCOUNT, region: REGION } });
+      const key = kms.Key.fromKeyArn(stack, 'K', `arn:aws:kms:${REGION}:111111111111:key/abc`);
+      expect(() => new AuditLogArchive(stack, 'A', { encryptionKey: key, sourceAccounts: [] })).toThrow(/AuditLogArchiveProps.sourceAccounts must list at least one account/);
+      expect(() => new AuditLogArchive(stack, 'B', { encryptionKey: key, sourceAccounts: ['1234'] })).toThrow(/AuditLogArchiveProps.sourceAccounts\[0\] must be a 12-digit AWS account id, got '1234'/);
+    });
+
+    test('deployed to another account than the audit account', () => {
+      expect(() => new AuditAccountStack(new App(), 'A', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS })).toThrow(
+        /AuditAccountStack must be deployed to accounts.auditAccount \(444444444444\), got env.account 222222222222/,
+      );
+    });
+
+    test('an organization trail without an organization id', () => {
+      expect(() => auditStack({ accounts: { ...ACCOUNTS, organizationId: undefined }, organizationTrailAccount: '999999999999' })).toThrow(/organizationTrailAccount needs accounts.organizationId/);
+    });
+
+    test('archive retention outside 1-36,500 days', () => {
+      expect(() => auditStack({ archiveRetention: Duration.days(0) })).toThrow(/ObjectLockBucketProps.retention must be between 1 and 36500 days, got 0 days/);
+    });
+  });
+});
