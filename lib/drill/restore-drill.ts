@@ -415,8 +415,9 @@ export class RestoreDrill extends Construct {
       }),
     ];
     for (const s of statements) role.addToPolicy(s);
-    // PassThrough tracing: Active would add an unconditioned xray statement to this role.
-    const fn = this.fn('Cleanup', 'drill-cleanup', 'Deletes what a restore drill created, and nothing else', {}, role, lambda.Tracing.PASS_THROUGH);
+    // Not traced: X-Ray (even PassThrough) adds an unconditioned xray statement to this role. The
+    // state machine's trace still shows the cleanup task.
+    const fn = this.fn('Cleanup', 'drill-cleanup', 'Deletes what a restore drill created, and nothing else', {}, role, lambda.Tracing.DISABLED);
     return { fn, role };
   }
 
@@ -458,6 +459,16 @@ export class RestoreDrill extends Construct {
     for (const t of this.targets) t.restoreKey?.grant(this.restoreRole, 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:CreateGrant');
   }
 
+  /**
+   * An SDK integration task whose permissions come only from `grantWorkflow`. CallAwsService would
+   * add its own unconditioned statement next to the tag-only and namespace-only ones.
+   */
+  private sdkTask(id: string, api: string, parameters: { [key: string]: unknown }): sfn.CustomState {
+    return new sfn.CustomState(this, id, {
+      stateJson: { Type: 'Task', Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:${api}`, Parameters: parameters, ResultPath: null },
+    });
+  }
+
   private definition(props: RestoreDrillProps, maxConcurrency: number): sfn.IChainable {
     const stack = Stack.of(this);
     const vaultArns = [...new Set(this.targets.map((t) => t.backupVaultName))].map((name) =>
@@ -482,14 +493,7 @@ export class RestoreDrill extends Construct {
       }),
       { resultPath: '$.notifyError' },
     );
-    const metrics = new tasks.CallAwsService(this, STATE.METRICS, {
-      service: 'cloudwatch',
-      action: 'putMetricData',
-      parameters: { Namespace: METRIC_NAMESPACE, 'MetricData.$': '$.evidence.metricData' },
-      iamResources: ['*'],
-      iamAction: 'cloudwatch:PutMetricData',
-      resultPath: sfn.JsonPath.DISCARD,
-    });
+    const metrics = this.sdkTask(STATE.METRICS, 'cloudwatch:putMetricData', { Namespace: METRIC_NAMESPACE, 'MetricData.$': '$.evidence.metricData' });
     metrics.addCatch(notify, { resultPath: '$.metricsError' });
     metrics.next(notify);
     const evidence = new tasks.LambdaInvoke(this, STATE.EVIDENCE, {
@@ -559,24 +563,13 @@ export class RestoreDrill extends Construct {
 
     const idFromArn = "States.Array(States.ArrayGetItem(States.StringSplit($.job.CreatedResourceArn, '/'), 1))";
     const tagList = [{ Key: DRILL_TAG, 'Value.$': '$.drillName' }];
-    const tagVolume = new tasks.CallAwsService(this, STATE.TAG_VOLUME, {
-      service: 'ec2',
-      action: 'createTags',
-      parameters: { 'Resources.$': idFromArn, Tags: tagList },
-      iamResources: [stack.formatArn({ service: 'ec2', resource: 'volume', resourceName: '*' })],
-      iamAction: 'ec2:CreateTags',
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    const tagFileSystem = new tasks.CallAwsService(this, STATE.TAG_FILE_SYSTEM, {
-      service: 'efs',
-      action: 'tagResource',
-      parameters: { 'ResourceId.$': "States.ArrayGetItem(States.StringSplit($.job.CreatedResourceArn, '/'), 1)", Tags: tagList },
-      iamResources: [stack.formatArn({ service: 'elasticfilesystem', resource: 'file-system', resourceName: '*' })],
-      iamAction: 'elasticfilesystem:TagResource',
-      resultPath: sfn.JsonPath.DISCARD,
+    const tagVolume = this.sdkTask(STATE.TAG_VOLUME, 'ec2:createTags', { 'Resources.$': idFromArn, Tags: tagList });
+    const tagFileSystem = this.sdkTask(STATE.TAG_FILE_SYSTEM, 'efs:tagResource', {
+      'ResourceId.$': "States.ArrayGetItem(States.StringSplit($.job.CreatedResourceArn, '/'), 1)",
+      Tags: tagList,
     });
     for (const t of [tagVolume, tagFileSystem]) {
-      catchStep(t);
+      t.addCatch(stepFailed, { resultPath: '$.error' });
       t.next(validate);
     }
 

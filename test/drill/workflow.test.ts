@@ -9,7 +9,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Duration } from 'aws-cdk-lib';
 import { DrillResourceType, DrillTarget, RESTORE_DRILL_STATES as S, RestoreDrill } from '../../lib/drill';
-import { aslOf, ENV, happyHandlers, restoreJob, runLocally } from './helpers';
+import { aslOf, drillStack, ENV, happyHandlers, restoreJob, runLocally } from './helpers';
 
 function singleTarget(type = DrillResourceType.DYNAMODB, extra: Partial<Parameters<typeof DrillTarget.of>[0]> = {}) {
   const stack = new Stack(new App(), 'Data', { env: ENV });
@@ -161,7 +161,7 @@ test('EBS: the restored volume is tagged as a drill resource before validation',
 });
 
 test('many targets: one execution drills each, one failure fails the execution and names it', async () => {
-  const multi = await import('./helpers').then((h) => h.drillStack());
+  const multi = drillStack();
   const run = { asl: aslOf(Template.fromStack(multi.stack)), input: JSON.parse(JSON.stringify(multi.stack.resolve(multi.drill.executionInput()))) };
   const r = await drill((h) => {
     const ok = h[S.VALIDATE];

@@ -1,0 +1,223 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { classify, ClassifiedResources, controlsOf, CONTROLS, DataClassification, DRILL_TAG } from '../../lib';
+import { DrillResourceType, DrillTarget, DrillTargetProps, pollSchedule, RestoreDrill, RestoreDrillProps } from '../../lib/drill';
+import { drillStack, ENV } from './helpers';
+
+
+const { stack, drill, table } = drillStack();
+const template = Template.fromStack(stack);
+
+const asList = <T>(v: T | T[]) => (Array.isArray(v) ? v : [v]);
+const statementsOfRole = (roleLogicalId: string) =>
+  Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleLogicalId))
+    .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+
+describe('cleanup can only reach drill resources', () => {
+  const roleId = stack.getLogicalId(drill.cleanupRole.node.defaultChild as any);
+  const statements = statementsOfRole(roleId);
+
+  test('every statement of the cleanup role carries the drill tag condition or a drill- resource pattern', () => {
+    expect(statements.length).toBeGreaterThanOrEqual(5);
+    for (const s of statements) {
+      const tagCondition = s.Condition?.StringLike?.[`aws:ResourceTag/${DRILL_TAG}`] === 'drill-*';
+      const drillResources = asList(s.Resource).every((r: any) => /(:::|table\/|:db:|:cluster:)drill-\*/.test(JSON.stringify(r)));
+      expect({ sid: s.Sid, guarded: tagCondition || drillResources }).toEqual({ sid: s.Sid, guarded: true });
+    }
+  });
+
+  test('the cleanup role has no inline statement outside those (no X-Ray, no logs wildcard)', () => {
+    expect(statements.map((s: any) => s.Sid).sort()).toEqual(['DrillBucketsOnly', 'DrillDatabasesOnly', 'DrillTablesOnly', 'DrillTaggedFileSystemsOnly', 'DrillTaggedVolumesOnly']);
+  });
+
+  test('tagging is separate from deleting: the workflow may only add the drill tag, and cannot delete', () => {
+    const s = new Stack(new App(), 'Ebs', { env: ENV });
+    const key = new kms.Key(s, 'K');
+    const d = new RestoreDrill(s, 'D', {
+      targets: [DrillTarget.of({ ...base, name: 'vol', resourceType: DrillResourceType.EBS, resourceArn: 'arn:aws:ec2:eu-west-1:111111111111:volume/vol-1' })],
+      evidenceKey: key,
+      alarmTopic: new sns.Topic(s, 'T'),
+    });
+    const t = Template.fromStack(s);
+    const smRole = s.getLogicalId(d.stateMachine.role.node.defaultChild as any);
+    const sm = Object.values(t.findResources('AWS::IAM::Policy'))
+      .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === smRole))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    expect(sm.flatMap((x: any) => asList(x.Action)).filter((a: string) => /^(s3|dynamodb|rds|ec2|elasticfilesystem|backup):.*Delete/.test(a))).toEqual([]);
+    const tagging = sm.filter((x: any) => asList(x.Action).includes('ec2:CreateTags'));
+    expect(tagging.length).toBeGreaterThan(0);
+    for (const x of tagging) {
+      expect(x.Condition).toEqual({ StringLike: { [`aws:RequestTag/${DRILL_TAG}`]: 'drill-*' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': [DRILL_TAG] } });
+    }
+  });
+});
+
+test('no IAM statement in the stack grants a wildcard action', () => {
+  for (const p of Object.values(template.findResources('AWS::IAM::Policy')) as any[]) {
+    for (const s of p.Properties.PolicyDocument.Statement) {
+      for (const a of asList(s.Action)) expect(a).not.toMatch(/(^\*$|:\*$)/);
+    }
+  }
+});
+
+test('PassRole is limited to the restore role and to AWS Backup', () => {
+  template.hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: {
+      Statement: Match.arrayWith([
+        Match.objectLike({ Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } }, Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('RestoreRole'), 'Arn'] } }),
+      ]),
+    },
+  });
+});
+
+test('metrics can only be written to the DataProtection namespace', () => {
+  template.hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': 'DataProtection' } } })]) },
+  });
+});
+
+test('schedules: one per drill interval with the targets as input, plus the daily staleness check', () => {
+  template.resourceCountIs('AWS::Scheduler::Schedule', 3);
+  template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(30 days)', Target: { Arn: { Ref: Match.stringLikeRegexp('DrillStateMachine') } } });
+  template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(90 days)' });
+  template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 day)', Target: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DrillStaleness'), 'Arn'] } } });
+  const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')) as any[];
+  const monthly = schedules.find((s) => s.Properties.ScheduleExpression === 'rate(30 days)');
+  expect(JSON.stringify(monthly.Properties.Target.Input)).toContain('employees');
+});
+
+test('alarms: drill failed, stale per target, RTO per target, all notifying the topic', () => {
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[];
+  expect(alarms).toHaveLength(1 + 2 + 2);
+  const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
+  for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    MetricName: 'DaysSinceLastSuccessfulDrill', Threshold: 30, TreatMissingData: 'breaching', Dimensions: [{ Name: 'Target', Value: 'employees' }],
+    AlarmActions: [{ Ref: Match.stringLikeRegexp('Alarms') }],
+  });
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RestoreTimeSeconds', Threshold: 4 * 3600, Dimensions: [{ Name: 'Target', Value: 'employees' }], AlarmActions: [{ Ref: Match.stringLikeRegexp('Alarms') }] });
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RestoreTimeSeconds', Threshold: 8 * 3600, Dimensions: [{ Name: 'Target', Value: 'documents' }] });
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: Match.arrayWith([Match.objectLike({ Expression: 'failed + timedOut + aborted' })]), AlarmActions: [{ Ref: Match.stringLikeRegexp('Alarms') }] });
+});
+
+test('execution logs go to an encrypted log group; X-Ray tracing is on', () => {
+  template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+    TracingConfiguration: { Enabled: true },
+    LoggingConfiguration: { Level: 'ALL', Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DrillExecutionLogs'), 'Arn'] } } }] },
+  });
+  template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('EvidenceKey'), 'Arn'] } });
+});
+
+test('evidence goes to an Object Lock bucket in COMPLIANCE mode', () => {
+  template.hasResourceProperties('AWS::S3::Bucket', {
+    ObjectLockEnabled: true,
+    ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } } },
+  });
+});
+
+test('restore overrides isolate and encrypt the copy per type', () => {
+  const input = stack.resolve(drill.executionInput()) as any;
+  const [employees, documents] = input.targets;
+  expect(employees).toMatchObject({ name: 'employees', resourceType: 'DynamoDB', backupVaultName: 'data-vault', rtoSeconds: 4 * 3600, rpoSeconds: 3600, intervalDays: 30 });
+  expect(employees.restoreMetadata).toEqual({ encryptionType: 'KMS', kmsMasterKeyArn: { 'Fn::GetAtt': [expect.stringMatching(/^EvidenceKey/), 'Arn'] } });
+  expect(documents.restoreMetadata).toMatchObject({ NewBucket: 'true', EncryptionType: 'SSE-KMS' });
+  const rds = DrillTarget.of({ ...base, resourceType: DrillResourceType.RDS, isolation: { dbSubnetGroupName: 'drill-isolated', securityGroupIds: ['sg-1'] } });
+  expect(rds.restoreMetadataOverrides()).toEqual({ PubliclyAccessible: 'false', MultiAZ: 'false', DBSubnetGroupName: 'drill-isolated', VpcSecurityGroupIds: '["sg-1"]' });
+  expect(DrillTarget.of({ ...base, resourceType: DrillResourceType.EFS }).restoreMetadataOverrides()).toEqual({ newFileSystem: 'true', Encrypted: 'true' });
+});
+
+test('each drilled classified resource records the RESTORE_DRILL control', () => {
+  expect(controlsOf(table)).toEqual(expect.arrayContaining([{ control: CONTROLS.RESTORE_DRILL, drill: 'Data/Drill', intervalDays: 30 }]));
+});
+
+test('a supplied validator replaces the default one', () => {
+  const s = new Stack(new App(), 'S', { env: ENV });
+  const key = new kms.Key(s, 'K');
+  const validator = new lambda.Function(s, 'MyValidator', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'i.h', code: lambda.Code.fromInline('x') });
+  const d = new RestoreDrill(s, 'D', { targets: [DrillTarget.of(base)], evidenceKey: key, alarmTopic: new sns.Topic(s, 'T'), validator, schedule: false });
+  expect(d.validator).toBe(validator);
+  const t = Template.fromStack(s);
+  expect(Object.keys(t.findResources('AWS::Lambda::Function')).some((id) => id.includes('Validator') && !id.includes('MyValidator'))).toBe(false);
+  t.resourceCountIs('AWS::Scheduler::Schedule', 0);
+});
+
+test('poll schedule doubles up to the maximum and sums to the timeout', () => {
+  expect(pollSchedule(900, 8 * 3600, 24 * 3600)).toEqual([900, 1800, 3600, 7200, 14400, 28800, 28800, 900]);
+});
+
+test('template snapshot', () => {
+  expect(template.toJSON()).toMatchSnapshot();
+});
+
+const base: DrillTargetProps = {
+  name: 'orders',
+  resourceType: DrillResourceType.DYNAMODB,
+  resourceArn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/orders',
+  backupVaultName: 'vault',
+  rto: Duration.hours(4),
+  rpo: Duration.hours(1),
+  interval: Duration.days(30),
+};
+
+describe('bad input fails at synth time, naming prop, value and range', () => {
+  const build = (targets: DrillTarget[], extra: Partial<RestoreDrillProps> = {}) => {
+    const s = new Stack(new App(), 'Bad', { env: ENV });
+    const key = new kms.Key(s, 'K');
+    return new RestoreDrill(s, 'D', { targets, evidenceKey: key, alarmTopic: new sns.Topic(s, 'T'), ...extra });
+  };
+
+  test('a restore timeout shorter than the first poll', () => {
+    expect(() => build([DrillTarget.of({ ...base, restoreTimeout: Duration.minutes(5) })])).toThrow(
+      'DrillTargetProps(orders).restoreTimeout must be at least RestoreDrillProps.firstPoll (900 seconds) or the restore is never polled, got 300 seconds',
+    );
+  });
+
+  test('a schedule more frequent than the restore can finish', () => {
+    expect(() => DrillTarget.of({ ...base, interval: Duration.days(1), restoreTimeout: Duration.hours(36) })).toThrow(
+      'DrillTargetProps(orders).interval must be at least the restore timeout so drills of one resource never overlap: restoreTimeout is 36 hours, got an interval of 24 hours',
+    );
+  });
+
+  test('an unsupported resource type', () => {
+    const s = new Stack(new App(), 'U', { env: ENV });
+    const fn = new lambda.Function(s, 'Fn', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'i.h', code: lambda.Code.fromInline('x') });
+    classify(fn, DataClassification.INTERNAL);
+    const [resource] = ClassifiedResources.within(s);
+    expect(() => DrillTarget.fromClassified(resource, { backupVaultName: 'v' })).toThrow(
+      "DrillTarget.fromClassified(U/Fn).resourceType: unsupported resource type 'AWS::Lambda::Function' for a restore drill; supported: AWS::S3::Bucket",
+    );
+    expect(() => DrillTarget.of({ ...base, resourceType: 'Lambda' as unknown as DrillResourceType })).toThrow("DrillTargetProps(orders).resourceType: unsupported resource type 'Lambda'");
+  });
+
+  test('an empty list of targets', () => {
+    expect(() => build([])).toThrow('RestoreDrillProps.targets must list at least one DrillTarget, got an empty list');
+  });
+
+  test('a target without a vault', () => {
+    expect(() => DrillTarget.of({ ...base, backupVaultName: undefined })).toThrow('DrillTargetProps(orders).backupVaultName is required');
+  });
+
+  test('a target without a recovery point source', () => {
+    expect(() => DrillTarget.of({ ...base, resourceArn: undefined })).toThrow(
+      'DrillTargetProps(orders): a recovery point source is required: give resourceArn (restore its latest recovery point) or recoveryPointArn, got neither',
+    );
+  });
+
+  test('a name that cannot name a drill- copy, and duplicate names', () => {
+    expect(() => DrillTarget.of({ ...base, name: 'Orders_Table' })).toThrow("DrillTargetProps.name must be 1-40 lowercase letters, digits and single hyphens starting with a letter (it names the restored copy 'drill-<name>-<id>'), got 'Orders_Table'");
+    expect(() => build([DrillTarget.of(base), DrillTarget.of(base)])).toThrow("duplicate target name 'orders'");
+  });
+
+  test('out-of-range concurrency and poll settings', () => {
+    expect(() => build([DrillTarget.of(base)], { maxConcurrency: 0 })).toThrow('RestoreDrillProps.maxConcurrency must be between 1 and 40, got 0');
+    expect(() => build([DrillTarget.of(base)], { firstPoll: Duration.seconds(10) })).toThrow('RestoreDrillProps.firstPoll must be between 60 and 86400 seconds, got 10 seconds');
+  });
+
+  test('overriding the drill- name in restore metadata', () => {
+    expect(() => DrillTarget.of({ ...base, restoreMetadata: { targetTableName: 'prod' } })).toThrow('DrillTargetProps(orders).restoreMetadata.targetTableName is set by the drill');
+  });
+});
