@@ -1,0 +1,206 @@
+import { BackupClient, PutRestoreValidationResultCommand } from '@aws-sdk/client-backup';
+import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteVolumeCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DeleteDBClusterCommand, DescribeDBClustersCommand, ModifyDBClusterCommand, RDSClient } from '@aws-sdk/client-rds';
+import { ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
+import { DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler as cleanup } from '../../lib/drill/handlers/drill-cleanup.lambda';
+import { buildEvidence, DrillState, handler as evidence, toMillis } from '../../lib/drill/handlers/drill-evidence.lambda';
+import { handler as staleness } from '../../lib/drill/handlers/drill-staleness.lambda';
+import { handler as validate } from '../../lib/drill/handlers/drill-validator.lambda';
+
+const backup = mockClient(BackupClient);
+const s3 = mockClient(S3Client);
+const ddb = mockClient(DynamoDBClient);
+const rds = mockClient(RDSClient);
+const rdsData = mockClient(RDSDataClient);
+const ec2 = mockClient(EC2Client);
+
+beforeEach(() => {
+  for (const m of [backup, s3, ddb, rds, rdsData, ec2]) m.reset();
+  backup.on(PutRestoreValidationResultCommand).resolves({});
+});
+
+const body = (text: string) => ({ transformToByteArray: async () => new TextEncoder().encode(text) }) as any;
+
+describe('validator', () => {
+  const input = (resourceType: string, validation: { [k: string]: string } = {}) => ({
+    restoreJobId: 'job-1',
+    resourceType,
+    drillName: 'drill-docs-1a2b3c4d',
+    createdResourceArn: 'arn:aws:s3:::drill-docs-1a2b3c4d',
+    target: { name: 'docs', validation },
+  });
+
+  test('S3: counts objects, reads samples with checksum validation, reports SUCCESSFUL', async () => {
+    s3.on(ListObjectsV2Command).resolvesOnce({ Contents: [{ Key: 'a' }, { Key: 'b' }], IsTruncated: true, NextContinuationToken: 't' }).resolvesOnce({ Contents: [{ Key: 'c' }] });
+    s3.on(GetObjectCommand).resolves({ Body: body('hello'), ChecksumSHA256: 'abc=' });
+    const r = await validate(input('S3', { minObjects: '3', sampleObjects: '2' }));
+    expect(r.valid).toBe(true);
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'drill-docs-1a2b3c4d', Key: 'a', ChecksumMode: 'ENABLED' },
+      { Bucket: 'drill-docs-1a2b3c4d', Key: 'b', ChecksumMode: 'ENABLED' },
+    ]);
+    expect(backup.commandCalls(PutRestoreValidationResultCommand)[0].args[0].input).toMatchObject({ RestoreJobId: 'job-1', ValidationStatus: 'SUCCESSFUL' });
+  });
+
+  test('S3: too few objects or a checksum failure is invalid, and reported FAILED', async () => {
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'a' }] });
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('Checksum mismatch'), { name: 'Error' }));
+    const r = await validate(input('S3', { minObjects: '10' }));
+    expect(r.valid).toBe(false);
+    expect(r.message).toContain('objectCount (1 object(s), expected at least 10)');
+    expect(r.message).toContain('Checksum mismatch');
+    expect(backup.commandCalls(PutRestoreValidationResultCommand)[0].args[0].input.ValidationStatus).toBe('FAILED');
+  });
+
+  test('DynamoDB: scans until the minimum item count and reads a sample item', async () => {
+    ddb.on(DescribeTableCommand).resolves({ Table: { TableStatus: 'ACTIVE' } });
+    ddb.on(ScanCommand).resolvesOnce({ Count: 1000, Items: [{ id: { S: '1' } }], LastEvaluatedKey: { id: { S: 'x' } } }).resolvesOnce({ Count: 500, Items: [{ id: { S: '2' } }] });
+    const r = await validate({ ...input('DynamoDB', { minItems: '1200' }), drillName: 'drill-employees-1a2b3c4d' });
+    expect(r.valid).toBe(true);
+    expect(ddb.commandCalls(ScanCommand)).toHaveLength(2);
+  });
+
+  test('Aurora: runs the SQL query through the Data API', async () => {
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ Status: 'available', StorageEncrypted: true, DBClusterArn: 'arn:aws:rds:eu-west-1:1:cluster:drill-hr-1' }] });
+    rdsData.on(ExecuteStatementCommand).resolves({ records: [[{ longValue: 42 }]] });
+    const r = await validate({ ...input('Aurora', { sqlQuery: 'select count(*) from employees', secretArn: 'arn:secret' }), drillName: 'drill-hr-1' });
+    expect(r.valid).toBe(true);
+    expect(rdsData.commandCalls(ExecuteStatementCommand)[0].args[0].input).toMatchObject({ sql: 'select count(*) from employees', secretArn: 'arn:secret' });
+  });
+
+  test('a rejected PutRestoreValidationResult keeps the verdict and says so', async () => {
+    backup.on(PutRestoreValidationResultCommand).rejects(Object.assign(new Error('not a restore testing job'), { name: 'InvalidRequestException' }));
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'a' }] });
+    s3.on(GetObjectCommand).resolves({ Body: body('x') });
+    const r = await validate(input('S3'));
+    expect(r).toMatchObject({ valid: true, reportedToBackup: false, reportError: 'InvalidRequestException: not a restore testing job' });
+  });
+
+  test('refuses anything that is not a drill resource', async () => {
+    await expect(validate({ ...input('S3'), drillName: 'hr-documents' })).rejects.toThrow("not a drill resource: 'hr-documents'");
+  });
+});
+
+describe('cleanup', () => {
+  const state = (type: string, extra: object = {}) => ({ drillName: 'drill-docs-1a2b3c4d', target: { resourceType: type }, restoreJob: { RestoreJobId: 'job-1' }, job: { Status: 'COMPLETED' }, ...extra });
+
+  test('S3: deletes every version and delete marker, then the bucket', async () => {
+    s3.on(ListObjectVersionsCommand)
+      .resolvesOnce({ Versions: [{ Key: 'a', VersionId: '1' }], DeleteMarkers: [{ Key: 'a', VersionId: '2' }], IsTruncated: true, NextKeyMarker: 'a', NextVersionIdMarker: '2' })
+      .resolvesOnce({ Versions: [{ Key: 'b', VersionId: '3' }] });
+    s3.on(DeleteObjectsCommand).resolves({});
+    s3.on(DeleteBucketCommand).resolves({});
+    const r = await cleanup(state('S3'));
+    expect(r).toMatchObject({ status: 'DELETED', message: 'deleted bucket drill-docs-1a2b3c4d and 3 object version(s)' });
+    expect(s3.commandCalls(DeleteBucketCommand)[0].args[0].input).toEqual({ Bucket: 'drill-docs-1a2b3c4d' });
+  });
+
+  test('DynamoDB: deletes the drill table; a missing one is nothing to delete', async () => {
+    ddb.on(DeleteTableCommand).resolves({});
+    expect((await cleanup(state('DynamoDB'))).status).toBe('DELETED');
+    ddb.on(DeleteTableCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+    expect((await cleanup(state('DynamoDB'))).status).toBe('NOTHING_TO_DELETE');
+  });
+
+  test('Aurora: lifts deletion protection on the drill cluster, deletes it without a final snapshot', async () => {
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ DeletionProtection: true, DBClusterMembers: [] }] });
+    rds.on(ModifyDBClusterCommand).resolves({});
+    rds.on(DeleteDBClusterCommand).resolves({});
+    await cleanup(state('Aurora'));
+    expect(rds.commandCalls(ModifyDBClusterCommand)[0].args[0].input).toMatchObject({ DBClusterIdentifier: 'drill-docs-1a2b3c4d', DeletionProtection: false });
+    expect(rds.commandCalls(DeleteDBClusterCommand)[0].args[0].input).toEqual({ DBClusterIdentifier: 'drill-docs-1a2b3c4d', SkipFinalSnapshot: true });
+  });
+
+  test('EBS: deletes the created volume (IAM only allows drill-tagged ones)', async () => {
+    ec2.on(DeleteVolumeCommand).resolves({});
+    await cleanup(state('EBS', { job: { Status: 'COMPLETED', CreatedResourceArn: 'arn:aws:ec2:eu-west-1:1:volume/vol-0abc' } }));
+    expect(ec2.commandCalls(DeleteVolumeCommand)[0].args[0].input).toEqual({ VolumeId: 'vol-0abc' });
+  });
+
+  test('a restore still running at timeout is reported, not hidden', async () => {
+    ddb.on(DeleteTableCommand).rejects(new ResourceNotFoundException({ message: 'not yet', $metadata: {} }));
+    expect((await cleanup(state('DynamoDB', { job: { Status: 'RUNNING' } }))).status).toBe('RESTORE_STILL_RUNNING');
+  });
+
+  test('no restore job: nothing to delete', async () => {
+    expect(await cleanup({ drillName: 'drill-x-1', target: { resourceType: 'S3' } })).toMatchObject({ status: 'NOTHING_TO_DELETE' });
+  });
+
+  test('refuses names without the drill- prefix and rethrows real failures', async () => {
+    await expect(cleanup(state('DynamoDB', { drillName: 'hr-employees' }))).rejects.toThrow("refusing to clean up 'hr-employees'");
+    ddb.on(DeleteTableCommand).rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }));
+    await expect(cleanup(state('DynamoDB'))).rejects.toThrow('User is not authorized');
+  });
+});
+
+describe('evidence', () => {
+  const base: DrillState = {
+    target: { name: 'employees', resourceType: 'DynamoDB', resourceArn: 'arn:table/hr', backupVaultName: 'v', rtoSeconds: 3600, rpoSeconds: 3600 },
+    drillName: 'drill-employees-1a2b3c4d',
+    executionName: 'exec-1',
+    startedAt: '2025-01-01T10:00:00Z',
+    recoveryPoint: { RecoveryPointArn: 'rp-1' },
+    restoreJob: { RestoreJobId: 'job-1' },
+    job: { Status: 'COMPLETED', CreationDate: 1735725600, CompletionDate: '2025-01-01T11:30:00Z', RecoveryPointCreationDate: '2025-01-01T08:00:00Z', CreatedResourceArn: 'arn:table/drill' },
+    validation: { valid: true, message: 'ok' },
+    cleanup: { status: 'DELETED' },
+  };
+
+  test('measures RTO from the restore job and RPO from the recovery point age, and flags breaches', () => {
+    const r = buildEvidence(base, Date.parse('2025-01-01T12:00:00Z'));
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.rto).toEqual({ measuredSeconds: 5400, objectiveSeconds: 3600, met: false });
+    expect(r.rpo).toEqual({ measuredSeconds: 7200, objectiveSeconds: 3600, met: false });
+    expect(r.restoreJob).toMatchObject({ id: 'job-1', startedAt: '2025-01-01T10:00:00.000Z', completedAt: '2025-01-01T11:30:00.000Z' });
+  });
+
+  test('dates come as ISO strings, epoch seconds or epoch milliseconds', () => {
+    expect(toMillis('2025-01-01T00:00:00Z')).toBe(1735689600000);
+    expect(toMillis(1735689600)).toBe(1735689600000);
+    expect(toMillis(1735689600000)).toBe(1735689600000);
+    expect(toMillis(undefined)).toBeUndefined();
+  });
+
+  test('writes the record with SSE-KMS and a checksum (Object Lock), plus the latest-success marker', async () => {
+    process.env.EVIDENCE_BUCKET = 'evidence';
+    process.env.EVIDENCE_KEY_ARN = 'arn:aws:kms:eu-west-1:1:key/k';
+    s3.on(PutObjectCommand).resolves({});
+    const out = await evidence(base);
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(puts.map((p) => p.Key)).toEqual(['drills/employees/2025-01-01/drill-employees-1a2b3c4d.json', 'latest-success/employees.json']);
+    for (const p of puts) expect(p).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'arn:aws:kms:eu-west-1:1:key/k', ChecksumAlgorithm: 'SHA256' });
+    expect(JSON.parse(puts[0].Body as string)).toMatchObject({ status: 'SUCCEEDED', recoveryPoint: { arn: 'rp-1' }, validation: { valid: true } });
+    expect(out.summary).toMatchObject({ target: 'employees', status: 'SUCCEEDED', ok: true, evidenceKey: 's3://evidence/drills/employees/2025-01-01/drill-employees-1a2b3c4d.json' });
+    expect(out.metricData.map((m) => [m.MetricName, m.Value])).toEqual([
+      ['DrillSucceeded', 1], ['DrillFailed', 0], ['CleanupFailed', 0], ['RestoreTimeSeconds', 5400], ['RecoveryPointAgeSeconds', 7200],
+    ]);
+  });
+
+  test('a failed drill writes no latest-success marker', async () => {
+    process.env.EVIDENCE_BUCKET = 'evidence';
+    process.env.EVIDENCE_KEY_ARN = 'k';
+    s3.on(PutObjectCommand).resolves({});
+    const out = await evidence({ ...base, failure: { status: 'RESTORE_FAILED', reason: 'the restore job ended FAILED' }, job: { ...base.job, Status: 'FAILED', StatusMessage: 'KMS' } });
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+    expect(out.summary).toMatchObject({ status: 'RESTORE_FAILED', ok: false, reason: 'the restore job ended FAILED: KMS' });
+    expect(out.subject).toBe('Restore drill RESTORE_FAILED: employees');
+  });
+});
+
+test('staleness: publishes days since the last success as an EMF record; never-succeeded targets publish nothing', async () => {
+  process.env.EVIDENCE_BUCKET = 'evidence';
+  process.env.DRILL_TARGETS = JSON.stringify(['employees', 'documents']);
+  s3.on(HeadObjectCommand, { Key: 'latest-success/employees.json' }).resolves({ LastModified: new Date(Date.now() - 3 * 86_400_000) });
+  s3.on(HeadObjectCommand, { Key: 'latest-success/documents.json' }).rejects(Object.assign(new Error('Not Found'), { name: 'NotFound' }));
+  const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  const ages = await staleness();
+  expect(ages.documents).toBeNull();
+  expect(Math.round(ages.employees!)).toBe(3);
+  expect(log).toHaveBeenCalledTimes(1);
+  const emf = JSON.parse(log.mock.calls[0][0]);
+  expect(emf).toMatchObject({ Target: 'employees', DaysSinceLastSuccessfulDrill: 3, _aws: { CloudWatchMetrics: [{ Namespace: 'DataProtection', Dimensions: [['Target']] }] } });
+  log.mockRestore();
+});
