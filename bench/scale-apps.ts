@@ -73,7 +73,7 @@ function addResource(scope: Construct, i: number, keys: Keys, vpc: () => ec2.IVp
 
 function lazyVpc(stack: Stack): () => ec2.IVpc {
   let vpc: ec2.IVpc | undefined;
-  return () => (vpc ??= new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] }));
+  return () => (vpc ??= new ec2.Vpc(stack, 'Vpc', { availabilityZones: [`${stack.region}a`, `${stack.region}b`], natGateways: 0, subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] }));
 }
 
 /** Builds the app; returns it unsynthesized. */

@@ -1,15 +1,29 @@
 #!/usr/bin/env node
 /**
- * Reference app: the four-account layout with placeholder account ids from cdk.json context.
- * `npx cdk synth` works offline with no AWS credentials.
+ * Reference app: an HR application in the four-account layout (key, data, backup, audit) with
+ * placeholder account ids from cdk.json context. `npx cdk synth` works offline with no AWS
+ * credentials. Deployment order follows the stack dependencies.
  */
-import { App, RemovalPolicy } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { accountsFromContext, classify, DataAccountStack, DataAccountStackProps, DataClassification, KeyAccountStack } from '../lib';
+import {
+  AccessLogsBucket,
+  accountsFromContext,
+  AuditAccountStack,
+  BackupAccountStack,
+  classify,
+  DataAccountStack,
+  DataAccountStackProps,
+  DataClassification,
+  KeyAccountReplicaStack,
+  KeyAccountStack,
+} from '../lib';
 
-/** The data account of an HR application: employee records and their documents. */
+/** The data account of an HR application: employee records, their documents, payroll. */
 export class HrDataStack extends DataAccountStack {
   public constructor(scope: Construct, id: string, props: DataAccountStackProps) {
     super(scope, id, props);
@@ -33,18 +47,66 @@ export class HrDataStack extends DataAccountStack {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: new AccessLogsBucket(this, 'DocumentsAccessLogs').bucket,
     });
     classify(documents, DataClassification.CONFIDENTIAL);
+
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2, // zones come from cdk.json context: no lookup, no credentials
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+    const payroll = new rds.DatabaseCluster(this, 'Payroll', {
+      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 }),
+      writer: rds.ClusterInstance.serverlessV2('Writer'),
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      storageEncryptionKey: this.keyFor(DataClassification.HIGHLY_SENSITIVE),
+      backup: { retention: Duration.days(35) },
+      deletionProtection: true,
+      iamAuthentication: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    classify(payroll, DataClassification.HIGHLY_SENSITIVE);
+
+    // Backups, copies to the backup account, data-event trail, alarms and restore drills.
+    this.protect();
   }
 }
 
-export function buildReferenceApp(app: App): { keys: KeyAccountStack; data: HrDataStack } {
+export interface ReferenceApp {
+  readonly keys: KeyAccountStack;
+  readonly keysDr?: KeyAccountReplicaStack;
+  readonly backup: BackupAccountStack;
+  readonly backupDr?: BackupAccountStack;
+  readonly audit: AuditAccountStack;
+  readonly data: HrDataStack;
+}
+
+export function buildReferenceApp(app: App): ReferenceApp {
   const accounts = accountsFromContext(app);
-  const env = (account: string) => ({ account, region: accounts.primaryRegion });
+  const env = (account: string, region = accounts.primaryRegion) => ({ account, region });
+  const after = (stack: Stack, ...deps: Array<[Stack | undefined, string]>) => deps.forEach(([d, why]) => d && stack.addStackDependency(d, why));
+
   const keys = new KeyAccountStack(app, 'KeyAccount', { env: env(accounts.keyAccount), accounts });
+  const keysDr = accounts.drRegion ? new KeyAccountReplicaStack(app, 'KeyAccountDr', { env: env(accounts.keyAccount, accounts.drRegion), accounts }) : undefined;
+  const backup = new BackupAccountStack(app, 'BackupAccount', { env: env(accounts.backupAccount), accounts });
+  const backupDr = accounts.drRegion ? new BackupAccountStack(app, 'BackupAccountDr', { env: env(accounts.backupAccount, accounts.drRegion), accounts }) : undefined;
+  const audit = new AuditAccountStack(app, 'AuditAccount', { env: env(accounts.auditAccount), accounts });
   const data = new HrDataStack(app, 'DataAccount', { env: env(accounts.dataAccounts[0]), accounts });
-  data.addStackDependency(keys, 'data keys are resolved from the key account at deploy time');
-  return { keys, data };
+
+  after(keysDr!, [keys, 'replicas are created from the primary keys']);
+  after(backup, [keys, 'the backup key is resolved from the key account']);
+  after(backupDr!, [keysDr, 'the DR vault uses the backup key replica']);
+  after(audit, [keys, 'the archive is encrypted with the audit key']);
+  after(
+    data,
+    [keys, 'data keys are resolved from the key account'],
+    [backup, 'copy jobs need the central vault and its access policy'],
+    [backupDr, 'copy jobs need the DR vault'],
+    [audit, 'CloudTrail checks the archive bucket policy when the trail is created'],
+  );
+  return { keys, keysDr, backup, backupDr, audit, data };
 }
 
 if (require.main === module) {

@@ -39,6 +39,7 @@ export class ClassifiedResource {
     switch (cfn.cfnResourceType) {
       case 'AWS::S3::Bucket':
       case 'AWS::DynamoDB::Table':
+      case 'AWS::DynamoDB::GlobalTable':
       case 'AWS::EFS::FileSystem':
       case 'AWS::Lambda::Function':
         return cfn.getAtt('Arn').toString();

@@ -24,6 +24,12 @@ export class DrillResourceType {
     return [DrillResourceType.S3, DrillResourceType.DYNAMODB, DrillResourceType.RDS, DrillResourceType.AURORA, DrillResourceType.EBS, DrillResourceType.EFS];
   }
 
+  /** Whether resources of this CloudFormation type can be drilled. */
+  public static supports(cfnType: string): boolean {
+    const type = cfnType === 'AWS::DynamoDB::GlobalTable' ? 'AWS::DynamoDB::Table' : cfnType;
+    return DrillResourceType.all().some((t) => t.cloudFormationType === type);
+  }
+
   /**
    * The drill type of a CloudFormation resource type.
    * @throws when the type cannot be drilled, naming the supported ones

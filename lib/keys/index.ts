@@ -5,3 +5,4 @@ export * from './key-aliases';
 export * from './key-consumer-service';
 export * from './key-tamper-alarms';
 export * from './protected-key';
+export * from './protected-key-replica';

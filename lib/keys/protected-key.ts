@@ -100,7 +100,6 @@ export class ProtectedKey extends Construct {
   /** The underlying resource. */
   public readonly resource: kms.CfnKey;
 
-  private readonly admins: iam.IPrincipal[];
   private readonly region: string;
 
   public constructor(scope: Construct, id: string, props: ProtectedKeyProps) {
@@ -110,91 +109,7 @@ export class ProtectedKey extends Construct {
     const rotationDays = props.rotationPeriod?.toDays() ?? 365;
     const pendingDays = props.pendingWindow?.toDays() ?? 30;
     validateRange('ProtectedKeyProps.rotationPeriod', rotationDays, 90, 2560, 'days');
-    validateRange('ProtectedKeyProps.pendingWindow', pendingDays, 7, 30, 'days');
-    validateAlias(props.aliasName);
-    for (const [i, a] of (props.consumers?.accounts ?? []).entries()) validateAccountId(`ProtectedKeyProps.consumers.accounts[${i}]`, a);
-    if (props.consumers && props.consumers.accounts.length === 0) {
-      throw new Error('ProtectedKeyProps.consumers.accounts must name at least one 12-digit account id, got an empty list');
-    }
-    if (props.consumers && props.consumers.services.length === 0) {
-      throw new Error('ProtectedKeyProps.consumers.services must name at least one service (kms:ViaService), got an empty list');
-    }
-    this.admins = [...(props.administrators ?? [])];
-    const users = props.users ?? [];
-    const both = this.admins.filter((a) => users.some((u) => principalKey(stack, u) === principalKey(stack, a)));
-    if (both.length > 0) {
-      throw new Error(
-        `ProtectedKeyProps: ${both.map((p) => JSON.stringify(stack.resolve(p.policyFragment.principalJson))).join(', ')} is listed in both administrators and users; a principal may administer or use a key, not both`,
-      );
-    }
-
-    const policy = new iam.PolicyDocument();
-    const management = [...KEY_MANAGEMENT_ACTIONS, ...KEY_READ_ACTIONS, 'kms:RevokeGrant'];
-    if (props.accountRootManagement ?? true) {
-      // Keeps the key manageable through IAM even if every named administrator is deleted.
-      policy.addStatements(new iam.PolicyStatement({ sid: 'AccountRootManagesKey', principals: [new iam.AccountRootPrincipal()], actions: management, resources: ['*'] }));
-    }
-    if (this.admins.length > 0) {
-      policy.addStatements(new iam.PolicyStatement({ sid: 'KeyAdministrators', principals: this.admins, actions: management, resources: ['*'] }));
-    }
-    if (users.length > 0) {
-      policy.addStatements(
-        new iam.PolicyStatement({ sid: 'KeyUsers', principals: users, actions: [...KEY_CRYPTO_ACTIONS, 'kms:DescribeKey'], resources: ['*'] }),
-        new iam.PolicyStatement({
-          sid: 'KeyUsersGrantsForAwsResources',
-          principals: users,
-          actions: KEY_GRANT_ACTIONS,
-          resources: ['*'],
-          conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-        }),
-      );
-    }
-    if (props.consumers) {
-      const accounts = props.consumers.accounts;
-      const consumerPrincipals = accounts.map((a) => new iam.AccountPrincipal(a));
-      const viaServices = props.consumers.services.map((s) => s.viaService(this.region));
-      policy.addStatements(
-        new iam.PolicyStatement({
-          sid: 'ConsumerAccountsUseKeyViaServices',
-          principals: consumerPrincipals,
-          actions: [...KEY_CRYPTO_ACTIONS, 'kms:DescribeKey'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'kms:CallerAccount': accounts, 'kms:ViaService': viaServices } },
-        }),
-        new iam.PolicyStatement({
-          sid: 'ConsumerAccountsGrantToAwsResources',
-          principals: consumerPrincipals,
-          actions: KEY_GRANT_ACTIONS,
-          resources: ['*'],
-          conditions: {
-            StringEquals: { 'kms:CallerAccount': accounts, 'kms:ViaService': viaServices },
-            Bool: { 'kms:GrantIsForAWSResource': 'true' },
-          },
-        }),
-        // Lets consuming stacks resolve the alias to the key ARN at deploy time.
-        new iam.PolicyStatement({
-          sid: 'ConsumerAccountsDescribeKey',
-          principals: consumerPrincipals,
-          actions: ['kms:DescribeKey'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'kms:CallerAccount': accounts } },
-        }),
-      );
-    }
-    const breakGlassArn = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: props.breakGlassRoleName ?? DEFAULT_BREAK_GLASS_ROLE_NAME });
-    const deployers = props.deploymentRoleArns ?? [
-      `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/cdk-hnb659fds-cfn-exec-role-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
-    ];
-    policy.addStatements(
-      new iam.PolicyStatement({
-        sid: 'DenyKeyTamperingExceptBreakGlass',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: KEY_TAMPER_ACTIONS,
-        resources: ['*'],
-        conditions: { ArnNotLike: { 'aws:PrincipalArn': [breakGlassArn, ...deployers] } },
-      }),
-    );
+    const policy = buildProtectedKeyPolicy(this, props, 'ProtectedKeyProps');
 
     this.aliasName = props.aliasName;
     this.resource = new kms.CfnKey(this, 'Resource', {
@@ -213,9 +128,7 @@ export class ProtectedKey extends Construct {
     this.aliasArn = stack.formatArn({ service: 'kms', resource: props.aliasName });
     recordControl(this.resource, CONTROLS.KEY, { aliasName: props.aliasName, rotationDays, pendingDays });
 
-    this.node.addValidation({
-      validate: () => keyPolicyFindings(stack.resolve(this.resource.keyPolicy)).map((f) => `ProtectedKey ${props.aliasName}: ${f}`),
-    });
+    addKeyPolicyValidation(this, this.resource, props.aliasName);
   }
 
   /**
@@ -267,13 +180,111 @@ export class ProtectedKey extends Construct {
   }
 }
 
-function validateAlias(aliasName: string): void {
+function validateAlias(aliasName: string, propsName: string): void {
   if (Token.isUnresolved(aliasName)) return;
   if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(aliasName) || aliasName.startsWith('alias/aws/')) {
-    throw new Error(`ProtectedKeyProps.aliasName must match alias/[a-zA-Z0-9/_-]+ and not start with alias/aws/, got '${aliasName}'`);
+    throw new Error(`${propsName}.aliasName must match alias/[a-zA-Z0-9/_-]+ and not start with alias/aws/, got '${aliasName}'`);
   }
 }
 
 function principalKey(stack: Stack, p: iam.IPrincipal): string {
   return JSON.stringify(stack.resolve(p.policyFragment.principalJson));
+}
+
+/** Validates the shared props and builds the policy of a `ProtectedKey` or `ProtectedKeyReplica`. */
+export function buildProtectedKeyPolicy(scope: Construct, props: ProtectedKeyProps, propsName: string): iam.PolicyDocument {
+  const stack = Stack.of(scope);
+  const region = stack.region;
+  validateRange(`${propsName}.pendingWindow`, props.pendingWindow?.toDays() ?? 30, 7, 30, 'days');
+  validateAlias(props.aliasName, propsName);
+  for (const [i, a] of (props.consumers?.accounts ?? []).entries()) validateAccountId(`${propsName}.consumers.accounts[${i}]`, a);
+  if (props.consumers && props.consumers.accounts.length === 0) {
+    throw new Error(`${propsName}.consumers.accounts must name at least one 12-digit account id, got an empty list`);
+  }
+  if (props.consumers && props.consumers.services.length === 0) {
+    throw new Error(`${propsName}.consumers.services must name at least one service (kms:ViaService), got an empty list`);
+  }
+  const admins = [...(props.administrators ?? [])];
+  const users = props.users ?? [];
+  const both = admins.filter((a) => users.some((u) => principalKey(stack, u) === principalKey(stack, a)));
+  if (both.length > 0) {
+    throw new Error(
+      `${propsName}: ${both.map((p) => JSON.stringify(stack.resolve(p.policyFragment.principalJson))).join(', ')} is listed in both administrators and users; a principal may administer or use a key, not both`,
+    );
+  }
+    const policy = new iam.PolicyDocument();
+    const management = [...KEY_MANAGEMENT_ACTIONS, ...KEY_READ_ACTIONS, 'kms:RevokeGrant'];
+    if (props.accountRootManagement ?? true) {
+      // Keeps the key manageable through IAM even if every named administrator is deleted.
+      policy.addStatements(new iam.PolicyStatement({ sid: 'AccountRootManagesKey', principals: [new iam.AccountRootPrincipal()], actions: management, resources: ['*'] }));
+    }
+    if (admins.length > 0) {
+      policy.addStatements(new iam.PolicyStatement({ sid: 'KeyAdministrators', principals: admins, actions: management, resources: ['*'] }));
+    }
+    if (users.length > 0) {
+      policy.addStatements(
+        new iam.PolicyStatement({ sid: 'KeyUsers', principals: users, actions: [...KEY_CRYPTO_ACTIONS, 'kms:DescribeKey'], resources: ['*'] }),
+        new iam.PolicyStatement({
+          sid: 'KeyUsersGrantsForAwsResources',
+          principals: users,
+          actions: KEY_GRANT_ACTIONS,
+          resources: ['*'],
+          conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+        }),
+      );
+    }
+    if (props.consumers) {
+      const accounts = props.consumers.accounts;
+      const consumerPrincipals = accounts.map((a) => new iam.AccountPrincipal(a));
+      const viaServices = props.consumers.services.map((s) => s.viaService(region));
+      policy.addStatements(
+        new iam.PolicyStatement({
+          sid: 'ConsumerAccountsUseKeyViaServices',
+          principals: consumerPrincipals,
+          actions: [...KEY_CRYPTO_ACTIONS, 'kms:DescribeKey'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'kms:CallerAccount': accounts, 'kms:ViaService': viaServices } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'ConsumerAccountsGrantToAwsResources',
+          principals: consumerPrincipals,
+          actions: KEY_GRANT_ACTIONS,
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'kms:CallerAccount': accounts, 'kms:ViaService': viaServices },
+            Bool: { 'kms:GrantIsForAWSResource': 'true' },
+          },
+        }),
+        // Lets consuming stacks resolve the alias to the key ARN at deploy time.
+        new iam.PolicyStatement({
+          sid: 'ConsumerAccountsDescribeKey',
+          principals: consumerPrincipals,
+          actions: ['kms:DescribeKey'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'kms:CallerAccount': accounts } },
+        }),
+      );
+    }
+    const breakGlassArn = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: props.breakGlassRoleName ?? DEFAULT_BREAK_GLASS_ROLE_NAME });
+    const deployers = props.deploymentRoleArns ?? [
+      `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/cdk-hnb659fds-cfn-exec-role-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
+    ];
+    policy.addStatements(
+      new iam.PolicyStatement({
+        sid: 'DenyKeyTamperingExceptBreakGlass',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: KEY_TAMPER_ACTIONS,
+        resources: ['*'],
+        conditions: { ArnNotLike: { 'aws:PrincipalArn': [breakGlassArn, ...deployers] } },
+      }),
+    );
+  return policy;
+}
+
+/** Fails synthesis when the final policy (after any `grant*`) breaks the key guarantees. */
+export function addKeyPolicyValidation(scope: Construct, resource: { keyPolicy: unknown }, aliasName: string): void {
+  scope.node.addValidation({
+    validate: () => keyPolicyFindings(Stack.of(scope).resolve(resource.keyPolicy)).map((f) => `ProtectedKey ${aliasName}: ${f}`),
+  });
 }

@@ -3,6 +3,20 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { DataClassification } from '../classification/data-classification';
 import { addStackLimitsValidation } from '../core/stack-limits';
+import { AuditNames } from '../audit/audit-names';
+import { DataAccessAlarms, DataAccessAlarmsProps } from '../audit/data-access-alarms';
+import { DataAccessTrail } from '../audit/data-access-trail';
+import { BackupAlarms } from '../backup/backup-alarms';
+import { BackupCompliance } from '../backup/backup-compliance';
+import { BackupVaultTarget, ImmutableBackupVault } from '../backup/immutable-backup-vault';
+import { ExistingBackupResource, ProtectedBackupPlan } from '../backup/protected-backup-plan';
+import { ClassifiedResource, ClassifiedResources } from '../classification/classify';
+import { METADATA } from '../core/constants';
+import { requireReason } from '../core/validation';
+import { DrillResourceType } from '../drill/drill-resource-type';
+import { DrillIsolation, DrillTarget } from '../drill/drill-target';
+import { RestoreDrill, RestoreDrillProps } from '../drill/restore-drill';
+import { CENTRAL_BACKUP_VAULT_NAME, CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS, CENTRAL_VAULT_DEFAULT_MIN_RETENTION_DAYS } from './backup-account-stack';
 import { AlarmTopic } from '../keys/alarm-topic';
 import { CrossAccountKey } from '../keys/cross-account-key';
 import { DataAccountFallbackKey } from '../keys/data-account-fallback-key';
@@ -15,6 +29,40 @@ export interface DataAccountStackProps extends StackProps {
   readonly accounts: DataProtectionAccounts;
   /** Email addresses notified of alarms in this account. @default - none */
   readonly alarmEmails?: string[];
+  /**
+   * Whether this stack holds the account-wide protections of its account and region: the
+   * data-access trail and its alarms, and the Backup Audit Manager frameworks. Exactly one
+   * `DataAccountStack` per account and region should; set false on the others.
+   * @default true
+   */
+  readonly accountWide?: boolean;
+}
+
+/** Options of `DataAccountStack.protect`. */
+export interface DataProtectionOptions {
+  /** Name of this stack's locked vault. @default 'data-protection-<stack name>' */
+  readonly backupVaultName?: string;
+  /**
+   * Why CONFIDENTIAL+ resources of this stack get no copy in the backup account.
+   * @default - copies are required and go to the backup account's central vault
+   */
+  readonly noCrossAccountCopyReason?: string;
+  /** Resources created outside this app, protected by ARN. @default - none */
+  readonly existingResources?: ExistingBackupResource[];
+  /** Drill options per classified resource (vault and names are filled in). @default - policy defaults */
+  readonly drill?: DataProtectionDrillOptions;
+  /** Thresholds of the data-access alarms. @default - DataAccessAlarms defaults */
+  readonly dataAccessAlarms?: Omit<DataAccessAlarmsProps, 'logGroup' | 'topic'>;
+}
+
+/** Drill settings shared by the targets `protect` creates. */
+export interface DataProtectionDrillOptions {
+  /** Isolation of restored databases and volumes. @default - the source's placement */
+  readonly isolation?: DrillIsolation;
+  /** Turn drills off for this stack, with a reason (shown in the report). @default - drills on */
+  readonly disabledReason?: string;
+  /** A custom validator. @default - the library's validator */
+  readonly validator?: RestoreDrillProps['validator'];
 }
 
 /**
@@ -26,7 +74,15 @@ export class DataAccountStack extends Stack {
   public readonly accounts: DataProtectionAccounts;
   /** Alarms of this account (backup failures, data access, drills, key tampering). */
   public readonly alarmTopic: AlarmTopic;
+  /** Whether this stack holds the account-wide protections (trail, frameworks). */
+  public readonly accountWide: boolean;
+  /** Set by `protect`. */
+  public backupVault?: ImmutableBackupVault;
+  public backupPlan?: ProtectedBackupPlan;
+  public dataAccessTrail?: DataAccessTrail;
+  public restoreDrill?: RestoreDrill;
   private readonly keys = new Map<string, kms.IKey>();
+  private protectedResources?: Set<ClassifiedResource>;
 
   public constructor(scope: Construct, id: string, props: DataAccountStackProps) {
     super(scope, id, props);
@@ -34,7 +90,89 @@ export class DataAccountStack extends Stack {
     this.accounts = props.accounts;
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
     new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
+    this.accountWide = props.accountWide ?? true;
     addStackLimitsValidation(this);
+    // Resources classified after protect() would silently miss their backups, trail and drills.
+    // (Without protect(), the nag pack reports every classified resource that lacks a control.)
+    this.node.addValidation({
+      validate: () => {
+        if (!this.protectedResources) return [];
+        const late = ClassifiedResources.within(this).filter((r) => !this.protectedResources!.has(r));
+        return late.length === 0
+          ? []
+          : [`${this.stackName}: ${late.map((r) => r.scope.node.path).join(', ')} classified after protect(): classify first, then call protect() once`];
+      },
+    });
+  }
+
+  /**
+   * Protects every resource classified in this stack, as its `ProtectionPolicy` asks: a locked
+   * vault and a `ProtectedBackupPlan` copying into the backup account's central vault (and the DR
+   * vault), backup alarms, a `RestoreDrill` per drillable resource with evidence under Object
+   * Lock, and, for the account-wide stack, the data-access trail with its alarms and the Backup
+   * Audit Manager frameworks. Call once, after classifying.
+   */
+  public protect(options: DataProtectionOptions = {}): void {
+    if (this.protectedResources) throw new Error(`${this.stackName}: protect() was already called; call it once, after classifying every resource`);
+    const { accounts } = this;
+    const classified = ClassifiedResources.within(this);
+    this.protectedResources = new Set(classified);
+    const topic = this.alarmTopic.topic;
+    const vaultName = options.backupVaultName ?? `data-protection-${this.stackName}`.slice(0, 50);
+
+    this.backupVault = new ImmutableBackupVault(this, 'BackupVault', {
+      backupVaultName: vaultName,
+      encryptionKey: this.backupKey,
+      // After a data-account compromise, copies come back from the backup account into this vault.
+      copySourceAccounts: [accounts.backupAccount],
+      copySourceOrganizationId: accounts.organizationId,
+    });
+    const central = (region: string): BackupVaultTarget => ({
+      backupVaultName: CENTRAL_BACKUP_VAULT_NAME,
+      account: accounts.backupAccount,
+      region,
+      minRetentionDays: CENTRAL_VAULT_DEFAULT_MIN_RETENTION_DAYS,
+      maxRetentionDays: CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS,
+    });
+    this.backupPlan = new ProtectedBackupPlan(this, 'Backups', {
+      backupVault: this.backupVault,
+      centralVault: options.noCrossAccountCopyReason ? undefined : central(accounts.primaryRegion),
+      drVault: accounts.drRegion && !options.noCrossAccountCopyReason ? central(accounts.drRegion) : undefined,
+      noCrossAccountCopyReason: options.noCrossAccountCopyReason,
+      noCrossRegionCopyReason: options.noCrossAccountCopyReason ?? (accounts.drRegion ? undefined : 'No DR region is configured (cdk-data-protection:regions.dr)'),
+      existingResources: options.existingResources,
+      backupPlanName: this.stackName,
+    });
+    new BackupAlarms(this, 'BackupAlarms', { topic, backupVaultName: vaultName, resourceTypes: this.backupPlan.resourceTypes });
+
+    const drillable = classified.filter((r) => r.resourceType && DrillResourceType.supports(r.resourceType));
+    if (options.drill?.disabledReason) {
+      const reason = requireReason('DataProtectionDrillOptions.disabledReason', options.drill.disabledReason, 'restore drills are turned off');
+      for (const r of drillable) (r.cfnResource ?? r.scope).node.addMetadata(METADATA.OVERRIDE, { prop: 'drillIntervalDays', floor: String(r.policy.drillIntervalDays), value: 'none', reason });
+    } else if (drillable.length > 0) {
+      this.restoreDrill = new RestoreDrill(this, 'RestoreDrill', {
+        targets: drillable.map((r) =>
+          DrillTarget.fromClassified(r, {
+            backupVaultName: vaultName,
+            isolation: options.drill?.isolation,
+            // Restored copies are encrypted like their source: S3 with the key-account key, DynamoDB with the fallback key.
+            restoreKey: restoreKeyFor(this, r),
+          }),
+        ),
+        evidenceKey: this.evidenceKey,
+        alarmTopic: topic,
+        validator: options.drill?.validator,
+      });
+    }
+
+    if (this.accountWide) {
+      this.dataAccessTrail = new DataAccessTrail(this, 'DataAccessTrail', {
+        encryptionKey: this.auditKey,
+        archiveBucketName: AuditNames.archiveBucketName(accounts.auditAccount, accounts.primaryRegion),
+      });
+      new DataAccessAlarms(this, 'DataAccessAlarms', { ...options.dataAccessAlarms, logGroup: this.dataAccessTrail.logGroup, topic });
+      new BackupCompliance(this, 'BackupCompliance', { reportKey: this.evidenceKey, backupAccount: accounts.backupAccount, drRegion: accounts.drRegion });
+    }
   }
 
   /**
@@ -57,6 +195,11 @@ export class DataAccountStack extends Stack {
   /** The key-account key for the evidence of restore drills. */
   public get evidenceKey(): kms.IKey {
     return this.memo('evidence', () => new CrossAccountKey(this, 'EvidenceKey', { keyAccount: this.accounts.keyAccount, aliasName: KeyAliases.EVIDENCE }).key);
+  }
+
+  /** The key-account key of this account's locked backup vault. */
+  public get backupKey(): kms.IKey {
+    return this.memo('backup', () => new CrossAccountKey(this, 'BackupKey', { keyAccount: this.accounts.keyAccount, aliasName: KeyAliases.BACKUP }).key);
   }
 
   /** The key-account key for the audit trail and its logs. */
@@ -89,5 +232,20 @@ export class DataAccountStack extends Stack {
       this.keys.set(name, key);
     }
     return key;
+  }
+}
+
+function restoreKeyFor(stack: DataAccountStack, r: ClassifiedResource): kms.IKey | undefined {
+  if (!r.classification.isAtLeast(DataClassification.INTERNAL)) return undefined;
+  switch (r.resourceType) {
+    case 'AWS::S3::Bucket':
+    case 'AWS::EFS::FileSystem':
+    case 'AWS::EC2::Volume':
+      return stack.keyFor(r.classification);
+    case 'AWS::DynamoDB::Table':
+    case 'AWS::DynamoDB::GlobalTable':
+      return stack.dynamoDbKeyFor(r.classification);
+    default:
+      return undefined;
   }
 }

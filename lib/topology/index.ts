@@ -1,3 +1,5 @@
 export * from './accounts';
+export * from './audit-account-stack';
+export * from './backup-account-stack';
 export * from './data-account-stack';
 export * from './key-account-stack';

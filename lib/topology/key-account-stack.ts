@@ -7,7 +7,10 @@ import { DEFAULT_KEY_ADMIN_ROLE_NAME } from '../keys/data-account-fallback-key';
 import { KeyAliases } from '../keys/key-aliases';
 import { KeyConsumerService } from '../keys/key-consumer-service';
 import { KeyTamperAlarms } from '../keys/key-tamper-alarms';
-import { ProtectedKey } from '../keys/protected-key';
+import { ProtectedKey, ProtectedKeyProps } from '../keys/protected-key';
+import { ProtectedKeyReplica } from '../keys/protected-key-replica';
+import { CrossAccountKey } from '../keys/cross-account-key';
+import { addStackLimitsValidation } from '../core/stack-limits';
 import { DataProtectionAccounts, validateAccounts } from './accounts';
 
 export interface KeyAccountStackProps extends StackProps {
@@ -49,7 +52,6 @@ export class KeyAccountStack extends Stack {
   public constructor(scope: Construct, id: string, props: KeyAccountStackProps) {
     super(scope, id, props);
     validateAccounts(props.accounts, 'KeyAccountStackProps.accounts');
-    const { dataAccounts, backupAccount, auditAccount } = props.accounts;
     const administrators = props.keyAdministrators ?? [
       new iam.Role(this, 'KeyAdminRole', {
         roleName: DEFAULT_KEY_ADMIN_ROLE_NAME,
@@ -58,36 +60,97 @@ export class KeyAccountStack extends Stack {
       }),
     ];
     const multiRegion = props.accounts.drRegion !== undefined;
-
-    for (const level of DataClassification.all().filter((c) => c.isAtLeast(DataClassification.INTERNAL))) {
-      this.dataKeys[level.name] = new ProtectedKey(this, `DataKey${level.name}`, {
-        aliasName: KeyAliases.forClassification(level),
-        administrators,
-        // The backup account uses data keys to copy RDS/EBS recovery points it cannot re-encrypt.
-        consumers: { accounts: [...dataAccounts, backupAccount], services: DATA_SERVICES },
-        multiRegion,
-      });
+    const keys = new Map<string, ProtectedKey>();
+    for (const def of keyDefinitions(props.accounts)) {
+      const key = new ProtectedKey(this, def.id, { ...def.props, administrators, multiRegion: multiRegion && def.replicate });
+      def.configure?.(key);
+      keys.set(def.id, key);
     }
-    this.backupKey = new ProtectedKey(this, 'BackupKey', {
-      aliasName: KeyAliases.BACKUP,
-      administrators,
-      consumers: { accounts: [backupAccount, ...dataAccounts], services: [KeyConsumerService.BACKUP, KeyConsumerService.S3] },
-      multiRegion,
-    });
-    this.auditKey = new ProtectedKey(this, 'AuditKey', {
-      aliasName: KeyAliases.AUDIT,
-      administrators,
-      consumers: { accounts: [auditAccount, ...dataAccounts], services: [KeyConsumerService.S3] },
-    });
-    this.auditKey.allowCloudTrail(dataAccounts);
-    this.auditKey.allowCloudWatchLogs(dataAccounts);
-    this.evidenceKey = new ProtectedKey(this, 'EvidenceKey', {
-      aliasName: KeyAliases.EVIDENCE,
-      administrators,
-      consumers: { accounts: [...dataAccounts, backupAccount], services: [KeyConsumerService.S3] },
-    });
+    for (const level of DATA_LEVELS) this.dataKeys[level.name] = keys.get(`DataKey${level.name}`)!;
+    this.backupKey = keys.get('BackupKey')!;
+    this.auditKey = keys.get('AuditKey')!;
+    this.evidenceKey = keys.get('EvidenceKey')!;
 
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
     new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
+  }
+}
+
+/** Levels with a key in the key account. */
+const DATA_LEVELS = DataClassification.all().filter((c) => c.isAtLeast(DataClassification.INTERNAL));
+
+interface KeyDefinition {
+  readonly id: string;
+  readonly props: ProtectedKeyProps;
+  /** Replicated into the DR region (multi-Region key). */
+  readonly replicate: boolean;
+  readonly configure?: (key: ProtectedKey | ProtectedKeyReplica) => void;
+}
+
+/** The keys of the key account, shared by the primary and DR-region stacks so both grant the same. */
+function keyDefinitions(accounts: DataProtectionAccounts): KeyDefinition[] {
+  const { dataAccounts, backupAccount, auditAccount } = accounts;
+  return [
+    ...DATA_LEVELS.map((level) => ({
+      id: `DataKey${level.name}`,
+      // The backup account uses data keys to copy RDS/EBS recovery points it cannot re-encrypt.
+      props: { aliasName: KeyAliases.forClassification(level), consumers: { accounts: [...dataAccounts, backupAccount], services: DATA_SERVICES } },
+      replicate: true,
+    })),
+    {
+      id: 'BackupKey',
+      props: { aliasName: KeyAliases.BACKUP, consumers: { accounts: [backupAccount, ...dataAccounts], services: [KeyConsumerService.BACKUP, KeyConsumerService.S3] } },
+      replicate: true,
+    },
+    {
+      id: 'AuditKey',
+      props: { aliasName: KeyAliases.AUDIT, consumers: { accounts: [auditAccount, ...dataAccounts], services: [KeyConsumerService.S3] } },
+      replicate: false,
+      configure: (key) => {
+        if (key instanceof ProtectedKey) {
+          key.allowCloudTrail(dataAccounts);
+          key.allowCloudWatchLogs(dataAccounts);
+        }
+      },
+    },
+    {
+      id: 'EvidenceKey',
+      props: { aliasName: KeyAliases.EVIDENCE, consumers: { accounts: [...dataAccounts, backupAccount], services: [KeyConsumerService.S3] } },
+      replicate: false,
+    },
+  ];
+}
+
+export interface KeyAccountReplicaStackProps extends StackProps {
+  readonly accounts: DataProtectionAccounts;
+  /** @default - the 'data-protection-key-admin' role of the key account */
+  readonly keyAdministrators?: iam.IPrincipal[];
+}
+
+/**
+ * The key account in the DR region: a `ProtectedKeyReplica` of every multi-Region key (data
+ * keys and the backup key) under the same alias, so the backup account's DR vault and DR
+ * copies use key-account keys. Primary key ARNs are resolved from their aliases in the
+ * primary region at deploy time; deploy after `KeyAccountStack`.
+ */
+export class KeyAccountReplicaStack extends Stack {
+  public readonly replicas: Record<string, ProtectedKeyReplica> = {};
+
+  public constructor(scope: Construct, id: string, props: KeyAccountReplicaStackProps) {
+    super(scope, id, props);
+    validateAccounts(props.accounts, 'KeyAccountReplicaStackProps.accounts');
+    if (!props.accounts.drRegion) throw new Error('KeyAccountReplicaStackProps.accounts.drRegion is required: the region the replicas live in, got undefined');
+    const administrators = props.keyAdministrators ?? [
+      new iam.ArnPrincipal(`arn:${this.partition}:iam::${props.accounts.keyAccount}:role/${DEFAULT_KEY_ADMIN_ROLE_NAME}`),
+    ];
+    for (const def of keyDefinitions(props.accounts).filter((d) => d.replicate)) {
+      const primary = new CrossAccountKey(this, `${def.id}Primary`, {
+        keyAccount: props.accounts.keyAccount,
+        aliasName: def.props.aliasName,
+        region: props.accounts.primaryRegion,
+      });
+      this.replicas[def.id] = new ProtectedKeyReplica(this, def.id, { ...def.props, administrators, primaryKeyArn: primary.keyArn });
+    }
+    addStackLimitsValidation(this);
   }
 }
