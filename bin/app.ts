@@ -86,7 +86,7 @@ export interface ReferenceApp {
 export function buildReferenceApp(app: App): ReferenceApp {
   const accounts = accountsFromContext(app);
   const env = (account: string, region = accounts.primaryRegion) => ({ account, region });
-  const after = (stack: Stack, ...deps: Array<[Stack | undefined, string]>) => deps.forEach(([d, why]) => d && stack.addStackDependency(d, why));
+  const after = (stack: Stack | undefined, ...deps: Array<[Stack | undefined, string]>) => deps.forEach(([d, why]) => stack && d && stack.addStackDependency(d, why));
 
   const keys = new KeyAccountStack(app, 'KeyAccount', { env: env(accounts.keyAccount), accounts });
   const keysDr = accounts.drRegion ? new KeyAccountReplicaStack(app, 'KeyAccountDr', { env: env(accounts.keyAccount, accounts.drRegion), accounts }) : undefined;
@@ -95,9 +95,9 @@ export function buildReferenceApp(app: App): ReferenceApp {
   const audit = new AuditAccountStack(app, 'AuditAccount', { env: env(accounts.auditAccount), accounts });
   const data = new HrDataStack(app, 'DataAccount', { env: env(accounts.dataAccounts[0]), accounts });
 
-  after(keysDr!, [keys, 'replicas are created from the primary keys']);
+  after(keysDr, [keys, 'replicas are created from the primary keys']);
   after(backup, [keys, 'the backup key is resolved from the key account']);
-  after(backupDr!, [keysDr, 'the DR vault uses the backup key replica']);
+  after(backupDr, [keysDr, 'the DR vault uses the backup key replica']);
   after(audit, [keys, 'the archive is encrypted with the audit key']);
   after(
     data,
