@@ -16,6 +16,13 @@ export interface KeyConsumers {
   readonly accounts: string[];
   /** Services through which the accounts may use the key (`kms:ViaService`). */
   readonly services: KeyConsumerService[];
+  /**
+   * Name the consumers as principal `*` conditioned on `kms:CallerAccount` (the same grant)
+   * instead of each account's root. Needed only when a consumer is the key's own account, in
+   * single-account evaluation mode, where the root would otherwise both manage and use the key.
+   * @default false
+   */
+  readonly asConditionedAnyPrincipal?: boolean;
 }
 
 export interface ProtectedKeyProps {
@@ -235,7 +242,7 @@ export function buildProtectedKeyPolicy(scope: Construct, props: ProtectedKeyPro
     }
     if (props.consumers) {
       const accounts = props.consumers.accounts;
-      const consumerPrincipals = accounts.map((a) => new iam.AccountPrincipal(a));
+      const consumerPrincipals = props.consumers.asConditionedAnyPrincipal ? [new iam.AnyPrincipal()] : accounts.map((a) => new iam.AccountPrincipal(a));
       const viaServices = props.consumers.services.map((s) => s.viaService(region));
       policy.addStatements(
         new iam.PolicyStatement({

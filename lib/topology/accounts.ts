@@ -1,6 +1,7 @@
-import { Token } from 'aws-cdk-lib';
+import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { validateAccountId } from '../core/validation';
+import { METADATA } from '../core/constants';
+import { requireReason, validateAccountId } from '../core/validation';
 
 /** The four-account layout: keys, data, backup copies, audit logs. */
 export interface DataProtectionAccounts {
@@ -18,6 +19,31 @@ export interface DataProtectionAccounts {
   readonly drRegion?: string;
   /** AWS Organization id, for organization-wide conditions. @default - none */
   readonly organizationId?: string;
+  /**
+   * Evaluation only: allow the key, backup and audit accounts to be the data account. Does NOT
+   * meet seed 000's separation of keys, backups and logs from the data; every stack warns at
+   * synth and the report lists the reason.
+   * @default - separate accounts are required
+   */
+  readonly singleAccountReason?: string;
+}
+
+/** True when the layout is the single-account evaluation mode. */
+export function isSingleAccount(accounts: DataProtectionAccounts): boolean {
+  return accounts.singleAccountReason !== undefined;
+}
+
+/**
+ * Marks a stack of a single-account layout: a synth warning and an override record for the report.
+ */
+export function warnSingleAccount(stack: Stack, accounts: DataProtectionAccounts): void {
+  if (!isSingleAccount(accounts)) return;
+  Annotations.of(stack).addWarningV2(
+    'cdk-data-protection:single-account',
+    'SINGLE-ACCOUNT EVALUATION MODE: keys, backup copies and audit logs live in the data account. This does not meet the key/data separation ' +
+      'of the data-protection checklist: an administrator of this account can reach the data, its keys, its backups and its audit trail. Do not use for production data.',
+  );
+  stack.node.addMetadata(METADATA.OVERRIDE, { prop: 'DataProtectionAccounts.singleAccountReason', floor: 'separate key/backup/audit accounts', value: 'single account', reason: accounts.singleAccountReason });
 }
 
 /**
@@ -31,6 +57,10 @@ export function validateAccounts(accounts: DataProtectionAccounts, prop = 'DataP
   validateAccountId(`${prop}.auditAccount`, accounts.auditAccount);
   if (accounts.dataAccounts.length === 0) throw new Error(`${prop}.dataAccounts must list at least one account id, got []`);
   accounts.dataAccounts.forEach((a, i) => validateAccountId(`${prop}.dataAccounts[${i}]`, a));
+  if (accounts.singleAccountReason !== undefined) {
+    requireReason(`${prop}.singleAccountReason`, accounts.singleAccountReason, 'single-account mode drops the separation of keys, backups and logs from the data');
+    return;
+  }
   for (const role of ['keyAccount', 'backupAccount', 'auditAccount'] as const) {
     const id = accounts[role];
     if (!Token.isUnresolved(id) && accounts.dataAccounts.includes(id)) {

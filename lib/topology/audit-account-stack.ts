@@ -5,7 +5,7 @@ import { AuditLogArchive } from '../audit/audit-log-archive';
 import { AuditNames } from '../audit/audit-names';
 import { CrossAccountKey } from '../keys/cross-account-key';
 import { KeyAliases } from '../keys/key-aliases';
-import { DataProtectionAccounts, validateAccounts } from './accounts';
+import { DataProtectionAccounts, validateAccounts, warnSingleAccount } from './accounts';
 
 export interface AuditAccountStackProps extends StackProps {
   readonly accounts: DataProtectionAccounts;
@@ -44,6 +44,7 @@ export class AuditAccountStack extends Stack {
   public constructor(scope: Construct, id: string, props: AuditAccountStackProps) {
     super(scope, id, props);
     validateAccounts(props.accounts, 'AuditAccountStackProps.accounts');
+    warnSingleAccount(this, props.accounts);
     if (!Token.isUnresolved(this.account) && this.account !== props.accounts.auditAccount) {
       throw new Error(`AuditAccountStack must be deployed to accounts.auditAccount (${props.accounts.auditAccount}), got env.account ${this.account}`);
     }

@@ -6,7 +6,7 @@ import { AlarmTopic } from '../keys/alarm-topic';
 import { CrossAccountKey } from '../keys/cross-account-key';
 import { KeyAliases } from '../keys/key-aliases';
 import { KeyTamperAlarms } from '../keys/key-tamper-alarms';
-import { DataProtectionAccounts, validateAccounts } from './accounts';
+import { DataProtectionAccounts, validateAccounts, warnSingleAccount } from './accounts';
 
 /** Name of the central vault in the backup account, in every region: data accounts build its ARN from it. */
 export const CENTRAL_BACKUP_VAULT_NAME = 'data-protection-central';
@@ -57,6 +57,7 @@ export class BackupAccountStack extends Stack {
   public constructor(scope: Construct, id: string, props: BackupAccountStackProps) {
     super(scope, id, props);
     validateAccounts(props.accounts, 'BackupAccountStackProps.accounts');
+    warnSingleAccount(this, props.accounts);
     const { accounts } = props;
     if (Token.isUnresolved(this.account) || this.account !== accounts.backupAccount) {
       throw new Error(

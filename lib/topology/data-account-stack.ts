@@ -23,7 +23,8 @@ import { DataAccountFallbackKey } from '../keys/data-account-fallback-key';
 import { KeyAliases } from '../keys/key-aliases';
 import { KeyConsumerService } from '../keys/key-consumer-service';
 import { KeyTamperAlarms } from '../keys/key-tamper-alarms';
-import { DataProtectionAccounts, validateAccounts } from './accounts';
+import { DataProtectionAccounts, validateAccounts, warnSingleAccount } from './accounts';
+import { registerWithStage } from './data-protection-stage';
 
 export interface DataAccountStackProps extends StackProps {
   readonly accounts: DataProtectionAccounts;
@@ -87,11 +88,13 @@ export class DataAccountStack extends Stack {
   public constructor(scope: Construct, id: string, props: DataAccountStackProps) {
     super(scope, id, props);
     validateAccounts(props.accounts, 'DataAccountStackProps.accounts');
+    warnSingleAccount(this, props.accounts);
     this.accounts = props.accounts;
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
     new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
     this.accountWide = props.accountWide ?? true;
     addStackLimitsValidation(this);
+    registerWithStage(this);
     // Resources classified after protect() would silently miss their backups, trail and drills.
     // (Without protect(), the nag pack reports every classified resource that lacks a control.)
     this.node.addValidation({

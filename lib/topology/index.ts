@@ -3,3 +3,4 @@ export * from './audit-account-stack';
 export * from './backup-account-stack';
 export * from './data-account-stack';
 export * from './key-account-stack';
+export * from './data-protection-stage';

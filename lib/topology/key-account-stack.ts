@@ -11,7 +11,7 @@ import { ProtectedKey, ProtectedKeyProps } from '../keys/protected-key';
 import { ProtectedKeyReplica } from '../keys/protected-key-replica';
 import { CrossAccountKey } from '../keys/cross-account-key';
 import { addStackLimitsValidation } from '../core/stack-limits';
-import { DataProtectionAccounts, validateAccounts } from './accounts';
+import { DataProtectionAccounts, isSingleAccount, validateAccounts, warnSingleAccount } from './accounts';
 
 export interface KeyAccountStackProps extends StackProps {
   readonly accounts: DataProtectionAccounts;
@@ -61,6 +61,7 @@ export class KeyAccountStack extends Stack {
     ];
     const multiRegion = props.accounts.drRegion !== undefined;
     const keys = new Map<string, ProtectedKey>();
+    warnSingleAccount(this, props.accounts);
     for (const def of keyDefinitions(props.accounts)) {
       const key = new ProtectedKey(this, def.id, { ...def.props, administrators, multiRegion: multiRegion && def.replicate });
       def.configure?.(key);
@@ -90,21 +91,26 @@ interface KeyDefinition {
 /** The keys of the key account, shared by the primary and DR-region stacks so both grant the same. */
 function keyDefinitions(accounts: DataProtectionAccounts): KeyDefinition[] {
   const { dataAccounts, backupAccount, auditAccount } = accounts;
+  const consumers = (list: string[], services: KeyConsumerService[]) => ({
+    accounts: [...new Set(list)],
+    services,
+    asConditionedAnyPrincipal: isSingleAccount(accounts),
+  });
   return [
     ...DATA_LEVELS.map((level) => ({
       id: `DataKey${level.name}`,
       // The backup account uses data keys to copy RDS/EBS recovery points it cannot re-encrypt.
-      props: { aliasName: KeyAliases.forClassification(level), consumers: { accounts: [...dataAccounts, backupAccount], services: DATA_SERVICES } },
+      props: { aliasName: KeyAliases.forClassification(level), consumers: consumers([...dataAccounts, backupAccount], DATA_SERVICES) },
       replicate: true,
     })),
     {
       id: 'BackupKey',
-      props: { aliasName: KeyAliases.BACKUP, consumers: { accounts: [backupAccount, ...dataAccounts], services: [KeyConsumerService.BACKUP, KeyConsumerService.S3] } },
+      props: { aliasName: KeyAliases.BACKUP, consumers: consumers([backupAccount, ...dataAccounts], [KeyConsumerService.BACKUP, KeyConsumerService.S3]) },
       replicate: true,
     },
     {
       id: 'AuditKey',
-      props: { aliasName: KeyAliases.AUDIT, consumers: { accounts: [auditAccount, ...dataAccounts], services: [KeyConsumerService.S3] } },
+      props: { aliasName: KeyAliases.AUDIT, consumers: consumers([auditAccount, ...dataAccounts], [KeyConsumerService.S3]) },
       replicate: false,
       configure: (key) => {
         if (key instanceof ProtectedKey) {
@@ -115,7 +121,7 @@ function keyDefinitions(accounts: DataProtectionAccounts): KeyDefinition[] {
     },
     {
       id: 'EvidenceKey',
-      props: { aliasName: KeyAliases.EVIDENCE, consumers: { accounts: [...dataAccounts, backupAccount], services: [KeyConsumerService.S3] } },
+      props: { aliasName: KeyAliases.EVIDENCE, consumers: consumers([...dataAccounts, backupAccount], [KeyConsumerService.S3]) },
       replicate: false,
     },
   ];

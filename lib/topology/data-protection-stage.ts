@@ -1,0 +1,138 @@
+import { Stage, StageProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { AuditAccountStack } from './audit-account-stack';
+import { BackupAccountStack } from './backup-account-stack';
+import type { DataAccountStack, DataAccountStackProps } from './data-account-stack';
+import { DataProtectionAccounts, validateAccounts } from './accounts';
+import { KeyAccountReplicaStack, KeyAccountStack } from './key-account-stack';
+
+const STAGE_SYMBOL = Symbol.for('cdk-data-protection.DataProtectionStage');
+
+export interface DataProtectionStageProps extends StageProps {
+  /** The four-account layout (placeholders in cdk.json for the reference app). */
+  readonly accounts: DataProtectionAccounts;
+  /** Email addresses notified by every account's alarm topic. @default - none */
+  readonly alarmEmails?: string[];
+}
+
+/** Options of `DataProtectionStage.singleAccount`. */
+export interface SingleAccountStageProps extends StageProps {
+  /** The one account that holds data, keys, backups and logs. */
+  readonly account: string;
+  readonly primaryRegion: string;
+  /** @default - no DR region */
+  readonly drRegion?: string;
+  /** Why separation is given up (evaluation, demo); shown in the warning and the report. */
+  readonly reason: string;
+  /** @default - none */
+  readonly alarmEmails?: string[];
+}
+
+/**
+ * The whole layout as one deployable unit: `KeyAccountStack` (and its DR replicas),
+ * `BackupAccountStack` (and its DR vault), `AuditAccountStack`, and the `DataAccountStack`s you
+ * add, with their deployment order. No ARN crosses an account as a token: every stack rebuilds
+ * what it needs from deterministic names. Works as a CDK Pipelines stage
+ * (`pipeline.addStage(stage)`).
+ *
+ * ```ts
+ * const stage = new DataProtectionStage(app, 'Prod', { accounts });
+ * const hr = new HrDataStack(stage, 'Hr', stage.dataStackProps());
+ * ```
+ */
+export class DataProtectionStage extends Stage {
+  /** Whether `x` is a `DataProtectionStage`. */
+  public static isDataProtectionStage(x: unknown): x is DataProtectionStage {
+    return typeof x === 'object' && x !== null && STAGE_SYMBOL in x;
+  }
+
+  /**
+   * Evaluation mode: every role in one account. Synthesizes with a warning on every stack that it
+   * does not meet the key/data separation of the checklist; the report lists the reason.
+   */
+  public static singleAccount(scope: Construct, id: string, props: SingleAccountStageProps): DataProtectionStage {
+    const { account, primaryRegion, drRegion, reason, alarmEmails, ...stageProps } = props;
+    return new DataProtectionStage(scope, id, {
+      ...stageProps,
+      alarmEmails,
+      accounts: {
+        keyAccount: account,
+        dataAccounts: [account],
+        backupAccount: account,
+        auditAccount: account,
+        primaryRegion,
+        drRegion,
+        singleAccountReason: reason,
+      },
+    });
+  }
+
+  public readonly accounts: DataProtectionAccounts;
+  public readonly keys: KeyAccountStack;
+  public readonly keysDr?: KeyAccountReplicaStack;
+  public readonly backup: BackupAccountStack;
+  public readonly backupDr?: BackupAccountStack;
+  public readonly audit: AuditAccountStack;
+  private readonly alarmEmails?: string[];
+  private readonly dataStacks: DataAccountStack[] = [];
+  private readonly accountWideTaken = new Set<string>();
+
+  public constructor(scope: Construct, id: string, props: DataProtectionStageProps) {
+    super(scope, id, props);
+    Object.defineProperty(this, STAGE_SYMBOL, { value: true });
+    validateAccounts(props.accounts, 'DataProtectionStageProps.accounts');
+    const accounts = (this.accounts = props.accounts);
+    this.alarmEmails = props.alarmEmails;
+    const env = (account: string, region = accounts.primaryRegion) => ({ account, region });
+    const common = { accounts, alarmEmails: props.alarmEmails };
+
+    this.keys = new KeyAccountStack(this, 'Keys', { ...common, env: env(accounts.keyAccount) });
+    this.backup = new BackupAccountStack(this, 'Backup', { ...common, env: env(accounts.backupAccount) });
+    this.backup.addStackDependency(this.keys, 'the central vault uses the key-account backup key');
+    this.audit = new AuditAccountStack(this, 'Audit', { accounts, env: env(accounts.auditAccount) });
+    this.audit.addStackDependency(this.keys, 'the archive uses the key-account audit key');
+    if (accounts.drRegion) {
+      this.keysDr = new KeyAccountReplicaStack(this, 'KeysDr', { accounts, env: env(accounts.keyAccount, accounts.drRegion) });
+      this.keysDr.addStackDependency(this.keys, 'replicas are created from the primary keys');
+      this.backupDr = new BackupAccountStack(this, 'BackupDr', { ...common, env: env(accounts.backupAccount, accounts.drRegion) });
+      this.backupDr.addStackDependency(this.keysDr, 'the DR vault uses the backup key replica');
+    }
+  }
+
+  /**
+   * Props for a `DataAccountStack` (or subclass) in this stage. The stack registers itself
+   * and deploys after the key, backup and audit stacks.
+   * @param account @default - the first data account
+   */
+  public dataStackProps(account?: string): DataAccountStackProps {
+    const target = account ?? this.accounts.dataAccounts[0];
+    if (!this.accounts.dataAccounts.includes(target)) {
+      throw new Error(`DataProtectionStage.dataStackProps: account ${target} is not one of accounts.dataAccounts (${this.accounts.dataAccounts.join(', ')})`);
+    }
+    // Only the first stack per account and region holds the trail and the Audit Manager frameworks.
+    const accountWide = !this.accountWideTaken.has(target);
+    this.accountWideTaken.add(target);
+    return { accounts: this.accounts, alarmEmails: this.alarmEmails, env: { account: target, region: this.accounts.primaryRegion }, accountWide };
+  }
+
+  /** The data stacks of this stage. */
+  public get dataAccountStacks(): DataAccountStack[] {
+    return [...this.dataStacks];
+  }
+
+  /** @internal Called by `DataAccountStack` when created inside this stage. */
+  public _registerDataStack(stack: DataAccountStack): void {
+    this.dataStacks.push(stack);
+    stack.addStackDependency(this.keys, 'data keys are resolved from the key account');
+    stack.addStackDependency(this.backup, 'copy jobs need the central vault and its access policy');
+    if (this.backupDr) stack.addStackDependency(this.backupDr, 'copy jobs need the DR vault');
+    stack.addStackDependency(this.audit, 'CloudTrail checks the archive bucket policy when the trail is created');
+  }
+
+}
+
+/** Registers a data stack with its enclosing `DataProtectionStage`, if any. */
+export function registerWithStage(stack: DataAccountStack): void {
+  const stage = Stage.of(stack);
+  if (DataProtectionStage.isDataProtectionStage(stage)) stage._registerDataStack(stack);
+}

@@ -1,0 +1,113 @@
+import { App, Stack, Stage } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { classify, DataAccountStack, DataClassification, DataProtectionStage } from '../../lib';
+import { ACCOUNTS } from '../helpers';
+
+function stageWithData(): { app: App; stage: DataProtectionStage; data: DataAccountStack; second: DataAccountStack } {
+  const app = new App();
+  const stage = new DataProtectionStage(app, 'Prod', { accounts: ACCOUNTS });
+  const data = new DataAccountStack(stage, 'Hr', stage.dataStackProps());
+  classify(
+    new s3.Bucket(data, 'Docs', { encryption: s3.BucketEncryption.KMS, encryptionKey: data.keyFor(DataClassification.CONFIDENTIAL), bucketName: 'hr-docs' }),
+    DataClassification.CONFIDENTIAL,
+  );
+  data.protect();
+  const second = new DataAccountStack(stage, 'Crm', stage.dataStackProps());
+  classify(
+    new s3.Bucket(second, 'Notes', { encryption: s3.BucketEncryption.KMS, encryptionKey: second.keyFor(DataClassification.INTERNAL), bucketName: 'crm-notes' }),
+    DataClassification.INTERNAL,
+  );
+  second.protect();
+  return { app, stage, data, second };
+}
+
+describe('DataProtectionStage', () => {
+  const { app, stage, data, second } = stageWithData();
+  const assembly = app.synth().getNestedAssembly(stage.artifactId);
+
+  test('puts each stack in its account and region', () => {
+    const envs = Object.fromEntries(assembly.stacks.map((s) => [s.stackName, `${s.environment.account}/${s.environment.region}`]));
+    expect(envs).toEqual({
+      'Prod-Keys': '111111111111/eu-west-1',
+      'Prod-KeysDr': '111111111111/eu-central-1',
+      'Prod-Backup': '333333333333/eu-west-1',
+      'Prod-BackupDr': '333333333333/eu-central-1',
+      'Prod-Audit': '444444444444/eu-west-1',
+      'Prod-Hr': '222222222222/eu-west-1',
+      'Prod-Crm': '222222222222/eu-west-1',
+    });
+  });
+
+  test('data stacks deploy after the key, backup and audit stacks', () => {
+    for (const d of [data, second]) {
+      expect(d.dependencies.map((s) => s.stackName).sort()).toEqual(['Prod-Audit', 'Prod-Backup', 'Prod-BackupDr', 'Prod-Keys']);
+    }
+    expect(stage.backupDr!.dependencies.map((s) => s.stackName)).toEqual(['Prod-KeysDr']);
+  });
+
+  test('no ARN crosses an account as a token: no stack imports another stack\'s outputs', () => {
+    for (const s of assembly.stacks) expect(JSON.stringify(s.template)).not.toContain('Fn::ImportValue');
+  });
+
+  test('only the first data stack of an account holds the trail and Audit Manager frameworks', () => {
+    Template.fromStack(data).resourceCountIs('AWS::CloudTrail::Trail', 1);
+    Template.fromStack(second).resourceCountIs('AWS::CloudTrail::Trail', 0);
+    Template.fromStack(second).resourceCountIs('AWS::Backup::Framework', 0);
+    Template.fromStack(second).resourceCountIs('AWS::Backup::BackupPlan', 1);
+  });
+
+  test('the data stack copies into the backup account vaults by ARN', () => {
+    Template.fromStack(data).hasResourceProperties('AWS::Backup::BackupPlan', {
+      BackupPlan: {
+        BackupPlanRule: Match.arrayWith([
+          Match.objectLike({
+            CopyActions: Match.arrayWith([
+              Match.objectLike({ DestinationBackupVaultArn: { 'Fn::Join': ['', Match.arrayWith([':backup:eu-west-1:333333333333:backup-vault:data-protection-central'])] } }),
+            ]),
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('dataStackProps rejects an account that is not a data account', () => {
+    expect(() => stage.dataStackProps('444444444444')).toThrow(
+      'DataProtectionStage.dataStackProps: account 444444444444 is not one of accounts.dataAccounts (222222222222)',
+    );
+  });
+
+  test('is recognised as a stage', () => {
+    expect(DataProtectionStage.isDataProtectionStage(stage)).toBe(true);
+    expect(DataProtectionStage.isDataProtectionStage(new Stage(new App(), 'Other'))).toBe(false);
+  });
+});
+
+describe('single-account evaluation mode', () => {
+  test('synthesizes with a warning on every stack that separation is not met', () => {
+    const app = new App();
+    const stage = DataProtectionStage.singleAccount(app, 'Eval', { account: '555555555555', primaryRegion: 'eu-west-1', reason: 'Proof of concept with synthetic data' });
+    const data = new DataAccountStack(stage, 'Data', stage.dataStackProps());
+    classify(new s3.Bucket(data, 'Docs', { encryption: s3.BucketEncryption.KMS, encryptionKey: data.keyFor(DataClassification.CONFIDENTIAL), bucketName: 'eval-docs' }), DataClassification.CONFIDENTIAL);
+    data.protect();
+    const stacks = stage.node.children.filter((c): c is Stack => Stack.isStack(c));
+    expect(stacks.map((s) => s.account)).toEqual(Array(stacks.length).fill('555555555555'));
+    for (const s of stacks) {
+      Annotations.fromStack(s).hasWarning('*', Match.stringLikeRegexp('SINGLE-ACCOUNT EVALUATION MODE'));
+    }
+    // Keys are still sound: consumers are named as '*' conditioned on kms:CallerAccount, not as the managing root.
+    Template.fromStack(stage.keys).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'ConsumerAccountsUseKeyViaServices', Principal: { AWS: '*' }, Condition: { StringEquals: Match.objectLike({ 'kms:CallerAccount': ['555555555555'] }) } }),
+        ]),
+      },
+    });
+  });
+
+  test('needs a reason', () => {
+    expect(() => DataProtectionStage.singleAccount(new App(), 'Eval', { account: '555555555555', primaryRegion: 'eu-west-1', reason: ' ' })).toThrow(
+      'DataProtectionStageProps.accounts.singleAccountReason needs a non-empty reason',
+    );
+  });
+});
