@@ -78,6 +78,16 @@ export function propsOf(node: CfnResource): Record<string, any> {
   return rendered(node).Properties ?? {};
 }
 
+/**
+ * Whether the resource is an instance of an RDS or Aurora cluster (`AWS::RDS::DBInstance` with
+ * `DBClusterIdentifier`). It inherits its cluster's classification tag but is encrypted, backed
+ * up, copied and restored through the cluster, so the rules judge it through the cluster: they
+ * check the cluster itself and treat its members as not applicable.
+ */
+export function isClusterMember(node: CfnResource): boolean {
+  return node.cfnResourceType === 'AWS::RDS::DBInstance' && propsOf(node).DBClusterIdentifier !== undefined;
+}
+
 /** The logical id of a resource, as other resources of its stack reference it. */
 export function logicalIdOf(node: CfnResource): string {
   return Stack.of(node).resolve(node.logicalId);

@@ -2,10 +2,12 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { classify, CLASSIFICATION_TAG, CONTROLS, DataClassification, recordControl } from '../../lib';
@@ -154,6 +156,48 @@ describe('ClassifiedRestoreDrill', () => {
     const stack = newStack();
     classify(new dynamodb.Table(stack, 'T', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } }), DataClassification.PUBLIC);
     expect(ruleFindings(stack, 'ClassifiedRestoreDrill')).toEqual(['Test/T/Resource']);
+  });
+});
+
+describe('Aurora cluster members are judged through their cluster', () => {
+  const RDS_RULES = ['DataStoreClassified', 'ClassifiedEncryptedWithCmk', 'ClassifiedBackupCoverage', 'ClassifiedCrossAccountCopy', 'ClassifiedRestoreDrill'];
+
+  /** An Aurora cluster with a writer and a reader; the members inherit the classification tag. */
+  function aurora(stack: Stack, encrypted: boolean): rds.DatabaseCluster {
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    return new rds.DatabaseCluster(stack, 'Db', {
+      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 }),
+      writer: rds.ClusterInstance.serverlessV2('Writer'),
+      readers: [rds.ClusterInstance.serverlessV2('Reader', { scaleWithWriter: true })],
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      storageEncryptionKey: encrypted ? key(stack, 'DbKey') : undefined,
+    });
+  }
+  const findings = (stack: Stack) => RDS_RULES.flatMap((r) => ruleFindings(stack, r).map((f) => `${r} ${f}`));
+
+  test('Compliance: members of a classified, copied, drilled, CMK-encrypted cluster are not findings of their own', () => {
+    const stack = newStack();
+    tagPlan(stack, `arn:aws:backup:eu-west-1:${BACKUP_ACCOUNT}:backup-vault:central`);
+    const db = aurora(stack, true);
+    classify(db, DataClassification.HIGHLY_SENSITIVE);
+    recordControl(db, CONTROLS.RESTORE_DRILL, { drill: 'd', intervalDays: 30 });
+    expect(findings(stack)).toEqual([]);
+  });
+  test('Compliance: members of an unclassified cluster are not reported as unclassified stores', () => {
+    const stack = newStack();
+    aurora(stack, false);
+    expect(ruleFindings(stack, 'DataStoreClassified')).toEqual(['Test/Db/Resource']);
+  });
+  test('Noncompliance: an unprotected classified cluster is reported once, on the cluster', () => {
+    const stack = newStack();
+    classify(aurora(stack, false), DataClassification.CONFIDENTIAL);
+    expect(findings(stack)).toEqual([
+      'ClassifiedEncryptedWithCmk Test/Db/Resource',
+      'ClassifiedBackupCoverage Test/Db/Resource',
+      'ClassifiedCrossAccountCopy Test/Db/Resource',
+      'ClassifiedRestoreDrill Test/Db/Resource',
+    ]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
 import { CONTROLS } from '../../../core/controls';
 import { selectionsCovering } from '../../coverage';
-import { classificationOf, controlsOn, RESTORABLE_TYPES } from '../../inspect';
+import { classificationOf, controlsOn, isClusterMember, RESTORABLE_TYPES } from '../../inspect';
 import { defineRule } from '../../rule';
 
 /** Every classified data store is selected by a backup plan. */
@@ -13,6 +13,7 @@ export default defineRule({
   level: NagMessageLevel.ERROR,
   rule: (node) => {
     if (!RESTORABLE_TYPES.includes(node.cfnResourceType)) return NagRuleCompliance.NOT_APPLICABLE;
+    if (isClusterMember(node)) return NagRuleCompliance.NOT_APPLICABLE; // judged through its cluster
     if (!classificationOf(node)) return NagRuleCompliance.NOT_APPLICABLE;
     if (controlsOn(node, CONTROLS.BACKUP_PLAN).length > 0) return NagRuleCompliance.COMPLIANT;
     return selectionsCovering(node).length > 0 ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;

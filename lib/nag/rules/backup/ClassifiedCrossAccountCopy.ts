@@ -1,7 +1,7 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
 import { CONTROLS } from '../../../core/controls';
 import { planCopiesCrossAccount, planOfSelection, selectionsCovering } from '../../coverage';
-import { classificationOf, controlsOn, RESTORABLE_TYPES } from '../../inspect';
+import { classificationOf, controlsOn, isClusterMember, RESTORABLE_TYPES } from '../../inspect';
 import { defineRule } from '../../rule';
 
 /** Data whose policy requires it (CONFIDENTIAL and above by default) is copied into another account. */
@@ -13,6 +13,7 @@ export default defineRule({
   level: NagMessageLevel.ERROR,
   rule: (node) => {
     if (!RESTORABLE_TYPES.includes(node.cfnResourceType)) return NagRuleCompliance.NOT_APPLICABLE;
+    if (isClusterMember(node)) return NagRuleCompliance.NOT_APPLICABLE; // judged through its cluster
     const c = classificationOf(node);
     if (!c || !c.policy.crossAccountCopy) return NagRuleCompliance.NOT_APPLICABLE;
     if (controlsOn(node, CONTROLS.BACKUP_PLAN).some((m) => m.crossAccountCopy === true)) return NagRuleCompliance.COMPLIANT;

@@ -1,7 +1,7 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
 import { CONTROLS } from '../../../core/controls';
 import { restoreTestingCovers } from '../../coverage';
-import { classificationOf, controlsOn, resourcesOfType, RESTORABLE_TYPES } from '../../inspect';
+import { classificationOf, controlsOn, isClusterMember, resourcesOfType, RESTORABLE_TYPES } from '../../inspect';
 import { defineRule } from '../../rule';
 
 /** Every classified data store is restored on a schedule by a drill (or native restore testing). */
@@ -13,6 +13,7 @@ export default defineRule({
   level: NagMessageLevel.ERROR,
   rule: (node) => {
     if (!RESTORABLE_TYPES.includes(node.cfnResourceType)) return NagRuleCompliance.NOT_APPLICABLE;
+    if (isClusterMember(node)) return NagRuleCompliance.NOT_APPLICABLE; // judged through its cluster
     if (!classificationOf(node)) return NagRuleCompliance.NOT_APPLICABLE;
     if (controlsOn(node, CONTROLS.RESTORE_DRILL).length > 0) return NagRuleCompliance.COMPLIANT;
     const native = resourcesOfType(node, 'AWS::Backup::RestoreTestingSelection').some((s) => restoreTestingCovers(s, node));

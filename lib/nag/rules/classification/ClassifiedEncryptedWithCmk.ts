@@ -1,6 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { asList, classificationOf, flatten, propsOf } from '../../inspect';
+import { asList, classificationOf, flatten, isClusterMember, propsOf } from '../../inspect';
 import { defineRule } from '../../rule';
 
 const present = (v: unknown) => v !== undefined && v !== null && v !== '' && !/alias\/aws\//.test(flatten(v));
@@ -24,8 +24,8 @@ function encryptedWithCmk(node: CfnResource): boolean | undefined {
     case 'AWS::RDS::DBCluster':
     case 'AWS::DocDB::DBCluster':
     case 'AWS::Neptune::DBCluster':
-      // Aurora instances inherit the cluster's encryption.
-      if (node.cfnResourceType === 'AWS::RDS::DBInstance' && p.DBClusterIdentifier !== undefined) return undefined;
+      // Cluster members are encrypted by their cluster: judged through it.
+      if (isClusterMember(node)) return undefined;
       return truthy(p.StorageEncrypted) && present(p.KmsKeyId);
     case 'AWS::EFS::FileSystem':
     case 'AWS::EC2::Volume':

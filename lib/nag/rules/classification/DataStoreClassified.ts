@@ -1,6 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
 import { bucketPurpose } from '../../buckets';
-import { classificationOf, DATA_STORE_TYPES } from '../../inspect';
+import { classificationOf, DATA_STORE_TYPES, isClusterMember } from '../../inspect';
 import { defineRule } from '../../rule';
 
 /** Every resource that stores data carries a valid data-classification. */
@@ -12,6 +12,7 @@ export default defineRule({
   level: NagMessageLevel.ERROR,
   rule: (node) => {
     if (!DATA_STORE_TYPES.includes(node.cfnResourceType)) return NagRuleCompliance.NOT_APPLICABLE;
+    if (isClusterMember(node)) return NagRuleCompliance.NOT_APPLICABLE; // judged through its cluster
     if (bucketPurpose(node)) return NagRuleCompliance.NOT_APPLICABLE;
     // classificationOf throws on an unknown level: cdk-nag reports the throw as a finding of this rule.
     return classificationOf(node) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
