@@ -4,3 +4,5 @@ export * from './validation';
 export * from './handler-code';
 export * from './controls';
 export * from './stack-limits';
+export * from './acknowledgements';
+export * from './cluster-members';

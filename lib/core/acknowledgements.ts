@@ -1,0 +1,132 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { IConstruct } from 'constructs';
+import { cfnOf } from './controls';
+
+/**
+ * Acknowledgements of stock cdk-nag findings (AwsSolutions, NIST 800-53 R5, HIPAA Security,
+ * PCI DSS 3.2.1) that a construct of this library owns by design. Each construct acknowledges
+ * its own decisions on the narrowest construct (the CloudFormation resource), with a reason,
+ * so every user of the construct benefits and reviewers see the reason next to the resource.
+ */
+
+/** Stock-pack rule ids per finding, as cdk-nag 3 names them. */
+export const STOCK_RULES = {
+  /** The role's policy is inline (an `AWS::IAM::Policy` or `Policies` of a role). */
+  INLINE_POLICY: ['NIST.800.53.R5-IAMNoInlinePolicy', 'HIPAA.Security-IAMNoInlinePolicy', 'PCI.DSS.321-IAMNoInlinePolicy'],
+  LAMBDA_CONCURRENCY: ['NIST.800.53.R5-LambdaConcurrency', 'HIPAA.Security-LambdaConcurrency'],
+  LAMBDA_DLQ: ['NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'],
+  LAMBDA_IN_VPC: ['NIST.800.53.R5-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC'],
+  LOG_GROUP_KMS: ['NIST.800.53.R5-CloudWatchLogGroupEncrypted', 'HIPAA.Security-CloudWatchLogGroupEncrypted', 'PCI.DSS.321-CloudWatchLogGroupEncrypted'],
+  S3_REPLICATION: ['NIST.800.53.R5-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled'],
+  S3_DEFAULT_KMS: ['NIST.800.53.R5-S3DefaultEncryptionKMS', 'HIPAA.Security-S3DefaultEncryptionKMS', 'PCI.DSS.321-S3DefaultEncryptionKMS'],
+  RDS_IN_BACKUP_PLAN: ['NIST.800.53.R5-RDSInBackupPlan', 'HIPAA.Security-RDSInBackupPlan'],
+} as const;
+
+/**
+ * Acknowledges findings on `scope` with a reason. Idempotent: an id already acknowledged on
+ * this construct is not recorded twice (the first reason stays).
+ */
+export function acknowledge(scope: IConstruct, ids: string | readonly string[], reason: string): void {
+  if (!reason || reason.trim() === '') throw new Error(`acknowledge(${scope.node.path}): a reason is required for ${String(ids)}`);
+  const already = new Set(
+    scope.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && m.data)
+      .flatMap((m) => Object.keys(m.data as object).map((k) => k.replace(/^annotation::/i, ''))),
+  );
+  for (const id of typeof ids === 'string' ? [ids] : ids) {
+    if (already.has(id)) continue;
+    Validations.of(scope).acknowledge({ id, reason });
+    already.add(id);
+  }
+}
+
+/** The CloudFormation resource of an L2 (its default child), else the construct itself: the narrowest place. */
+function narrowest(scope: IConstruct): IConstruct {
+  return cfnOf(scope) ?? scope;
+}
+
+/**
+ * A value as cdk-nag's IAM4/IAM5 findings spell it: resolved, `Fn::Join` flattened,
+ * `Ref` as `<Id>` and `Fn::GetAtt` as `<Id.Attr>`.
+ */
+export function nagFindingValue(scope: IConstruct, value: string): string {
+  const visit = (node: unknown): string => {
+    if (node === undefined) return '';
+    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/}/g, '>');
+    const o = node as Record<string, any>;
+    if (o['Fn::Join']) return (o['Fn::Join'][1] as unknown[]).map(visit).join(o['Fn::Join'][0]);
+    if (o['Fn::Sub']) return visit(o['Fn::Sub']);
+    if (o['Fn::GetAtt']) return `<${visit(o['Fn::GetAtt'][0])}.${visit(o['Fn::GetAtt'][1])}>`;
+    if (o['Fn::ImportValue']) return visit(o['Fn::ImportValue']);
+    if (o.Ref) return `<${visit(o.Ref)}>`;
+    return JSON.stringify(node);
+  };
+  return visit(Stack.of(scope).resolve(value));
+}
+
+/** A wildcard a policy needs, and why. */
+export interface WildcardGrant {
+  /** A wildcard action, e.g. `s3:GetObject*`. */
+  readonly action?: string;
+  /** A resource ARN containing `*` (tokens allowed: it is resolved as cdk-nag sees it). */
+  readonly resource?: string;
+  readonly reason: string;
+}
+
+/** Acknowledges `AwsSolutions-IAM5` findings of a policy (an `iam.Policy`, a role's `DefaultPolicy` or their CfnPolicy). */
+export function acknowledgeWildcards(policy: IConstruct, grants: WildcardGrant[]): void {
+  const target = narrowest(policy);
+  for (const g of grants) {
+    if (g.action) acknowledge(target, `AwsSolutions-IAM5[Action::${g.action}]`, g.reason);
+    if (g.resource) acknowledge(target, `AwsSolutions-IAM5[Resource::${nagFindingValue(target, g.resource)}]`, g.reason);
+  }
+}
+
+/** Acknowledges `AwsSolutions-IAM4` for an AWS managed policy attached to a role. */
+export function acknowledgeManagedPolicy(role: IConstruct, policy: iam.IManagedPolicy, reason: string): void {
+  const target = narrowest(role);
+  acknowledge(target, `AwsSolutions-IAM4[Policy::${nagFindingValue(target, policy.managedPolicyArn)}]`, reason);
+}
+
+/** Why grants stay inline: the same sentence everywhere the library grants through `addToPrincipalPolicy`. */
+export const INLINE_POLICY_REASON =
+  'The permissions belong to this one role: an inline policy is created, reviewed and deleted with the role and cannot be attached to any other principal, unlike a managed policy.';
+
+/** Acknowledges the inline-policy rules on an `iam.Policy` (e.g. a role's `DefaultPolicy`); no-op when undefined. */
+export function acknowledgeInlinePolicy(policy: IConstruct | undefined, reason: string = INLINE_POLICY_REASON): void {
+  if (policy) acknowledge(narrowest(policy), STOCK_RULES.INLINE_POLICY, reason);
+}
+
+/** The role's `DefaultPolicy`, where `grant*` and `addToPrincipalPolicy` land. */
+export function defaultPolicyOf(role: IConstruct): IConstruct | undefined {
+  return role.node.tryFindChild('DefaultPolicy');
+}
+
+/**
+ * Acknowledges the findings on the singleton Lambda that runs every `AwsCustomResource` of a
+ * stack (aws-cdk-lib's provider, id `AWS<uuid>` under the stack). Safe to call once per custom
+ * resource: the acknowledgements are recorded once.
+ */
+export function acknowledgeAwsCustomResourceProvider(scope: IConstruct): void {
+  const stack = Stack.of(scope);
+  const provider = stack.node.tryFindChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
+  if (!provider) return;
+  const fn = narrowest(provider);
+  acknowledge(fn, STOCK_RULES.LAMBDA_CONCURRENCY, 'The AwsCustomResource provider runs only while CloudFormation deploys the stack, one call per custom resource: reserving concurrency would only take capacity from the account.');
+  acknowledge(fn, STOCK_RULES.LAMBDA_DLQ, 'A failed provider invocation fails the CloudFormation deployment, which reports and rolls back: no event is lost silently, so there is nothing to dead-letter.');
+  acknowledge(fn, STOCK_RULES.LAMBDA_IN_VPC, 'The provider only calls AWS APIs at deploy time (KMS DescribeKey, Backup region settings) and reaches no data store, so a VPC would add endpoints without isolating anything.');
+  const role = provider.node.tryFindChild('ServiceRole');
+  if (role) {
+    acknowledgeManagedPolicy(
+      role,
+      iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole'),
+      "AWSLambdaBasicExecutionRole only lets aws-cdk-lib's AwsCustomResource provider write its own logs; its API permissions are separate per-call policies.",
+    );
+  }
+  const logGroup = provider.node.tryFindChild('LogGroup');
+  if (logGroup) {
+    acknowledge(narrowest(logGroup), STOCK_RULES.LOG_GROUP_KMS, 'The provider logs deploy-time SDK requests (key aliases, region settings) and no data; CloudWatch Logs encrypts them at rest with its own keys.');
+  }
+}
