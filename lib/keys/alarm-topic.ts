@@ -1,11 +1,11 @@
 import { Aws, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { ProtectedKey } from './protected-key';
+import { acknowledgeInlinePolicy, defaultPolicyOf } from '../core/acknowledgements';
 
 export interface AlarmTopicProps {
   /** @default 'data-protection-alarms' */
@@ -46,9 +46,27 @@ export class AlarmTopic extends Construct {
 }
 
 /**
- * The EventBridge target for an alarm topic. Publishes through a role, so neither the topic
- * policy nor the key policy needs an unconditioned `events.amazonaws.com` statement.
+ * Lets a principal publish to an alarm topic: `sns:Publish` on the topic and, on its key, only
+ * the `kms:GenerateDataKey` and `kms:Decrypt` SNS calls for an encrypted publish
+ * (`ITopic.grantPublish` would grant `kms:GenerateDataKey*`).
  */
-export function alarmTopicTarget(topic: sns.ITopic, message?: events.RuleTargetInput): targets.SnsTopic {
-  return new targets.SnsTopic(topic, { authorizeUsingRole: true, message });
+export function grantAlarmPublish(topic: sns.ITopic, grantee: iam.IGrantable): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
+  topic.masterKey?.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey');
+}
+
+/**
+ * The EventBridge target for an alarm topic. Publishes through a role of `scope` (id
+ * `AlarmTopicPublisher`), so neither the topic policy nor the key policy needs an unconditioned
+ * `events.amazonaws.com` statement, and the role gets only `grantAlarmPublish`.
+ */
+export function alarmTopicTarget(scope: Construct, topic: sns.ITopic, message?: events.RuleTargetInput): events.IRuleTarget {
+  const role = new iam.Role(scope, 'AlarmTopicPublisher', {
+    assumedBy: new iam.ServicePrincipal('events.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
+    description: 'EventBridge rules publish data-protection alarms to the encrypted alarm topic',
+  });
+  grantAlarmPublish(topic, role);
+  acknowledgeInlinePolicy(defaultPolicyOf(role));
+  // Not targets.SnsTopic: it would also grant the role kms:GenerateDataKey* through topic.grantPublish.
+  return { bind: () => ({ arn: topic.topicArn, role, input: message, targetResource: topic }) };
 }

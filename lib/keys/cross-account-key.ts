@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { acknowledgeAwsCustomResourceProvider, acknowledgeInlinePolicy, acknowledgeWildcards } from '../core/acknowledgements';
 import { validateAccountId } from '../core/validation';
 import { ProtectedKey } from './protected-key';
 
@@ -47,6 +48,7 @@ export class CrossAccountKey extends Construct {
       physicalResourceId: cr.PhysicalResourceId.of(this.aliasArn),
       outputPaths: ['KeyMetadata.Arn'],
     };
+    const keysOfAccount = `arn:${stack.partition}:kms:${region}:${props.keyAccount}:key/*`;
     const lookup = new cr.AwsCustomResource(this, 'DescribeKey', {
       onCreate: describe,
       onUpdate: describe,
@@ -55,11 +57,17 @@ export class CrossAccountKey extends Construct {
         // Only the key behind this alias: key ARNs are random, so match on the alias.
         new iam.PolicyStatement({
           actions: ['kms:DescribeKey'],
-          resources: [`arn:${stack.partition}:kms:${region}:${props.keyAccount}:key/*`],
+          resources: [keysOfAccount],
           conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.aliasName] } },
         }),
       ]),
     });
+    const policy = lookup.node.tryFindChild('CustomResourcePolicy');
+    acknowledgeWildcards(policy!, [
+      { resource: keysOfAccount, reason: 'Key ids are random, so DescribeKey names key/* of the key account and the kms:ResourceAliases condition narrows it to the key behind this alias.' },
+    ]);
+    acknowledgeInlinePolicy(policy, "AwsCustomResource attaches each call's permissions as an inline policy of its provider role; this one only allows DescribeKey of the key behind one alias.");
+    acknowledgeAwsCustomResourceProvider(this);
     this.keyArn = lookup.getResponseField('KeyMetadata.Arn');
     this.key = kms.Key.fromKeyArn(this, 'Key', this.keyArn);
   }

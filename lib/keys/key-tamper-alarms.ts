@@ -36,7 +36,7 @@ export class KeyTamperAlarms extends Construct {
         detailType: ['AWS API Call via CloudTrail'],
         detail: { eventSource: ['kms.amazonaws.com'], eventName: KEY_TAMPER_EVENT_NAMES },
       },
-      targets: [alarmTopicTarget(props.topic)],
+      targets: [alarmTopicTarget(this, props.topic)],
     });
   }
 }

@@ -123,6 +123,10 @@ function keyDefinitions(accounts: DataProtectionAccounts): KeyDefinition[] {
       id: 'EvidenceKey',
       props: { aliasName: KeyAliases.EVIDENCE, consumers: consumers([...dataAccounts, backupAccount], [KeyConsumerService.S3]) },
       replicate: false,
+      // Restore drills encrypt their execution and function logs with the evidence key.
+      configure: (key) => {
+        if (key instanceof ProtectedKey) key.allowCloudWatchLogs([...dataAccounts, backupAccount]);
+      },
     },
   ];
 }
