@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledge, STOCK_RULES } from '../core/acknowledgements';
 import { METADATA } from '../core/constants';
 import { CONTROLS, recordControl } from '../core/controls';
 import { validateRange, warnIrreversible, requireReason } from '../core/validation';
@@ -133,6 +134,11 @@ export class ObjectLockBucket extends Construct {
           },
       }),
     );
+    acknowledge(
+      this.bucket.node.defaultChild!,
+      STOCK_RULES.S3_REPLICATION,
+      'Protection comes from Object Lock COMPLIANCE, which no principal (root included) can bypass; a replica would need a second locked bucket and key per region and guards only against losing the region.',
+    );
     recordControl(this.bucket, CONTROLS.OBJECT_LOCK, {
       mode: this.mode.mode,
       retentionDays: Token.isUnresolved(this.retentionDays) ? undefined : this.retentionDays,
@@ -166,5 +172,12 @@ export class AccessLogsBucket extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       lifecycleRules: [{ expiration: props.expiration ?? Duration.days(400), noncurrentVersionExpiration: Duration.days(30) }],
     });
+    const cfn = this.bucket.node.defaultChild!;
+    acknowledge(cfn, STOCK_RULES.S3_DEFAULT_KMS, 'S3 server access logging cannot deliver to a bucket whose default encryption is SSE-KMS, so access logs use SSE-S3.');
+    acknowledge(
+      cfn,
+      STOCK_RULES.S3_REPLICATION,
+      'Server access logs are operational records kept until they expire; the record of who touched the data is the CloudTrail data-event archive in the audit account.',
+    );
   }
 }

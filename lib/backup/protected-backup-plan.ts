@@ -7,6 +7,8 @@ import { ClassifiedResource, ClassifiedResources } from '../classification/class
 import { DataClassification } from '../classification/data-classification';
 import { ProtectionPolicy } from '../classification/protection-policy';
 import { CLASSIFICATION_TAG, METADATA } from '../core/constants';
+import { acknowledge, acknowledgeAwsCustomResourceProvider, acknowledgeInlinePolicy, acknowledgeWildcards, defaultPolicyOf, STOCK_RULES, WildcardGrant } from '../core/acknowledgements';
+import { clusterMembers } from '../core/cluster-members';
 import { CONTROLS, recordControl } from '../core/controls';
 import { requireReason, validateAccountId, validateRange } from '../core/validation';
 import { BackupVaultTarget, backupVaultArn, ImmutableBackupVault } from './immutable-backup-vault';
@@ -70,6 +72,29 @@ export interface ProtectedBackupPlanProps {
    */
   readonly manageRegionSettings?: boolean;
 }
+
+const NO_RESOURCE_LEVEL_PERMISSIONS =
+  'tag:GetResources, s3:ListAllMyBuckets, events:ListRules, cloudwatch:GetMetricData and the EC2 snapshot calls have no resource-level permissions.';
+
+/** Why the backup role's statements name wildcard resources, by statement id. */
+const BACKUP_ROLE_WILDCARDS: Record<string, string> = {
+  SelectByTag: NO_RESOURCE_LEVEL_PERMISSIONS,
+  S3ListBuckets: NO_RESOURCE_LEVEL_PERMISSIONS,
+  S3BackupMetrics: NO_RESOURCE_LEVEL_PERMISSIONS,
+  EbsSnapshots: NO_RESOURCE_LEVEL_PERMISSIONS,
+  DynamoDbBackup: 'AWS Backup selects tables by their classification tag at run time, so the role names the tables of this account and region rather than fixed ones.',
+  DynamoDbDescribeBackup: 'DynamoDB backup ARNs are generated per backup job under the table ARN.',
+  S3BucketBackup: 'AWS Backup selects buckets by their classification tag at run time; the s3:ResourceAccount condition keeps the role to buckets of this account.',
+  S3ObjectBackup: 'AWS Backup reads every object of the buckets it selects by tag at run time; the s3:ResourceAccount condition keeps the role to buckets of this account.',
+  S3ContinuousBackupRules: 'Continuous S3 backup manages EventBridge rules whose names AWS Backup generates with the AwsBackupManagedRule prefix.',
+  RdsSnapshots: 'AWS Backup selects databases by their classification tag at run time and names snapshots per job, so the role covers RDS resources of this account and region.',
+  RdsContinuousBackup: 'AWS Backup selects databases by their classification tag at run time, so the role covers the instances and clusters of this account and region.',
+  RdsShareBackupSnapshots: 'Only the snapshots AWS Backup creates, which it names awsbackup:<job id>.',
+  EfsBackup: 'AWS Backup selects file systems by their classification tag at run time, so the role covers the file systems of this account and region.',
+  EbsShareBackupSnapshots: 'Only snapshots AWS Backup created (aws:backup:source-resource tag condition); snapshot ids are generated.',
+  UseDataKeysThroughServices: 'Data keys live in the key account (or are fallback keys here) with random ids; the kms:ViaService condition limits their use to the backed-up services.',
+  GrantDataKeysToAwsResources: 'Data keys live in the key account (or are fallback keys here) with random ids; grants are limited to AWS resources through the backed-up services.',
+};
 
 /** One resource the plan covers. */
 interface Covered {
@@ -202,6 +227,7 @@ export class ProtectedBackupPlan extends Construct {
         this.checkPointInTimeRecovery(r);
         if (rules.skippedAccountCopy) r.cfnResource!.node.addMetadata(METADATA.OVERRIDE, rules.skippedAccountCopy);
         if (rules.skippedRegionCopy) r.cfnResource!.node.addMetadata(METADATA.OVERRIDE, rules.skippedRegionCopy);
+        this.acknowledgeStockBackupRules(r, planName, rules.crossAccountCopy);
         recordControl(r.cfnResource!, CONTROLS.BACKUP_PLAN, {
           plan: planName,
           crossAccountCopy: rules.crossAccountCopy,
@@ -220,6 +246,30 @@ export class ProtectedBackupPlan extends Construct {
           .filter((r) => r.cfnResource && BACKUP_TYPES[r.cfnResource.cfnResourceType] && !this.covered.includes(r))
           .map((r) => `ProtectedBackupPlan ${this.node.path}: ${r.scope.node.path} was classified after the plan was created and is not covered; create the plan after classifying resources`),
     });
+  }
+
+  /**
+   * The stock packs cannot see what this plan does: they want S3 replication where the plan
+   * copies recovery points into the backup account, and only recognise RDS instances listed by
+   * ARN, while the plan selects by tag and backs Aurora instances up through their cluster.
+   */
+  private acknowledgeStockBackupRules(r: ClassifiedResource, planName: string, crossAccountCopy: boolean): void {
+    const cfn = r.cfnResource!;
+    switch (cfn.cfnResourceType) {
+      case 'AWS::S3::Bucket':
+        if (crossAccountCopy) {
+          acknowledge(cfn, STOCK_RULES.S3_REPLICATION, `AWS Backup plan ${planName} copies every recovery point of this bucket into the backup account's locked vault, which replaces S3 replication.`);
+        }
+        break;
+      case 'AWS::RDS::DBInstance':
+        acknowledge(cfn, STOCK_RULES.RDS_IN_BACKUP_PLAN, `AWS Backup plan ${planName} selects this instance by its data-classification tag; the stock rule only recognises selections that list it by ARN.`);
+        break;
+      case 'AWS::RDS::DBCluster':
+        for (const member of clusterMembers(cfn)) {
+          acknowledge(member, STOCK_RULES.RDS_IN_BACKUP_PLAN, `Aurora instances are backed up through their cluster, which AWS Backup plan ${planName} selects; there is no instance-level backup to add.`);
+        }
+        break;
+    }
   }
 
   private rulesFor(planName: string, policy: ProtectionPolicy, resources: Covered[], types: Set<string>, destinations: Set<string>) {
@@ -343,8 +393,11 @@ export class ProtectedBackupPlan extends Construct {
   private grantBackup(types: Set<string>, vaults: string[]): void {
     const p = Aws.PARTITION;
     const here = `${Aws.REGION}:${Aws.ACCOUNT_ID}`;
-    const add = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+    const wildcards: WildcardGrant[] = [];
+    const add = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) => {
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, conditions }));
+      for (const resource of resources.filter((r) => r.includes('*'))) wildcards.push({ resource, reason: BACKUP_ROLE_WILDCARDS[sid] });
+    };
     const names = new Set([...types].map((t) => BACKUP_TYPES[t]?.name));
     const via: string[] = ['backup'];
 
@@ -403,6 +456,8 @@ export class ProtectedBackupPlan extends Construct {
       StringEquals: { 'kms:ViaService': viaService },
       Bool: { 'kms:GrantIsForAWSResource': 'true' },
     });
+    acknowledgeWildcards(defaultPolicyOf(this.role)!, wildcards);
+    acknowledgeInlinePolicy(defaultPolicyOf(this.role));
   }
 
   private manageRegionSettings(typeNames: string[]): void {
@@ -414,12 +469,16 @@ export class ProtectedBackupPlan extends Construct {
     const parameters: Record<string, unknown> = { ResourceTypeOptInPreference: optIn };
     if (typeNames.includes('DynamoDB')) parameters.ResourceTypeManagementPreference = { DynamoDB: true };
     const call: cr.AwsSdkCall = { service: 'Backup', action: 'updateRegionSettings', parameters, physicalResourceId: cr.PhysicalResourceId.of(`backup-region-settings-${stack.region}`) };
-    new cr.AwsCustomResource(stack, id, {
+    const settings = new cr.AwsCustomResource(stack, id, {
       onCreate: call,
       onUpdate: call,
       installLatestAwsSdk: false,
       policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({ actions: ['backup:UpdateRegionSettings', 'backup:DescribeRegionSettings'], resources: ['*'] })]),
     });
+    const policy = settings.node.tryFindChild('CustomResourcePolicy');
+    acknowledgeWildcards(policy!, [{ resource: '*', reason: 'Backup region settings belong to the account and region and have no resource-level permissions.' }]);
+    acknowledgeInlinePolicy(policy, "AwsCustomResource attaches each call's permissions as an inline policy of its provider role; this one only reads and updates Backup region settings.");
+    acknowledgeAwsCustomResourceProvider(stack);
   }
 }
 
