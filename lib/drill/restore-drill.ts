@@ -13,10 +13,12 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ObjectLockBucket } from '../backup/object-lock-bucket';
+import { acknowledge, acknowledgeInlinePolicy, acknowledgeManagedPolicy, acknowledgeWildcards, defaultPolicyOf, STOCK_RULES, WildcardGrant } from '../core/acknowledgements';
 import { DRILL_PREFIX, DRILL_TAG, METRIC_NAMESPACE } from '../core/constants';
 import { CONTROLS, recordControl } from '../core/controls';
 import { handlerCode } from '../core/handler-code';
 import { validateRange } from '../core/validation';
+import { grantAlarmPublish } from '../keys/alarm-topic';
 import { DrillResourceType } from './drill-resource-type';
 import { DrillTarget } from './drill-target';
 import { pollSchedule } from './poll-schedule';
@@ -95,6 +97,14 @@ export interface RestoreDrillProps {
   readonly logKey?: kms.IKey;
   /** @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Reserve concurrency for the drill's functions (`maxConcurrency` each, 1 for the daily
+   * staleness check), so validation, cleanup and evidence still run when other workloads use up
+   * the account's concurrency. Turn off in accounts whose limit is too low to reserve any (AWS
+   * keeps 100 unreserved); the stock packs then report LambdaConcurrency.
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
   /** Create EventBridge Scheduler schedules from each target's interval. @default true */
   readonly schedule?: boolean;
   /** @default - generated */
@@ -176,6 +186,10 @@ export class RestoreDrill extends Construct {
   public readonly targets: DrillTarget[];
 
   private readonly pollSeconds: { first: number; max: number };
+  private readonly functionLogs: { key: kms.IKey; retention: logs.RetentionDays };
+  private readonly reservedConcurrency?: number;
+  /** Wildcard resources of the workflow's roles, acknowledged once every grant is in. */
+  private readonly wildcards = new Map<iam.IRole, WildcardGrant[]>();
 
   public constructor(scope: Construct, id: string, props: RestoreDrillProps) {
     super(scope, id);
@@ -203,6 +217,8 @@ export class RestoreDrill extends Construct {
     }
     this.targets = props.targets;
     this.pollSeconds = { first, max };
+    this.functionLogs = { key: props.logKey ?? props.evidenceKey, retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR };
+    this.reservedConcurrency = props.reserveConcurrency ?? true ? maxConcurrency : undefined;
 
     this.evidenceBucket =
       props.evidenceBucket ??
@@ -223,7 +239,11 @@ export class RestoreDrill extends Construct {
       EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
       EVIDENCE_KEY_ARN: props.evidenceKey.keyArn,
     });
-    this.evidenceBucket.grantPut(this.evidenceFunction);
+    // New objects under the two prefixes the handler writes; Object Lock applies the retention.
+    this.evidenceFunction.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.evidenceBucket.arnForObjects('drills/*'), this.evidenceBucket.arnForObjects('latest-success/*')] }),
+    );
+    props.evidenceKey.grant(this.evidenceFunction, 'kms:GenerateDataKey');
 
     const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
       encryptionKey: props.logKey ?? props.evidenceKey,
@@ -245,8 +265,11 @@ export class RestoreDrill extends Construct {
     this.stalenessFunction = this.fn('Staleness', 'drill-staleness', 'Publishes days since the last successful restore drill', {
       EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
       DRILL_TARGETS: JSON.stringify(props.targets.map((t) => t.name)),
-    });
-    this.evidenceBucket.grantRead(this.stalenessFunction, 'latest-success/*');
+    }, { reservedConcurrency: 1, invokedAsynchronously: true });
+    this.stalenessFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.evidenceBucket.arnForObjects('latest-success/*')] }));
+    // Without ListBucket, HeadObject answers 403 instead of 404 for a target never drilled successfully.
+    this.stalenessFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.evidenceBucket.bucketArn] }));
+    props.evidenceKey.grantDecrypt(this.stalenessFunction);
 
     const action = new cwActions.SnsAction(props.alarmTopic);
     this.drillFailedAlarm = new cloudwatch.Alarm(this, 'DrillFailedAlarm', {
@@ -288,6 +311,10 @@ export class RestoreDrill extends Construct {
     }
 
     if (props.schedule ?? true) {
+      const schedulerRole = new iam.Role(this, 'SchedulerRole', {
+        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
+        description: 'EventBridge Scheduler starts restore drills and the daily staleness check',
+      });
       const byInterval = new Map<number, DrillTarget[]>();
       for (const t of props.targets) byInterval.set(t.intervalDays, [...(byInterval.get(t.intervalDays) ?? []), t]);
       for (const [days, group] of [...byInterval.entries()].sort((a, b) => a[0] - b[0])) {
@@ -298,6 +325,7 @@ export class RestoreDrill extends Construct {
             target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
               input: scheduler.ScheduleTargetInput.fromObject(this.executionInput(group)),
               retryAttempts: 2,
+              role: schedulerRole,
             }),
           }),
         );
@@ -306,10 +334,14 @@ export class RestoreDrill extends Construct {
         new scheduler.Schedule(this, 'DailyStalenessCheck', {
           description: 'Publishes days since the last successful restore drill of each target',
           schedule: scheduler.ScheduleExpression.rate(Duration.days(1)),
-          target: new schedulerTargets.LambdaInvoke(this.stalenessFunction, { retryAttempts: 2 }),
+          target: new schedulerTargets.LambdaInvoke(this.stalenessFunction, { retryAttempts: 2, role: schedulerRole }),
         }),
       );
+      this.wildcards.set(schedulerRole, [
+        { resource: `${this.stalenessFunction.functionArn}:*`, reason: 'The scheduler target may invoke the staleness function and its versions (function ARN with :*), nothing else.' },
+      ]);
     }
+    this.acknowledgeDesign();
   }
 
   /**
@@ -337,23 +369,57 @@ export class RestoreDrill extends Construct {
     };
   }
 
-  private fn(id: string, handler: string, description: string, environment: { [key: string]: string }, role?: iam.IRole, tracing = lambda.Tracing.ACTIVE): lambda.Function {
-    return new lambda.Function(this, id, {
-      runtime: lambda.Runtime.NODEJS_22_X,
+  /**
+   * A drill function with its own role and its own log group, encrypted with the log key. The
+   * role may write only that log group (AWSLambdaBasicExecutionRole would reach every log group
+   * of the account).
+   */
+  private fn(
+    id: string,
+    handler: string,
+    description: string,
+    environment: { [key: string]: string },
+    options: { role?: iam.Role; tracing?: lambda.Tracing; reservedConcurrency?: number; invokedAsynchronously?: boolean } = {},
+  ): lambda.Function {
+    const role = options.role ?? new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, { encryptionKey: this.functionLogs.key, retention: this.functionLogs.retention, removalPolicy: RemovalPolicy.RETAIN });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteOwnLogsOnly', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    const fn = new lambda.Function(this, id, {
+      runtime: lambda.Runtime.NODEJS_24_X,
       handler: 'index.handler',
       code: handlerCode(handler),
       description,
       environment,
       role,
-      tracing,
+      logGroup,
+      tracing: options.tracing ?? lambda.Tracing.ACTIVE,
       timeout: Duration.minutes(15),
       memorySize: 512,
+      reservedConcurrentExecutions: this.reservedConcurrency === undefined ? undefined : (options.reservedConcurrency ?? this.reservedConcurrency),
     });
+    const cfn = fn.node.defaultChild!;
+    acknowledge(
+      cfn,
+      STOCK_RULES.LAMBDA_IN_VPC,
+      'Drill functions call only AWS APIs (S3, Backup, DynamoDB, RDS Data API, EC2, EFS), never a database endpoint, so a VPC would add endpoints without isolating anything.',
+    );
+    acknowledge(
+      cfn,
+      STOCK_RULES.LAMBDA_DLQ,
+      options.invokedAsynchronously
+        ? 'A failed daily run publishes no metric and the stale-drill alarm treats missing data as breaching, so a failure alarms without a queue.'
+        : 'The state machine invokes this function synchronously and catches every error into the evidence record and notification: there is no asynchronous event to dead-letter.',
+    );
+    return fn;
   }
 
   private defaultValidator(): lambda.Function {
     const stack = Stack.of(this);
     const fn = this.fn('Validator', 'drill-validator', 'Validates data restored by a restore drill', {});
+    this.wildcards.set(fn.role!, [
+      { resource: '*', reason: 'ec2:DescribeVolumes, backup:PutRestoreValidationResult and the X-Ray trace calls have no resource-level permissions.' },
+      ...this.drillCopyWildcards(),
+    ]);
     const p = Aws.PARTITION;
     const add = (actions: string[], resources: string[], conditions?: { [k: string]: unknown }) =>
       fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources, conditions }));
@@ -380,7 +446,6 @@ export class RestoreDrill extends Construct {
     const role = new iam.Role(this, 'CleanupRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Deletes restore-drill copies only: drill- named or drill-tagged resources',
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole')],
     });
     const rds = (resource: string) =>
       stack.formatArn({ service: 'rds', resource, resourceName: `${DRILL_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
@@ -417,8 +482,68 @@ export class RestoreDrill extends Construct {
     for (const s of statements) role.addToPolicy(s);
     // Not traced: X-Ray (even PassThrough) adds an unconditioned xray statement to this role. The
     // state machine's trace still shows the cleanup task.
-    const fn = this.fn('Cleanup', 'drill-cleanup', 'Deletes what a restore drill created, and nothing else', {}, role, lambda.Tracing.DISABLED);
+    const fn = this.fn('Cleanup', 'drill-cleanup', 'Deletes what a restore drill created, and nothing else', {}, { role, tracing: lambda.Tracing.DISABLED });
+    this.wildcards.set(role, this.drillCopyWildcards());
     return { fn, role };
+  }
+
+  /**
+   * Restored copies get names generated per run (`drill-<target>-<id>`) or random ids (EBS, EFS):
+   * the `drill-` prefix or the drill tag confines the roles to them.
+   */
+  private drillCopyWildcards(): WildcardGrant[] {
+    const stack = Stack.of(this);
+    const p = Aws.PARTITION;
+    const named = 'Restored copies are named per run (drill-<target>-<id>): the drill- prefix confines the role to them and never reaches source data.';
+    const tagged = 'Restored volumes and file systems get random ids: the drill tag condition confines the role to the copies the drill created.';
+    const rds = (resource: string) => stack.formatArn({ service: 'rds', resource, resourceName: `${DRILL_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    return [
+      { resource: `arn:${p}:s3:::${DRILL_PREFIX}*`, reason: named },
+      { resource: `arn:${p}:s3:::${DRILL_PREFIX}*/*`, reason: named },
+      { resource: stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${DRILL_PREFIX}*` }), reason: named },
+      { resource: rds('db'), reason: named },
+      { resource: rds('cluster'), reason: named },
+      { resource: stack.formatArn({ service: 'ec2', resource: 'volume', resourceName: '*' }), reason: tagged },
+      { resource: stack.formatArn({ service: 'elasticfilesystem', resource: 'file-system', resourceName: '*' }), reason: tagged },
+    ];
+  }
+
+  /** The drill's own design decisions, acknowledged for the stock packs on the resources they concern. */
+  private acknowledgeDesign(): void {
+    const stack = Stack.of(this);
+    const xray = 'The X-Ray trace calls have no resource-level permissions.';
+    const pointer = 'One pointer object per target under latest-success/ marks its last successful drill.';
+    this.wildcards.set(this.evidenceFunction.role!, [
+      { resource: '*', reason: xray },
+      { resource: this.evidenceBucket.arnForObjects('drills/*'), reason: 'Each drill writes a new evidence object named after its run under drills/; Object Lock keeps it immutable.' },
+      { resource: this.evidenceBucket.arnForObjects('latest-success/*'), reason: pointer },
+    ]);
+    this.wildcards.set(this.stalenessFunction.role!, [
+      { resource: '*', reason: xray },
+      { resource: this.evidenceBucket.arnForObjects('latest-success/*'), reason: pointer },
+    ]);
+    const versions = 'Step Functions may invoke the function or its versions (function ARN with :*), nothing else.';
+    this.wildcards.set(this.stateMachine.role, [
+      { resource: '*', reason: 'DescribeRestoreJob, the X-Ray trace calls and PutMetricData (held to the DataProtection namespace by condition) have no resource-level permissions.' },
+      {
+        resource: stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        reason: 'AWS Backup generates recovery point ids; the workflow restores the latest one of the drilled vaults.',
+      },
+      ...[this.validator, this.cleanupFunction, this.evidenceFunction].map((f) => ({ resource: `${f.functionArn}:*`, reason: versions })),
+      ...this.drillCopyWildcards().filter((w) => /volume|file-system/.test(w.resource ?? '')),
+    ]);
+    for (const [role, grants] of this.wildcards) {
+      const policy = defaultPolicyOf(role);
+      if (!policy) continue;
+      acknowledgeWildcards(policy, grants);
+      acknowledgeInlinePolicy(policy);
+    }
+    if (this.restoreRole.node.scope === this) {
+      const why = 'AWS Backup maintains these service-role policies with what each resource type needs to restore; a copy would go stale as restore requirements change.';
+      acknowledgeManagedPolicy(this.restoreRole, iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForRestores'), why);
+      acknowledgeManagedPolicy(this.restoreRole, iam.ManagedPolicy.fromAwsManagedPolicyName('AWSBackupServiceRolePolicyForS3Restore'), why);
+      acknowledgeInlinePolicy(defaultPolicyOf(this.restoreRole));
+    }
   }
 
   private allowMetrics(grantee: iam.IGrantable): void {
@@ -455,8 +580,8 @@ export class RestoreDrill extends Construct {
       );
     }
     this.allowMetrics(role);
-    props.alarmTopic.grantPublish(role);
-    for (const t of this.targets) t.restoreKey?.grant(this.restoreRole, 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey', 'kms:CreateGrant');
+    grantAlarmPublish(props.alarmTopic, role);
+    for (const t of this.targets) t.restoreKey?.grant(this.restoreRole, 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey', 'kms:CreateGrant');
   }
 
   /**
