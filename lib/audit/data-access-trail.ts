@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { ClassifiedResource } from '../classification/classify';
+import { acknowledgeInlinePolicy, defaultPolicyOf } from '../core/acknowledgements';
 import { CONTROLS, recordControl } from '../core/controls';
 import { AuditNames } from './audit-names';
 import { DataEventSelectorPlan, DataEventSelectorPlanInput, planDataEventSelectors } from './data-event-selectors';
@@ -117,6 +118,7 @@ export class DataAccessTrail extends Construct {
       description: `CloudTrail ${this.trailName} delivers events to ${AuditNames.logGroupName(this.trailName)}`,
     });
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }));
+    acknowledgeInlinePolicy(defaultPolicyOf(role));
 
     this.planInput = {
       trail: this,
