@@ -7,12 +7,17 @@
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
   AccessLogsBucket,
   accountsFromContext,
+  acknowledgeInlinePolicy,
+  acknowledgeManagedPolicy,
+  addDataProtectionPacks,
   AuditAccountStack,
   BackupAccountStack,
   classify,
@@ -56,21 +61,46 @@ export class HrDataStack extends DataAccountStack {
       natGateways: 0,
       subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
     });
+    // Network metadata of the subnets that hold payroll, kept with the audit logs' key and retention.
+    const flowLogs = vpc.addFlowLog('FlowLogs', { destination: ec2.FlowLogDestination.toCloudWatchLogs(this.auditLogGroup('VpcFlowLogs')) });
+    acknowledgeInlinePolicy(flowLogs.node.findChild('IAMRole').node.tryFindChild('DefaultPolicy'));
+
+    const payrollId = 'hr-payroll';
+    // PostgreSQL logs can hold statement text: pre-create their log group, encrypted and retained.
+    const payrollLogs = this.auditLogGroup('PayrollPostgresLogs', `/aws/rds/cluster/${payrollId}/postgresql`);
     const payroll = new rds.DatabaseCluster(this, 'Payroll', {
+      clusterIdentifier: payrollId,
       engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 }),
       writer: rds.ClusterInstance.serverlessV2('Writer'),
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       storageEncryptionKey: this.keyFor(DataClassification.HIGHLY_SENSITIVE),
+      // RDS creates and rotates the master password in Secrets Manager, encrypted with the data key;
+      // applications connect with IAM authentication.
+      manageMasterUserPassword: true,
+      credentials: rds.Credentials.fromUsername('payroll_admin', { encryptionKey: this.keyFor(DataClassification.HIGHLY_SENSITIVE) }),
+      cloudwatchLogsExports: ['postgresql'],
+      monitoringInterval: Duration.seconds(60),
       backup: { retention: Duration.days(35) },
       deletionProtection: true,
       iamAuthentication: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    payroll.node.addDependency(payrollLogs);
+    acknowledgeManagedPolicy(
+      payroll.node.findChild('MonitoringRole'),
+      iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole'),
+      'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS enhanced monitoring requires; it only writes the RDSOSMetrics log group.',
+    );
     classify(payroll, DataClassification.HIGHLY_SENSITIVE);
 
     // Backups, copies to the backup account, data-event trail, alarms and restore drills.
     this.protect();
+  }
+
+  /** A log group encrypted with the audit key (which CloudWatch Logs of data accounts may use), kept a year. */
+  private auditLogGroup(id: string, logGroupName?: string): logs.LogGroup {
+    return new logs.LogGroup(this, id, { logGroupName, encryptionKey: this.auditKey, retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
   }
 }
 
@@ -110,5 +140,9 @@ export function buildReferenceApp(app: App): ReferenceApp {
 }
 
 if (require.main === module) {
-  buildReferenceApp(new App());
+  // The five packs run on every synth: an unacknowledged error finding fails `cdk synth`, with
+  // the rule id and its explanation.
+  const app = new App();
+  addDataProtectionPacks(app, { verbose: true });
+  buildReferenceApp(app);
 }
