@@ -5,11 +5,24 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { ClassifiedResource } from '../classification/classify';
+import { DataClassification } from '../classification/data-classification';
+import { ProtectionPolicy } from '../classification/protection-policy';
 import { acknowledgeInlinePolicy, defaultPolicyOf } from '../core/acknowledgements';
 import { CONTROLS, recordControl } from '../core/controls';
 import { AuditNames } from './audit-names';
-import { DataEventSelectorPlan, DataEventSelectorPlanInput, planDataEventSelectors } from './data-event-selectors';
+import { DataEventSelectorPlan, DataEventSelectorPlanInput, dataEventTypeOfArn, planDataEventSelectors } from './data-event-selectors';
 import { validateLogRetentionDays } from './log-retention';
+
+/** A resource created outside this app whose data events a `DataAccessTrail` records. */
+export interface ExistingDataEventResource {
+  /**
+   * Its literal ARN: an S3 bucket (`arn:aws:s3:::name`), a DynamoDB table or a Lambda function.
+   * Other types (RDS, EFS, EBS) have no CloudTrail data events and are only noted.
+   */
+  readonly resourceArn: string;
+  /** Its classification: recorded only when the level's policy has `dataEvents` (CONFIDENTIAL and above). */
+  readonly classification: DataClassification;
+}
 
 export interface DataAccessTrailProps {
   /**
@@ -54,6 +67,13 @@ export interface DataAccessTrailProps {
    * @default - every classified resource of the trail's account in the app
    */
   readonly coverageScopes?: IConstruct[];
+  /**
+   * Resources created outside this app (imported by ARN) whose data events are recorded too,
+   * always by exact ARN. Same shape as `ExistingBackupResource`, so one list serves both; add
+   * more later with `addExistingResources`.
+   * @default - none
+   */
+  readonly existingResources?: ExistingDataEventResource[];
   /** Record management events (read and write) too. @default true */
   readonly includeManagementEvents?: boolean;
   /** @default RemovalPolicy.RETAIN */
@@ -82,6 +102,8 @@ export class DataAccessTrail extends Construct {
   public readonly archiveBucketName: string;
 
   private readonly planInput: DataEventSelectorPlanInput;
+  private readonly existingArns: string[] = [];
+  private readonly organizationTrail: boolean;
   private readonly recorded = new Set<ClassifiedResource>();
   private readonly logFileValidation: boolean;
   private annotated = false;
@@ -120,10 +142,12 @@ export class DataAccessTrail extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }));
     acknowledgeInlinePolicy(defaultPolicyOf(role));
 
+    this.organizationTrail = props.organizationTrail ?? false;
     this.planInput = {
       trail: this,
       coverageScopes: props.coverageScopes,
-      organizationTrail: props.organizationTrail ?? false,
+      organizationTrail: this.organizationTrail,
+      existingArns: this.existingArns,
       ownBucketNames: Token.isUnresolved(props.archiveBucketName) ? [] : [props.archiveBucketName],
       includeManagementEvents: props.includeManagementEvents ?? true,
     };
@@ -144,6 +168,7 @@ export class DataAccessTrail extends Construct {
       advancedEventSelectors: Lazy.any({ produce: () => this.finalPlan().advancedEventSelectors }),
     });
     this.trail.node.addDependency(role);
+    this.addExistingResources(...(props.existingResources ?? []));
     this.trail.applyRemovalPolicy(removalPolicy);
 
     // Resources classified so far are recorded now, so checks that read construct metadata
@@ -164,6 +189,44 @@ export class DataAccessTrail extends Construct {
         }
       },
     });
+  }
+
+  /**
+   * Records the data events of resources created outside this app, e.g. on the trail that
+   * `DataAccountStack.protect()` creates: `stack.dataAccessTrail?.addExistingResources(...)`.
+   * @throws when an ARN is a token, malformed, or (for a non-organization trail) in another account
+   */
+  public addExistingResources(...resources: ExistingDataEventResource[]): void {
+    const stack = Stack.of(this);
+    for (const [i, r] of resources.entries()) {
+      const prop = `ExistingDataEventResource(${i}).resourceArn`;
+      const arn = r.resourceArn;
+      if (typeof arn !== 'string' || Token.isUnresolved(arn)) {
+        throw new Error(`${prop} must be a literal ARN (the trail selects it by value), got ${typeof arn === 'string' ? 'a token' : String(arn)}`);
+      }
+      const service = /^arn:[a-z-]+:([a-z0-9-]+):/.exec(arn)?.[1];
+      if (!service) throw new Error(`${prop} must be an ARN, got '${arn}'`);
+      const dataType = dataEventTypeOfArn(arn);
+      if (!dataType && ['s3', 'dynamodb', 'lambda'].includes(service)) {
+        throw new Error(`${prop} must be an S3 bucket, DynamoDB table or Lambda function ARN (arn:aws:s3:::name, …:table/name, …:function:name), got '${arn}'`);
+      }
+      const account = arn.split(':')[4];
+      if (dataType && account && !this.organizationTrail && !Token.isUnresolved(stack.account) && account !== stack.account) {
+        throw new Error(`${prop} is in account ${account}, but this trail records account ${stack.account} only: add it to that account's trail, or use organizationTrail, got '${arn}'`);
+      }
+      if (!dataType) {
+        Annotations.of(this).addInfoV2('cdk-data-protection:no-data-events', `${arn} (existing, ${r.classification.name}) has no CloudTrail data events: only its management events are recorded`);
+      } else if (!ProtectionPolicy.forClassification(r.classification).dataEvents) {
+        Annotations.of(this).addInfoV2('cdk-data-protection:no-data-events', `${arn} (existing, ${r.classification.name}): data events are recorded for CONFIDENTIAL and above only`);
+      } else if (!this.existingArns.includes(arn)) {
+        this.existingArns.push(arn);
+      }
+    }
+  }
+
+  /** ARNs of existing resources (outside the app) whose data events this trail records. */
+  public coveredExistingResources(): string[] {
+    return this.selectorPlan().coveredExistingArns;
   }
 
   /** The selectors and coverage as they stand now (final once synthesis starts). */

@@ -38,6 +38,8 @@ export interface DataEventSelectorPlan {
   readonly valueCount: number;
   /** The classified resources whose data events are recorded. */
   readonly covered: ClassifiedResource[];
+  /** ARNs of resources created outside the app whose data events are recorded (`existingResources`). */
+  readonly coveredExistingArns: string[];
   /** Classified resources with `dataEvents` whose type has no CloudTrail data events (e.g. EFS). */
   readonly withoutDataEvents: ClassifiedResource[];
   /** Classified buckets left out because the trail writes its logs into them. */
@@ -61,6 +63,11 @@ export interface DataEventSelectorPlanInput {
   /** Buckets the trail writes into (never selected: logging them would feed back). */
   readonly ownBucketNames: string[];
   readonly includeManagementEvents: boolean;
+  /**
+   * ARNs of resources created outside the app (S3 buckets, DynamoDB tables, Lambda functions)
+   * to record as well. Always selected by their exact ARN. @default - none
+   */
+  readonly existingArns?: string[];
   /** @default MAX_SELECTOR_VALUES */
   readonly maxValues?: number;
 }
@@ -170,6 +177,8 @@ interface TypeChoice {
   readonly selectors: cloudtrail.CfnTrail.AdvancedEventSelectorProperty[];
   readonly values: number;
   readonly covered: Target[];
+  /** Selector values of existing resources (outside the app), always exact. */
+  readonly existing: string[];
 }
 
 function countValues(selectors: cloudtrail.CfnTrail.AdvancedEventSelectorProperty[]): number {
@@ -193,24 +202,25 @@ function dataSelector(name: string, info: TypeInfo, arn?: cloudtrail.CfnTrail.Ad
 }
 
 /** One value per resource: the ARN (a token when the name is not literal). */
-function exactChoice(info: TypeInfo, covered: Target[]): TypeChoice {
+function exactChoice(info: TypeInfo, covered: Target[], existing: string[]): TypeChoice {
   const values = covered.map((t) => (t.name !== undefined ? `${t.arnBase}${t.name}${info.nameSuffix}` : `${t.cfn.getAtt('Arn').toString()}${info.nameSuffix}`));
+  values.push(...existing);
   const selector = dataSelector(`${info.label} of classified resources`, info, info.exactByPrefix
     ? { field: 'resources.ARN', startsWith: values }
     : { field: 'resources.ARN', equalTo: values });
-  return { info, selection: DataEventSelection.EXACT, selectors: [selector], values: countValues([selector]), covered };
+  return { info, selection: DataEventSelection.EXACT, selectors: [selector], values: countValues([selector]), covered, existing };
 }
 
-function allResourcesChoice(info: TypeInfo, covered: Target[], ownBucketNames: string[]): TypeChoice {
+function allResourcesChoice(info: TypeInfo, covered: Target[], existing: string[], ownBucketNames: string[]): TypeChoice {
   const exclude = info === S3 && ownBucketNames.length > 0
     ? { field: 'resources.ARN', notStartsWith: ownBucketNames.map((b) => `${S3_ARN_BASE}${b}/`) }
     : undefined;
   const selector = dataSelector(`${info.label}: all (every ${info.label.split(' ')[0]} resource of the account is classified)`, info, exclude);
-  return { info, selection: DataEventSelection.ALL_RESOURCES, selectors: [selector], values: countValues([selector]), covered };
+  return { info, selection: DataEventSelection.ALL_RESOURCES, selectors: [selector], values: countValues([selector]), covered, existing };
 }
 
 /** ARN prefixes for literal names (grouped by ARN base), exact ARNs for the rest. */
-function prefixChoice(info: TypeInfo, covered: Target[], uncovered: Target[], ownBucketNames: string[]): TypeChoice {
+function prefixChoice(info: TypeInfo, covered: Target[], existing: string[], uncovered: Target[], ownBucketNames: string[]): TypeChoice {
   const startsWith: string[] = [];
   const equalTo: string[] = [];
   const bases = new Map<string, { names: string[]; avoid: string[] }>();
@@ -236,11 +246,11 @@ function prefixChoice(info: TypeInfo, covered: Target[], uncovered: Target[], ow
     (info.exactByPrefix ? startsWith : equalTo).push(...exact.map((e) => `${base}${e}${info.nameSuffix}`));
   }
   const tokenValues = tokens.map((t) => `${t.cfn.getAtt('Arn').toString()}${info.nameSuffix}`);
-  (info.exactByPrefix ? startsWith : equalTo).push(...tokenValues);
+  (info.exactByPrefix ? startsWith : equalTo).push(...tokenValues, ...existing);
   const selectors: cloudtrail.CfnTrail.AdvancedEventSelectorProperty[] = [];
   if (startsWith.length > 0) selectors.push(dataSelector(`${info.label} of classified resources, by name prefix`, info, { field: 'resources.ARN', startsWith }));
   if (equalTo.length > 0) selectors.push(dataSelector(`${info.label} of classified resources`, info, { field: 'resources.ARN', equalTo }));
-  return { info, selection: DataEventSelection.PREFIX, selectors, values: countValues(selectors), covered };
+  return { info, selection: DataEventSelection.PREFIX, selectors, values: countValues(selectors), covered, existing };
 }
 
 /**
@@ -283,9 +293,14 @@ export function planDataEventSelectors(input: DataEventSelectorPlanInput): DataE
     }
     (target.classified ? covered : uncovered).get(info)!.push(target);
   }
+  const existing = new Map<TypeInfo, string[]>(ORDER.map((i) => [i, []]));
+  for (const arn of new Set(input.existingArns ?? [])) {
+    const e = existingSelectorValue(arn);
+    if (e) existing.get(e.info)!.push(e.value);
+  }
   const choices = new Map<TypeInfo, TypeChoice>();
   for (const info of ORDER) {
-    if (covered.get(info)!.length > 0) choices.set(info, exactChoice(info, covered.get(info)!));
+    if (covered.get(info)!.length > 0 || existing.get(info)!.length > 0) choices.set(info, exactChoice(info, covered.get(info)!, existing.get(info)!));
   }
   const management = input.includeManagementEvents ? 1 : 0;
   const total = () => management + [...choices.values()].reduce((n, c) => n + c.values, 0);
@@ -293,10 +308,12 @@ export function planDataEventSelectors(input: DataEventSelectorPlanInput): DataE
     const bySize = [...choices.values()].sort((a, b) => b.covered.length - a.covered.length);
     for (const choice of bySize) {
       const info = choice.info;
+      // Existing resources alone never widen to the whole type or to guessed prefixes.
+      if (choice.covered.length === 0) continue;
       // Own buckets are excluded by NotStartsWith, so they do not block ALL_RESOURCES.
       const candidate = uncovered.get(info)!.length === 0
-        ? allResourcesChoice(info, choice.covered, input.ownBucketNames)
-        : prefixChoice(info, choice.covered, uncovered.get(info)!, input.ownBucketNames);
+        ? allResourcesChoice(info, choice.covered, choice.existing, input.ownBucketNames)
+        : prefixChoice(info, choice.covered, choice.existing, uncovered.get(info)!, input.ownBucketNames);
       if (candidate.values < choice.values) choices.set(info, candidate);
       if (total() <= maxValues) break;
     }
@@ -305,11 +322,12 @@ export function planDataEventSelectors(input: DataEventSelectorPlanInput): DataE
   const byValue = (c: TypeChoice) => c.selection !== DataEventSelection.ALL_RESOURCES;
   const importedArns = [...choices.values()].filter(byValue).flatMap((c) => c.covered)
     .filter((t) => t.name === undefined && Stack.of(t.cfn) !== trailStack).map((t) => t.classified!);
+  const coveredExistingArns = [...choices.values()].flatMap((c) => (c.existing.length > 0 ? existingArnsOf(c.info, input.existingArns ?? []) : []));
   if (valueCount > maxValues) {
     const detail = [...choices.values()].map((c) => {
       const literal = c.covered.filter((t) => t.name !== undefined).length;
       const others = uncovered.get(c.info)!.length;
-      return `${c.info.label}: ${c.covered.length} classified (${literal} with a literal ${c.info.howToName}), ${others} not covered, ${c.values} values`;
+      return `${c.info.label}: ${c.covered.length} classified (${literal} with a literal ${c.info.howToName}), ${c.existing.length > 0 ? `${c.existing.length} existing, ` : ''}${others} not covered, ${c.values} values`;
     });
     throw new Error(
       `DataAccessTrail ${input.trail.node.path}: the data-event selectors need ${valueCount} values, more than CloudTrail's limit of ${maxValues} per trail (${detail.join('; ')}). ` +
@@ -326,9 +344,28 @@ export function planDataEventSelectors(input: DataEventSelectorPlanInput): DataE
     advancedEventSelectors: selectors,
     valueCount,
     covered: [...choices.values()].flatMap((c) => c.covered.map((t) => t.classified!)),
+    coveredExistingArns,
     withoutDataEvents,
     excludedOwnBuckets,
     importedArns,
-    types: [...choices.values()].map((c) => ({ resourceType: c.info.dataType, selection: c.selection, resources: c.covered.length, values: c.values })),
+    types: [...choices.values()].map((c) => ({ resourceType: c.info.dataType, selection: c.selection, resources: c.covered.length + c.existing.length, values: c.values })),
   };
+}
+
+/** The data-event type of an existing resource's ARN, or undefined when CloudTrail records no data events for it. */
+export function dataEventTypeOfArn(arn: string): string | undefined {
+  return existingSelectorValue(arn)?.info.dataType;
+}
+
+/** The selector value of an existing resource: `<bucket ARN>/` for S3, the ARN for tables and functions. */
+function existingSelectorValue(arn: string): { info: TypeInfo; value: string } | undefined {
+  const m = /^arn:[a-z-]+:(s3|dynamodb|lambda):/.exec(arn);
+  if (!m) return undefined;
+  if (m[1] === 's3') return /^arn:[a-z-]+:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(arn) ? { info: S3, value: `${arn}/` } : undefined;
+  if (m[1] === 'dynamodb') return /:table\/[A-Za-z0-9_.-]{3,255}$/.test(arn) ? { info: DYNAMODB, value: arn } : undefined;
+  return /:function:[A-Za-z0-9_-]{1,64}$/.test(arn) ? { info: LAMBDA, value: arn } : undefined;
+}
+
+function existingArnsOf(info: TypeInfo, arns: string[]): string[] {
+  return [...new Set(arns)].filter((a) => existingSelectorValue(a)?.info === info);
 }
