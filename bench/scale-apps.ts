@@ -39,10 +39,19 @@ export function kindOf(i: number): 's3' | 'dynamodb' | 'aurora' {
 
 const LEVELS = [DataClassification.INTERNAL, DataClassification.CONFIDENTIAL, DataClassification.HIGHLY_SENSITIVE];
 
+/**
+ * Literal names with the level as prefix, as a platform team names data at this scale: the
+ * trail then covers each type with one StartsWith value per level (500-value selector limit).
+ */
+export function nameOf(i: number): string {
+  return `${LEVELS[i % LEVELS.length].name.toLowerCase().replace(/_/g, '-')}-bench-${i}`;
+}
+
 function addResource(scope: Construct, i: number, keys: Keys, vpc: () => ec2.IVpc): Construct {
   switch (kindOf(i)) {
     case 's3':
       return new s3.Bucket(scope, `Bucket${i}`, {
+        bucketName: nameOf(i),
         encryption: keys.s3 ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
         encryptionKey: keys.s3,
         bucketKeyEnabled: keys.s3 ? true : undefined,
@@ -53,9 +62,10 @@ function addResource(scope: Construct, i: number, keys: Keys, vpc: () => ec2.IVp
       });
     case 'dynamodb':
       return new dynamodb.TableV2(scope, `Table${i}`, {
+        tableName: nameOf(i),
         partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
         encryption: keys.dynamodb ? dynamodb.TableEncryptionV2.customerManagedKey(keys.dynamodb) : undefined,
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
         removalPolicy: RemovalPolicy.RETAIN,
       });
     case 'aurora':
@@ -86,13 +96,15 @@ export function buildScaleApp(mode: Mode, n: number, app = new App()): App {
       const vpc = lazyVpc(stack);
       for (let i = start; i < start + count; i++) addResource(stack, i, {}, vpc);
     } else {
-      const stack = new DataAccountStack(app, `Data${s}`, { env, accounts: BENCH_ACCOUNTS });
+      // One stack per account holds the trail and Audit Manager frameworks; the others protect their own resources.
+      const stack = new DataAccountStack(app, `Data${s}`, { env, accounts: BENCH_ACCOUNTS, accountWide: s === 0 });
       const vpc = lazyVpc(stack);
       for (let i = start; i < start + count; i++) {
         const level = LEVELS[i % LEVELS.length];
         const keys: Keys = { s3: stack.keyFor(level), rds: stack.keyFor(level), dynamodb: stack.dynamoDbKeyFor(level) };
         classify(addResource(stack, i, keys, vpc), level);
       }
+      stack.protect();
     }
   }
   return app;

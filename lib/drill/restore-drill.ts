@@ -57,8 +57,12 @@ export class DrillMetrics {
   public static readonly RECOVERY_POINT_AGE = 'RecoveryPointAgeSeconds';
   /** 1 when the restored copy could not be deleted. */
   public static readonly CLEANUP_FAILED = 'CleanupFailed';
-  /** Days since the last successful drill, published daily. */
+  /** Days since the last successful drill, published daily per target. */
   public static readonly DAYS_SINCE_SUCCESS = 'DaysSinceLastSuccessfulDrill';
+  /** Targets of a drill (dimension `Drill`) with no successful drill within their interval, published daily. */
+  public static readonly STALE_TARGETS = 'StaleTargets';
+  /** 1 when a restore took longer than its target's RTO (dimension `Drill`). */
+  public static readonly RTO_EXCEEDED = 'RtoExceeded';
 }
 
 export interface RestoreDrillProps {
@@ -178,9 +182,11 @@ export class RestoreDrill extends Construct {
   /** Any execution failed, timed out or was aborted. */
   public readonly drillFailedAlarm: cloudwatch.Alarm;
   /** Per target: no successful drill within its interval. */
-  public readonly staleAlarms: { [target: string]: cloudwatch.Alarm } = {};
+  /** Value of the `Drill` metric dimension: `<stack name>/<construct id>`. */
+  public readonly drillId: string;
+  public readonly staleAlarm: cloudwatch.Alarm;
   /** Per target: restore slower than its RTO. */
-  public readonly rtoAlarms: { [target: string]: cloudwatch.Alarm } = {};
+  public readonly rtoAlarm: cloudwatch.Alarm;
   /** The schedules, one per distinct interval. */
   public readonly schedules: scheduler.Schedule[] = [];
   public readonly targets: DrillTarget[];
@@ -193,6 +199,7 @@ export class RestoreDrill extends Construct {
 
   public constructor(scope: Construct, id: string, props: RestoreDrillProps) {
     super(scope, id);
+    this.drillId = `${Stack.of(this).stackName}/${id}`;
     if (!props.targets || props.targets.length === 0) {
       throw new Error('RestoreDrillProps.targets must list at least one DrillTarget, got an empty list');
     }
@@ -264,7 +271,8 @@ export class RestoreDrill extends Construct {
 
     this.stalenessFunction = this.fn('Staleness', 'drill-staleness', 'Publishes days since the last successful restore drill', {
       EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
-      DRILL_TARGETS: JSON.stringify(props.targets.map((t) => t.name)),
+      DRILL_ID: this.drillId,
+      DRILL_TARGETS: JSON.stringify(props.targets.map((t) => ({ name: t.name, intervalDays: t.intervalDays }))),
     }, { reservedConcurrency: 1, invokedAsynchronously: true });
     this.stalenessFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.evidenceBucket.arnForObjects('latest-success/*')] }));
     // Without ListBucket, HeadObject answers 403 instead of 404 for a target never drilled successfully.
@@ -285,28 +293,30 @@ export class RestoreDrill extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.drillFailedAlarm.addAlarmAction(action);
+    // One alarm per drill, not per target: the metrics carry the target, and a thousand targets
+    // would otherwise cost two thousand alarms (and stack resources).
+    const drillDims = { Drill: this.drillId };
+    this.staleAlarm = new cloudwatch.Alarm(this, 'StaleAlarm', {
+      alarmDescription:
+        `A target of restore drill ${this.drillId} has no successful drill within its interval (missing data counts: drills or the daily check stopped). ` +
+        `${DrillMetrics.DAYS_SINCE_SUCCESS} per Target and the staleness function's log name the targets.`,
+      metric: new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: DrillMetrics.STALE_TARGETS, dimensionsMap: drillDims, statistic: 'Maximum', period: Duration.days(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    this.staleAlarm.addAlarmAction(action);
+    this.rtoAlarm = new cloudwatch.Alarm(this, 'RtoAlarm', {
+      alarmDescription: `A restore of drill ${this.drillId} took longer than its target's RTO: the evidence record (rto.met=false) and notification name it`,
+      metric: new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: DrillMetrics.RTO_EXCEEDED, dimensionsMap: drillDims, statistic: 'Maximum', period: Duration.hours(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.rtoAlarm.addAlarmAction(action);
     for (const t of props.targets) {
-      const dims = { Target: t.name };
-      const stale = new cloudwatch.Alarm(this, `StaleAlarm-${t.name}`, {
-        alarmDescription: `No successful restore drill of '${t.name}' within ${t.intervalDays} days (missing data counts: drills or the daily check stopped)`,
-        metric: new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: DrillMetrics.DAYS_SINCE_SUCCESS, dimensionsMap: dims, statistic: 'Maximum', period: Duration.days(1) }),
-        threshold: t.intervalDays,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      });
-      stale.addAlarmAction(action);
-      this.staleAlarms[t.name] = stale;
-      const rto = new cloudwatch.Alarm(this, `RtoAlarm-${t.name}`, {
-        alarmDescription: `Restore of '${t.name}' took longer than its RTO of ${t.rto.toHumanString()}`,
-        metric: new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: DrillMetrics.RESTORE_TIME, dimensionsMap: dims, statistic: 'Maximum', period: Duration.hours(1) }),
-        threshold: t.rto.toSeconds(),
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      rto.addAlarmAction(action);
-      this.rtoAlarms[t.name] = rto;
       if (t.drilledConstruct) recordControl(t.drilledConstruct, CONTROLS.RESTORE_DRILL, { drill: this.node.path, intervalDays: t.intervalDays });
     }
 
@@ -360,6 +370,7 @@ export class RestoreDrill extends Construct {
           backupVaultName: t.backupVaultName,
           restoreMetadata: t.restoreMetadataOverrides(),
           validation: t.validation,
+          drill: this.drillId,
           rtoSeconds: t.rto.toSeconds(),
           rpoSeconds: t.rpo.toSeconds(),
           intervalDays: t.intervalDays,

@@ -179,6 +179,16 @@ describe('evidence', () => {
     ]);
   });
 
+  test('publishes RtoExceeded on the drill dimension, so one alarm covers every target', async () => {
+    process.env.EVIDENCE_BUCKET = 'evidence';
+    process.env.EVIDENCE_KEY_ARN = 'k';
+    s3.on(PutObjectCommand).resolves({});
+    const slow = await evidence({ ...base, target: { ...base.target, drill: 'Data/RestoreDrill' } });
+    expect(slow.metricData.find((m) => m.MetricName === 'RtoExceeded')).toEqual({ MetricName: 'RtoExceeded', Value: 1, Unit: 'Count', Dimensions: [{ Name: 'Drill', Value: 'Data/RestoreDrill' }] });
+    const fast = await evidence({ ...base, target: { ...base.target, drill: 'Data/RestoreDrill', rtoSeconds: 7200 } });
+    expect(fast.metricData.find((m) => m.MetricName === 'RtoExceeded')?.Value).toBe(0);
+  });
+
   test('a failed drill writes no latest-success marker', async () => {
     process.env.EVIDENCE_BUCKET = 'evidence';
     process.env.EVIDENCE_KEY_ARN = 'k';
@@ -190,17 +200,34 @@ describe('evidence', () => {
   });
 });
 
-test('staleness: publishes days since the last success as an EMF record; never-succeeded targets publish nothing', async () => {
+test('staleness: days since the last success per target, and the drill-wide count of stale targets', async () => {
   process.env.EVIDENCE_BUCKET = 'evidence';
-  process.env.DRILL_TARGETS = JSON.stringify(['employees', 'documents']);
+  process.env.DRILL_ID = 'Data/RestoreDrill';
+  process.env.DRILL_TARGETS = JSON.stringify([{ name: 'employees', intervalDays: 30 }, { name: 'documents', intervalDays: 90 }]);
   s3.on(HeadObjectCommand, { Key: 'latest-success/employees.json' }).resolves({ LastModified: new Date(Date.now() - 3 * 86_400_000) });
   s3.on(HeadObjectCommand, { Key: 'latest-success/documents.json' }).rejects(Object.assign(new Error('Not Found'), { name: 'NotFound' }));
   const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  const ages = await staleness();
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  const { ages, stale } = await staleness();
   expect(ages.documents).toBeNull();
   expect(Math.round(ages.employees!)).toBe(3);
-  expect(log).toHaveBeenCalledTimes(1);
+  // Never drilled successfully is stale; 3 days within a 30-day interval is not.
+  expect(stale).toEqual(['documents']);
+  expect(log).toHaveBeenCalledTimes(2);
   const emf = JSON.parse(log.mock.calls[0][0]);
   expect(emf).toMatchObject({ Target: 'employees', DaysSinceLastSuccessfulDrill: 3, _aws: { CloudWatchMetrics: [{ Namespace: 'DataProtection', Dimensions: [['Target']] }] } });
+  expect(JSON.parse(log.mock.calls[1][0])).toMatchObject({ Drill: 'Data/RestoreDrill', StaleTargets: 1, _aws: { CloudWatchMetrics: [{ Dimensions: [['Drill']] }] } });
+  expect(warn).toHaveBeenCalledWith('stale restore drill targets of Data/RestoreDrill: documents');
   log.mockRestore();
+  warn.mockRestore();
+});
+
+test('staleness: a target beyond its interval is stale', async () => {
+  process.env.DRILL_TARGETS = JSON.stringify([{ name: 'employees', intervalDays: 30 }]);
+  s3.on(HeadObjectCommand, { Key: 'latest-success/employees.json' }).resolves({ LastModified: new Date(Date.now() - 31 * 86_400_000) });
+  const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  expect((await staleness()).stale).toEqual(['employees']);
+  log.mockRestore();
+  warn.mockRestore();
 });

@@ -98,17 +98,20 @@ test('schedules: one per drill interval with the targets as input, plus the dail
   expect(JSON.stringify(monthly.Properties.Target.Input)).toContain('employees');
 });
 
-test('alarms: drill failed, stale per target, RTO per target, all notifying the topic', () => {
+test('alarms: drill failed, stale targets, RTO exceeded — one each per drill, all notifying the topic', () => {
   const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[];
-  expect(alarms).toHaveLength(1 + 2 + 2);
+  expect(alarms).toHaveLength(3);
   const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
   for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+  const drill = [{ Name: 'Drill', Value: Match.stringLikeRegexp('/Drill$') }];
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-    MetricName: 'DaysSinceLastSuccessfulDrill', Threshold: 30, TreatMissingData: 'breaching', Dimensions: [{ Name: 'Target', Value: 'employees' }],
+    MetricName: 'StaleTargets', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'breaching', Dimensions: drill,
     AlarmActions: [{ Ref: Match.stringLikeRegexp('Alarms') }],
   });
-  template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RestoreTimeSeconds', Threshold: 4 * 3600, Dimensions: [{ Name: 'Target', Value: 'employees' }], AlarmActions: [{ Ref: Match.stringLikeRegexp('Alarms') }] });
-  template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RestoreTimeSeconds', Threshold: 8 * 3600, Dimensions: [{ Name: 'Target', Value: 'documents' }] });
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RtoExceeded', Threshold: 1, Dimensions: drill, AlarmActions: [{ Ref: Match.stringLikeRegexp('Alarms') }] });
+  // The objectives travel with each target, so the evidence handler can compare per target.
+  const input = JSON.stringify(template.findResources('AWS::Scheduler::Schedule'));
+  expect(input).toContain('rtoSeconds');
   template.hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: Match.arrayWith([Match.objectLike({ Expression: 'failed + timedOut + aborted' })]), AlarmActions: [{ Ref: Match.stringLikeRegexp('Alarms') }] });
 });
 

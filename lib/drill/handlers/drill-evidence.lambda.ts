@@ -15,7 +15,7 @@ interface TaskError {
 }
 
 export interface DrillState {
-  target: { name: string; resourceType: string; resourceArn?: string; backupVaultName?: string; rtoSeconds: number; rpoSeconds: number; intervalDays?: number };
+  target: { name: string; resourceType: string; resourceArn?: string; backupVaultName?: string; drill?: string; rtoSeconds: number; rpoSeconds: number; intervalDays?: number };
   drillName: string;
   executionName?: string;
   startedAt?: string;
@@ -150,6 +150,10 @@ export async function handler(state: DrillState) {
     metric('CleanupFailed', record.cleanup.status === 'FAILED' ? 1 : 0),
     ...(record.rto.measuredSeconds !== undefined ? [metric('RestoreTimeSeconds', record.rto.measuredSeconds, 'Seconds')] : []),
     ...(record.rpo.measuredSeconds !== undefined ? [metric('RecoveryPointAgeSeconds', record.rpo.measuredSeconds, 'Seconds')] : []),
+    // Drill-wide, so one alarm per drill covers every target.
+    ...(state.target.drill && record.rto.met !== undefined
+      ? [{ MetricName: 'RtoExceeded', Value: record.rto.met ? 0 : 1, Unit: 'Count', Dimensions: [{ Name: 'Drill', Value: state.target.drill }] }]
+      : []),
   ];
   const summary = { target: record.target, status: record.status, ok: record.status === 'SUCCEEDED', reason: record.reason, evidenceKey: `s3://${bucket}/${key}` };
   return {

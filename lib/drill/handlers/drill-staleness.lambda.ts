@@ -1,7 +1,8 @@
 /**
  * Runs daily: publishes DaysSinceLastSuccessfulDrill per target from the `latest-success/<target>.json`
- * records the evidence handler writes. A target never drilled successfully publishes nothing,
- * which its alarm treats as breaching (no proof it restores). Metrics are written in CloudWatch
+ * records the evidence handler writes, and StaleTargets for the whole drill (dimension `Drill`):
+ * the targets never drilled successfully or not within their interval, which the drill's one
+ * staleness alarm watches. Metrics are written in CloudWatch
  * Embedded Metric Format (a log line), so the function needs no PutMetricData permission.
  */
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -9,26 +10,44 @@ import { METRIC_NAMESPACE } from '../../core/constants';
 
 const s3 = new S3Client({});
 
-export async function handler(): Promise<{ [target: string]: number | null }> {
+interface StalenessTarget {
+  readonly name: string;
+  readonly intervalDays: number;
+}
+
+export async function handler(): Promise<{ ages: { [target: string]: number | null }; stale: string[] }> {
   const bucket = process.env.EVIDENCE_BUCKET;
-  const targets: string[] = JSON.parse(process.env.DRILL_TARGETS ?? '[]');
+  const drill = process.env.DRILL_ID ?? 'unknown';
+  const targets: StalenessTarget[] = JSON.parse(process.env.DRILL_TARGETS ?? '[]');
   if (!bucket) throw new Error('EVIDENCE_BUCKET must be set');
   const now = Date.now();
   const ages: { [target: string]: number | null } = {};
-  for (const target of targets) {
+  for (const { name } of targets) {
     try {
-      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `latest-success/${target}.json` }));
-      ages[target] = head.LastModified ? (now - head.LastModified.getTime()) / 86_400_000 : null;
+      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `latest-success/${name}.json` }));
+      ages[name] = head.LastModified ? (now - head.LastModified.getTime()) / 86_400_000 : null;
     } catch (e) {
       if ((e as { name?: string }).name !== 'NotFound' && (e as { name?: string }).name !== 'NoSuchKey') throw e;
-      ages[target] = null;
+      ages[name] = null;
     }
   }
   for (const [target, days] of Object.entries(ages)) {
     if (days === null) continue;
     console.log(JSON.stringify(emf(target, Math.round(days * 100) / 100, now)));
   }
-  return ages;
+  const stale = targets.filter((t) => ages[t.name] === null || ages[t.name]! > t.intervalDays).map((t) => t.name);
+  if (stale.length > 0) console.warn(`stale restore drill targets of ${drill}: ${stale.join(', ')}`);
+  console.log(JSON.stringify(staleEmf(drill, stale.length, now)));
+  return { ages, stale };
+}
+
+/** The drill-wide count of stale targets, as one Embedded Metric Format record. */
+export function staleEmf(drill: string, count: number, timestamp: number) {
+  return {
+    _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [['Drill']], Metrics: [{ Name: 'StaleTargets', Unit: 'Count' }] }] },
+    Drill: drill,
+    StaleTargets: count,
+  };
 }
 
 /** One Embedded Metric Format record: CloudWatch Logs turns it into a metric data point. */
