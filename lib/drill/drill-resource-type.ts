@@ -26,8 +26,13 @@ export class DrillResourceType {
 
   /** Whether resources of this CloudFormation type can be drilled. */
   public static supports(cfnType: string): boolean {
+    return DrillResourceType.find(cfnType) !== undefined;
+  }
+
+  private static find(cfnType: string): DrillResourceType | undefined {
+    // TableV2 synthesizes a global table; AWS Backup protects its replica in this region as a table.
     const type = cfnType === 'AWS::DynamoDB::GlobalTable' ? 'AWS::DynamoDB::Table' : cfnType;
-    return DrillResourceType.all().some((t) => t.cloudFormationType === type);
+    return DrillResourceType.all().find((t) => t.cloudFormationType === type);
   }
 
   /**
@@ -35,9 +40,7 @@ export class DrillResourceType {
    * @throws when the type cannot be drilled, naming the supported ones
    */
   public static fromCloudFormationType(cfnType: string, prop = 'resourceType'): DrillResourceType {
-    // TableV2 synthesizes a global table; AWS Backup protects its replica in this region as a table.
-    const type = cfnType === 'AWS::DynamoDB::GlobalTable' ? 'AWS::DynamoDB::Table' : cfnType;
-    const found = DrillResourceType.all().find((t) => t.cloudFormationType === type);
+    const found = DrillResourceType.find(cfnType);
     if (!found) {
       throw new Error(
         `${prop}: unsupported resource type '${cfnType}' for a restore drill; supported: ${DrillResourceType.all().map((t) => t.cloudFormationType).join(', ')}, AWS::DynamoDB::GlobalTable`,
