@@ -27,21 +27,11 @@ export const DATA_STORE_TYPES = [
   'AWS::Timestream::Table',
 ];
 
-/** Types AWS Backup protects and a restore drill can restore (the `ProtectedBackupPlan` / `RestoreDrill` scope). */
-export const RESTORABLE_TYPES = [
-  'AWS::S3::Bucket',
-  'AWS::DynamoDB::Table',
-  'AWS::DynamoDB::GlobalTable',
-  'AWS::RDS::DBInstance',
-  'AWS::RDS::DBCluster',
-  'AWS::EFS::FileSystem',
-  'AWS::EC2::Volume',
-  'AWS::DocDB::DBCluster',
-  'AWS::Neptune::DBCluster',
-  'AWS::Redshift::Cluster',
-  'AWS::FSx::FileSystem',
-  'AWS::Timestream::Table',
-];
+/**
+ * Types AWS Backup protects and a restore drill can restore (the `ProtectedBackupPlan` /
+ * `RestoreDrill` scope): today every data-store type, so the same list.
+ */
+export const RESTORABLE_TYPES = DATA_STORE_TYPES;
 
 /**
  * Tag that marks a bucket as holding backups, logs or evidence for the protection rules, when
