@@ -34,6 +34,14 @@ export interface BackupAlarmsProps {
    * @default Duration.days(1)
    */
   readonly maxRecoveryPointAge?: Duration;
+  /**
+   * Create the EventBridge rules for failed backup, copy and restore jobs. Job events are
+   * account- and region-wide: when several stacks of one account each have `BackupAlarms`, give
+   * the rules to one of them (`DataAccountStack` gives them to its `accountWide` stack), or every
+   * failure is notified once per stack.
+   * @default true
+   */
+  readonly jobEvents?: boolean;
 }
 
 /**
@@ -44,30 +52,35 @@ export interface BackupAlarmsProps {
  * counts as breaching: silence is the failure).
  */
 export class BackupAlarms extends Construct {
-  public readonly backupJobRule: events.Rule;
-  public readonly copyJobRule: events.Rule;
-  public readonly restoreJobRule: events.Rule;
+  /** Failed backup jobs (undefined with `jobEvents: false`). */
+  public readonly backupJobRule?: events.Rule;
+  /** Failed copy jobs (undefined with `jobEvents: false`). */
+  public readonly copyJobRule?: events.Rule;
+  /** Failed restore jobs (undefined with `jobEvents: false`). */
+  public readonly restoreJobRule?: events.Rule;
   public readonly staleRecoveryPointAlarms: cloudwatch.Alarm[] = [];
 
   public constructor(scope: Construct, id: string, props: BackupAlarmsProps) {
     super(scope, id);
-    const target = new targets.SnsTopic(props.topic);
-    this.backupJobRule = new events.Rule(this, 'BackupJobFailed', {
-      description: 'cdk-data-protection: an AWS Backup job failed, was aborted or expired',
-      eventPattern: { source: ['aws.backup'], detailType: ['Backup Job State Change'], detail: { state: FAILED_BACKUP_JOB_STATES } },
-      targets: [target],
-    });
-    this.copyJobRule = new events.Rule(this, 'CopyJobFailed', {
-      description: 'cdk-data-protection: an AWS Backup copy job failed',
-      eventPattern: { source: ['aws.backup'], detailType: ['Copy Job State Change'], detail: { state: FAILED_COPY_JOB_STATES } },
-      targets: [target],
-    });
-    this.restoreJobRule = new events.Rule(this, 'RestoreJobFailed', {
-      description: 'cdk-data-protection: an AWS Backup restore job failed',
-      // Restore events report `status`, not `state`.
-      eventPattern: { source: ['aws.backup'], detailType: ['Restore Job State Change'], detail: { status: FAILED_RESTORE_JOB_STATUSES } },
-      targets: [target],
-    });
+    if (props.jobEvents ?? true) {
+      const target = new targets.SnsTopic(props.topic);
+      this.backupJobRule = new events.Rule(this, 'BackupJobFailed', {
+        description: 'cdk-data-protection: an AWS Backup job failed, was aborted or expired',
+        eventPattern: { source: ['aws.backup'], detailType: ['Backup Job State Change'], detail: { state: FAILED_BACKUP_JOB_STATES } },
+        targets: [target],
+      });
+      this.copyJobRule = new events.Rule(this, 'CopyJobFailed', {
+        description: 'cdk-data-protection: an AWS Backup copy job failed',
+        eventPattern: { source: ['aws.backup'], detailType: ['Copy Job State Change'], detail: { state: FAILED_COPY_JOB_STATES } },
+        targets: [target],
+      });
+      this.restoreJobRule = new events.Rule(this, 'RestoreJobFailed', {
+        description: 'cdk-data-protection: an AWS Backup restore job failed',
+        // Restore events report `status`, not `state`.
+        eventPattern: { source: ['aws.backup'], detailType: ['Restore Job State Change'], detail: { status: FAILED_RESTORE_JOB_STATUSES } },
+        targets: [target],
+      });
+    }
 
     const types = props.resourceTypes ?? [];
     if (types.length > 0 && !props.backupVaultName) {

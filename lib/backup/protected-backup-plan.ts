@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Aws, CfnResource, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aws, CfnResource, Duration, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -6,7 +6,7 @@ import { Construct, IConstruct } from 'constructs';
 import { ClassifiedResource, ClassifiedResources } from '../classification/classify';
 import { DataClassification } from '../classification/data-classification';
 import { ProtectionPolicy } from '../classification/protection-policy';
-import { CLASSIFICATION_TAG, METADATA } from '../core/constants';
+import { BACKUP_PLAN_TAG, CLASSIFICATION_TAG, METADATA } from '../core/constants';
 import { acknowledge, acknowledgeAwsCustomResourceProvider, acknowledgeInlinePolicy, acknowledgeWildcards, defaultPolicyOf, STOCK_RULES, WildcardGrant } from '../core/acknowledgements';
 import { clusterMembers } from '../core/cluster-members';
 import { CONTROLS, recordControl } from '../core/controls';
@@ -153,10 +153,14 @@ export class ProtectedBackupPlan extends Construct {
       throw new Error(`ProtectedBackupPlanProps.drVault.region must differ from centralVault.region, got '${props.drVault.region}' for both`);
     }
     const planPrefix = props.backupPlanName ?? stack.stackName;
+    if (!Token.isUnresolved(planPrefix) && !/^[A-Za-z0-9_.-]{1,200}$/.test(planPrefix)) {
+      throw new Error(`ProtectedBackupPlanProps.backupPlanName must be 1-200 characters of letters, digits, '-', '_' and '.' (AWS Backup plan names), got '${planPrefix}'`);
+    }
 
     // Group covered resources by level and policy: rules of a plan apply to all its selections.
     const scope0 = props.coverage ?? stack;
     this.covered = ClassifiedResources.within(scope0).filter((r) => r.cfnResource && BACKUP_TYPES[r.cfnResource.cfnResourceType]);
+    for (const r of this.covered) claim(r, this, planPrefix);
     const groups = new Map<string, { level: DataClassification; policy: ProtectionPolicy; resources: Covered[]; byTag: boolean }>();
     for (const level of DataClassification.all()) {
       const floor = ProtectionPolicy.forClassification(level);
@@ -209,7 +213,15 @@ export class ProtectedBackupPlan extends Construct {
           backupSelection: {
             selectionName: `${suffix}-by-tag`,
             iamRoleArn: this.role.roleArn,
-            listOfTags: [{ conditionType: 'STRINGEQUALS', conditionKey: CLASSIFICATION_TAG, conditionValue: level.name }],
+            // Both tags: the classification picks the rules, the plan tag keeps the selection to
+            // this plan's resources (tag selections span the whole account and region).
+            resources: ['*'],
+            conditions: {
+              StringEquals: [
+                { ConditionKey: `aws:ResourceTag/${CLASSIFICATION_TAG}`, ConditionValue: level.name },
+                { ConditionKey: `aws:ResourceTag/${BACKUP_PLAN_TAG}`, ConditionValue: planPrefix },
+              ],
+            },
             notResources: others.length > 0 ? others : undefined,
           },
         });
@@ -488,6 +500,24 @@ function vaultLabel(vault: ImmutableBackupVault): string {
 
 function describeTarget(t: BackupVaultTarget): string {
   return `'${t.backupVaultName}' (account ${t.account}, ${t.region})`;
+}
+
+const CLAIMS = new WeakMap<ClassifiedResource, string>();
+
+/**
+ * Tags a covered resource with the plan that selects it, and refuses a second plan: two plans
+ * over one resource back it up twice, and only one plan tag can select it.
+ */
+function claim(r: ClassifiedResource, plan: ProtectedBackupPlan, planPrefix: string): void {
+  const owner = CLAIMS.get(r);
+  if (owner !== undefined) {
+    throw new Error(
+      `ProtectedBackupPlan ${plan.node.path}: ${r.scope.node.path} is already covered by ProtectedBackupPlan ${owner}; give each plan its own resources with ProtectedBackupPlanProps.coverage (a resource is backed up by exactly one plan)`,
+    );
+  }
+  CLAIMS.set(r, plan.node.path);
+  // The same scope classify() tagged, so the two tags land on the same resources (TableV2 tags its replicas).
+  Tags.of(r.scope).add(BACKUP_PLAN_TAG, planPrefix);
 }
 
 function groupKey(policy: ProtectionPolicy): string {

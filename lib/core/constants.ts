@@ -3,6 +3,13 @@
 /** Tag that carries a resource's classification (`DataClassification.name`). */
 export const CLASSIFICATION_TAG = 'data-classification';
 
+/**
+ * Tag naming the `ProtectedBackupPlan` that backs a classified resource up. AWS Backup tag
+ * selections are account- and region-wide: without this tag, every data stack's plan in an
+ * account would select every classified resource of the account, backing each up once per stack.
+ */
+export const BACKUP_PLAN_TAG = 'data-protection:backup-plan';
+
 /** Tag on every resource a restore drill creates; cleanup permissions are conditioned on it. */
 export const DRILL_TAG = 'data-protection:drill';
 

@@ -32,7 +32,8 @@ export interface DataAccountStackProps extends StackProps {
   readonly alarmEmails?: string[];
   /**
    * Whether this stack holds the account-wide protections of its account and region: the
-   * data-access trail and its alarms, and the Backup Audit Manager frameworks. Exactly one
+   * data-access trail and its alarms, the Backup Audit Manager frameworks and the alarms on
+   * failed backup, copy and restore jobs (events of the whole account). Exactly one
    * `DataAccountStack` per account and region should; set false on the others.
    * @default true
    */
@@ -146,7 +147,7 @@ export class DataAccountStack extends Stack {
       existingResources: options.existingResources,
       backupPlanName: this.stackName,
     });
-    new BackupAlarms(this, 'BackupAlarms', { topic, backupVaultName: vaultName, resourceTypes: this.backupPlan.resourceTypes });
+    new BackupAlarms(this, 'BackupAlarms', { topic, backupVaultName: vaultName, resourceTypes: this.backupPlan.resourceTypes, jobEvents: this.accountWide });
 
     const drillable = classified.filter((r) => r.resourceType && DrillResourceType.supports(r.resourceType));
     if (options.drill?.disabledReason) {

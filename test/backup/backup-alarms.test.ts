@@ -19,6 +19,15 @@ describe('BackupAlarms', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
   });
 
+  test('jobEvents false: no job rules (another stack of the account has them), staleness alarms stay', () => {
+    const stack = testStack(DATA_ACCOUNT);
+    const alarms = new BackupAlarms(stack, 'Alarms', { topic: new sns.Topic(stack, 'Topic'), backupVaultName: 'v', resourceTypes: ['S3'], jobEvents: false });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Events::Rule', 0);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    expect(alarms.backupJobRule).toBeUndefined();
+  });
+
   test('no recent recovery point: one alarm per resource type, missing data breaches', () => {
     const stack = testStack(DATA_ACCOUNT);
     new BackupAlarms(stack, 'Alarms', { topic: new sns.Topic(stack, 'Topic'), backupVaultName: 'hr-backups', resourceTypes: ['DynamoDB', 'S3'], maxRecoveryPointAge: Duration.days(2) });

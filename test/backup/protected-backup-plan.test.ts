@@ -111,7 +111,7 @@ describe('ProtectedBackupPlan', () => {
     });
   });
 
-  test('selection by classification tag, excluding nothing by default', () => {
+  test('selection by classification tag AND plan tag, excluding nothing by default', () => {
     const f = dataStack();
     plan(f);
     const template = Template.fromStack(f.stack);
@@ -119,13 +119,46 @@ describe('ProtectedBackupPlan', () => {
       template.hasResourceProperties('AWS::Backup::BackupSelection', {
         BackupSelection: {
           SelectionName: `${level.toLowerCase().replace('_', '-')}-by-tag`,
-          ListOfTags: [{ ConditionType: 'STRINGEQUALS', ConditionKey: 'data-classification', ConditionValue: level }],
+          Resources: ['*'],
+          ListOfTags: Match.absent(),
+          Conditions: {
+            StringEquals: [
+              { ConditionKey: 'aws:ResourceTag/data-classification', ConditionValue: level },
+              { ConditionKey: 'aws:ResourceTag/data-protection:backup-plan', ConditionValue: 'hr' },
+            ],
+          },
           NotResources: Match.absent(),
           IamRoleArn: Match.anyValue(),
         },
       });
     }
     template.resourceCountIs('AWS::Backup::BackupSelection', 2);
+  });
+
+  test('tags every covered resource with its plan, so plans of other stacks in the account do not select it', () => {
+    const f = dataStack();
+    plan(f);
+    const template = Template.fromStack(f.stack);
+    const planTag = { Key: 'data-protection:backup-plan', Value: 'hr' };
+    template.hasResourceProperties('AWS::S3::Bucket', { Tags: Match.arrayWith([planTag]) });
+    template.hasResourceProperties('AWS::RDS::DBCluster', { Tags: Match.arrayWith([planTag]) });
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { Replicas: [Match.objectLike({ Tags: Match.arrayWith([planTag]) })] });
+  });
+
+  test('two data stacks in one account: each selection only matches its own stack', () => {
+    const a = dataStack();
+    const b = dataStack();
+    plan(a, { backupPlanName: 'orders' });
+    plan(b, { backupPlanName: 'payments' });
+    const values = [a, b].map((f) =>
+      Object.values(Template.fromStack(f.stack).findResources('AWS::Backup::BackupSelection')).map(
+        (r: any) => r.Properties.BackupSelection.Conditions.StringEquals.find((c: any) => c.ConditionKey.endsWith('backup-plan')).ConditionValue,
+      ),
+    );
+    expect(values).toEqual([
+      ['orders', 'orders'],
+      ['payments', 'payments'],
+    ]);
   });
 
   test('records the backup-plan control on every covered classified resource', () => {
@@ -292,6 +325,21 @@ describe('ProtectedBackupPlan', () => {
       const f = dataStack();
       expect(() => plan(f, { existingResources: [{ resourceArn: `arn:aws:sqs:${REGION}:${DATA_ACCOUNT}:q`, classification: DataClassification.CONFIDENTIAL }] })).toThrow(
         /existingResources: unsupported resourceArn 'arn:aws:sqs/,
+      );
+    });
+
+    test('a resource covered by two plans', () => {
+      const f = dataStack();
+      plan(f);
+      expect(() => new ProtectedBackupPlan(f.stack, 'Again', { backupVault: f.vault, centralVault: CENTRAL, drVault: DR, backupPlanName: 'hr2' })).toThrow(
+        /ProtectedBackupPlan Test\/Again: Test\/Employees is already covered by ProtectedBackupPlan Test\/Backups; give each plan its own resources with ProtectedBackupPlanProps.coverage/,
+      );
+    });
+
+    test('a plan name AWS Backup would reject', () => {
+      const f = dataStack();
+      expect(() => plan(f, { backupPlanName: 'hr records' })).toThrow(
+        "ProtectedBackupPlanProps.backupPlanName must be 1-200 characters of letters, digits, '-', '_' and '.' (AWS Backup plan names), got 'hr records'",
       );
     });
 
