@@ -56,7 +56,10 @@ export class ClassifiedResource {
 }
 
 
+/** Classified resources per app root, in classification order. */
 const REGISTRY = new WeakMap<IConstruct, ClassifiedResource[]>();
+/** The record of a classified construct, under the construct, its CloudFormation resource and its default child: O(1) lookups at any scale. */
+const BY_CONSTRUCT = new WeakMap<IConstruct, ClassifiedResource>();
 
 /**
  * Classifies a resource: tags it (`data-classification`), records its level and policy so
@@ -79,6 +82,7 @@ export function classify(scope: IConstruct, classification: DataClassification, 
   const list = REGISTRY.get(root) ?? [];
   list.push(resource);
   REGISTRY.set(root, list);
+  for (const c of [scope, resource.cfnResource, scope.node.defaultChild]) if (c) BY_CONSTRUCT.set(c, resource);
 
   Tags.of(scope).add(CLASSIFICATION_TAG, classification.name);
   const target = resource.cfnResource ?? scope;
@@ -104,6 +108,6 @@ export class ClassifiedResources {
 
   /** The record for this construct (or the L2 whose default child it is), if classified. */
   public static find(scope: IConstruct): ClassifiedResource | undefined {
-    return ClassifiedResources.all(scope).find((r) => r.scope === scope || r.cfnResource === scope || r.scope.node.defaultChild === scope);
+    return BY_CONSTRUCT.get(scope);
   }
 }
