@@ -12,6 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { classify, DataAccountStack, DataClassification, DataProtectionAccounts } from '../lib';
 
+/** Classified resources per stack by default (BENCH_PER_STACK overrides it in the benchmark). */
 export const RESOURCES_PER_STACK = 50;
 
 export const BENCH_ACCOUNTS: DataProtectionAccounts = {
@@ -87,10 +88,10 @@ function lazyVpc(stack: Stack): () => ec2.IVpc {
 }
 
 /** Builds the app; returns it unsynthesized. */
-export function buildScaleApp(mode: Mode, n: number, app = new App()): App {
+export function buildScaleApp(mode: Mode, n: number, app = new App(), perStack = RESOURCES_PER_STACK): App {
   const env = { account: BENCH_ACCOUNTS.dataAccounts[0], region: BENCH_ACCOUNTS.primaryRegion };
-  for (let start = 0, s = 0; start < n; start += RESOURCES_PER_STACK, s++) {
-    const count = Math.min(RESOURCES_PER_STACK, n - start);
+  for (let start = 0, s = 0; start < n; start += perStack, s++) {
+    const count = Math.min(perStack, n - start);
     if (mode === 'plain') {
       const stack = new Stack(app, `Plain${s}`, { env });
       const vpc = lazyVpc(stack);

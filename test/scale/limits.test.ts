@@ -1,0 +1,108 @@
+/**
+ * AWS limits at scale: 1,000 classified resources (the benchmark's app: 45% S3, 45% DynamoDB,
+ * 10% Aurora, 50 per DataAccountStack) plus the key account's stack for the same accounts.
+ * Counts and sizes only, never times: speed lives in bench/.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { BENCH_ACCOUNTS, buildScaleApp } from '../../bench/scale-apps';
+import { KeyAccountStack } from '../../lib';
+import { MAX_SELECTOR_VALUES } from '../../lib/audit/data-event-selectors';
+import { MAX_RESOURCES_PER_STACK } from '../../lib/core/stack-limits';
+
+const N = 1000;
+/** CloudFormation: template body uploaded through S3 (as the CDK CLI does). */
+const MAX_TEMPLATE_BYTES = 1024 * 1024;
+/** KMS: key policy document. */
+const MAX_KEY_POLICY_BYTES = 32 * 1024;
+/** AWS Backup: ARNs in a selection's Resources or NotResources (without wildcards). */
+const MAX_SELECTION_ARNS = 500;
+/** EventBridge Scheduler and Step Functions StartExecution: input payload. */
+const MAX_EXECUTION_INPUT_BYTES = 256 * 1024;
+
+type Resource = { Type: string; Properties?: any };
+
+let assembly: CloudAssembly;
+let templates: Array<{ name: string; bytes: number; resources: Resource[] }>;
+const ofType = (type: string) => templates.flatMap((t) => t.resources.filter((r) => r.Type === type).map((r) => ({ stack: t.name, r })));
+
+beforeAll(() => {
+  // The builtin template validator checks schemas, not these limits; skipping it keeps the test fast.
+  const before = process.env.CDK_VALIDATION;
+  process.env.CDK_VALIDATION = 'false';
+  try {
+    const app = new App();
+    new KeyAccountStack(app, 'Keys', { accounts: BENCH_ACCOUNTS, env: { account: BENCH_ACCOUNTS.keyAccount, region: BENCH_ACCOUNTS.primaryRegion } });
+    buildScaleApp('protected', N, app);
+    assembly = app.synth();
+  } finally {
+    if (before === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = before;
+  }
+  templates = assembly.stacks.map((s) => {
+    const file = join(assembly.directory, s.templateFile);
+    return { name: s.stackName, bytes: statSync(file).size, resources: Object.values(JSON.parse(readFileSync(file, 'utf8')).Resources ?? {}) };
+  });
+});
+
+describe(`limits at N = ${N} classified resources`, () => {
+  test('the app really holds N classified data stores, spread over data stacks', () => {
+    const classified = templates.flatMap((t) =>
+      t.resources.filter((r) => ['AWS::S3::Bucket', 'AWS::DynamoDB::GlobalTable', 'AWS::RDS::DBCluster'].includes(r.Type) && JSON.stringify(r.Properties?.Tags ?? r.Properties?.Replicas ?? []).includes('data-classification')),
+    );
+    // Protection buckets (evidence, access logs, reports) are classified too: at least N.
+    expect(classified.length).toBeGreaterThanOrEqual(N);
+    expect(templates.filter((t) => t.name.startsWith('Data')).length).toBe(N / 50);
+  });
+
+  test(`every stack has at most ${MAX_RESOURCES_PER_STACK} resources and a template of at most 1 MB`, () => {
+    const over = templates.filter((t) => t.resources.length > MAX_RESOURCES_PER_STACK || t.bytes > MAX_TEMPLATE_BYTES).map((t) => `${t.name}: ${t.resources.length} resources, ${t.bytes} bytes`);
+    expect(over).toEqual([]);
+  });
+
+  test(`the data-access trail uses at most ${MAX_SELECTOR_VALUES} selector values`, () => {
+    const trails = ofType('AWS::CloudTrail::Trail');
+    expect(trails).toHaveLength(1); // one per account: the accountWide stack's
+    const values = (trails[0].r.Properties.AdvancedEventSelectors as any[])
+      .flatMap((s) => s.FieldSelectors as any[])
+      .flatMap((f) => ['Equals', 'NotEquals', 'StartsWith', 'NotStartsWith', 'EndsWith', 'NotEndsWith'].flatMap((op) => f[op] ?? []));
+    expect(values.length).toBeGreaterThan(0);
+    expect(values.length).toBeLessThanOrEqual(MAX_SELECTOR_VALUES);
+  });
+
+  test('every KMS key policy is at most 32 KB', () => {
+    const keys = ofType('AWS::KMS::Key');
+    expect(keys.length).toBeGreaterThan(N / 50); // key-account keys plus each data stack's fallback keys
+    const over = keys.map(({ stack, r }) => ({ stack, bytes: Buffer.byteLength(JSON.stringify(r.Properties.KeyPolicy)) })).filter((k) => k.bytes > MAX_KEY_POLICY_BYTES);
+    expect(over).toEqual([]);
+  });
+
+  test(`backup selections list at most ${MAX_SELECTION_ARNS} ARNs, and each stack's selections only match its own plan tag`, () => {
+    const selections = ofType('AWS::Backup::BackupSelection');
+    expect(selections.length).toBeGreaterThanOrEqual(N / 50);
+    for (const { stack, r } of selections) {
+      const sel = r.Properties.BackupSelection;
+      expect((sel.Resources ?? []).length).toBeLessThanOrEqual(MAX_SELECTION_ARNS);
+      expect((sel.NotResources ?? []).length).toBeLessThanOrEqual(MAX_SELECTION_ARNS);
+      if (sel.Resources?.[0] === '*') {
+        expect(sel.Conditions.StringEquals).toContainEqual({ ConditionKey: 'aws:ResourceTag/data-protection:backup-plan', ConditionValue: stack });
+      }
+    }
+  });
+
+  test('drill schedules pass every target within the 256 KB execution input limit', () => {
+    const schedules = ofType('AWS::Scheduler::Schedule');
+    expect(schedules.length).toBeGreaterThanOrEqual(N / 50);
+    // The input is an Fn::Join around the targets' ARN tokens: count targets by their keys, and
+    // bound the deployed size by the template text plus a full-length ARN (2,048) per token.
+    const text = schedules.filter(({ r }) => r.Properties.Target.Input !== undefined).map(({ r }) => JSON.stringify(r.Properties.Target.Input));
+    const targets = text.reduce((sum, t) => sum + (t.match(/\\"rtoSeconds\\"/g) ?? []).length, 0);
+    expect(targets).toBeGreaterThanOrEqual(N);
+    for (const t of text) {
+      const tokens = (t.match(/"(Ref|Fn::GetAtt)"/g) ?? []).length;
+      expect(Buffer.byteLength(t) + tokens * 2048).toBeLessThanOrEqual(MAX_EXECUTION_INPUT_BYTES);
+    }
+  });
+});
