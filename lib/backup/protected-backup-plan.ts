@@ -208,6 +208,7 @@ export class ProtectedBackupPlan extends Construct {
       if (group.byTag) {
         // Everything tagged with the level, except tracked resources whose policy differs (they have their own plan).
         const others = this.covered.filter((c) => c.classification === level && groupKey(c.policy) !== groupKey(policy)).map(arnOf);
+        checkSelectionSize(`${planName} NotResources (${level.name} resources with their own policy)`, others.length);
         new backup.CfnBackupSelection(this, `${plan.node.id}ByTag`, {
           backupPlanId: plan.attrBackupPlanId,
           backupSelection: {
@@ -227,6 +228,7 @@ export class ProtectedBackupPlan extends Construct {
         });
       }
       const byArn = group.resources.filter((r) => !(group.byTag && r.classified));
+      checkSelectionSize(`${planName} Resources (existing resources and resources with their own policy)`, byArn.length);
       if (byArn.length > 0) {
         new backup.CfnBackupSelection(this, `${plan.node.id}ByArn`, {
           backupPlanId: plan.attrBackupPlanId,
@@ -500,6 +502,17 @@ function vaultLabel(vault: ImmutableBackupVault): string {
 
 function describeTarget(t: BackupVaultTarget): string {
   return `'${t.backupVaultName}' (account ${t.account}, ${t.region})`;
+}
+
+/** AWS Backup: ARNs in one selection's Resources or NotResources. */
+export const MAX_SELECTION_ARNS = 500;
+
+function checkSelectionSize(what: string, count: number): void {
+  if (count > MAX_SELECTION_ARNS) {
+    throw new Error(
+      `ProtectedBackupPlan: ${what} lists ${count} ARNs; AWS Backup allows at most ${MAX_SELECTION_ARNS} per selection. Split the resources over several plans (ProtectedBackupPlanProps.coverage, or several DataAccountStacks), or keep more of them on their level's floor policy, which selects by tag.`,
+    );
+  }
 }
 
 const CLAIMS = new WeakMap<ClassifiedResource, string>();

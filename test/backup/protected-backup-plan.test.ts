@@ -336,6 +336,14 @@ describe('ProtectedBackupPlan', () => {
       );
     });
 
+    test('more existing resources than one selection can list', () => {
+      const f = dataStack();
+      const existingResources = Array.from({ length: 501 }, (_, i) => ({ resourceArn: `arn:aws:dynamodb:${REGION}:${DATA_ACCOUNT}:table/legacy-${i}`, classification: DataClassification.CONFIDENTIAL }));
+      expect(() => plan(f, { existingResources })).toThrow(
+        'ProtectedBackupPlan: hr-confidential Resources (existing resources and resources with their own policy) lists 501 ARNs; AWS Backup allows at most 500 per selection.',
+      );
+    });
+
     test('a plan name AWS Backup would reject', () => {
       const f = dataStack();
       expect(() => plan(f, { backupPlanName: 'hr records' })).toThrow(

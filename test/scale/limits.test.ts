@@ -10,6 +10,7 @@ import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { BENCH_ACCOUNTS, buildScaleApp } from '../../bench/scale-apps';
 import { KeyAccountStack } from '../../lib';
 import { MAX_SELECTOR_VALUES } from '../../lib/audit/data-event-selectors';
+import { MAX_SELECTION_ARNS } from '../../lib/backup/protected-backup-plan';
 import { MAX_RESOURCES_PER_STACK } from '../../lib/core/stack-limits';
 
 const N = 1000;
@@ -17,8 +18,6 @@ const N = 1000;
 const MAX_TEMPLATE_BYTES = 1024 * 1024;
 /** KMS: key policy document. */
 const MAX_KEY_POLICY_BYTES = 32 * 1024;
-/** AWS Backup: ARNs in a selection's Resources or NotResources (without wildcards). */
-const MAX_SELECTION_ARNS = 500;
 /** EventBridge Scheduler and Step Functions StartExecution: input payload. */
 const MAX_EXECUTION_INPUT_BYTES = 256 * 1024;
 
@@ -104,5 +103,13 @@ describe(`limits at N = ${N} classified resources`, () => {
       const tokens = (t.match(/"(Ref|Fn::GetAtt)"/g) ?? []).length;
       expect(Buffer.byteLength(t) + tokens * 2048).toBeLessThanOrEqual(MAX_EXECUTION_INPUT_BYTES);
     }
+  });
+});
+
+describe('a data stack too large for CloudFormation', () => {
+  test('fails at synth, naming the stack, its count and how to split', () => {
+    const app = new App();
+    buildScaleApp('protected', 250, app, 250);
+    expect(() => app.synth()).toThrow(/Data0 has \d{3} resources; CloudFormation allows at most 500 per stack\. Split the classified resources over several DataAccountStacks/);
   });
 });
