@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: synth scale (library vs plain aws-cdk-lib), validation cost (all nag packs),
  * drill cost and the test suite's wall time. Writes bench/RESULTS.md. Not part of `npm test`.
- * Options: BENCH_N=10,100 to choose sizes; BENCH_SKIP=nag,drill,tests to skip sections.
+ * Options: BENCH_N=10,100 to choose sizes; BENCH_DENSE=100 for the extra resources-per-stack rows
+ * at the largest N; BENCH_REPEAT=3 runs per case (median reported); BENCH_SKIP=nag,drill,tests to
+ * skip sections.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -30,7 +32,15 @@ const denser = (process.env.BENCH_DENSE ?? '100').split(',').filter(Boolean).map
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(','));
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
 
+/** Runs of each case; the median time is reported (single runs on a 2-core machine vary by ±20%). */
+const repeat = Number(process.env.BENCH_REPEAT ?? '3');
+
 function runCase(mode: string, n: number, nag: boolean, stackSize = perStack): Case {
+  const runs = Array.from({ length: repeat }, () => runOnce(mode, n, nag, stackSize)).sort((a, b) => a.ms - b.ms);
+  return runs[Math.floor(runs.length / 2)];
+}
+
+function runOnce(mode: string, n: number, nag: boolean, stackSize: number): Case {
   process.stderr.write(`synth ${mode} N=${n} (${stackSize}/stack)${nag ? ' +nag' : ''}...\n`);
   const out = execFileSync(tsx, [join(__dirname, 'synth-one.ts'), mode, String(n), nag ? 'nag' : '', String(stackSize)], {
     cwd: root,
@@ -51,7 +61,7 @@ lines.push(
     '"plain" is the same resources as aws-cdk-lib L2 constructs without protection; "library" adds keys from the key account, ' +
     'classification and every protection the data account stack wires. Both get the context `cdk synth` gives an app (cdk.json feature flags, ' +
     "path and asset metadata, version reporting) and run aws-cdk-lib's builtin template validation, as `cdk synth` does. " +
-    'Time is construction + synthesis in one process (Node start-up and module loading excluded); MB is the peak resident set.',
+    `Time is construction + synthesis in one process (Node start-up and module loading excluded), the median of ${repeat} runs; MB is the peak resident set.`,
   '',
 );
 lines.push('| N | per stack | plain ms | library ms | ratio | plain MB | library MB | stacks | resources (plain / library) | max resources per stack | max template KB | total template KB |');
