@@ -3,23 +3,15 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { AuditNames } from '../../lib/audit/audit-names';
 import { CrossAccountKey } from '../../lib/keys/cross-account-key';
 import { KeyAliases } from '../../lib/keys/key-aliases';
+import { ACCOUNTS as BASE_ACCOUNTS, AUDIT_ACCOUNT, DATA_ACCOUNT, KEY_ACCOUNT, REGION } from '../helpers';
 
-export const KEY_ACCOUNT = '111111111111';
-export const DATA_ACCOUNT = '222222222222';
+export { AUDIT_ACCOUNT, BACKUP_ACCOUNT, DATA_ACCOUNT, KEY_ACCOUNT, REGION } from '../helpers';
 export const OTHER_DATA_ACCOUNT = '555555555555';
-export const BACKUP_ACCOUNT = '333333333333';
-export const AUDIT_ACCOUNT = '444444444444';
-export const REGION = 'eu-west-1';
 export const ARCHIVE = AuditNames.archiveBucketName(AUDIT_ACCOUNT, REGION);
 
-export const ACCOUNTS = {
-  keyAccount: KEY_ACCOUNT,
-  dataAccounts: [DATA_ACCOUNT],
-  backupAccount: BACKUP_ACCOUNT,
-  auditAccount: AUDIT_ACCOUNT,
-  primaryRegion: REGION,
-  organizationId: 'o-exampleorg1',
-};
+/** The test accounts in an organization, without a DR region. */
+const { drRegion: _noDrRegion, ...SINGLE_REGION } = BASE_ACCOUNTS;
+export const ACCOUNTS = { ...SINGLE_REGION, organizationId: 'o-exampleorg1' };
 
 export function dataStack(app = new App(), id = 'Data', account = DATA_ACCOUNT): Stack {
   return new Stack(app, id, { env: { account, region: REGION } });
