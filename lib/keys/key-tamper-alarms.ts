@@ -23,6 +23,7 @@ export interface KeyTamperAlarmsProps {
  * EventBridge rules that notify on key tampering in this account and region: disable,
  * scheduled deletion, policy change, alias deletion or re-pointing, rotation disabled.
  * EventBridge receives these as CloudTrail management events, which every account records.
+ * The rule matches every key of the account and region: create one per account and region.
  */
 export class KeyTamperAlarms extends Construct {
   public readonly rule: events.Rule;

@@ -33,7 +33,7 @@ export interface DataAccountStackProps extends StackProps {
   /**
    * Whether this stack holds the account-wide protections of its account and region: the
    * data-access trail and its alarms, the Backup Audit Manager frameworks and the alarms on
-   * failed backup, copy and restore jobs (events of the whole account). Exactly one
+   * failed backup, copy and restore jobs and on key tampering (events of the whole account). Exactly one
    * `DataAccountStack` per account and region should; set false on the others.
    * @default true
    */
@@ -92,8 +92,9 @@ export class DataAccountStack extends Stack {
     warnSingleAccount(this, props.accounts);
     this.accounts = props.accounts;
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
-    new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
     this.accountWide = props.accountWide ?? true;
+    // Key tampering is an account-wide event stream: one rule per account, or each stack notifies.
+    if (this.accountWide) new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
     addStackLimitsValidation(this);
     registerWithStage(this);
     // Resources classified after protect() would silently miss their backups, trail and drills.

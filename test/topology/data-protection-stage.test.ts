@@ -57,7 +57,7 @@ describe('DataProtectionStage', () => {
     Template.fromStack(second).resourceCountIs('AWS::Backup::BackupPlan', 1);
   });
 
-  test('two data stacks of one account: each backs up only its own resources, job-failure rules exist once', () => {
+  test('two data stacks of one account: each backs up only its own resources, job-failure and key-tamper rules exist once', () => {
     const planTags = [data, second].map((d) =>
       Object.values(Template.fromStack(d).findResources('AWS::Backup::BackupSelection')).flatMap((r: any) =>
         r.Properties.BackupSelection.Conditions.StringEquals.filter((c: any) => c.ConditionKey === 'aws:ResourceTag/data-protection:backup-plan').map((c: any) => c.ConditionValue),
@@ -68,6 +68,8 @@ describe('DataProtectionStage', () => {
     Template.fromStack(second).hasResourceProperties('AWS::S3::Bucket', { BucketName: 'crm-notes', Tags: Match.arrayWith([{ Key: 'data-protection:backup-plan', Value: 'Prod-Crm' }]) });
     const jobRules = (d: Stack) => Object.values(Template.fromStack(d).findResources('AWS::Events::Rule')).filter((r: any) => r.Properties.EventPattern?.source?.[0] === 'aws.backup').length;
     expect([jobRules(data), jobRules(second)]).toEqual([3, 0]);
+    const tamperRules = (d: Stack) => Object.values(Template.fromStack(d).findResources('AWS::Events::Rule')).filter((r: any) => r.Properties.EventPattern?.source?.[0] === 'aws.kms').length;
+    expect([tamperRules(data), tamperRules(second)]).toEqual([1, 0]);
   });
 
   test('the data stack copies into the backup account vaults by ARN', () => {
