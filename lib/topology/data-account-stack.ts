@@ -14,7 +14,7 @@ import { ClassifiedResource, ClassifiedResources } from '../classification/class
 import { METADATA } from '../core/constants';
 import { requireReason } from '../core/validation';
 import { DrillResourceType } from '../drill/drill-resource-type';
-import { DrillIsolation, DrillTarget } from '../drill/drill-target';
+import { ClassifiedDrillTargetOptions, DrillIsolation, DrillTarget } from '../drill/drill-target';
 import { RestoreDrill, RestoreDrillProps } from '../drill/restore-drill';
 import { CENTRAL_BACKUP_VAULT_NAME, CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS, CENTRAL_VAULT_DEFAULT_MIN_RETENTION_DAYS } from './backup-account-stack';
 import { AlarmTopic } from '../keys/alarm-topic';
@@ -65,7 +65,17 @@ export interface DataProtectionDrillOptions {
   readonly disabledReason?: string;
   /** A custom validator. @default - the library's validator */
   readonly validator?: RestoreDrillProps['validator'];
+  /**
+   * Per-resource drill settings: called for each drilled resource, returns what to change for it
+   * (e.g. an Aurora cluster's `validation: { sqlQuery, secretArn, database }`, a longer
+   * `restoreTimeout`, its own `isolation`). The vault is the stack's and cannot be changed here.
+   * @default - the level's policy and the default validator's checks for every resource
+   */
+  readonly targetOptions?: (resource: ClassifiedResource) => DrillTargetOverrides | undefined;
 }
+
+/** What `DataProtectionDrillOptions.targetOptions` may set for one resource. */
+export type DrillTargetOverrides = Omit<ClassifiedDrillTargetOptions, 'backupVaultName'>;
 
 /**
  * A data account: classified resources encrypted with keys held in the key account. Add your
@@ -156,14 +166,19 @@ export class DataAccountStack extends Stack {
       for (const r of drillable) (r.cfnResource ?? r.scope).node.addMetadata(METADATA.OVERRIDE, { prop: 'drillIntervalDays', floor: String(r.policy.drillIntervalDays), value: 'none', reason });
     } else if (drillable.length > 0) {
       this.restoreDrill = new RestoreDrill(this, 'RestoreDrill', {
-        targets: drillable.map((r) =>
-          DrillTarget.fromClassified(r, {
-            backupVaultName: vaultName,
+        targets: drillable.map((r) => {
+          const overrides = options.drill?.targetOptions?.(r) ?? {};
+          if ('backupVaultName' in overrides) {
+            throw new Error(`DataProtectionDrillOptions.targetOptions(${r.scope.node.path}) returned backupVaultName '${String((overrides as { backupVaultName?: unknown }).backupVaultName)}': drills restore from this stack's vault; use your own RestoreDrill for another vault`);
+          }
+          return DrillTarget.fromClassified(r, {
             isolation: options.drill?.isolation,
             // Restored copies are encrypted like their source: S3 with the key-account key, DynamoDB with the fallback key.
             restoreKey: restoreKeyFor(this, r),
-          }),
-        ),
+            ...overrides,
+            backupVaultName: vaultName,
+          });
+        }),
         evidenceKey: this.evidenceKey,
         alarmTopic: topic,
         validator: options.drill?.validator,
