@@ -3,6 +3,8 @@
  * the scale tests: once protected by the library, once as plain aws-cdk-lib L2 constructs.
  * Resources are spread over stacks of RESOURCES_PER_STACK, as a real app of that size must be.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -25,6 +27,20 @@ export const BENCH_ACCOUNTS: DataProtectionAccounts = {
 };
 
 export type Mode = 'plain' | 'protected';
+
+/**
+ * The context `cdk synth` gives an app: cdk.json's (feature flags, placeholder accounts) plus the
+ * CLI's defaults (toolkit-lib contextFromSettings: path and asset metadata, version reporting),
+ * so templates are as large as a user's.
+ */
+export function cliContext(): Record<string, unknown> {
+  return {
+    ...JSON.parse(readFileSync(join(__dirname, '..', 'cdk.json'), 'utf8')).context,
+    'aws:cdk:enable-path-metadata': true,
+    'aws:cdk:enable-asset-metadata': true,
+    'aws:cdk:version-reporting': true,
+  };
+}
 
 interface Keys {
   s3?: kms.IKey;

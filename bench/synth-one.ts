@@ -1,27 +1,20 @@
 /**
  * One benchmark case in its own process (so peak memory is its own):
  * `tsx bench/synth-one.ts <mode> <n> [nag] [perStack]`. The app gets the context `cdk synth`
- * gives it: cdk.json's feature flags plus the CLI's defaults (path and asset metadata, version
- * reporting), so templates and times are what a user's synth produces.
+ * gives it (`cliContext`), so templates and times are what a user's synth produces.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { buildScaleApp, Mode, RESOURCES_PER_STACK } from './scale-apps';
+import { buildScaleApp, cliContext, Mode, RESOURCES_PER_STACK } from './scale-apps';
 import { addAllPacks } from './packs';
 
 const [mode, nArg, nag, perStackArg] = process.argv.slice(2);
 const n = Number(nArg);
 const perStack = perStackArg ? Number(perStackArg) : RESOURCES_PER_STACK;
 const outdir = mkdtempSync(join(tmpdir(), 'dp-bench-'));
-const context = {
-  ...JSON.parse(readFileSync(join(__dirname, '..', 'cdk.json'), 'utf8')).context,
-  // What the CDK CLI adds by default (toolkit-lib contextFromSettings).
-  'aws:cdk:enable-path-metadata': true,
-  'aws:cdk:enable-asset-metadata': true,
-  'aws:cdk:version-reporting': true,
-};
+const context = cliContext();
 const started = process.hrtime.bigint();
 const app = new App({ outdir, context });
 if (nag === 'nag') addAllPacks(app);

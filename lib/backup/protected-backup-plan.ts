@@ -115,7 +115,8 @@ const BACKUP_TYPES: Record<string, { name: string; continuous: boolean; fullyMan
 };
 
 /**
- * Backs up every classified resource (tag `data-classification`) with the rules its
+ * Backs up every classified resource it covers (tags `data-classification` and, naming this
+ * plan, `data-protection:backup-plan`) with the rules its
  * `ProtectionPolicy` asks for: scheduled backups every `backupIntervalHours` kept
  * `backupRetentionDays` in a locked vault of this account, continuous backup (point-in-time
  * recovery) where the resource type supports it, a copy of every recovery point into the
@@ -137,6 +138,7 @@ export class ProtectedBackupPlan extends Construct {
   public readonly covered: ClassifiedResource[];
 
   private readonly props: ProtectedBackupPlanProps;
+  private readonly planPrefix: string;
 
   public constructor(scope: Construct, id: string, props: ProtectedBackupPlanProps) {
     super(scope, id);
@@ -153,9 +155,13 @@ export class ProtectedBackupPlan extends Construct {
       throw new Error(`ProtectedBackupPlanProps.drVault.region must differ from centralVault.region, got '${props.drVault.region}' for both`);
     }
     const planPrefix = props.backupPlanName ?? stack.stackName;
-    if (!Token.isUnresolved(planPrefix) && !/^[A-Za-z0-9_.-]{1,200}$/.test(planPrefix)) {
-      throw new Error(`ProtectedBackupPlanProps.backupPlanName must be 1-200 characters of letters, digits, '-', '_' and '.' (AWS Backup plan names), got '${planPrefix}'`);
+    if (!Token.isUnresolved(planPrefix) && !/^[A-Za-z0-9_.-]{1,175}$/.test(planPrefix)) {
+      throw new Error(
+        `ProtectedBackupPlanProps.backupPlanName must be 1-175 characters of letters, digits, '-', '_' and '.' (AWS Backup plan names are at most 200, and the level is appended), got '${planPrefix}'`,
+      );
     }
+    reservePlanName(this, planPrefix, props.backupPlanName === undefined);
+    this.planPrefix = planPrefix;
 
     // Group covered resources by level and policy: rules of a plan apply to all its selections.
     const scope0 = props.coverage ?? stack;
@@ -208,7 +214,7 @@ export class ProtectedBackupPlan extends Construct {
       if (group.byTag) {
         // Everything tagged with the level, except tracked resources whose policy differs (they have their own plan).
         const others = this.covered.filter((c) => c.classification === level && groupKey(c.policy) !== groupKey(policy)).map(arnOf);
-        checkSelectionSize(`${planName} NotResources (${level.name} resources with their own policy)`, others.length);
+        checkSelectionSize(`${planName} NotResources (${level.name} resources with their own policy)`, others);
         new backup.CfnBackupSelection(this, `${plan.node.id}ByTag`, {
           backupPlanId: plan.attrBackupPlanId,
           backupSelection: {
@@ -228,7 +234,7 @@ export class ProtectedBackupPlan extends Construct {
         });
       }
       const byArn = group.resources.filter((r) => !(group.byTag && r.classified));
-      checkSelectionSize(`${planName} Resources (existing resources and resources with their own policy)`, byArn.length);
+      checkSelectionSize(`${planName} Resources (ProtectedBackupPlanProps.existingResources and resources with their own policy)`, byArn.map((r) => r.arn));
       if (byArn.length > 0) {
         new backup.CfnBackupSelection(this, `${plan.node.id}ByArn`, {
           backupPlanId: plan.attrBackupPlanId,
@@ -365,7 +371,7 @@ export class ProtectedBackupPlan extends Construct {
   }
 
   private missingCopy(reasonProp: 'noCrossAccountCopyReason' | 'noCrossRegionCopyReason', vaultProp: string, level: string, resources: Covered[], field: string, what: string): string {
-    const names = resources.map((r) => (r.classified ? r.classified.scope.node.path : r.arn)).join(', ') || `resources tagged ${CLASSIFICATION_TAG}=${level}`;
+    const names = resources.map((r) => (r.classified ? r.classified.scope.node.path : r.arn)).join(', ') || `resources tagged ${CLASSIFICATION_TAG}=${level} and ${BACKUP_PLAN_TAG}=${this.planPrefix}`;
     const reason = this.props[reasonProp];
     if (reason === undefined || reason.trim() === '') {
       throw new Error(
@@ -507,12 +513,36 @@ function describeTarget(t: BackupVaultTarget): string {
 /** AWS Backup: ARNs in one selection's Resources or NotResources. */
 export const MAX_SELECTION_ARNS = 500;
 
-function checkSelectionSize(what: string, count: number): void {
-  if (count > MAX_SELECTION_ARNS) {
+/** AWS Backup: ARNs in one selection when any of them has a wildcard. */
+export const MAX_SELECTION_WILDCARD_ARNS = 30;
+
+function checkSelectionSize(what: string, arns: string[]): void {
+  const wildcards = arns.some((a) => !Token.isUnresolved(a) && a.includes('*'));
+  const max = wildcards ? MAX_SELECTION_WILDCARD_ARNS : MAX_SELECTION_ARNS;
+  if (arns.length > max) {
     throw new Error(
-      `ProtectedBackupPlan: ${what} lists ${count} ARNs; AWS Backup allows at most ${MAX_SELECTION_ARNS} per selection. Split the resources over several plans (ProtectedBackupPlanProps.coverage, or several DataAccountStacks), or keep more of them on their level's floor policy, which selects by tag.`,
+      `ProtectedBackupPlan: ${what} lists ${arns.length} ARNs; AWS Backup allows at most ${max} per selection${wildcards ? ' when an ARN has a wildcard' : ''}. ` +
+        "Split the resources over several plans (ProtectedBackupPlanProps.coverage, or several DataAccountStacks), or keep more of them on their level's floor policy, which selects by tag.",
     );
   }
+}
+
+/** Plan name prefixes per app, by account and region: the plan tag selects by it, so it must be unique there. */
+const PLAN_NAMES = new WeakMap<IConstruct, Map<string, string>>();
+
+function reservePlanName(plan: ProtectedBackupPlan, prefix: string, defaulted: boolean): void {
+  const stack = Stack.of(plan);
+  const names = PLAN_NAMES.get(plan.node.root) ?? new Map<string, string>();
+  PLAN_NAMES.set(plan.node.root, names);
+  const key = `${stack.account}/${stack.region}/${prefix}`;
+  const other = names.get(key);
+  if (other !== undefined) {
+    throw new Error(
+      `ProtectedBackupPlan ${plan.node.path}: backupPlanName '${prefix}'${defaulted ? ' (the stack name, by default)' : ''} is already used by ProtectedBackupPlan ${other} in the same account and region; ` +
+        "selections match the data-protection:backup-plan tag, so each plan there needs its own ProtectedBackupPlanProps.backupPlanName or they would back up each other's resources",
+    );
+  }
+  names.set(key, plan.node.path);
 }
 
 const CLAIMS = new WeakMap<ClassifiedResource, string>();
@@ -525,7 +555,7 @@ function claim(r: ClassifiedResource, plan: ProtectedBackupPlan, planPrefix: str
   const owner = CLAIMS.get(r);
   if (owner !== undefined) {
     throw new Error(
-      `ProtectedBackupPlan ${plan.node.path}: ${r.scope.node.path} is already covered by ProtectedBackupPlan ${owner}; give each plan its own resources with ProtectedBackupPlanProps.coverage (a resource is backed up by exactly one plan)`,
+      `ProtectedBackupPlan ${plan.node.path}: ${r.scope.node.path} is already covered by ProtectedBackupPlan ${owner}; give each plan its own resources with ProtectedBackupPlanProps.coverage and its own backupPlanName (a resource is backed up by exactly one plan)`,
     );
   }
   CLAIMS.set(r, plan.node.path);

@@ -84,9 +84,9 @@ export type DrillTargetOverrides = Omit<ClassifiedDrillTargetOptions, 'backupVau
  */
 export class DataAccountStack extends Stack {
   public readonly accounts: DataProtectionAccounts;
-  /** Alarms of this account (backup failures, data access, drills, key tampering). */
+  /** Where this stack's alarms go (recovery points, drills; in the accountWide stack also job failures, data access and key tampering). */
   public readonly alarmTopic: AlarmTopic;
-  /** Whether this stack holds the account-wide protections (trail, frameworks). */
+  /** Whether this stack holds the account-wide protections (trail, frameworks, job-failure and key-tamper rules). */
   public readonly accountWide: boolean;
   /** Set by `protect`. */
   public backupVault?: ImmutableBackupVault;
@@ -104,7 +104,11 @@ export class DataAccountStack extends Stack {
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
     this.accountWide = props.accountWide ?? true;
     // Key tampering is an account-wide event stream: one rule per account, or each stack notifies.
-    if (this.accountWide) new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
+    if (this.accountWide) {
+      new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
+      // Failed backup, copy and restore jobs of the account, whether or not this stack calls protect().
+      new BackupAlarms(this, 'BackupJobAlarms', { topic: this.alarmTopic.topic });
+    }
     addStackLimitsValidation(this);
     registerWithStage(this);
     // Resources classified after protect() would silently miss their backups, trail and drills.
@@ -158,7 +162,7 @@ export class DataAccountStack extends Stack {
       existingResources: options.existingResources,
       backupPlanName: this.stackName,
     });
-    new BackupAlarms(this, 'BackupAlarms', { topic, backupVaultName: vaultName, resourceTypes: this.backupPlan.resourceTypes, jobEvents: this.accountWide });
+    new BackupAlarms(this, 'BackupAlarms', { topic, backupVaultName: vaultName, resourceTypes: this.backupPlan.resourceTypes, jobEvents: false });
 
     const drillable = classified.filter((r) => r.resourceType && DrillResourceType.supports(r.resourceType));
     if (options.drill?.disabledReason) {
@@ -167,7 +171,8 @@ export class DataAccountStack extends Stack {
     } else if (drillable.length > 0) {
       this.restoreDrill = new RestoreDrill(this, 'RestoreDrill', {
         targets: drillable.map((r) => {
-          const overrides = options.drill?.targetOptions?.(r) ?? {};
+          // An option set to undefined keeps the stack's default rather than erasing it.
+          const overrides = Object.fromEntries(Object.entries(options.drill?.targetOptions?.(r) ?? {}).filter(([, v]) => v !== undefined)) as DrillTargetOverrides;
           if ('backupVaultName' in overrides) {
             throw new Error(`DataProtectionDrillOptions.targetOptions(${r.scope.node.path}) returned backupVaultName '${String((overrides as { backupVaultName?: unknown }).backupVaultName)}': drills restore from this stack's vault; use your own RestoreDrill for another vault`);
           }

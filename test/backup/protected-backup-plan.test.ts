@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Construct } from 'constructs';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -340,14 +341,31 @@ describe('ProtectedBackupPlan', () => {
       const f = dataStack();
       const existingResources = Array.from({ length: 501 }, (_, i) => ({ resourceArn: `arn:aws:dynamodb:${REGION}:${DATA_ACCOUNT}:table/legacy-${i}`, classification: DataClassification.CONFIDENTIAL }));
       expect(() => plan(f, { existingResources })).toThrow(
-        'ProtectedBackupPlan: hr-confidential Resources (existing resources and resources with their own policy) lists 501 ARNs; AWS Backup allows at most 500 per selection.',
+        'ProtectedBackupPlan: hr-confidential Resources (ProtectedBackupPlanProps.existingResources and resources with their own policy) lists 501 ARNs; AWS Backup allows at most 500 per selection.',
       );
+      const g = dataStack();
+      const wildcards = Array.from({ length: 31 }, (_, i) => ({ resourceArn: `arn:aws:dynamodb:${REGION}:${DATA_ACCOUNT}:table/legacy-${i}-*`, classification: DataClassification.CONFIDENTIAL }));
+      expect(() => plan(g, { existingResources: wildcards })).toThrow('lists 31 ARNs; AWS Backup allows at most 30 per selection when an ARN has a wildcard.');
+    });
+
+    test('two plans with one name in an account and region (their plan tags would select each other\'s resources)', () => {
+      const f = dataStack();
+      const a = new Construct(f.stack, 'A');
+      const b = new Construct(f.stack, 'B');
+      classify(new s3.Bucket(a, 'Docs'), DataClassification.CONFIDENTIAL);
+      classify(new s3.Bucket(b, 'Docs'), DataClassification.CONFIDENTIAL);
+      const props = { backupVault: f.vault, centralVault: CENTRAL, drVault: DR };
+      new ProtectedBackupPlan(f.stack, 'PlanA', { ...props, coverage: a });
+      expect(() => new ProtectedBackupPlan(f.stack, 'PlanB', { ...props, coverage: b })).toThrow(
+        "ProtectedBackupPlan Test/PlanB: backupPlanName 'Test' (the stack name, by default) is already used by ProtectedBackupPlan Test/PlanA in the same account and region; selections match the data-protection:backup-plan tag, so each plan there needs its own ProtectedBackupPlanProps.backupPlanName",
+      );
+      expect(() => new ProtectedBackupPlan(f.stack, 'PlanC', { ...props, coverage: b, backupPlanName: 'b-plan' })).not.toThrow();
     });
 
     test('a plan name AWS Backup would reject', () => {
       const f = dataStack();
       expect(() => plan(f, { backupPlanName: 'hr records' })).toThrow(
-        "ProtectedBackupPlanProps.backupPlanName must be 1-200 characters of letters, digits, '-', '_' and '.' (AWS Backup plan names), got 'hr records'",
+        "ProtectedBackupPlanProps.backupPlanName must be 1-175 characters of letters, digits, '-', '_' and '.' (AWS Backup plan names are at most 200, and the level is appended), got 'hr records'",
       );
     });
 

@@ -1,4 +1,5 @@
 import { App, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { classify, DataAccountStack, DataClassification, DataProtectionOptions } from '../../lib';
@@ -37,9 +38,30 @@ describe('DataAccountStack.protect drill options', () => {
     expect(new Set(stack.restoreDrill!.targets.map((t) => t.backupVaultName))).toEqual(new Set([stack.backupVault!.backupVaultName]));
   });
 
+  test('an option returned as undefined keeps the stack default', () => {
+    const isolation = { dbSubnetGroupName: 'drill-subnets', securityGroupIds: ['sg-0123456789abcdef0'] };
+    const stack = stackWith({ drill: { isolation, targetOptions: () => ({ isolation: undefined, restoreKey: undefined }) } });
+    const payroll = stack.restoreDrill!.targets.find((t) => t.name === 'payroll')!;
+    const employees = stack.restoreDrill!.targets.find((t) => t.name === 'employees')!;
+    expect(payroll.isolation).toEqual(isolation);
+    expect(employees.restoreKey).toBeDefined(); // the fallback key of the table's level
+  });
+
   test('targetOptions cannot move a target to another vault', () => {
     expect(() => stackWith({ drill: { targetOptions: () => ({ backupVaultName: 'elsewhere' }) as any } })).toThrow(
       "DataProtectionDrillOptions.targetOptions(Hr/Employees) returned backupVaultName 'elsewhere': drills restore from this stack's vault; use your own RestoreDrill for another vault",
     );
+  });
+});
+
+describe('DataAccountStack account-wide alarms', () => {
+  test('the accountWide stack has the job-failure and key-tamper rules even before protect(); other stacks have none', () => {
+    const app = new App();
+    const wide = new DataAccountStack(app, 'Wide', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS });
+    const other = new DataAccountStack(app, 'Other', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS, accountWide: false });
+    const sources = (s: DataAccountStack) =>
+      Object.values(Template.fromStack(s).findResources('AWS::Events::Rule')).map((r: any) => `${r.Properties.EventPattern.source[0]} ${r.Properties.EventPattern['detail-type'][0]}`).sort();
+    expect(sources(wide)).toEqual(['aws.backup Backup Job State Change', 'aws.backup Copy Job State Change', 'aws.backup Restore Job State Change', 'aws.kms AWS API Call via CloudTrail']);
+    expect(sources(other)).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { defineRule } from '../../rule';
 /** Every classified data store is selected by a backup plan. */
 export default defineRule({
   id: 'ClassifiedBackupCoverage',
-  info: 'The classified data store is not selected by any AWS Backup plan (no backup-plan control, no BackupSelection by ARN, wildcard or data-classification tag).',
+  info: 'The classified data store is not selected by any AWS Backup plan (no backup-plan control, no BackupSelection by ARN, wildcard or tags the resource carries).',
   explanation:
     'A classified resource that no plan selects has no recovery point: its loss is permanent and nobody notices until the restore. ProtectedBackupPlan selects by the data-classification tag, so classify() is enough; selections written by hand must match the resource by ARN, type wildcard or tag.',
   level: NagMessageLevel.ERROR,
