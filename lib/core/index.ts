@@ -6,3 +6,4 @@ export * from './controls';
 export * from './stack-limits';
 export * from './acknowledgements';
 export * from './cluster-members';
+export * from './account-wide';

@@ -5,6 +5,7 @@ import { BackupVaultTarget, ImmutableBackupVault, VaultLockMode } from '../backu
 import { AlarmTopic } from '../keys/alarm-topic';
 import { CrossAccountKey } from '../keys/cross-account-key';
 import { KeyAliases } from '../keys/key-aliases';
+import { AccountWideWatcher, claimAccountWide } from '../core/account-wide';
 import { KeyTamperAlarms } from '../keys/key-tamper-alarms';
 import { DataProtectionAccounts, validateAccounts, warnSingleAccount } from './accounts';
 
@@ -89,7 +90,7 @@ export class BackupAccountStack extends Stack {
 
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
     // Restores of the copies (drills run here) and copies made from this account back to a data account.
-    new BackupAlarms(this, 'BackupAlarms', { topic: this.alarmTopic.topic });
-    new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
+    new BackupAlarms(this, 'BackupAlarms', { topic: this.alarmTopic.topic, jobEvents: claimAccountWide(this, AccountWideWatcher.BACKUP_JOB_EVENTS) });
+    if (claimAccountWide(this, AccountWideWatcher.KEY_TAMPER)) new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
   }
 }

@@ -2,6 +2,7 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { DataClassification } from '../classification/data-classification';
+import { AccountWideWatcher, claimAccountWide } from '../core/account-wide';
 import { addStackLimitsValidation } from '../core/stack-limits';
 import { AuditNames } from '../audit/audit-names';
 import { DataAccessAlarms, DataAccessAlarmsProps } from '../audit/data-access-alarms';
@@ -105,9 +106,10 @@ export class DataAccountStack extends Stack {
     this.accountWide = props.accountWide ?? true;
     // Key tampering is an account-wide event stream: one rule per account, or each stack notifies.
     if (this.accountWide) {
-      new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
+      // Once per account and region in the app (another stack may already watch this account).
+      if (claimAccountWide(this, AccountWideWatcher.KEY_TAMPER)) new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
       // Failed backup, copy and restore jobs of the account, whether or not this stack calls protect().
-      new BackupAlarms(this, 'BackupJobAlarms', { topic: this.alarmTopic.topic });
+      if (claimAccountWide(this, AccountWideWatcher.BACKUP_JOB_EVENTS)) new BackupAlarms(this, 'BackupJobAlarms', { topic: this.alarmTopic.topic });
     }
     addStackLimitsValidation(this);
     registerWithStage(this);

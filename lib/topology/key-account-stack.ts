@@ -6,6 +6,7 @@ import { AlarmTopic } from '../keys/alarm-topic';
 import { DEFAULT_KEY_ADMIN_ROLE_NAME } from '../keys/data-account-fallback-key';
 import { KeyAliases } from '../keys/key-aliases';
 import { KeyConsumerService } from '../keys/key-consumer-service';
+import { AccountWideWatcher, claimAccountWide } from '../core/account-wide';
 import { KeyTamperAlarms } from '../keys/key-tamper-alarms';
 import { ProtectedKey, ProtectedKeyProps } from '../keys/protected-key';
 import { ProtectedKeyReplica } from '../keys/protected-key-replica';
@@ -73,7 +74,7 @@ export class KeyAccountStack extends Stack {
     this.evidenceKey = keys.get('EvidenceKey')!;
 
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
-    new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
+    if (claimAccountWide(this, AccountWideWatcher.KEY_TAMPER)) new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
   }
 }
 

@@ -120,6 +120,18 @@ describe('single-account evaluation mode', () => {
     });
   });
 
+  test('one account: each account-wide watcher exists once, in the first stack that wants it', () => {
+    const app = new App();
+    const stage = DataProtectionStage.singleAccount(app, 'Eval', { account: '555555555555', primaryRegion: 'eu-west-1', reason: 'Proof of concept with synthetic data' });
+    const data = new DataAccountStack(stage, 'Data', stage.dataStackProps());
+    const stacks = stage.node.children.filter((c): c is Stack => Stack.isStack(c) && c.region === 'eu-west-1');
+    const rules = (pattern: (p: any) => boolean) =>
+      stacks.flatMap((s) => Object.values(Template.fromStack(s).findResources('AWS::Events::Rule')).filter((r: any) => pattern(r.Properties.EventPattern)).map(() => s.stackName));
+    expect(rules((p) => p.source?.[0] === 'aws.kms')).toEqual([stage.keys.stackName]);
+    expect(rules((p) => p['detail-type']?.[0] === 'Backup Job State Change')).toEqual([stage.backup.stackName]);
+    expect(rules((p) => p['detail-type']?.[0] === 'Backup Job State Change')).not.toContain(data.stackName);
+  });
+
   test('needs a reason', () => {
     expect(() => DataProtectionStage.singleAccount(new App(), 'Eval', { account: '555555555555', primaryRegion: 'eu-west-1', reason: ' ' })).toThrow(
       'DataProtectionStageProps.accounts.singleAccountReason needs a non-empty reason',
