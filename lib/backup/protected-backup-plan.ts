@@ -8,6 +8,7 @@ import { DataClassification } from '../classification/data-classification';
 import { ProtectionPolicy } from '../classification/protection-policy';
 import { BACKUP_PLAN_TAG, CLASSIFICATION_TAG, METADATA } from '../core/constants';
 import { acknowledge, acknowledgeAwsCustomResourceProvider, acknowledgeInlinePolicy, acknowledgeWildcards, defaultPolicyOf, STOCK_RULES, WildcardGrant } from '../core/acknowledgements';
+import { registerPerAccountAndRegion } from '../core/account-wide';
 import { clusterMembers } from '../core/cluster-members';
 import { CONTROLS, recordControl } from '../core/controls';
 import { requireReason, validateAccountId, validateRange } from '../core/validation';
@@ -527,22 +528,15 @@ function checkSelectionSize(what: string, arns: string[]): void {
   }
 }
 
-/** Plan name prefixes per app, by account and region: the plan tag selects by it, so it must be unique there. */
-const PLAN_NAMES = new WeakMap<IConstruct, Map<string, string>>();
-
+/** Plan name prefixes are unique per account and region: the plan tag selects by them. */
 function reservePlanName(plan: ProtectedBackupPlan, prefix: string, defaulted: boolean): void {
-  const stack = Stack.of(plan);
-  const names = PLAN_NAMES.get(plan.node.root) ?? new Map<string, string>();
-  PLAN_NAMES.set(plan.node.root, names);
-  const key = `${stack.account}/${stack.region}/${prefix}`;
-  const other = names.get(key);
+  const other = registerPerAccountAndRegion(plan, 'backup-plan-name', prefix);
   if (other !== undefined) {
     throw new Error(
       `ProtectedBackupPlan ${plan.node.path}: backupPlanName '${prefix}'${defaulted ? ' (the stack name, by default)' : ''} is already used by ProtectedBackupPlan ${other} in the same account and region; ` +
         "selections match the data-protection:backup-plan tag, so each plan there needs its own ProtectedBackupPlanProps.backupPlanName or they would back up each other's resources",
     );
   }
-  names.set(key, plan.node.path);
 }
 
 const CLAIMS = new WeakMap<ClassifiedResource, string>();

@@ -1,8 +1,24 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
-/** Account-wide watchers, by app root: the account/region pairs that already have each kind. */
-const CLAIMED = new WeakMap<IConstruct, Set<string>>();
+/** Per app root: `<kind>/<account>/<region>/<name>` → path of the construct that registered it first. */
+const REGISTERED = new WeakMap<IConstruct, Map<string, string>>();
+
+/**
+ * Registers `name` of `kind` for the account and region of `scope`'s stack, once per app.
+ * Returns the path of the construct that registered it first, or undefined when `scope` is the
+ * first (and now holds it). The account and region are compared as the stack spells them.
+ */
+export function registerPerAccountAndRegion(scope: IConstruct, kind: string, name = ''): string | undefined {
+  const stack = Stack.of(scope);
+  const root = scope.node.root;
+  const registered = REGISTERED.get(root) ?? new Map<string, string>();
+  REGISTERED.set(root, registered);
+  const key = `${kind}/${stack.account}/${stack.region}/${name}`;
+  const first = registered.get(key);
+  if (first === undefined) registered.set(key, scope.node.path);
+  return first;
+}
 
 /** Watchers that match every event of an account and region, whatever stack creates them. */
 export enum AccountWideWatcher {
@@ -21,11 +37,5 @@ export enum AccountWideWatcher {
 export function claimAccountWide(scope: IConstruct, watcher: AccountWideWatcher): boolean {
   const stack = Stack.of(scope);
   if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) return true;
-  const root = scope.node.root;
-  const claimed = CLAIMED.get(root) ?? new Set<string>();
-  CLAIMED.set(root, claimed);
-  const key = `${watcher}/${stack.account}/${stack.region}`;
-  if (claimed.has(key)) return false;
-  claimed.add(key);
-  return true;
+  return registerPerAccountAndRegion(scope, watcher) === undefined;
 }
