@@ -279,43 +279,46 @@ export class RestoreDrill extends Construct {
     this.stalenessFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.evidenceBucket.bucketArn] }));
     props.evidenceKey.grantDecrypt(this.stalenessFunction);
 
+    // Every drill alarm fires on one datapoint >= 1 and notifies the alarm topic.
     const action = new cwActions.SnsAction(props.alarmTopic);
-    this.drillFailedAlarm = new cloudwatch.Alarm(this, 'DrillFailedAlarm', {
-      alarmDescription: 'A restore drill failed, timed out or was aborted: read its evidence record and notification',
-      metric: new cloudwatch.MathExpression({
+    const alarm = (id: string, alarmDescription: string, metric: cloudwatch.IMetric, treatMissingData: cloudwatch.TreatMissingData) => {
+      const a = new cloudwatch.Alarm(this, id, {
+        alarmDescription,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData,
+      });
+      a.addAlarmAction(action);
+      return a;
+    };
+    this.drillFailedAlarm = alarm(
+      'DrillFailedAlarm',
+      'A restore drill failed, timed out or was aborted: read its evidence record and notification',
+      new cloudwatch.MathExpression({
         expression: 'failed + timedOut + aborted',
         usingMetrics: { failed: this.stateMachine.metricFailed(), timedOut: this.stateMachine.metricTimedOut(), aborted: this.stateMachine.metricAborted() },
         period: Duration.minutes(5),
       }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.drillFailedAlarm.addAlarmAction(action);
+      cloudwatch.TreatMissingData.NOT_BREACHING,
+    );
     // One alarm per drill, not per target: the metrics carry the target, and a thousand targets
     // would otherwise cost two thousand alarms (and stack resources).
     const drillDims = { Drill: this.drillId };
-    this.staleAlarm = new cloudwatch.Alarm(this, 'StaleAlarm', {
-      alarmDescription:
-        `A target of restore drill ${this.drillId} has no successful drill within its interval (missing data counts: drills or the daily check stopped). ` +
+    this.staleAlarm = alarm(
+      'StaleAlarm',
+      `A target of restore drill ${this.drillId} has no successful drill within its interval (missing data counts: drills or the daily check stopped). ` +
         `${DrillMetrics.DAYS_SINCE_SUCCESS} per Target and the staleness function's log name the targets.`,
-      metric: new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: DrillMetrics.STALE_TARGETS, dimensionsMap: drillDims, statistic: 'Maximum', period: Duration.days(1) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
-    this.staleAlarm.addAlarmAction(action);
-    this.rtoAlarm = new cloudwatch.Alarm(this, 'RtoAlarm', {
-      alarmDescription: `A restore of drill ${this.drillId} took longer than its target's RTO: the evidence record (rto.met=false) and notification name it`,
-      metric: new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: DrillMetrics.RTO_EXCEEDED, dimensionsMap: drillDims, statistic: 'Maximum', period: Duration.hours(1) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.rtoAlarm.addAlarmAction(action);
+      new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: DrillMetrics.STALE_TARGETS, dimensionsMap: drillDims, statistic: 'Maximum', period: Duration.days(1) }),
+      cloudwatch.TreatMissingData.BREACHING,
+    );
+    this.rtoAlarm = alarm(
+      'RtoAlarm',
+      `A restore of drill ${this.drillId} took longer than its target's RTO: the evidence record (rto.met=false) and notification name it`,
+      new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: DrillMetrics.RTO_EXCEEDED, dimensionsMap: drillDims, statistic: 'Maximum', period: Duration.hours(1) }),
+      cloudwatch.TreatMissingData.NOT_BREACHING,
+    );
     for (const t of props.targets) {
       if (t.drilledConstruct) recordControl(t.drilledConstruct, CONTROLS.RESTORE_DRILL, { drill: this.node.path, intervalDays: t.intervalDays });
     }
