@@ -1,6 +1,6 @@
 /**
  * Jest setup: a snapshot serializer that makes CloudFormation snapshots stable
- * across machines, and the Node 22 APIs some dependencies expect on Node 20.
+ * across machines, the Node 22 APIs some dependencies expect on Node 20, and quiet synth reports.
  */
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22+).
@@ -25,3 +25,13 @@ expect.addSnapshotSerializer({
   serialize: (value: string, config, indentation, depth, refs, printer) =>
     printer(MARKER + value.replace(new RegExp(ASSET_HASH.source, 'g'), 'ASSET_HASH'), config, indentation, depth, refs).replace(MARKER, ''),
 });
+
+// aws-cdk-lib prints its synth-time validation report (the IRREVERSIBLE warnings, the template
+// validator's warnings on bare test fixtures) with console.error on every synth. Tests assert
+// those through Annotations and Template; the printed copies only bury real failures in
+// thousands of lines. Any other console.error output passes through.
+const consoleError = console.error.bind(console);
+console.error = (...args: unknown[]) => {
+  if (typeof args[0] === 'string' && args[0].includes('A copy of this report can be found in:')) return;
+  consoleError(...args);
+};
