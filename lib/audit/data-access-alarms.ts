@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { METRIC_NAMESPACE } from '../core/constants';
-import { validateInteger, validateRange } from '../core/validation';
+import { requireLiteral, validateInteger, validateRange } from '../core/validation';
 import { KEY_TAMPER_EVENT_NAMES } from '../keys/key-tamper-alarms';
 
 /** Reads of data counted per principal for the mass-read alarm. */
@@ -43,11 +43,11 @@ export const DATA_ACCESS_METRIC_NAMESPACE = `${METRIC_NAMESPACE}/DataAccess`;
 /** Most events one alarm may require: an upper bound that catches typos (e.g. an extra zero). */
 const MAX_THRESHOLD = 1_000_000;
 
-export interface DataAccessAlarmsProps {
-  /** The log group the trail delivers to (`DataAccessTrail.logGroup`). */
-  readonly logGroup: logs.ILogGroup;
-  /** Topic encrypted with a CMK (`DataAccountStack.alarmTopic.topic`). */
-  readonly topic: sns.ITopic;
+/**
+ * The window and thresholds of `DataAccessAlarms`: everything but where the events come from
+ * and where alarms go (what `DataAccountStack.protect` lets you set).
+ */
+export interface DataAccessAlarmsOptions {
   /**
    * Window every alarm counts in (1–1440 minutes, whole minutes).
    * @default Duration.minutes(5)
@@ -65,6 +65,13 @@ export interface DataAccessAlarmsProps {
   readonly backupDeletionThreshold?: number;
   /** StopLogging / DeleteTrail / UpdateTrail / PutEventSelectors calls per period. @default 1 */
   readonly trailTamperThreshold?: number;
+}
+
+export interface DataAccessAlarmsProps extends DataAccessAlarmsOptions {
+  /** The log group the trail delivers to (`DataAccessTrail.logGroup`). */
+  readonly logGroup: logs.ILogGroup;
+  /** Topic encrypted with a CMK (`DataAccountStack.alarmTopic.topic`). */
+  readonly topic: sns.ITopic;
 }
 
 /**
@@ -92,6 +99,7 @@ export class DataAccessAlarms extends Construct {
   public constructor(scope: Construct, id: string, props: DataAccessAlarmsProps) {
     super(scope, id);
     requireEncryptedTopic(props.topic);
+    requireLiteral('DataAccessAlarmsProps.period', props.period, 'aws-cdk-lib converts alarm periods to seconds and checks them at synth');
     this.period = props.period ?? Duration.minutes(5);
     const minutes = this.period.toMinutes({ integral: false });
     validateInteger('DataAccessAlarmsProps.period', minutes);

@@ -5,7 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { validateRange } from '../core/validation';
+import { requireLiteral, validateRange } from '../core/validation';
 
 /** Backup job states that mean a recovery point was not made. */
 export const FAILED_BACKUP_JOB_STATES = ['FAILED', 'ABORTED', 'EXPIRED'];
@@ -86,6 +86,7 @@ export class BackupAlarms extends Construct {
     if (types.length > 0 && !props.backupVaultName) {
       throw new Error(`BackupAlarmsProps.backupVaultName is required with resourceTypes (${types.join(', ')}): the alarms watch one vault`);
     }
+    requireLiteral('BackupAlarmsProps.maxRecoveryPointAge', props.maxRecoveryPointAge, 'the alarm period and its number of evaluation periods are computed from it at synth');
     const age = props.maxRecoveryPointAge ?? Duration.days(1);
     const hours = age.toHours();
     validateRange('BackupAlarmsProps.maxRecoveryPointAge', hours, 1, 168, 'hours');

@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { METADATA } from '../core/constants';
 import { CONTROLS, recordControl } from '../core/controls';
-import { requireReason, validateAccountId, validateInteger, validateRange, warnIrreversible } from '../core/validation';
+import { durationIn, requireLiteral, requireReason, validateAccountId, validateInteger, validateRange, warnIrreversible } from '../core/validation';
 import { DEFAULT_BREAK_GLASS_ROLE_NAME } from '../keys/protected-key';
 
 /** Vault Lock limits enforced by AWS Backup. */
@@ -167,9 +167,13 @@ export class ImmutableBackupVault extends Construct {
         throw new Error("ImmutableBackupVaultProps.backupVaultName must not be 'Default': the default vault cannot be locked or receive cross-account copies");
       }
     }
+    // Backup plans compare their retention with the lock at synth: a job outside it fails at run time.
+    const comparedWithPlans = 'backup plans compare their retention with the vault lock at synth (AWS Backup fails every job outside it)';
+    requireLiteral('ImmutableBackupVaultProps.minRetention', props.minRetention, comparedWithPlans);
+    requireLiteral('ImmutableBackupVaultProps.maxRetention', props.maxRetention, comparedWithPlans);
     this.minRetentionDays = props.minRetention?.toDays() ?? 7;
     this.maxRetentionDays = props.maxRetention?.toDays() ?? 3650;
-    const changeableForDays = props.changeableFor?.toDays() ?? VAULT_LOCK_LIMITS.MIN_CHANGEABLE_FOR_DAYS;
+    const changeableForDays = props.changeableFor ? durationIn('ImmutableBackupVaultProps.changeableFor', props.changeableFor, 'days') : VAULT_LOCK_LIMITS.MIN_CHANGEABLE_FOR_DAYS;
     validateInteger('ImmutableBackupVaultProps.minRetention', this.minRetentionDays);
     validateRange('ImmutableBackupVaultProps.minRetention', this.minRetentionDays, VAULT_LOCK_LIMITS.MIN_RETENTION_DAYS, VAULT_LOCK_LIMITS.MAX_RETENTION_DAYS, 'days');
     validateRange('ImmutableBackupVaultProps.maxRetention', this.maxRetentionDays, VAULT_LOCK_LIMITS.MIN_RETENTION_DAYS, VAULT_LOCK_LIMITS.MAX_RETENTION_DAYS, 'days');
@@ -227,7 +231,7 @@ export class ImmutableBackupVault extends Construct {
     } else {
       warnIrreversible(
         this,
-        `Vault Lock COMPLIANCE on ${name ?? this.node.path}: ${changeableForDays} days after deployment the lock (min ${this.minRetentionDays}, max ${this.maxRetentionDays} days) can never be removed or loosened, and recovery points cannot be deleted before their minimum retention.`,
+        `Vault Lock COMPLIANCE on ${name ?? this.node.path}: ${Token.isUnresolved(changeableForDays) ? 'changeableFor (a deploy-time value)' : `${changeableForDays} days`} after deployment the lock (min ${this.minRetentionDays}, max ${this.maxRetentionDays} days) can never be removed or loosened, and recovery points cannot be deleted before their minimum retention.`,
       );
     }
 
@@ -248,7 +252,7 @@ export class ImmutableBackupVault extends Construct {
       mode: this.mode.mode,
       minRetentionDays: this.minRetentionDays,
       maxRetentionDays: this.maxRetentionDays,
-      changeableForDays: this.mode === VaultLockMode.COMPLIANCE ? changeableForDays : undefined,
+      changeableForDays: this.mode === VaultLockMode.COMPLIANCE && !Token.isUnresolved(changeableForDays) ? changeableForDays : undefined,
       breakGlassRoleName: props.breakGlassRoleName ?? DEFAULT_BREAK_GLASS_ROLE_NAME,
     });
   }

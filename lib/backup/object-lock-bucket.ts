@@ -2,11 +2,12 @@ import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { acknowledge, STOCK_RULES } from '../core/acknowledgements';
 import { METADATA } from '../core/constants';
 import { CONTROLS, recordControl } from '../core/controls';
-import { validateRange, warnIrreversible, requireReason } from '../core/validation';
+import { durationIn, requireLiteral, validateRange, warnIrreversible, requireReason } from '../core/validation';
 
 /** Object Lock retention mode. Enum-like class so that GOVERNANCE has to be chosen by name. */
 export class ObjectLockMode {
@@ -75,22 +76,30 @@ export class ObjectLockBucket extends Construct {
       throw new Error('ObjectLockBucketProps.encryptionKey is required: evidence and backups are encrypted with a customer managed key, got undefined');
     }
     const retention = props.retention ?? Duration.days(365);
-    this.retentionDays = retention.toDays();
+    // A token (e.g. a parameter) is written into the template as is: give it in days.
+    this.retentionDays = durationIn('ObjectLockBucketProps.retention', retention, 'days');
     validateRange('ObjectLockBucketProps.retention', this.retentionDays, 1, 36500, 'days');
+    const deployTimeRetention = Token.isUnresolved(this.retentionDays);
+    const expiry = 'noncurrent versions expire retention + noncurrentVersionExpiration days after they are written, a sum computed at synth (CloudFormation cannot add)';
+    requireLiteral('ObjectLockBucketProps.noncurrentVersionExpiration', props.noncurrentVersionExpiration, expiry);
+    if (deployTimeRetention && props.noncurrentVersionExpiration) requireLiteral('ObjectLockBucketProps.retention', retention, `with noncurrentVersionExpiration, ${expiry}`);
     this.mode = props.mode ?? ObjectLockMode.COMPLIANCE;
     if (this.mode === ObjectLockMode.GOVERNANCE) {
       const reason = requireReason('ObjectLockBucketProps.governanceReason', props.governanceReason, 'GOVERNANCE mode lets privileged users delete locked objects');
       this.node.addMetadata(METADATA.OVERRIDE, { prop: 'ObjectLockBucketProps.mode', floor: 'COMPLIANCE', value: 'GOVERNANCE', reason });
     } else {
-      warnIrreversible(this, `Object Lock COMPLIANCE: every object version written to ${this.node.path} cannot be deleted by anyone, root included, for ${this.retentionDays} days.`);
+      const period = deployTimeRetention ? 'its default retention (a deploy-time value)' : `${this.retentionDays} days`;
+      warnIrreversible(this, `Object Lock COMPLIANCE: every object version written to ${this.node.path} cannot be deleted by anyone, root included, for ${period}.`);
     }
     const logs = props.serverAccessLogsBucket ?? new AccessLogsBucket(this, 'AccessLogs', { removalPolicy: props.removalPolicy }).bucket;
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       bucketName: props.bucketName,
       objectLockEnabled: true,
-      objectLockDefaultRetention:
-        this.mode === ObjectLockMode.COMPLIANCE ? s3.ObjectLockRetention.compliance(retention) : s3.ObjectLockRetention.governance(retention),
+      // ObjectLockRetention compares the duration with 1 day at synth: a token is set on the L1 below.
+      objectLockDefaultRetention: deployTimeRetention
+        ? undefined
+        : this.mode === ObjectLockMode.COMPLIANCE ? s3.ObjectLockRetention.compliance(retention) : s3.ObjectLockRetention.governance(retention),
       versioned: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -106,6 +115,12 @@ export class ObjectLockBucket extends Construct {
         ? [{ noncurrentVersionExpiration: Duration.days(this.retentionDays + props.noncurrentVersionExpiration.toDays()) }]
         : undefined,
     });
+    if (deployTimeRetention) {
+      (this.bucket.node.defaultChild as s3.CfnBucket).objectLockConfiguration = {
+        objectLockEnabled: 'Enabled',
+        rule: { defaultRetention: { mode: this.mode.mode, days: this.retentionDays } },
+      };
+    }
     const strict = props.requireEncryptionHeaders ?? true;
     this.bucket.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -158,11 +173,15 @@ export interface AccessLogsBucketProps {
  * unlocked because Object Lock buckets cannot be log targets. Private, versioned, TLS-only.
  */
 export class AccessLogsBucket extends Construct {
-  public readonly bucket: s3.Bucket;
+  /** The bucket (typed by its interface, so apps with `exactOptionalPropertyTypes` can pass it on). */
+  public readonly bucket: s3.IBucket;
 
   public constructor(scope: Construct, id: string, props: AccessLogsBucketProps = {}) {
     super(scope, id);
-    this.bucket = new s3.Bucket(this, 'Bucket', {
+    // Log delivery through the bucket policy (logging.s3.amazonaws.com), never the
+    // LogDeliveryWrite ACL, which BUCKET_OWNER_ENFORCED forbids: whatever the app's feature flags say.
+    this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+    const bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -172,7 +191,8 @@ export class AccessLogsBucket extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       lifecycleRules: [{ expiration: props.expiration ?? Duration.days(400), noncurrentVersionExpiration: Duration.days(30) }],
     });
-    const cfn = this.bucket.node.defaultChild!;
+    this.bucket = bucket;
+    const cfn = bucket.node.defaultChild!;
     acknowledge(cfn, STOCK_RULES.S3_DEFAULT_KMS, 'S3 server access logging cannot deliver to a bucket whose default encryption is SSE-KMS, so access logs use SSE-S3.');
     acknowledge(
       cfn,

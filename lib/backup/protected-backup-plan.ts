@@ -11,7 +11,7 @@ import { acknowledge, acknowledgeAwsCustomResourceProvider, acknowledgeInlinePol
 import { registerPerAccountAndRegion } from '../core/account-wide';
 import { clusterMembers } from '../core/cluster-members';
 import { CONTROLS, recordControl } from '../core/controls';
-import { requireReason, validateAccountId, validateRange } from '../core/validation';
+import { durationIn, requireLiteral, requireReason, validateAccountId, validateRange } from '../core/validation';
 import { BackupVaultTarget, backupVaultArn, ImmutableBackupVault } from './immutable-backup-vault';
 
 /** Days between cold storage and deletion that AWS Backup requires. */
@@ -146,9 +146,13 @@ export class ProtectedBackupPlan extends Construct {
     this.props = props;
     const stack = Stack.of(this);
     if (!props.backupVault) throw new Error('ProtectedBackupPlanProps.backupVault is required: an ImmutableBackupVault in this account, got undefined');
+    requireLiteral('ProtectedBackupPlanProps.scheduleStartHour', props.scheduleStartHour, 'the backup hours are computed from it and the backup interval at synth (e.g. 3/12 for every 12 hours from 03:00 UTC)');
     validateRange('ProtectedBackupPlanProps.scheduleStartHour', props.scheduleStartHour, 0, 23, 'hours');
     for (const [prop, t] of [['centralVault', props.centralVault], ['drVault', props.drVault]] as const) {
       if (!t) continue;
+      for (const bound of ['minRetentionDays', 'maxRetentionDays'] as const) {
+        requireLiteral(`ProtectedBackupPlanProps.${prop}.${bound}`, t[bound], 'the copy retention is compared with the destination vault lock at synth (AWS Backup fails every copy outside it)');
+      }
       validateAccountId(`ProtectedBackupPlanProps.${prop}.account`, t.account);
       if (t.backupVaultName.toLowerCase() === 'default') throw new Error(`ProtectedBackupPlanProps.${prop}.backupVaultName must not be 'Default': AWS Backup cannot copy across accounts into a default vault`);
     }
@@ -271,8 +275,9 @@ export class ProtectedBackupPlan extends Construct {
 
   /**
    * The stock packs cannot see what this plan does: they want S3 replication where the plan
-   * copies recovery points into the backup account, and only recognise RDS instances listed by
-   * ARN, while the plan selects by tag and backs Aurora instances up through their cluster.
+   * copies recovery points into the backup account, and only recognise RDS instances, DynamoDB
+   * tables, EFS file systems and EBS volumes listed by ARN, while the plan selects by tag and
+   * backs Aurora instances up through their cluster.
    */
   private acknowledgeStockBackupRules(r: ClassifiedResource, planName: string, crossAccountCopy: boolean): void {
     const cfn = r.cfnResource!;
@@ -284,6 +289,15 @@ export class ProtectedBackupPlan extends Construct {
         break;
       case 'AWS::RDS::DBInstance':
         acknowledge(cfn, STOCK_RULES.RDS_IN_BACKUP_PLAN, `AWS Backup plan ${planName} selects this instance by its data-classification tag; the stock rule only recognises selections that list it by ARN.`);
+        break;
+      case 'AWS::DynamoDB::Table':
+        acknowledge(cfn, STOCK_RULES.DYNAMODB_IN_BACKUP_PLAN, `AWS Backup plan ${planName} selects this table by its data-classification tag; the stock rule only recognises selections that list it by ARN.`);
+        break;
+      case 'AWS::EFS::FileSystem':
+        acknowledge(cfn, STOCK_RULES.EFS_IN_BACKUP_PLAN, `AWS Backup plan ${planName} selects this file system by its data-classification tag; the stock rule only recognises selections that list it by ARN.`);
+        break;
+      case 'AWS::EC2::Volume':
+        acknowledge(cfn, STOCK_RULES.EBS_IN_BACKUP_PLAN, `AWS Backup plan ${planName} selects this volume by its data-classification tag; the stock rule only recognises selections that list it by ARN.`);
         break;
       case 'AWS::RDS::DBCluster':
         for (const member of clusterMembers(cfn)) {
@@ -301,7 +315,8 @@ export class ProtectedBackupPlan extends Construct {
     const rules: backup.CfnBackupPlan.BackupRuleResourceTypeProperty[] = [];
     const tags = { [CLASSIFICATION_TAG]: level };
     const scheduled = `${planName}-scheduled`;
-    const cold = props.coldStorageAfter?.toDays();
+    // A token is accepted (in days); the cold-storage check below then happens at deploy, in AWS Backup.
+    const cold = props.coldStorageAfter ? durationIn('ProtectedBackupPlanProps.coldStorageAfter', props.coldStorageAfter, 'days') : undefined;
 
     checkLock(scheduled, retention, vaultLabel(vault), vault.minRetentionDays, vault.maxRetentionDays);
     if (cold !== undefined && !Token.isUnresolved(cold) && retention - cold < COLD_STORAGE_MIN_DAYS) {

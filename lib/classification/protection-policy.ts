@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { requireReason, validateInteger, validateRange } from '../core/validation';
+import { requireLiteral, requireReason, validateInteger, validateRange } from '../core/validation';
 import { DataClassification } from './data-classification';
 
 /**
@@ -147,7 +147,7 @@ export class ProtectionPolicy {
    */
   public withOverrides(overrides: ProtectionPolicyOverrides): ProtectionPolicy {
     const floor = FLOORS[this.classification.name];
-    const values = { ...this.values() };
+    const values = { ...this._values() };
     const loosened: PolicyOverride[] = [...this.overrides];
     for (const field of Object.keys(STRICTER) as Field[]) {
       const value = overrides[field];
@@ -155,6 +155,7 @@ export class ProtectionPolicy {
       const prop = `ProtectionPolicyOverrides.${field}`;
       const range = RANGES[field];
       if (range) {
+        requireLiteral(prop, value as number, `it is compared with the ${this.classification.name} floor and becomes backup rules, schedules and alarms at synth`);
         validateInteger(prop, value as number);
         validateRange(prop, value as number, range[0], range[1], range[2]);
       }
@@ -181,7 +182,12 @@ export class ProtectionPolicy {
   }
 
   /** The policy's values as a plain object (for metadata and the report). */
-  public values(): Required<ProtectionPolicyProps> {
+  public values(): ProtectionPolicyProps {
+    return this._values();
+  }
+
+  /** @internal every value set (the public `values()` cannot say so in jsii's type system) */
+  public _values(): Required<ProtectionPolicyProps> {
     return {
       requireCmk: this.requireCmk,
       backupRetentionDays: this.backupRetentionDays,

@@ -20,6 +20,12 @@ export function registerPerAccountAndRegion(scope: IConstruct, kind: string, nam
   return first;
 }
 
+/** The path of the construct that registered `name` of `kind` for `scope`'s account and region, if any; registers nothing. */
+export function registeredPerAccountAndRegion(scope: IConstruct, kind: string, name = ''): string | undefined {
+  const stack = Stack.of(scope);
+  return REGISTERED.get(scope.node.root)?.get(`${kind}/${stack.account}/${stack.region}/${name}`);
+}
+
 /** Watchers that match every event of an account and region, whatever stack creates them. */
 export enum AccountWideWatcher {
   /** EventBridge rule on KMS tampering (`KeyTamperAlarms`). */

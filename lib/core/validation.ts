@@ -1,4 +1,4 @@
-import { Annotations, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -12,6 +12,33 @@ export function validateRange(prop: string, value: number | undefined, min: numb
   const u = unit ? ` ${unit}` : '';
   if (!Number.isFinite(value) || value < min || value > max) {
     throw new Error(`${prop} must be between ${min} and ${max}${u}, got ${value}${u}`);
+  }
+}
+
+/**
+ * Throws when `value` is a token (a value known only at deploy time, e.g. a parameter or an
+ * imported output), for props the library computes or compares with at synth: a token's
+ * placeholder number would be compared instead, and the result would be wrong in silence.
+ *
+ * @param why what the value takes part in at synth, e.g. 'it is compared with the vault lock'
+ */
+export function requireLiteral(prop: string, value: number | Duration | undefined, why: string): void {
+  if (value === undefined) return;
+  const unresolved = typeof value === 'number' ? Token.isUnresolved(value) : value.isUnresolved();
+  if (unresolved) throw new Error(`${prop} needs a literal value, got a token (known only at deploy time): ${why}`);
+}
+
+/**
+ * A duration in `unit`. A token is accepted when given in that unit (`Duration.days(token)` for
+ * days): aws-cdk-lib cannot convert a token between units at synth.
+ */
+export function durationIn(prop: string, value: Duration, unit: 'days' | 'hours' | 'minutes' | 'seconds'): number {
+  const convert = { days: () => value.toDays(), hours: () => value.toHours(), minutes: () => value.toMinutes(), seconds: () => value.toSeconds() }[unit];
+  if (!value.isUnresolved()) return convert();
+  try {
+    return convert();
+  } catch {
+    throw new Error(`${prop} needs a literal value, or a token given in ${unit} (Duration.${unit}(token)): a token cannot be converted between units at synth, got ${value.toString()}`);
   }
 }
 

@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import { ClassifiedResource } from '../classification/classify';
 import { DRILL_PREFIX } from '../core/constants';
-import { validateRange } from '../core/validation';
+import { requireLiteral, validateRange } from '../core/validation';
 import { DrillResourceType } from './drill-resource-type';
 
 /** Where a drill restores to: network placement for database restores, AZ for volumes. */
@@ -157,6 +157,10 @@ export class DrillTarget {
     }
     if (!props.resourceArn && !props.recoveryPointArn) {
       throw new Error(`${p}: a recovery point source is required: give resourceArn (restore its latest recovery point) or recoveryPointArn, got neither`);
+    }
+    const why = 'drill schedules, restore timeouts, poll schedules and RTO alarms are computed from it at synth';
+    for (const [name, value] of [['rto', props.rto], ['rpo', props.rpo], ['interval', props.interval], ['restoreTimeout', props.restoreTimeout]] as const) {
+      requireLiteral(`${p}.${name}`, value, why);
     }
     validateRange(`${p}.interval`, props.interval.toHours(), 24, 366 * 24, 'hours');
     validateRange(`${p}.rto`, props.rto.toHours({ integral: false }), 0.25, 720, 'hours');

@@ -17,7 +17,7 @@ import { acknowledge, acknowledgeInlinePolicy, acknowledgeManagedPolicy, acknowl
 import { DRILL_PREFIX, DRILL_TAG, METRIC_NAMESPACE } from '../core/constants';
 import { CONTROLS, recordControl } from '../core/controls';
 import { handlerCode } from '../core/handler-code';
-import { validateRange } from '../core/validation';
+import { requireLiteral, validateRange } from '../core/validation';
 import { grantAlarmPublish } from '../keys/alarm-topic';
 import { DrillResourceType } from './drill-resource-type';
 import { DrillTarget } from './drill-target';
@@ -208,6 +208,9 @@ export class RestoreDrill extends Construct {
       if (names.has(t.name)) throw new Error(`RestoreDrillProps.targets: duplicate target name '${t.name}'; names key evidence and metrics`);
       names.add(t.name);
     }
+    requireLiteral('RestoreDrillProps.maxConcurrency', props.maxConcurrency, 'the drill timeout (rounds of targets) and reserved Lambda concurrency are computed from it at synth');
+    requireLiteral('RestoreDrillProps.firstPoll', props.firstPoll, 'the poll schedule (waits doubling up to maxPollInterval) is computed at synth');
+    requireLiteral('RestoreDrillProps.maxPollInterval', props.maxPollInterval, 'the poll schedule (waits doubling up to maxPollInterval) is computed at synth');
     const maxConcurrency = props.maxConcurrency ?? 2;
     validateRange('RestoreDrillProps.maxConcurrency', maxConcurrency, 1, 40);
     const first = (props.firstPoll ?? Duration.minutes(15)).toSeconds();

@@ -1,6 +1,7 @@
 import { Aspects, CfnResource, IAspect, PolicyValidationPluginReport, Stack, Stage } from 'aws-cdk-lib';
 import { NagPack, NagPackProps } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+import { inheritAcrossStages } from '../core/stage-aspects';
 import { withInspectionCache } from './inspect';
 import { DataProtectionRule } from './rule';
 import * as rules from './rules';
@@ -44,7 +45,7 @@ export const DATA_PROTECTION_RULES: DataProtectionRule[] = [
  */
 export class DataProtectionChecks extends NagPack {
   public readonly name = DATA_PROTECTION_PACK;
-  public readonly ruleIds = DATA_PROTECTION_RULES.map((r) => `${DATA_PROTECTION_PACK}-${r.id}`);
+  public readonly ruleIds?: string[] = DATA_PROTECTION_RULES.map((r) => `${DATA_PROTECTION_PACK}-${r.id}`);
 
   /**
    * @param scope the app (or stage) the pack is registered on; needed for
@@ -53,12 +54,13 @@ export class DataProtectionChecks extends NagPack {
   public constructor(scope?: IConstruct, props?: NagPackProps) {
     super(scope, props);
     this.packName = DATA_PROTECTION_PACK;
-    if (scope) Aspects.of(scope).add(new RecordValidationPlugins());
+    // Inheritable: nested stages run it too (aspects do not cross Stage boundaries).
+    if (scope) Aspects.of(scope).add(inheritAcrossStages(new RecordValidationPlugins()));
   }
 
-  /** Validates the tree under `scope`; coverage rules see the whole app. */
+  /** Validates the tree under `scope`; coverage rules see the whole app. Only errors make the report fail. */
   public validateScope(scope: IConstruct): PolicyValidationPluginReport {
-    return withInspectionCache(() => super.validateScope(scope));
+    return errorsDecideSuccess(withInspectionCache(() => super.validateScope(scope)));
   }
 
   protected checkResource(node: CfnResource): void {
@@ -79,4 +81,19 @@ class RecordValidationPlugins implements IAspect {
     }
     node.node.addMetadata(VALIDATION_METADATA, { plugins: [...plugins].sort() });
   }
+}
+
+/**
+ * A report whose `success` says whether it has errors, not whether it has findings.
+ *
+ * cdk-nag 3.0.2 reports `success: this.violations.length === 0` (`NagPack.validateScope`,
+ * nag-pack.js), warnings included, and aws-cdk-lib fails synth on any report without success
+ * (`validationFails = reports.some((r) => !r.success)`, core/lib/private/synthesis-validation.js;
+ * the CLI likewise fails on a report whose conclusion is failure). aws-cdk-lib recomputes success
+ * from errors only for a report in which it suppressed an acknowledged finding itself
+ * (`collectSuppressions`), which cdk-nag's own acknowledgement check makes rare: a warning failed
+ * synth or not depending on unrelated acknowledgements.
+ */
+export function errorsDecideSuccess(report: PolicyValidationPluginReport): PolicyValidationPluginReport {
+  return { ...report, success: report.violations.every((v) => v.severity !== 'error' && v.severity !== 'fatal') };
 }

@@ -1,5 +1,5 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { IConstruct } from 'constructs';
 import { METADATA } from '../core/constants';
 import { requireReason, validateAccountId } from '../core/validation';
 
@@ -77,7 +77,7 @@ export function validateAccounts(accounts: DataProtectionAccounts, prop = 'DataP
  * `key`, `data` (string or list), `backup`, `audit`; `cdk-data-protection:regions` with
  * `primary` and `dr`; optional `cdk-data-protection:organizationId`.
  */
-export function accountsFromContext(scope: Construct): DataProtectionAccounts {
+export function accountsFromContext(scope: IConstruct): DataProtectionAccounts {
   const accounts = scope.node.tryGetContext('cdk-data-protection:accounts');
   const regions = scope.node.tryGetContext('cdk-data-protection:regions') ?? {};
   if (!accounts) {

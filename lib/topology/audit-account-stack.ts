@@ -6,6 +6,7 @@ import { AuditNames } from '../audit/audit-names';
 import { CrossAccountKey } from '../keys/cross-account-key';
 import { KeyAliases } from '../keys/key-aliases';
 import { DataProtectionAccounts, validateAccounts, warnSingleAccount } from './accounts';
+import { assertSingleAwsCdkLib } from '../core/single-copy';
 
 export interface AuditAccountStackProps extends StackProps {
   readonly accounts: DataProtectionAccounts;
@@ -43,6 +44,7 @@ export class AuditAccountStack extends Stack {
 
   public constructor(scope: Construct, id: string, props: AuditAccountStackProps) {
     super(scope, id, props);
+    assertSingleAwsCdkLib(this);
     validateAccounts(props.accounts, 'AuditAccountStackProps.accounts');
     warnSingleAccount(this, props.accounts);
     if (!Token.isUnresolved(this.account) && this.account !== props.accounts.auditAccount) {

@@ -7,7 +7,9 @@ import { CrossAccountKey } from '../keys/cross-account-key';
 import { KeyAliases } from '../keys/key-aliases';
 import { AccountWideWatcher, claimAccountWide } from '../core/account-wide';
 import { KeyTamperAlarms } from '../keys/key-tamper-alarms';
+import { requireLiteral } from '../core/validation';
 import { DataProtectionAccounts, validateAccounts, warnSingleAccount } from './accounts';
+import { assertSingleAwsCdkLib } from '../core/single-copy';
 
 /** Name of the central vault in the backup account, in every region: data accounts build its ARN from it. */
 export const CENTRAL_BACKUP_VAULT_NAME = 'data-protection-central';
@@ -57,6 +59,7 @@ export class BackupAccountStack extends Stack {
 
   public constructor(scope: Construct, id: string, props: BackupAccountStackProps) {
     super(scope, id, props);
+    assertSingleAwsCdkLib(this);
     validateAccounts(props.accounts, 'BackupAccountStackProps.accounts');
     warnSingleAccount(this, props.accounts);
     const { accounts } = props;
@@ -73,6 +76,9 @@ export class BackupAccountStack extends Stack {
       throw new Error(`BackupAccountStackProps.env.region must be the primary or DR region (${allowedRegions.join(', ')}), got ${this.region}`);
     }
 
+    for (const prop of ['minRetention', 'maxRetention'] as const) {
+      requireLiteral(`BackupAccountStackProps.${prop}`, props[prop], "the data accounts' backup plans compare their copy retention with the central vault lock at synth");
+    }
     this.backupKey = new CrossAccountKey(this, 'BackupKey', { keyAccount: accounts.keyAccount, aliasName: KeyAliases.BACKUP });
     this.vault = new ImmutableBackupVault(this, 'CentralVault', {
       backupVaultName: props.backupVaultName ?? CENTRAL_BACKUP_VAULT_NAME,

@@ -1,11 +1,12 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, AspectPriority, Aspects, Duration, Stack, StackProps, Stage, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct, IConstruct } from 'constructs';
 import { DataClassification } from '../classification/data-classification';
-import { AccountWideWatcher, claimAccountWide } from '../core/account-wide';
+import { AccountWideWatcher, claimAccountWide, registeredPerAccountAndRegion, registerPerAccountAndRegion } from '../core/account-wide';
 import { addStackLimitsValidation } from '../core/stack-limits';
 import { AuditNames } from '../audit/audit-names';
-import { DataAccessAlarms, DataAccessAlarmsProps } from '../audit/data-access-alarms';
+import { DataAccessAlarms, DataAccessAlarmsOptions } from '../audit/data-access-alarms';
 import { DataAccessTrail } from '../audit/data-access-trail';
 import { BackupAlarms } from '../backup/backup-alarms';
 import { BackupCompliance } from '../backup/backup-compliance';
@@ -13,10 +14,11 @@ import { BackupVaultTarget, ImmutableBackupVault } from '../backup/immutable-bac
 import { ExistingBackupResource, ProtectedBackupPlan } from '../backup/protected-backup-plan';
 import { ClassifiedResource, ClassifiedResources } from '../classification/classify';
 import { METADATA } from '../core/constants';
+import { CONTROLS, controlsOf } from '../core/controls';
 import { requireReason } from '../core/validation';
 import { DrillResourceType } from '../drill/drill-resource-type';
-import { ClassifiedDrillTargetOptions, DrillIsolation, DrillTarget } from '../drill/drill-target';
-import { RestoreDrill, RestoreDrillProps } from '../drill/restore-drill';
+import { DrillIsolation, DrillTarget } from '../drill/drill-target';
+import { RestoreDrill } from '../drill/restore-drill';
 import { CENTRAL_BACKUP_VAULT_NAME, CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS, CENTRAL_VAULT_DEFAULT_MIN_RETENTION_DAYS } from './backup-account-stack';
 import { AlarmTopic } from '../keys/alarm-topic';
 import { CrossAccountKey } from '../keys/cross-account-key';
@@ -26,7 +28,12 @@ import { KeyConsumerService } from '../keys/key-consumer-service';
 import { KeyTamperAlarms } from '../keys/key-tamper-alarms';
 import { DataProtectionAccounts, validateAccounts, warnSingleAccount } from './accounts';
 import { registerWithStage } from './data-protection-stage';
+import { assertSingleAwsCdkLib } from '../core/single-copy';
 
+/**
+ * Props of a `DataAccountStack`. `env.account` must be one of `accounts.dataAccounts`; `env.region`
+ * defaults to `accounts.primaryRegion` when an account is given.
+ */
 export interface DataAccountStackProps extends StackProps {
   readonly accounts: DataProtectionAccounts;
   /** Email addresses notified of alarms in this account. @default - none */
@@ -34,9 +41,10 @@ export interface DataAccountStackProps extends StackProps {
   /**
    * Whether this stack holds the account-wide protections of its account and region: the
    * data-access trail and its alarms, the Backup Audit Manager frameworks and the alarms on
-   * failed backup, copy and restore jobs and on key tampering (events of the whole account). Exactly one
-   * `DataAccountStack` per account and region should; set false on the others.
-   * @default true
+   * failed backup, copy and restore jobs and on key tampering (events of the whole account).
+   * Exactly one `DataAccountStack` per account and region of the app holds them: synth fails when
+   * two ask for them, or when every data stack of an account sets `false`.
+   * @default - the first `DataAccountStack` created in its account and region holds them, the others do not
    */
   readonly accountWide?: boolean;
 }
@@ -54,8 +62,12 @@ export interface DataProtectionOptions {
   readonly existingResources?: ExistingBackupResource[];
   /** Drill options per classified resource (vault and names are filled in). @default - policy defaults */
   readonly drill?: DataProtectionDrillOptions;
-  /** Thresholds of the data-access alarms. @default - DataAccessAlarms defaults */
-  readonly dataAccessAlarms?: Omit<DataAccessAlarmsProps, 'logGroup' | 'topic'>;
+  /**
+   * Window and thresholds of the data-access alarms. They belong to the account-wide stack
+   * (`accountWide`): setting them on another stack is an error.
+   * @default - DataAccessAlarms defaults
+   */
+  readonly dataAccessAlarms?: DataAccessAlarmsOptions;
 }
 
 /** Drill settings shared by the targets `protect` creates. */
@@ -64,24 +76,65 @@ export interface DataProtectionDrillOptions {
   readonly isolation?: DrillIsolation;
   /** Turn drills off for this stack, with a reason (shown in the report). @default - drills on */
   readonly disabledReason?: string;
-  /** A custom validator. @default - the library's validator */
-  readonly validator?: RestoreDrillProps['validator'];
   /**
-   * Per-resource drill settings: called for each drilled resource, returns what to change for it
-   * (e.g. an Aurora cluster's `validation: { sqlQuery, secretArn, database }`, a longer
-   * `restoreTimeout`, its own `isolation`). The vault is the stack's and cannot be changed here.
+   * A custom validator Lambda (see `RestoreDrillProps.validator`).
+   * @default - the library's validator
+   */
+  readonly validator?: lambda.IFunction;
+  /**
+   * Per-resource drill settings: `optionsFor` is called for each drilled resource and returns
+   * what to change for it (e.g. an Aurora cluster's `validation: { sqlQuery, secretArn, database }`,
+   * a longer `restoreTimeout`, its own `isolation`). The vault is the stack's and cannot be changed.
    * @default - the level's policy and the default validator's checks for every resource
    */
-  readonly targetOptions?: (resource: ClassifiedResource) => DrillTargetOverrides | undefined;
+  readonly targetOptions?: IDrillTargetOptions;
 }
 
-/** What `DataProtectionDrillOptions.targetOptions` may set for one resource. */
-export type DrillTargetOverrides = Omit<ClassifiedDrillTargetOptions, 'backupVaultName'>;
+/**
+ * Chooses drill settings per resource for `DataAccountStack.protect`
+ * (`DataProtectionDrillOptions.targetOptions`).
+ *
+ * ```ts
+ * this.protect({ drill: { targetOptions: {
+ *   optionsFor: (r) => (r.scope === payroll ? { validation: { sqlQuery: 'select 1', secretArn, database: 'payroll' } } : undefined),
+ * } } });
+ * ```
+ */
+export interface IDrillTargetOptions {
+  /**
+   * What to change in the drill of `resource`; a field left undefined keeps the stack's default.
+   * @returns the settings, or undefined to keep every default for this resource
+   */
+  optionsFor(resource: ClassifiedResource): DrillTargetOverrides | undefined;
+}
+
+/** What `IDrillTargetOptions.optionsFor` may set for one resource (the vault is always the stack's). */
+export interface DrillTargetOverrides {
+  /**
+   * Short name of the target (lowercase letters, digits, single hyphens, at most 40 characters).
+   * @default - the construct id, lowercased
+   */
+  readonly name?: string;
+  /**
+   * Key the restored copy is encrypted with (S3, DynamoDB, EBS, EFS).
+   * @default - the key-account key of the resource's level; for DynamoDB its fallback key
+   */
+  readonly restoreKey?: kms.IKey;
+  /** Network placement of the restored copy. @default - `DataProtectionDrillOptions.isolation` */
+  readonly isolation?: DrillIsolation;
+  /** How long to wait for the restore before recording RESTORE_TIMED_OUT. @default - twice the policy's RTO, at least one hour */
+  readonly restoreTimeout?: Duration;
+  /** Further restore-metadata overrides (documented keys of the resource type only). @default - none */
+  readonly restoreMetadata?: { [key: string]: string };
+  /** Parameters for the validator, e.g. `sqlQuery`, `secretArn`, `database`, `minItems`. @default - the default validator's checks */
+  readonly validation?: { [key: string]: string };
+}
 
 /**
  * A data account: classified resources encrypted with keys held in the key account. Add your
  * resources to this stack (or a subclass), encrypt them with `keyFor` / `dynamoDbKeyFor`, and
- * `classify` them.
+ * `classify` them. Call `protect(options)` after classifying to configure their protection; a
+ * stack whose `protect` was not called is protected with the default options at synth.
  */
 export class DataAccountStack extends Stack {
   public readonly accounts: DataProtectionAccounts;
@@ -89,21 +142,30 @@ export class DataAccountStack extends Stack {
   public readonly alarmTopic: AlarmTopic;
   /** Whether this stack holds the account-wide protections (trail, frameworks, job-failure and key-tamper rules). */
   public readonly accountWide: boolean;
-  /** Set by `protect`. */
+  /** This stack's locked vault. Set by `protect` (or at synth, when `protect` was not called). */
   public backupVault?: ImmutableBackupVault;
+  /** This stack's backup plans. Set by `protect` (or at synth, when `protect` was not called). */
   public backupPlan?: ProtectedBackupPlan;
+  /** The account's data-access trail, in the `accountWide` stack. Set by `protect` (or at synth). */
   public dataAccessTrail?: DataAccessTrail;
+  /** The restore drill of this stack's drillable resources. Set by `protect` (or at synth). */
   public restoreDrill?: RestoreDrill;
   private readonly keys = new Map<string, kms.IKey>();
   private protectedResources?: Set<ClassifiedResource>;
 
   public constructor(scope: Construct, id: string, props: DataAccountStackProps) {
-    super(scope, id, props);
+    super(scope, id, withPrimaryRegion(scope, props));
+    assertSingleAwsCdkLib(this);
     validateAccounts(props.accounts, 'DataAccountStackProps.accounts');
+    if (!Token.isUnresolved(this.account) && !props.accounts.dataAccounts.includes(this.account)) {
+      throw new Error(
+        `DataAccountStackProps.env.account must be one of accounts.dataAccounts (${props.accounts.dataAccounts.join(', ')}), got ${this.account}: the key account lets only those accounts use its keys, and the audit archive admits only their trails`,
+      );
+    }
     warnSingleAccount(this, props.accounts);
     this.accounts = props.accounts;
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
-    this.accountWide = props.accountWide ?? true;
+    this.accountWide = claimDataAccountWide(this, props.accountWide);
     // Key tampering is an account-wide event stream: one rule per account, or each stack notifies.
     if (this.accountWide) {
       // Once per account and region in the app (another stack may already watch this account).
@@ -124,6 +186,11 @@ export class DataAccountStack extends Stack {
           : [`${this.stackName}: ${late.map((r) => r.scope.node.path).join(', ')} classified after protect(): classify first, then call protect() once`];
       },
     });
+    // Every account and region holding a data stack gets its account-wide protections exactly once.
+    if (!this.accountWide) this.node.addValidation({ validate: () => missingAccountWide(this) });
+    // Forgetting protect() must not leave classified data unprotected: protect with the defaults at synth.
+    // An aspect runs before the tree is resolved, so what protect() adds is tagged and rendered like the rest.
+    Aspects.of(this).add({ visit: (node: IConstruct) => { if (node === this) this.protectAtSynth(); } }, { priority: AspectPriority.MUTATING });
   }
 
   /**
@@ -131,10 +198,16 @@ export class DataAccountStack extends Stack {
    * vault and a `ProtectedBackupPlan` copying into the backup account's central vault (and the DR
    * vault), backup alarms, a `RestoreDrill` per drillable resource with evidence under Object
    * Lock, and, for the account-wide stack, the data-access trail with its alarms and the Backup
-   * Audit Manager frameworks. Call once, after classifying.
+   * Audit Manager frameworks. Call once, after classifying. When it is not called, the stack calls
+   * it with the default options at synth (and says so in an info annotation).
    */
   public protect(options: DataProtectionOptions = {}): void {
     if (this.protectedResources) throw new Error(`${this.stackName}: protect() was already called; call it once, after classifying every resource`);
+    if (options.dataAccessAlarms && !this.accountWide) {
+      throw new Error(
+        `DataProtectionOptions.dataAccessAlarms applies to the stack that holds the account-wide protections of ${this.account}/${this.region}, and ${this.node.path} does not (accountWide is false): set the thresholds in that stack's protect()`,
+      );
+    }
     const { accounts } = this;
     const classified = ClassifiedResources.within(this);
     this.protectedResources = new Set(classified);
@@ -174,7 +247,7 @@ export class DataAccountStack extends Stack {
       this.restoreDrill = new RestoreDrill(this, 'RestoreDrill', {
         targets: drillable.map((r) => {
           // An option set to undefined keeps the stack's default rather than erasing it.
-          const overrides = Object.fromEntries(Object.entries(options.drill?.targetOptions?.(r) ?? {}).filter(([, v]) => v !== undefined)) as DrillTargetOverrides;
+          const overrides = Object.fromEntries(Object.entries(options.drill?.targetOptions?.optionsFor(r) ?? {}).filter(([, v]) => v !== undefined)) as DrillTargetOverrides;
           if ('backupVaultName' in overrides) {
             throw new Error(`DataProtectionDrillOptions.targetOptions(${r.scope.node.path}) returned backupVaultName '${String((overrides as { backupVaultName?: unknown }).backupVaultName)}': drills restore from this stack's vault; use your own RestoreDrill for another vault`);
           }
@@ -192,14 +265,44 @@ export class DataAccountStack extends Stack {
       });
     }
 
-    if (this.accountWide) {
-      this.dataAccessTrail = new DataAccessTrail(this, 'DataAccessTrail', {
-        encryptionKey: this.auditKey,
-        archiveBucketName: AuditNames.archiveBucketName(accounts.auditAccount, accounts.primaryRegion),
-      });
-      new DataAccessAlarms(this, 'DataAccessAlarms', { ...options.dataAccessAlarms, logGroup: this.dataAccessTrail.logGroup, topic });
-      new BackupCompliance(this, 'BackupCompliance', { reportKey: this.evidenceKey, backupAccount: accounts.backupAccount, drRegion: accounts.drRegion });
+    if (this.accountWide) this.addAccountWideProtections(options.dataAccessAlarms);
+  }
+
+  /** The trail, its alarms and the Audit Manager frameworks of the account (accountWide stack only). */
+  private addAccountWideProtections(dataAccessAlarms?: DataAccessAlarmsOptions): void {
+    const { accounts } = this;
+    this.dataAccessTrail = new DataAccessTrail(this, 'DataAccessTrail', {
+      encryptionKey: this.auditKey,
+      archiveBucketName: AuditNames.archiveBucketName(accounts.auditAccount, accounts.primaryRegion),
+    });
+    new DataAccessAlarms(this, 'DataAccessAlarms', { ...dataAccessAlarms, logGroup: this.dataAccessTrail.logGroup, topic: this.alarmTopic.topic });
+    new BackupCompliance(this, 'BackupCompliance', { reportKey: this.evidenceKey, backupAccount: accounts.backupAccount, drRegion: accounts.drRegion });
+  }
+
+  /**
+   * At synth, when `protect` was not called: protects the classified resources with the default
+   * options. When none is classified, or a `ProtectedBackupPlan` or `RestoreDrill` of your own
+   * already covers one (protection built by hand), it adds nothing to them, but the account-wide stack still gets the
+   * account's trail, alarms and frameworks (they cover the other data stacks of the account too)
+   * unless it has a `DataAccessTrail` of its own.
+   */
+  private protectAtSynth(): void {
+    if (this.protectedResources) return;
+    const classified = ClassifiedResources.within(this);
+    const handBuilt = classified.filter((r) => controlsOf(r.scope).some((c) => c.control === CONTROLS.BACKUP_PLAN || c.control === CONTROLS.RESTORE_DRILL));
+    if (classified.length > 0 && handBuilt.length === 0) {
+      this.protect();
+      Annotations.of(this).addInfo(
+        `cdk-data-protection: protect() was not called on ${this.node.path}; its ${classified.length} classified resource(s) are protected with the default options at synth. Call this.protect(options) after classifying to configure the vault, copies, drills and alarms.`,
+      );
+      return;
     }
+    if (handBuilt.length > 0) {
+      Annotations.of(this).addInfo(
+        `cdk-data-protection: protect() was not called on ${this.node.path} and your own backup plan or restore drill covers ${handBuilt.map((r) => r.scope.node.path).join(', ')}: the stack adds no vault, plan or drill (the nag pack checks what is missing).`,
+      );
+    }
+    if (this.accountWide && !this.node.findAll().some((c) => c instanceof DataAccessTrail)) this.addAccountWideProtections();
   }
 
   /**
@@ -260,6 +363,37 @@ export class DataAccountStack extends Stack {
     }
     return key;
   }
+}
+
+/** Registry kind of the data stack holding an account's account-wide protections. */
+const DATA_ACCOUNT_WIDE = 'data-account-wide';
+
+/** `env.region` defaults to the primary region when an account is given and neither the props nor the enclosing stage set a region. */
+function withPrimaryRegion(scope: Construct, props: DataAccountStackProps): DataAccountStackProps {
+  if (props.env?.account === undefined || props.env.region !== undefined || Stage.of(scope)?.region !== undefined || !props.accounts?.primaryRegion) return props;
+  return { ...props, env: { ...props.env, region: props.accounts.primaryRegion } };
+}
+
+/** Whether `stack` holds its account's account-wide protections: the first data stack per account and region, unless told. */
+function claimDataAccountWide(stack: DataAccountStack, requested: boolean | undefined): boolean {
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) return requested ?? true;
+  if (requested === false) return false;
+  const holder = registerPerAccountAndRegion(stack, DATA_ACCOUNT_WIDE);
+  if (holder === undefined) return true;
+  if (requested === true) {
+    throw new Error(
+      `DataAccountStackProps.accountWide is true on ${stack.node.path}, but ${holder} (created before it) already holds the account-wide protections of ${stack.account}/${stack.region}; exactly one data stack per account and region may: set accountWide: false on ${holder}, or leave accountWide unset here`,
+    );
+  }
+  return false;
+}
+
+/** The validation error of a data stack whose account and region have no data stack holding the account-wide protections. */
+function missingAccountWide(stack: DataAccountStack): string[] {
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region) || registeredPerAccountAndRegion(stack, DATA_ACCOUNT_WIDE) !== undefined) return [];
+  return [
+    `${stack.node.path}: no DataAccountStack of account ${stack.account} in ${stack.region} holds the account-wide protections (data-access trail and alarms, Audit Manager frameworks, job-failure and key-tamper rules): DataAccountStackProps.accountWide is false on each; set it to true on one of them, or leave it unset on the first`,
+  ];
 }
 
 function restoreKeyFor(stack: DataAccountStack, r: ClassifiedResource): kms.IKey | undefined {

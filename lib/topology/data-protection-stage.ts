@@ -1,10 +1,12 @@
-import { Stage, StageProps } from 'aws-cdk-lib';
+import { Stage, StageProps, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AuditAccountStack } from './audit-account-stack';
 import { BackupAccountStack } from './backup-account-stack';
 import type { DataAccountStack, DataAccountStackProps } from './data-account-stack';
 import { DataProtectionAccounts, validateAccounts } from './accounts';
 import { KeyAccountReplicaStack, KeyAccountStack } from './key-account-stack';
+import { assertSingleAwsCdkLib } from '../core/single-copy';
+import { inheritValidationAspects } from '../core/stage-aspects';
 
 const STAGE_SYMBOL = Symbol.for('cdk-data-protection.DataProtectionStage');
 
@@ -75,10 +77,12 @@ export class DataProtectionStage extends Stage {
   public readonly audit: AuditAccountStack;
   private readonly alarmEmails?: string[];
   private readonly dataStacks: DataAccountStack[] = [];
-  private readonly accountWideTaken = new Set<string>();
 
   public constructor(scope: Construct, id: string, props: DataProtectionStageProps) {
     super(scope, id, props);
+    assertSingleAwsCdkLib(this);
+    // Aspects (pack records, suppressions written into templates) do not cross Stage boundaries by themselves.
+    inheritValidationAspects(this);
     Object.defineProperty(this, STAGE_SYMBOL, { value: true });
     validateAccounts(props.accounts, 'DataProtectionStageProps.accounts');
     const accounts = (this.accounts = props.accounts);
@@ -100,19 +104,25 @@ export class DataProtectionStage extends Stage {
   }
 
   /**
-   * Props for a `DataAccountStack` (or subclass) in this stage. The stack registers itself
-   * and deploys after the key, backup and audit stacks.
-   * @param account @default - the first data account
+   * Props for a `DataAccountStack` (or subclass) in `account` of this stage, in the primary
+   * region. The stack registers itself and deploys after the key, backup and audit stacks. The
+   * first data stack of each account holds its account-wide protections (trail, frameworks,
+   * job-failure and key-tamper rules); see `DataAccountStackProps.accountWide`.
+   *
+   * ```ts
+   * new HrStack(stage, 'Hr', stage.dataStackProps());                          // accounts.dataAccounts[0]
+   * new CrmStack(stage, 'Crm', stage.dataStackProps(accounts.dataAccounts[1])); // a second data account
+   * ```
+   *
+   * @param account one of `accounts.dataAccounts`. @default - the first data account
+   * @throws when `account` is not one of `accounts.dataAccounts`
    */
   public dataStackProps(account?: string): DataAccountStackProps {
     const target = account ?? this.accounts.dataAccounts[0];
-    if (!this.accounts.dataAccounts.includes(target)) {
-      throw new Error(`DataProtectionStage.dataStackProps: account ${target} is not one of accounts.dataAccounts (${this.accounts.dataAccounts.join(', ')})`);
+    if (!Token.isUnresolved(target) && !this.accounts.dataAccounts.includes(target)) {
+      throw new Error(`DataProtectionStage.dataStackProps(account) must be one of accounts.dataAccounts (${this.accounts.dataAccounts.join(', ')}), got ${target}`);
     }
-    // Only the first stack per account and region holds the trail and the Audit Manager frameworks.
-    const accountWide = !this.accountWideTaken.has(target);
-    this.accountWideTaken.add(target);
-    return { accounts: this.accounts, alarmEmails: this.alarmEmails, env: { account: target, region: this.accounts.primaryRegion }, accountWide };
+    return { accounts: this.accounts, alarmEmails: this.alarmEmails, env: { account: target, region: this.accounts.primaryRegion } };
   }
 
   /** The data stacks of this stage. */

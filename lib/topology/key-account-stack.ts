@@ -13,6 +13,7 @@ import { ProtectedKeyReplica } from '../keys/protected-key-replica';
 import { CrossAccountKey } from '../keys/cross-account-key';
 import { addStackLimitsValidation } from '../core/stack-limits';
 import { DataProtectionAccounts, isSingleAccount, validateAccounts, warnSingleAccount } from './accounts';
+import { assertSingleAwsCdkLib } from '../core/single-copy';
 
 export interface KeyAccountStackProps extends StackProps {
   readonly accounts: DataProtectionAccounts;
@@ -52,6 +53,7 @@ export class KeyAccountStack extends Stack {
 
   public constructor(scope: Construct, id: string, props: KeyAccountStackProps) {
     super(scope, id, props);
+    assertSingleAwsCdkLib(this);
     validateAccounts(props.accounts, 'KeyAccountStackProps.accounts');
     const administrators = props.keyAdministrators ?? [
       new iam.Role(this, 'KeyAdminRole', {
@@ -149,6 +151,7 @@ export class KeyAccountReplicaStack extends Stack {
 
   public constructor(scope: Construct, id: string, props: KeyAccountReplicaStackProps) {
     super(scope, id, props);
+    assertSingleAwsCdkLib(this);
     validateAccounts(props.accounts, 'KeyAccountReplicaStackProps.accounts');
     if (!props.accounts.drRegion) throw new Error('KeyAccountReplicaStackProps.accounts.drRegion is required: the region the replicas live in, got undefined');
     const administrators = props.keyAdministrators ?? [

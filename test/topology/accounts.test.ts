@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { accountsFromContext, validateAccounts } from '../../lib';
+import { accountsFromContext, validateAccounts } from '../lib';
 import { ACCOUNTS, DATA_ACCOUNT, KEY_ACCOUNT, referenceContext } from '../helpers';
 
 describe('account layout', () => {

@@ -2,7 +2,7 @@ import { App, Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { classify, DataClassification, ImmutableBackupVault, KeyAccountStack, ProtectedBackupPlan } from '../../lib';
+import { classify, DataClassification, ImmutableBackupVault, KeyAccountStack, ProtectedBackupPlan } from '../lib';
 import { BackupAccountStack, CENTRAL_BACKUP_VAULT_NAME } from '../../lib/topology/backup-account-stack';
 import { DataAccountStack } from '../../lib/topology/data-account-stack';
 import { ACCOUNTS, BACKUP_ACCOUNT, DATA_ACCOUNT, KEY_ACCOUNT, REGION } from '../helpers';

@@ -2,7 +2,7 @@ import { App, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import { classify, DataAccountStack, DataClassification, DataProtectionOptions } from '../../lib';
+import { classify, DataAccountStack, DataClassification, DataProtectionOptions } from '../lib';
 import { ACCOUNTS, DATA_ACCOUNT, REGION } from '../helpers';
 
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:payroll-drill-AbCdEf';
@@ -27,7 +27,10 @@ describe('DataAccountStack.protect drill options', () => {
   test('targetOptions sets per-resource drill settings; the others keep the defaults', () => {
     const stack = stackWith({
       drill: {
-        targetOptions: (r) => (r.resourceType === 'AWS::RDS::DBCluster' ? { validation: { sqlQuery: 'select count(*) from employees', secretArn: SECRET, database: 'payroll' }, restoreTimeout: Duration.hours(10) } : undefined),
+        targetOptions: {
+          optionsFor: (r) =>
+            r.resourceType === 'AWS::RDS::DBCluster' ? { validation: { sqlQuery: 'select count(*) from employees', secretArn: SECRET, database: 'payroll' }, restoreTimeout: Duration.hours(10) } : undefined,
+        },
       },
     });
     const byName = Object.fromEntries(stack.restoreDrill!.targets.map((t) => [t.name, t]));
@@ -40,7 +43,7 @@ describe('DataAccountStack.protect drill options', () => {
 
   test('an option returned as undefined keeps the stack default', () => {
     const isolation = { dbSubnetGroupName: 'drill-subnets', securityGroupIds: ['sg-0123456789abcdef0'] };
-    const stack = stackWith({ drill: { isolation, targetOptions: () => ({ isolation: undefined, restoreKey: undefined }) } });
+    const stack = stackWith({ drill: { isolation, targetOptions: { optionsFor: () => ({ isolation: undefined, restoreKey: undefined }) } } });
     const payroll = stack.restoreDrill!.targets.find((t) => t.name === 'payroll')!;
     const employees = stack.restoreDrill!.targets.find((t) => t.name === 'employees')!;
     expect(payroll.isolation).toEqual(isolation);
@@ -48,7 +51,7 @@ describe('DataAccountStack.protect drill options', () => {
   });
 
   test('targetOptions cannot move a target to another vault', () => {
-    expect(() => stackWith({ drill: { targetOptions: () => ({ backupVaultName: 'elsewhere' }) as any } })).toThrow(
+    expect(() => stackWith({ drill: { targetOptions: { optionsFor: () => ({ backupVaultName: 'elsewhere' }) as any } } })).toThrow(
       "DataProtectionDrillOptions.targetOptions(Hr/Employees) returned backupVaultName 'elsewhere': drills restore from this stack's vault; use your own RestoreDrill for another vault",
     );
   });

@@ -1,7 +1,7 @@
 import { App, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { classify, DataAccountStack, DataClassification, DataProtectionStage } from '../../lib';
+import { classify, DataAccountStack, DataClassification, DataProtectionStage } from '../lib';
 import { ACCOUNTS } from '../helpers';
 
 function stageWithData(): { app: App; stage: DataProtectionStage; data: DataAccountStack; second: DataAccountStack } {
@@ -88,7 +88,7 @@ describe('DataProtectionStage', () => {
 
   test('dataStackProps rejects an account that is not a data account', () => {
     expect(() => stage.dataStackProps('444444444444')).toThrow(
-      'DataProtectionStage.dataStackProps: account 444444444444 is not one of accounts.dataAccounts (222222222222)',
+      'DataProtectionStage.dataStackProps(account) must be one of accounts.dataAccounts (222222222222), got 444444444444',
     );
   });
 

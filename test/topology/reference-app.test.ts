@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildReferenceApp } from '../../bin/app';
-import { CLASSIFICATION_TAG, keyPolicyFindings } from '../../lib';
+import { CLASSIFICATION_TAG, keyPolicyFindings } from '../lib';
 import { referenceContext } from '../helpers';
 
 const app = new App({ context: referenceContext() });
