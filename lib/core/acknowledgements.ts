@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { IConstruct } from 'constructs';
 import { cfnOf } from './controls';
+import { inheritValidationAspects } from './stage-aspects';
 
 /**
  * Acknowledgements of stock cdk-nag findings (AwsSolutions, NIST 800-53 R5, HIPAA Security,
@@ -22,6 +23,9 @@ export const STOCK_RULES = {
   S3_REPLICATION: ['NIST.800.53.R5-S3BucketReplicationEnabled', 'HIPAA.Security-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled'],
   S3_DEFAULT_KMS: ['NIST.800.53.R5-S3DefaultEncryptionKMS', 'HIPAA.Security-S3DefaultEncryptionKMS', 'PCI.DSS.321-S3DefaultEncryptionKMS'],
   RDS_IN_BACKUP_PLAN: ['NIST.800.53.R5-RDSInBackupPlan', 'HIPAA.Security-RDSInBackupPlan'],
+  DYNAMODB_IN_BACKUP_PLAN: ['NIST.800.53.R5-DynamoDBInBackupPlan', 'HIPAA.Security-DynamoDBInBackupPlan'],
+  EFS_IN_BACKUP_PLAN: ['NIST.800.53.R5-EFSInBackupPlan', 'HIPAA.Security-EFSInBackupPlan'],
+  EBS_IN_BACKUP_PLAN: ['NIST.800.53.R5-EC2EBSInBackupPlan', 'HIPAA.Security-EC2EBSInBackupPlan'],
 } as const;
 
 /**
@@ -30,6 +34,8 @@ export const STOCK_RULES = {
  */
 export function acknowledge(scope: IConstruct, ids: string | readonly string[], reason: string): void {
   if (!reason || reason.trim() === '') throw new Error(`acknowledge(${scope.node.path}): a reason is required for ${String(ids)}`);
+  // In a nested stage, the app's packs would not write the acknowledgement into the template.
+  inheritValidationAspects(scope);
   const already = new Set(
     scope.node.metadata
       .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && m.data)
@@ -128,5 +134,64 @@ export function acknowledgeAwsCustomResourceProvider(scope: IConstruct): void {
   const logGroup = provider.node.tryFindChild('LogGroup');
   if (logGroup) {
     acknowledge(narrowest(logGroup), STOCK_RULES.LOG_GROUP_KMS, 'The provider logs deploy-time SDK requests (key aliases, region settings) and no data; CloudWatch Logs encrypts them at rest with its own keys.');
+  }
+}
+
+/** Construct id of aws-cdk-lib's provider of `Custom::VpcRestrictDefaultSG` (one per stack). */
+const VPC_RESTRICT_PROVIDER_ID = 'Custom::VpcRestrictDefaultSGCustomResourceProvider';
+
+/** The stock rules that check a VPC's default security group is closed. */
+const VPC_DEFAULT_SG_CLOSED = ['NIST.800.53.R5-VPCDefaultSecurityGroupClosed', 'HIPAA.Security-VPCDefaultSecurityGroupClosed', 'PCI.DSS.321-VPCDefaultSecurityGroupClosed'];
+
+/**
+ * Acknowledges, with reasons written into the template, the findings on what closes a VPC's
+ * default security group: aws-cdk-lib's `Custom::VpcRestrictDefaultSG` (`restrictDefaultSecurityGroup`,
+ * on by default with the `@aws-cdk/aws-ec2:restrictDefaultSecurityGroup` flag). Its provider role
+ * and function are untyped `CfnResource`s, which cdk-nag's in-app rules do not see but a scanner of
+ * the template does; and a template scanner cannot link the custom resource to the VPC, so it
+ * reports the default security group as open. Keeping the restriction (rather than turning it off
+ * to get rid of the provider) is the point: the default security group allows all traffic between
+ * its members and all egress.
+ * @throws when the VPC does not restrict its default security group (nothing to acknowledge: it is open)
+ */
+export function acknowledgeVpcDefaultSecurityGroupRestriction(vpc: IConstruct): void {
+  const restrict = vpc.node.tryFindChild('RestrictDefaultSecurityGroupCustomResource');
+  const restrictResource = restrict ? cfnOf(restrict) : undefined;
+  const cfnVpc = cfnOf(vpc);
+  if (!restrictResource || !cfnVpc) {
+    throw new Error(
+      `acknowledgeVpcDefaultSecurityGroupRestriction(${vpc.node.path}): the VPC does not restrict its default security group ` +
+        '(restrictDefaultSecurityGroup: true, or the @aws-cdk/aws-ec2:restrictDefaultSecurityGroup feature flag); it stays open and the findings stand.',
+    );
+  }
+  const stack = Stack.of(vpc);
+  acknowledge(
+    cfnVpc,
+    VPC_DEFAULT_SG_CLOSED,
+    `The default security group is closed (all rules revoked) by aws-cdk-lib's Custom::VpcRestrictDefaultSG resource ${stack.resolve(restrictResource.logicalId)} of this template; cdk-nag recognizes it only in the construct tree, not in the template.`,
+  );
+  const provider = stack.node.tryFindChild(VPC_RESTRICT_PROVIDER_ID);
+  const role = provider?.node.tryFindChild('Role');
+  const handler = provider?.node.tryFindChild('Handler');
+  if (role) {
+    acknowledgeManagedPolicy(
+      role,
+      iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole'),
+      "AWSLambdaBasicExecutionRole only lets aws-cdk-lib's VpcRestrictDefaultSG provider write its own logs; its EC2 permissions are the separate inline policy scoped to the default security groups of this stack's VPCs.",
+    );
+    acknowledge(
+      role,
+      STOCK_RULES.INLINE_POLICY,
+      "aws-cdk-lib creates the VpcRestrictDefaultSG provider role with one inline policy allowing only ec2:Authorize/RevokeSecurityGroupIngress/Egress on the default security groups of this stack's VPCs; it lives and dies with the role and cannot be attached to another principal.",
+    );
+  }
+  if (handler) {
+    acknowledge(handler, STOCK_RULES.LAMBDA_CONCURRENCY, "aws-cdk-lib's VpcRestrictDefaultSG provider runs only while CloudFormation creates, updates or deletes the VPC, once per event: reserving concurrency would only take capacity from the account.");
+    acknowledge(handler, STOCK_RULES.LAMBDA_DLQ, 'A failed provider invocation fails the CloudFormation deployment, which reports it and rolls back: no event is lost silently, so there is nothing to dead-letter.');
+    acknowledge(
+      handler,
+      STOCK_RULES.LAMBDA_IN_VPC,
+      'The provider only calls the EC2 API at deploy time to revoke the default security group rules and reaches no data store; inside the isolated subnets it would need an EC2 endpoint without isolating anything.',
+    );
   }
 }

@@ -1,6 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { METADATA } from './constants';
+import { inheritValidationAspects } from './stage-aspects';
 
 /** The controls the library records on the resources it protects. */
 export const CONTROLS = {
@@ -33,6 +34,8 @@ export function cfnOf(scope: IConstruct): CfnResource | undefined {
  */
 export function recordControl(scope: IConstruct, control: string, detail: Record<string, unknown> = {}): void {
   (cfnOf(scope) ?? scope).node.addMetadata(METADATA.CONTROL, { control, ...detail });
+  // In a nested stage, so that the packs that ran are recorded there too (see stage-aspects.ts).
+  inheritValidationAspects(scope);
 }
 
 /** The controls recorded on a construct (or its CloudFormation resource). */

@@ -110,7 +110,7 @@ export const CHECKLIST: ChecklistItem[] = [
   {
     id: 'lifecycle.classification', section: 'Data Classification', item: 'Classify data; stricter controls as sensitivity increases',
     rules: [DP('DataStoreClassified')], controls: [],
-    enforcedBy: 'classify() + ProtectionPolicy floors; loosening needs a reason (synth-time error)',
+    enforcedBy: 'DataProtection.classify + ProtectionPolicy floors; loosening needs a reason (synth-time error)',
   },
   {
     id: 'lifecycle.backup-coverage', section: 'Data Lifecycle', item: 'In backup: every classified store backed up and copied out of its account',

@@ -1,4 +1,5 @@
-import { ChecklistResult, ChecklistStatus, DataProtectionReport, Evidence } from './report';
+import { AcknowledgementReport, ChecklistResult, ChecklistStatus, DataProtectionReport, Evidence } from './report';
+import { TemplateFinding } from './templates';
 
 const ICON: Record<ChecklistStatus, string> = {
   'pass': '✅ pass',
@@ -8,15 +9,29 @@ const ICON: Record<ChecklistStatus, string> = {
   'not-evaluated': '❔ not evaluated',
 };
 
+/**
+ * Upper bound of the Markdown, in UTF-16 code units (never fewer than GitHub's characters): a
+ * pull-request comment holds 65,536 characters, and the rest is left for a bot's own framing.
+ */
+export const MAX_MARKDOWN_LENGTH = 60_000;
+
+/** The file that holds everything the Markdown folds or leaves out. */
+const JSON_FILE = 'data-protection-report.json';
+
 /** Escapes a table cell: pipes and newlines break GitHub tables. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+/** Shortens free text (reasons, descriptions) to `max` characters. */
+const clip = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1).trimEnd()}…`);
 const MAX_EVIDENCE = 3;
+const MAX_REASON = 240;
+/** Resources named per template-scan rule before "+N more". */
+const MAX_RESOURCES = 5;
 
 function evidenceCell(r: ChecklistResult): string {
   if (r.status === 'out-of-scope') return 'see below';
   const shown = (e: Evidence) =>
-    e.ruleId ? `${code(e.ruleId)} ${code(e.constructPath)}${e.reason ? `: ${e.reason}` : ''}` : `${e.control} ${code(e.constructPath)}`;
+    e.ruleId ? `${code(e.ruleId)} ${code(e.constructPath)}${e.reason ? `: ${clip(e.reason, MAX_REASON)}` : ''}` : `${e.control} ${code(e.constructPath)}`;
   // Failures first, then acknowledgements, then controls: the order buildReport emits.
   const list = r.evidence.slice(0, MAX_EVIDENCE).map(shown);
   if (r.evidence.length > MAX_EVIDENCE) list.push(`+${r.evidence.length - MAX_EVIDENCE} more`);
@@ -24,8 +39,61 @@ function evidenceCell(r: ChecklistResult): string {
   return cell(list.join('<br>'));
 }
 
-/** The report as Markdown short enough for a pull-request comment: the checklist first, details folded. */
-export function renderMarkdown(report: DataProtectionReport): string {
+/** A rule id without its finding (`AwsSolutions-IAM5[Action::s3:*]` → `AwsSolutions-IAM5`). */
+const baseRule = (id: string) => id.replace(/\[.*$/, '');
+
+/** Acknowledgements per rule: how many constructs and findings, and the most frequent reason. */
+export interface AcknowledgementGroup {
+  readonly ruleId: string;
+  readonly constructs: number;
+  readonly findings: number;
+  readonly reason: string;
+  readonly otherReasons: number;
+}
+
+/** Groups acknowledgements by rule id (findings of one rule, e.g. each IAM5 wildcard, together). */
+export function groupAcknowledgements(acks: AcknowledgementReport[]): AcknowledgementGroup[] {
+  const groups = new Map<string, AcknowledgementReport[]>();
+  for (const a of acks) groups.set(baseRule(a.ruleId), [...(groups.get(baseRule(a.ruleId)) ?? []), a]);
+  return [...groups.entries()]
+    .map(([ruleId, list]) => {
+      const reasons = new Map<string, number>();
+      for (const a of list) reasons.set(a.reason, (reasons.get(a.reason) ?? 0) + 1);
+      const [reason] = [...reasons.entries()].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))[0];
+      return { ruleId, constructs: new Set(list.map((a) => a.constructPath)).size, findings: new Set(list.map((a) => a.ruleId)).size, reason, otherReasons: reasons.size - 1 };
+    })
+    .sort((a, b) => a.ruleId.localeCompare(b.ruleId));
+}
+
+function templateScanLines(report: DataProtectionReport): string[] {
+  const scan = report.templateScan;
+  if (!scan) return [];
+  const errors = scan.findings.filter((f) => f.severity === 'error').length;
+  const lines = [
+    `### Template scan: ${errors} error${errors === 1 ? '' : 's'}, ${scan.findings.length - errors} warning${scan.findings.length - errors === 1 ? '' : 's'}`,
+    '',
+    `The ${scan.packs.length} packs over ${scan.templates.length} synthesized templates (CfnInclude), honouring only the ` +
+      `${scan.acknowledgements} acknowledgements written into them (\`Metadata.cdk_nag\`).`,
+    '',
+  ];
+  if (scan.findings.length === 0) return [...lines, 'No unacknowledged finding.', ''];
+  const byRule = new Map<string, TemplateFinding[]>();
+  for (const f of scan.findings) byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
+  lines.push('| Rule | Severity | Resources (stack / logical id) |', '|---|---|---|');
+  const rank = (f: TemplateFinding) => (f.severity === 'error' ? 0 : 1);
+  for (const [ruleId, list] of [...byRule].sort(([a, x], [b, y]) => rank(x[0]) - rank(y[0]) || a.localeCompare(b))) {
+    const shown = list.slice(0, MAX_RESOURCES).map((f) => `${code(`${f.stack}/${f.logicalId}`)}${f.resourceType ? ` ${f.resourceType}` : ''}`);
+    if (list.length > MAX_RESOURCES) shown.push(`+${list.length - MAX_RESOURCES} more`);
+    lines.push(`| ${code(ruleId)} | ${list[0].severity} | ${cell(shown.join('<br>'))} |`);
+  }
+  return [...lines, ''];
+}
+
+/**
+ * The report as Markdown for a pull-request comment: the checklist first, details folded and
+ * aggregated (every construct and reason is in the JSON), never longer than `maxLength`.
+ */
+export function renderMarkdown(report: DataProtectionReport, maxLength: number = MAX_MARKDOWN_LENGTH): string {
   const s = report.summary;
   const lines: string[] = [
     '## Data protection checklist',
@@ -33,32 +101,48 @@ export function renderMarkdown(report: DataProtectionReport): string {
     `**${s.pass} pass · ${s.fail} fail · ${s.acknowledged} acknowledged · ${s['not-evaluated']} not evaluated · ${s['out-of-scope']} out of scope**` +
       ` — packs: ${report.packs.length > 0 ? report.packs.join(', ') : 'none recorded'}`,
     '',
+  ];
+  if (report.checklistPacks.length === 0) {
+    lines.push(
+      '> **No checklist pack recorded in this cloud assembly**: nothing checked these lines. Register the packs ' +
+        '(`DataProtection.addPacks(app)`) and synthesize again.',
+      '',
+    );
+  }
+  lines.push(
     '| Section | Item | Status | Evidence |',
     '|---|---|---|---|',
     ...report.checklist.map((r) => `| ${cell(r.section)} | ${cell(r.item)} | ${ICON[r.status]} | ${evidenceCell(r)} |`),
     '',
-  ];
+    ...templateScanLines(report),
+  );
   if (report.overrides.length > 0) {
     lines.push(`### Overrides (${report.overrides.length})`, '', '| Construct | Control | Floor | Value | Reason |', '|---|---|---|---|---|');
-    for (const o of report.overrides) lines.push(`| ${code(o.constructPath)} | ${cell(o.prop)} | ${cell(o.floor)} | ${cell(o.value)} | ${cell(o.reason)} |`);
+    for (const o of report.overrides) lines.push(`| ${code(o.constructPath)} | ${cell(o.prop)} | ${cell(o.floor)} | ${cell(o.value)} | ${cell(clip(o.reason, MAX_REASON))} |`);
     lines.push('');
   }
+  const groups = groupAcknowledgements(report.acknowledgements);
   lines.push(
     `<details><summary>Classified resources (${report.classifiedResources.length})</summary>`,
     '',
     '| Resource | Level | Key | Backup plan | Cross-account copy | Data events | Restore drill |',
     '|---|---|---|---|---|---|---|',
     ...report.classifiedResources.map(
-      (c) => `| ${code(c.constructPath)} | ${c.classification} | ${cell(c.key)} | ${cell(c.backupPlan)} | ${cell(c.crossAccountCopy)} | ${cell(c.dataEvents)} | ${cell(c.restoreDrill)} |`,
+      (c) =>
+        `| ${code(c.constructPath)} | ${c.classification} | ${cell(c.key)} | ${cell(c.backupPlan)} | ${cell(c.crossAccountCopy)} | ${cell(c.dataEvents)} | ${cell(clip(c.restoreDrill, MAX_REASON))} |`,
     ),
     '',
     '</details>',
     '',
-    `<details><summary>Acknowledgements (${report.acknowledgements.length})</summary>`,
+    `<details><summary>Acknowledgements (${report.acknowledgements.length}, ${groups.length} rules)</summary>`,
     '',
-    '| Rule | Construct | Reason |',
-    '|---|---|---|',
-    ...report.acknowledgements.map((a) => `| ${code(a.ruleId)} | ${code(a.constructPath)} | ${cell(a.reason)} |`),
+    `Grouped by rule, with the most frequent reason; every construct and reason is in \`${JSON_FILE}\`.`,
+    '',
+    '| Rule | Constructs | Findings | Reason |',
+    '|---|---|---|---|',
+    ...groups.map(
+      (g) => `| ${code(g.ruleId)} | ${g.constructs} | ${g.findings} | ${cell(clip(g.reason, MAX_REASON))}${g.otherReasons > 0 ? ` _(+${g.otherReasons} other reason${g.otherReasons === 1 ? '' : 's'})_` : ''} |`,
+    ),
     '',
     '</details>',
     '',
@@ -69,5 +153,23 @@ export function renderMarkdown(report: DataProtectionReport): string {
     '</details>',
     '',
   );
-  return lines.join('\n');
+  return fitMarkdown(lines.join('\n'), maxLength);
+}
+
+/**
+ * Cuts Markdown to at most `maxLength` (UTF-16 code units) at a line boundary, closes the
+ * `<details>` blocks left open and says where the rest is. Unchanged when it fits.
+ */
+export function fitMarkdown(md: string, maxLength: number = MAX_MARKDOWN_LENGTH): string {
+  if (md.length <= maxLength) return md;
+  const note = `\n\n_Truncated to ${maxLength.toLocaleString('en-US')} characters for a pull-request comment: the full report is in \`${JSON_FILE}\`._\n`;
+  const count = (text: string, tag: string) => text.split(tag).length - 1;
+  let end = maxLength - note.length;
+  for (;;) {
+    const cut = md.lastIndexOf('\n', end);
+    const kept = md.slice(0, Math.max(0, cut));
+    const closing = '\n\n</details>'.repeat(Math.max(0, count(kept, '<details>') - count(kept, '</details>')));
+    if (cut <= 0 || kept.length + closing.length + note.length <= maxLength) return `${kept}${closing}${note}`;
+    end = cut - 1;
+  }
 }

@@ -3,6 +3,7 @@ import { CONTROLS } from '../core/controls';
 import { DATA_PROTECTION_PACK, VALIDATION_METADATA } from '../nag/data-protection-checks';
 import { AssemblyMetadata, CloudAssemblyContents, readCloudAssembly, ValidationFinding } from './assembly';
 import { CHECKLIST, ChecklistItem } from './checklist';
+import { TemplateScan } from './templates';
 
 /** Status of a checklist line. `not-evaluated`: no pack that checks it ran, or only a construct default covers it. */
 export type ChecklistStatus = 'pass' | 'fail' | 'acknowledged' | 'out-of-scope' | 'not-evaluated';
@@ -59,13 +60,23 @@ export interface DataProtectionReport {
   readonly cloudAssembly: string;
   /** Validation plugins (packs) known to have run. */
   readonly packs: string[];
+  /**
+   * The packs the checklist's rules belong to that are known to have run (a subset of `packs`).
+   * Empty: nothing checked the checklist, and the report must not pass.
+   */
+  readonly checklistPacks: string[];
   readonly summary: Record<ChecklistStatus, number>;
   readonly checklist: ChecklistResult[];
   readonly classifiedResources: ClassifiedResourceReport[];
   readonly overrides: OverrideReport[];
   readonly acknowledgements: AcknowledgementReport[];
   readonly findings: ValidationFinding[];
+  /** Template mode (`report --templates`): the packs run over the synthesized templates. */
+  readonly templateScan?: TemplateScan;
 }
+
+/** The packs whose rules the checklist names: `DataProtection` and the four cdk-nag packs. */
+export const CHECKLIST_PACKS: readonly string[] = [...new Set(CHECKLIST.flatMap((c) => c.rules.map((r) => r.slice(0, r.indexOf('-')))))].sort();
 
 const ACK_METADATA = 'aws:cdk:acknowledged-rules';
 
@@ -102,6 +113,7 @@ export function buildReportFrom(asm: CloudAssemblyContents, cdkOut = 'cdk.out'):
   return {
     cloudAssembly: cdkOut,
     packs: [...packs].sort(),
+    checklistPacks: [...packs].filter((p) => CHECKLIST_PACKS.includes(p)).sort(),
     summary,
     checklist,
     classifiedResources: byType(METADATA.CLASSIFIED).map((m) => classifiedResource(m, asm, acknowledgements, controls, packs.has(DATA_PROTECTION_PACK))),

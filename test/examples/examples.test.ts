@@ -4,7 +4,10 @@ import { buildExistingResourcesApp } from '../../examples/existing-resources/app
 import { buildHrRecordsApp } from '../../examples/hr-records/app';
 import { buildPipelineApp } from '../../examples/pipeline/app';
 import { buildQuickstartApp } from '../../examples/quickstart/app';
-import { addDataProtectionPacks, ClassifiedResources } from '../../lib';
+import { addDataProtectionPacks, ClassifiedResources } from '../lib';
+import { MAX_MARKDOWN_LENGTH, renderMarkdown } from '../../lib/report/markdown';
+import { buildReport, CHECKLIST_PACKS } from '../../lib/report/report';
+import { scanTemplates } from '../../lib/report/templates';
 
 // The bundled CloudFormation validator stays on: `cdk synth` runs it too, and it fails on what the
 // nag packs do not see (e.g. a resource type unknown in the region).
@@ -31,6 +34,40 @@ function synthErrors(app: App): string | undefined {
   }
 }
 
+/**
+ * What a reviewer gets from the example's cloud assembly (the one synthesized above, not a second
+ * synth): the report's Markdown, the packs it records, and template mode's unacknowledged findings.
+ */
+function review(app: App): { markdown: number; packs: string[]; templates: number; findings: string[] } {
+  const dir = app.synth().directory; // cached: the assembly synthErrors produced
+  const report = buildReport(dir);
+  const scan = scanTemplates(dir);
+  return {
+    // Unbounded: the natural size must fit, not only the truncated one.
+    markdown: renderMarkdown({ ...report, templateScan: scan }, Number.POSITIVE_INFINITY).length,
+    packs: report.checklistPacks,
+    templates: scan.templates.length,
+    findings: scan.findings.map((f) => `${f.stack} ${f.logicalId} ${f.ruleId}`),
+  };
+}
+
+/** The report fits a pull-request comment, records the packs (stage assemblies included) and template mode is clean. */
+function reviewTests(app: App, templates: number): void {
+  let r: ReturnType<typeof review>;
+  beforeAll(() => {
+    r = review(app);
+  });
+  test('the report records the five packs and its Markdown fits a pull-request comment', () => {
+    expect(r.packs).toEqual([...CHECKLIST_PACKS]);
+    expect(r.markdown).toBeLessThan(60_000);
+    expect(MAX_MARKDOWN_LENGTH).toBeLessThanOrEqual(60_000);
+  });
+  test('template mode: every synthesized template is clean under the five packs', () => {
+    expect(r.templates).toBe(templates);
+    expect(r.findings).toEqual([]);
+  });
+}
+
 function plain(value: unknown): string {
   return JSON.stringify(value);
 }
@@ -43,6 +80,8 @@ describe('example quickstart', () => {
   test('synthesizes with zero unacknowledged error findings under all five packs', () => {
     expect(errors).toBeUndefined();
   });
+
+  reviewTests(app, 6);
 
   test('deploys the four account roles (and DR stacks) from cdk.json placeholders', () => {
     const envs = Object.fromEntries(stage.node.children.filter(Stack.isStack).map((s) => [s.node.id, s.account]));
@@ -67,6 +106,8 @@ describe('example hr-records', () => {
   test('synthesizes with zero unacknowledged error findings under all five packs', () => {
     expect(errors).toBeUndefined();
   });
+
+  reviewTests(app, 7);
 
   test('two data accounts, each with its own trail, vault and drills; the key account grants both', () => {
     expect([hr.account, crm.account]).toEqual(['222222222222', '555555555555']);
@@ -108,6 +149,8 @@ describe('example pipeline', () => {
     expect(errors).toBeUndefined();
   });
 
+  reviewTests(app, 14);
+
   test('the pipeline lives in the tooling account and deploys test, then production after approval', () => {
     expect(built.pipelineStack.account).toBe('999999999999');
     const t = Template.fromStack(built.pipelineStack);
@@ -137,6 +180,8 @@ describe('example existing-resources', () => {
   test('synthesizes with zero unacknowledged error findings under all five packs', () => {
     expect(errors).toBeUndefined();
   });
+
+  reviewTests(app, 6);
 
   test('backs up the existing resources by ARN', () => {
     const selections = plain(t.findResources('AWS::Backup::BackupSelection'));

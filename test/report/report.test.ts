@@ -5,10 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { classify, CONTROLS, DataClassification, recordControl } from '../../lib';
+import { classify, CONTROLS, DataClassification, recordControl } from '../lib';
 import { ProtectedKey } from '../../lib/keys/protected-key';
 import { DataProtectionChecks } from '../../lib/nag';
 import { CHECKLIST, DataProtectionReport, renderMarkdown } from '../../lib/report';
+import { fitMarkdown, groupAcknowledgements, MAX_MARKDOWN_LENGTH } from '../../lib/report/markdown';
 import { main } from '../../lib/report/cli';
 import { buildReport } from '../../lib/report/report';
 import * as cdkJson from '../../cdk.json';
@@ -105,3 +106,55 @@ test('bin/cdk-data-protection.js runs with plain node', () => {
   expect(stdout).toContain('wrote');
   expect(readFileSync(join(out, 'data-protection-report.md'), 'utf8')).toContain('Restore tested');
 });
+
+test('an assembly where no checklist pack ran fails the CLI, with the reason (0 with --no-fail)', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'dp-nopacks-'));
+  const app = new App({ outdir });
+  new s3.Bucket(new Stack(app, 'Bare'), 'Docs', { enforceSSL: true });
+  app.synth();
+  const nothing = buildReport(outdir);
+  expect(nothing.checklistPacks).toEqual([]);
+  expect(nothing.summary.fail).toBe(0); // nothing failed because nothing was checked
+  const out = mkdtempSync(join(tmpdir(), 'dp-nopacks-out-'));
+  const errors: string[] = [];
+  expect(main(['report', outdir, '--out', out], () => undefined, (s) => errors.push(s))).toBe(1);
+  expect(errors.join('\n')).toMatch(/no checklist pack \(AwsSolutions, DataProtection, HIPAA.Security, NIST.800.53.R5, PCI.DSS.321\) is recorded/);
+  expect(readFileSync(join(out, 'data-protection-report.md'), 'utf8')).toContain('**No checklist pack recorded in this cloud assembly**');
+  expect(main(['report', outdir, '--out', out, '--no-fail'], () => undefined, () => undefined)).toBe(0);
+  // The fixture with the pack registered records it.
+  expect(report.checklistPacks).toEqual(['DataProtection']);
+});
+
+test('acknowledgements are grouped by rule in the Markdown, one reason each (all of them in the JSON)', () => {
+  const acks = [
+    { ruleId: 'AwsSolutions-IAM5[Action::s3:GetObject*]', constructPath: 'A/Role/Policy', reason: 'reads any object of the bucket' },
+    { ruleId: 'AwsSolutions-IAM5[Resource::*]', constructPath: 'A/Role/Policy', reason: 'no resource-level permissions' },
+    { ruleId: 'AwsSolutions-IAM5[Resource::*]', constructPath: 'B/Role/Policy', reason: 'no resource-level permissions' },
+    { ruleId: 'NIST.800.53.R5-LambdaDLQ', constructPath: 'A/Fn/Resource', reason: 'deploy-time only' },
+  ];
+  expect(groupAcknowledgements(acks)).toEqual([
+    { ruleId: 'AwsSolutions-IAM5', constructs: 2, findings: 2, reason: 'no resource-level permissions', otherReasons: 1 },
+    { ruleId: 'NIST.800.53.R5-LambdaDLQ', constructs: 1, findings: 1, reason: 'deploy-time only', otherReasons: 0 },
+  ]);
+  const md = renderMarkdown({ ...report, acknowledgements: acks });
+  expect(md).toContain('| `AwsSolutions-IAM5` | 2 | 2 | no resource-level permissions _(+1 other reason)_ |');
+  expect(md).not.toContain('A/Role/Policy');
+});
+
+test('the Markdown never exceeds the pull-request bound: cut at a line, <details> closed, pointer to the JSON', () => {
+  // 5,000 distinct rules with long reasons: far beyond a comment once rendered.
+  const acks = Array.from({ length: 5000 }, (_, i) => ({ ruleId: `Pack-Rule${i}`, constructPath: `Stack/R${i}`, reason: `reason ${i} `.repeat(30) }));
+  const md = renderMarkdown({ ...report, acknowledgements: acks });
+  expect(MAX_MARKDOWN_LENGTH).toBe(60_000);
+  expect(md.length).toBeLessThanOrEqual(MAX_MARKDOWN_LENGTH);
+  expect(md.length).toBeGreaterThan(MAX_MARKDOWN_LENGTH - 1000); // cut, not dropped
+  expect(md).toContain('## Data protection checklist'); // the checklist comes first and survives
+  expect(md.trimEnd().endsWith('the full report is in `data-protection-report.json`._')).toBe(true);
+  expect(md.split('<details>').length).toBe(md.split('</details>').length);
+  // Short Markdown is left alone.
+  expect(fitMarkdown('## short\n', 100)).toBe('## short\n');
+  const cut = fitMarkdown('<details><summary>x</summary>\n\n' + '| a | b |\n'.repeat(100), 300);
+  expect(cut.length).toBeLessThanOrEqual(300);
+  expect(cut).toMatch(/\| a \| b \|\n\n<\/details>\n\n_Truncated to 300 characters/);
+});
+
