@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
-import { addDataProtectionPacks } from '../lib';
+import { DataProtection } from '../lib';
 
 /** Adds the five packs the reference app is checked with. */
 export function addAllPacks(app: App): void {
-  addDataProtectionPacks(app);
+  DataProtection.addPacks(app);
 }

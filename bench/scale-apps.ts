@@ -12,7 +12,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { classify, DataAccountStack, DataClassification, DataProtectionAccounts } from '../lib';
+import { DataProtection, DataAccountStack, DataClassification, DataProtectionAccounts } from '../lib';
 
 /** Classified resources per stack by default (BENCH_PER_STACK overrides it in the benchmark). */
 export const RESOURCES_PER_STACK = 50;
@@ -119,7 +119,7 @@ export function buildScaleApp(mode: Mode, n: number, app = new App(), perStack =
       for (let i = start; i < start + count; i++) {
         const level = LEVELS[i % LEVELS.length];
         const keys: Keys = { s3: stack.keyFor(level), rds: stack.keyFor(level), dynamodb: stack.dynamoDbKeyFor(level) };
-        classify(addResource(stack, i, keys, vpc), level);
+        DataProtection.classify(addResource(stack, i, keys, vpc), level);
       }
       stack.protect();
     }

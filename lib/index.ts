@@ -1,9 +1,52 @@
-export * from './core';
-export * from './classification';
-export * from './keys';
-export * from './backup';
-export * from './audit';
-export * from './drill';
-export * from './nag';
-export * from './report';
-export * from './topology';
+// The public API. jsii exports classes, interfaces and enums to every language and silently drops
+// free functions and constants, so everything a user calls is a class, a static method or a
+// struct. Internal helpers stay in their modules and are not re-exported here.
+
+export { DataProtection } from './api/data-protection';
+
+// classification
+export { DataClassification } from './classification/data-classification';
+export { ProtectionPolicy, ProtectionPolicyProps, ProtectionPolicyOverrides, PolicyOverride } from './classification/protection-policy';
+export { ClassifyOptions, ClassifiedResource, ClassifiedResources } from './classification/classify';
+
+// keys
+export { AlarmTopic, AlarmTopicProps } from './keys/alarm-topic';
+export { CrossAccountKey, CrossAccountKeyProps } from './keys/cross-account-key';
+export { DataAccountFallbackKey, DataAccountFallbackKeyProps } from './keys/data-account-fallback-key';
+export { KeyAliases } from './keys/key-aliases';
+export { KeyConsumerService } from './keys/key-consumer-service';
+export { KeyTamperAlarms, KeyTamperAlarmsProps } from './keys/key-tamper-alarms';
+export { ProtectedKey, ProtectedKeyProps, KeyConsumers } from './keys/protected-key';
+export { ProtectedKeyReplica, ProtectedKeyReplicaProps } from './keys/protected-key-replica';
+
+// backup
+export { ObjectLockMode, ObjectLockBucket, ObjectLockBucketProps, AccessLogsBucket, AccessLogsBucketProps } from './backup/object-lock-bucket';
+export { VaultLockMode, BackupVaultTarget, ImmutableBackupVault, ImmutableBackupVaultProps } from './backup/immutable-backup-vault';
+export { ProtectedBackupPlan, ProtectedBackupPlanProps, ExistingBackupResource } from './backup/protected-backup-plan';
+export { BackupCompliance, BackupComplianceProps } from './backup/backup-compliance';
+export { BackupAlarms, BackupAlarmsProps } from './backup/backup-alarms';
+export { BackupLegalHold, BackupLegalHoldProps } from './backup/legal-hold';
+
+// audit
+export { AuditNames } from './audit/audit-names';
+export { DataEventSelection, DataEventSelectorPlan, DataEventTypeSelection } from './audit/data-event-selectors';
+export { DataAccessTrail, DataAccessTrailProps, ExistingDataEventResource } from './audit/data-access-trail';
+export { DataAccessAlarms, DataAccessAlarmsOptions, DataAccessAlarmsProps } from './audit/data-access-alarms';
+export { AuditLogArchive, AuditLogArchiveProps, OrganizationTrailSource } from './audit/audit-log-archive';
+
+// drill
+export { DrillResourceType } from './drill/drill-resource-type';
+export { DrillIsolation, DrillTargetProps, ClassifiedDrillTargetOptions, DrillTarget } from './drill/drill-target';
+export { DrillStatus, DrillMetrics, RestoreDrill, RestoreDrillProps } from './drill/restore-drill';
+
+// checklist enforcement
+export { DataProtectionChecks } from './nag/data-protection-checks';
+export { DataProtectionPacksOptions } from './nag/packs';
+
+// topology
+export { DataProtectionAccounts } from './topology/accounts';
+export { KeyAccountStack, KeyAccountStackProps, KeyAccountReplicaStack, KeyAccountReplicaStackProps } from './topology/key-account-stack';
+export { DataAccountStack, DataAccountStackProps, DataProtectionOptions, DataProtectionDrillOptions, DrillTargetOverrides, IDrillTargetOptions } from './topology/data-account-stack';
+export { BackupAccountStack, BackupAccountStackProps } from './topology/backup-account-stack';
+export { AuditAccountStack, AuditAccountStackProps } from './topology/audit-account-stack';
+export { DataProtectionStage, DataProtectionStageProps, SingleAccountStageProps } from './topology/data-protection-stage';

@@ -19,8 +19,7 @@
 import { App, Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  accountsFromContext,
-  addDataProtectionPacks,
+  DataProtection,
   DataAccountStack,
   DataAccountStackProps,
   DataClassification,
@@ -121,7 +120,7 @@ export interface ExistingResourcesApp {
 
 /** Builds the existing-resources example into `app` (accounts and regions from cdk.json context). */
 export function buildExistingResourcesApp(app: App): ExistingResourcesApp {
-  const stage = new DataProtectionStage(app, 'Legacy', { accounts: accountsFromContext(app) });
+  const stage = new DataProtectionStage(app, 'Legacy', { accounts: DataProtection.accountsFromContext(app) });
   const billing = new LegacyBillingStack(stage, 'Billing', stage.dataStackProps());
   return { stage, billing };
 }
@@ -129,6 +128,6 @@ export function buildExistingResourcesApp(app: App): ExistingResourcesApp {
 if (require.main === module) {
   const app = new App();
   // Every finding of the five packs fails `cdk synth '**'` unless acknowledged with a reason.
-  addDataProtectionPacks(app);
+  DataProtection.addPacks(app);
   buildExistingResourcesApp(app);
 }

@@ -17,9 +17,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct, IConstruct } from 'constructs';
 import {
-  accountsFromContext,
-  addDataProtectionPacks,
-  classify,
+  DataProtection,
   DataAccountStack,
   DataAccountStackProps,
   DataClassification,
@@ -41,7 +39,7 @@ export class LedgerDataStack extends DataAccountStack {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    classify(this.ledger, DataClassification.CONFIDENTIAL);
+    DataProtection.classify(this.ledger, DataClassification.CONFIDENTIAL);
     this.protect();
   }
 }
@@ -59,7 +57,7 @@ export interface PipelineSettings {
 export function pipelineSettings(app: App): PipelineSettings {
   const ctx = app.node.tryGetContext('cdk-data-protection-pipeline');
   if (!ctx) throw new Error("Context 'cdk-data-protection-pipeline' is missing: add toolingAccount, connectionArn, repository, branch and testAccounts to cdk.json");
-  const prodAccounts = accountsFromContext(app);
+  const prodAccounts = DataProtection.accountsFromContext(app);
   const t = ctx.testAccounts;
   return {
     toolingAccount: String(ctx.toolingAccount),
@@ -214,6 +212,6 @@ function acknowledgePipelineFindings(stack: DataPlatformPipelineStack): void {
 if (require.main === module) {
   const app = new App();
   // Every finding of the five packs fails `cdk synth '**'` unless acknowledged with a reason.
-  addDataProtectionPacks(app);
+  DataProtection.addPacks(app);
   buildPipelineApp(app);
 }

@@ -14,10 +14,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
+  DataProtection,
   AccessLogsBucket,
-  accountsFromContext,
-  addDataProtectionPacks,
-  classify,
   DataAccountStack,
   DataAccountStackProps,
   DataClassification,
@@ -41,7 +39,7 @@ export class QuickstartDataStack extends DataAccountStack {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    classify(this.orders, DataClassification.CONFIDENTIAL);
+    DataProtection.classify(this.orders, DataClassification.CONFIDENTIAL);
 
     this.invoices = new s3.Bucket(this, 'Invoices', {
       bucketName: `quickstart-invoices-${this.account}`,
@@ -56,7 +54,7 @@ export class QuickstartDataStack extends DataAccountStack {
       removalPolicy: RemovalPolicy.RETAIN,
       serverAccessLogsBucket: new AccessLogsBucket(this, 'InvoicesAccessLogs').bucket,
     });
-    classify(this.invoices, DataClassification.CONFIDENTIAL);
+    DataProtection.classify(this.invoices, DataClassification.CONFIDENTIAL);
 
     // Backups + copies, data-event trail, alarms and restore drills for everything classified above.
     this.protect();
@@ -70,7 +68,7 @@ export interface QuickstartApp {
 
 /** Builds the quickstart into `app` (accounts and regions from cdk.json context). */
 export function buildQuickstartApp(app: App): QuickstartApp {
-  const stage = new DataProtectionStage(app, 'Quickstart', { accounts: accountsFromContext(app) });
+  const stage = new DataProtectionStage(app, 'Quickstart', { accounts: DataProtection.accountsFromContext(app) });
   const data = new QuickstartDataStack(stage, 'Shop', stage.dataStackProps());
   return { stage, data };
 }
@@ -78,6 +76,6 @@ export function buildQuickstartApp(app: App): QuickstartApp {
 if (require.main === module) {
   const app = new App();
   // Every finding of the five packs fails `cdk synth` unless acknowledged with a reason.
-  addDataProtectionPacks(app);
+  DataProtection.addPacks(app);
   buildQuickstartApp(app);
 }

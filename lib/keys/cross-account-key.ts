@@ -39,7 +39,7 @@ export class CrossAccountKey extends Construct {
     }
     const stack = Stack.of(this);
     const region = props.region ?? stack.region;
-    this.aliasArn = ProtectedKey.aliasArn(props.keyAccount, region, props.aliasName);
+    this.aliasArn = ProtectedKey.aliasArnFor(props.keyAccount, region, props.aliasName);
     const describe: cr.AwsSdkCall = {
       service: 'KMS',
       action: 'describeKey',

@@ -92,7 +92,7 @@ export class ProtectedKey extends Construct {
    * The alias ARN of a key in another account, from its deterministic alias name. Use with
    * `CrossAccountKey` to obtain the key ARN, which resource properties need.
    */
-  public static aliasArn(account: string, region: string, aliasName: string): string {
+  public static aliasArnFor(account: string, region: string, aliasName: string): string {
     return `arn:${Aws.PARTITION}:kms:${region}:${account}:${aliasName}`;
   }
 

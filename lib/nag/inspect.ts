@@ -149,7 +149,7 @@ export function classificationOf(node: CfnResource): Classification | undefined 
   const tag = tagsOf(node)[CLASSIFICATION_TAG];
   if (tag === undefined) return undefined;
   const level = DataClassification.fromName(tag);
-  return { level, policy: ProtectionPolicy.forClassification(level).values(), source: 'tag' };
+  return { level, policy: ProtectionPolicy.forClassification(level)._values(), source: 'tag' };
 }
 
 /** `classificationOf`, but undefined instead of throwing on an unknown level. */

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { BackupAlarms } from '../../lib';
+import { BackupAlarms } from '../lib';
 import { DATA_ACCOUNT, testStack } from '../helpers';
 
 describe('BackupAlarms', () => {

@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { BACKUP_CONTROLS, BackupCompliance, DataClassification } from '../../lib';
+import { BACKUP_CONTROLS, BackupCompliance, DataClassification } from '../lib';
 import { BACKUP_ACCOUNT, DATA_ACCOUNT, testStack } from '../helpers';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555';

@@ -1,7 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { backupVaultArn, controlsOf, CONTROLS, ImmutableBackupVault, METADATA, VAULT_DESTRUCTIVE_ACTIONS, VaultLockMode } from '../../lib';
+import { backupVaultArn, controlsOf, CONTROLS, ImmutableBackupVault, METADATA, VAULT_DESTRUCTIVE_ACTIONS, VaultLockMode } from '../lib';
 import { BACKUP_ACCOUNT, DATA_ACCOUNT, REGION, testStack } from '../helpers';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555';

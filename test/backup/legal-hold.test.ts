@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { BackupLegalHold } from '../../lib';
+import { BackupLegalHold } from '../lib';
 import { DATA_ACCOUNT, testStack } from '../helpers';
 
 describe('BackupLegalHold', () => {

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { controlsOf, CONTROLS, ObjectLockBucket, ObjectLockMode } from '../../lib';
+import { controlsOf, CONTROLS, ObjectLockBucket, ObjectLockMode } from '../lib';
 import { BACKUP_ACCOUNT, testStack } from '../helpers';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555';

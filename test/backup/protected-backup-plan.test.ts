@@ -15,7 +15,7 @@ import {
   METADATA,
   ProtectedBackupPlan,
   ProtectedBackupPlanProps,
-} from '../../lib';
+} from '../lib';
 import { BACKUP_ACCOUNT, DATA_ACCOUNT, REGION, testStack } from '../helpers';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555';

@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { CLASSIFICATION_TAG, classify, ClassifiedResources, DataClassification, METADATA, ProtectionPolicy } from '../../lib';
+import { CLASSIFICATION_TAG, classify, ClassifiedResources, DataClassification, METADATA, ProtectionPolicy } from '../lib';
 import { testStack } from '../helpers';
 
 describe('DataClassification', () => {

@@ -1,4 +1,4 @@
-import { keyPolicyFindings } from '../../lib';
+import { keyPolicyFindings } from '../lib';
 
 const allow = (extra: Record<string, unknown>) => ({ Effect: 'Allow', Resource: '*', ...extra });
 

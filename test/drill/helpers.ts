@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { classify, ClassifiedResources, DataClassification } from '../../lib';
+import { classify, ClassifiedResources, DataClassification } from '../lib';
 import { DrillTarget, RESTORE_DRILL_STATES as S, RestoreDrill, RestoreDrillProps } from '../../lib/drill';
 
 export const ENV = { account: '111111111111', region: 'eu-west-1' };

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { classify, ClassifiedResources, controlsOf, CONTROLS, DataAccountStack, DataClassification } from '../../lib';
+import { classify, ClassifiedResources, controlsOf, CONTROLS, DataAccountStack, DataClassification } from '../lib';
 import { DrillResourceType, DrillTarget, RestoreDrill } from '../../lib/drill';
 
 const accounts = { keyAccount: '111111111111', dataAccounts: ['222222222222'], backupAccount: '333333333333', auditAccount: '444444444444', primaryRegion: 'eu-west-1' };

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { classify, ClassifiedResources, controlsOf, CONTROLS, DataClassification, DRILL_TAG } from '../../lib';
+import { classify, ClassifiedResources, controlsOf, CONTROLS, DataClassification, DRILL_TAG } from '../lib';
 import { DrillResourceType, DrillTarget, DrillTargetProps, pollSchedule, RestoreDrill, RestoreDrillProps } from '../../lib/drill';
 import { drillStack, ENV } from './helpers';
 

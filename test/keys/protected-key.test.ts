@@ -1,7 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AlarmTopic, CrossAccountKey, DataAccountFallbackKey, KeyConsumerService, keyPolicyFindings, KeyTamperAlarms, ProtectedKey } from '../../lib';
+import { AlarmTopic, CrossAccountKey, DataAccountFallbackKey, KeyConsumerService, keyPolicyFindings, KeyTamperAlarms, ProtectedKey } from '../lib';
 import { DATA_ACCOUNT, KEY_ACCOUNT, testStack } from '../helpers';
 
 const ALIAS = 'alias/data-protection/test';

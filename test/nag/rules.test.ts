@@ -10,7 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { classify, CLASSIFICATION_TAG, CONTROLS, DataClassification, recordControl } from '../../lib';
+import { classify, CLASSIFICATION_TAG, CONTROLS, DataClassification, recordControl } from '../lib';
 import { ObjectLockBucket } from '../../lib/backup/object-lock-bucket';
 import { ProtectedKey } from '../../lib/keys/protected-key';
 import { newStack, ruleFindings } from './helpers';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { BENCH_ACCOUNTS, buildScaleApp, cliContext } from '../../bench/scale-apps';
-import { KeyAccountStack } from '../../lib';
+import { KeyAccountStack } from '../lib';
 import { MAX_SELECTOR_VALUES } from '../../lib/audit/data-event-selectors';
 import { MAX_SELECTION_ARNS } from '../../lib/backup/protected-backup-plan';
 import { MAX_RESOURCES_PER_STACK } from '../../lib/core/stack-limits';

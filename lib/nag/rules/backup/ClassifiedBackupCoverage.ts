@@ -9,7 +9,7 @@ export default defineRule({
   id: 'ClassifiedBackupCoverage',
   info: 'The classified data store is not selected by any AWS Backup plan (no backup-plan control, no BackupSelection by ARN, wildcard or tags the resource carries).',
   explanation:
-    'A classified resource that no plan selects has no recovery point: its loss is permanent and nobody notices until the restore. ProtectedBackupPlan selects by the data-classification tag, so classify() is enough; selections written by hand must match the resource by ARN, type wildcard or tag.',
+    'A classified resource that no plan selects has no recovery point: its loss is permanent and nobody notices until the restore. ProtectedBackupPlan selects by the data-classification tag, so DataProtection.classify is enough; selections written by hand must match the resource by ARN, type wildcard or tag.',
   level: NagMessageLevel.ERROR,
   rule: (node) => {
     if (!RESTORABLE_TYPES.includes(node.cfnResourceType)) return NagRuleCompliance.NOT_APPLICABLE;

@@ -6,7 +6,7 @@ import { defineRule } from '../../rule';
 /** Every resource that stores data carries a valid data-classification. */
 export default defineRule({
   id: 'DataStoreClassified',
-  info: 'The data store has no data-classification tag (or an unknown level): classify() it as PUBLIC, INTERNAL, CONFIDENTIAL or HIGHLY_SENSITIVE.',
+  info: 'The data store has no data-classification tag (or an unknown level): classify it (DataProtection.classify) as PUBLIC, INTERNAL, CONFIDENTIAL or HIGHLY_SENSITIVE.',
   explanation:
     'The classification decides every other control: key, backup retention and copies, data-event auditing and drills all follow the tag. An unclassified store silently gets none of them. Buckets that hold backups, logs or evidence are governed by the ProtectionBucket rules instead.',
   level: NagMessageLevel.ERROR,
