@@ -23,7 +23,7 @@ if (typeof (Promise as any).withResolvers !== 'function') {
 }
 
 const PRICE_PER_TRANSITION = 0.025 / 1000; // Step Functions Standard, us-east-1
-const LAMBDA_STATES = [S.VALIDATE, S.CLEANUP, S.EVIDENCE];
+const LAMBDA_STATES = [S.FIND, S.VALIDATE, S.CLEANUP, S.EVIDENCE];
 
 async function main() {
   const stack = new Stack(new App(), 'Bench', { env: ENV });

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import { ClassifiedResource } from '../classification/classify';
@@ -71,22 +71,32 @@ export interface DrillTargetProps {
   readonly drilledConstruct?: IConstruct;
 }
 
+/** Per-resource drill settings: what `IDrillTargetOptions.optionsFor` may set (the vault is always the stack's). */
+export interface DrillTargetOverrides {
+  /**
+   * Short name of the target (lowercase letters, digits, single hyphens, at most 40 characters).
+   * @default - the construct id, lowercased
+   */
+  readonly name?: string;
+  /**
+   * Key the restored copy is encrypted with (S3, DynamoDB, EBS, EFS).
+   * @default - the key-account key of the resource's level; for DynamoDB its fallback key
+   */
+  readonly restoreKey?: kms.IKey;
+  /** Network placement of the restored copy. @default - `DataProtectionDrillOptions.isolation` */
+  readonly isolation?: DrillIsolation;
+  /** How long to wait for the restore before recording RESTORE_TIMED_OUT. @default - twice the policy's RTO, at least one hour */
+  readonly restoreTimeout?: Duration;
+  /** Further restore-metadata overrides (documented keys of the resource type only). @default - none */
+  readonly restoreMetadata?: { [key: string]: string };
+  /** Parameters for the validator, e.g. `sqlQuery`, `secretArn`, `database`, `minItems`. @default - the default validator's checks */
+  readonly validation?: { [key: string]: string };
+}
+
 /** Options for `DrillTarget.fromClassified`. */
-export interface ClassifiedDrillTargetOptions {
+export interface ClassifiedDrillTargetOptions extends DrillTargetOverrides {
   /** The vault holding the resource's recovery points in this account. */
   readonly backupVaultName: string;
-  /** @default - the construct id, lowercased */
-  readonly name?: string;
-  /** @default - the encryption recorded in the recovery point */
-  readonly restoreKey?: kms.IKey;
-  /** @default - the source's */
-  readonly isolation?: DrillIsolation;
-  /** @default - twice the policy's RTO */
-  readonly restoreTimeout?: Duration;
-  /** @default - none */
-  readonly restoreMetadata?: { [key: string]: string };
-  /** @default - the default validator's checks */
-  readonly validation?: { [key: string]: string };
 }
 
 const NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,39}$/;
@@ -174,6 +184,15 @@ export class DrillTarget {
     }
     for (const [k, v] of Object.entries(props.validation ?? {})) {
       if (typeof v !== 'string') throw new Error(`${p}.validation.${k} must be a string, got ${typeof v}`);
+    }
+    // The default validator's comparison with the source (a token is checked when the validator runs).
+    const tolerance = props.validation?.tolerancePercent;
+    if (tolerance !== undefined && !Token.isUnresolved(tolerance) && !(tolerance.trim() !== '' && Number(tolerance) >= 0 && Number(tolerance) <= 100)) {
+      throw new Error(`${p}.validation.tolerancePercent must be a number from 0 to 100 (percent the restored copy may fall short of its source), got '${tolerance}'`);
+    }
+    const compare = props.validation?.compareWithSource;
+    if (compare !== undefined && !Token.isUnresolved(compare) && compare !== 'true' && compare !== 'false') {
+      throw new Error(`${p}.validation.compareWithSource must be 'true' or 'false', got '${compare}'`);
     }
     this.name = props.name;
     this.resourceType = props.resourceType;

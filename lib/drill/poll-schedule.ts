@@ -16,3 +16,12 @@ export function pollSchedule(firstSeconds: number, maxSeconds: number, timeoutSe
   }
   return waits;
 }
+
+/**
+ * Polls after a restore timed out, until the job ends: every `drainWait` seconds (the longest
+ * poll interval, at most the timeout), `drainLast + 1` times, about one more restore timeout.
+ */
+export function drainSchedule(timeoutSeconds: number, maxSeconds: number): { drainWait: number; drainLast: number } {
+  const drainWait = Math.max(60, Math.round(Math.min(maxSeconds, timeoutSeconds)));
+  return { drainWait, drainLast: Math.max(0, Math.ceil(timeoutSeconds / drainWait) - 1) };
+}

@@ -21,7 +21,7 @@ import { requireLiteral, validateRange } from '../core/validation';
 import { grantAlarmPublish } from '../keys/alarm-topic';
 import { DrillResourceType } from './drill-resource-type';
 import { DrillTarget } from './drill-target';
-import { pollSchedule } from './poll-schedule';
+import { drainSchedule, pollSchedule } from './poll-schedule';
 
 /** Final status of one target's drill, in the evidence, the metrics and the execution result. */
 export class DrillStatus {
@@ -41,8 +41,12 @@ export class DrillStatus {
   public static readonly CLEANUP_FAILED = 'CLEANUP_FAILED';
   /** An AWS API call of the workflow failed (metadata, StartRestoreJob, tagging...). */
   public static readonly STEP_FAILED = 'STEP_FAILED';
-  /** The evidence record could not be written. */
+  /** The evidence record could not be written (the notification still carries it). */
   public static readonly EVIDENCE_FAILED = 'EVIDENCE_FAILED';
+  /** Evidence was written but the notification could not be sent: the execution fails. */
+  public static readonly NOTIFICATION_FAILED = 'NOTIFICATION_FAILED';
+  /** Evidence was written and notified but the metrics could not be published: the execution fails. */
+  public static readonly METRICS_FAILED = 'METRICS_FAILED';
 }
 
 /** Metric names published by the drill (namespace `DataProtection`, dimension `Target`). */
@@ -86,9 +90,12 @@ export interface RestoreDrillProps {
   readonly restoreRole?: iam.IRole;
   /**
    * Lambda validating the restored copy. Input: `{ restoreJobId, resourceType, createdResourceArn,
-   * drillName, target: { name, resourceArn, validation } }`; output: `{ valid: boolean, message, checks }`.
-   * It should report with `PutRestoreValidationResult`.
-   * @default - the library's validator (object count and checksums, item count and sample, SQL query, status)
+   * drillName, target: { name, resourceArn, validation } }` (`createdResourceArn` left out when the
+   * restore job reports none); output: `{ valid: boolean, message, checks }` (a `valid` that is not
+   * a boolean records VALIDATION_ERROR). It should report with `PutRestoreValidationResult`.
+   * @default - the library's validator: the copy compared with its source within
+   *   `validation.tolerancePercent` (object count and bytes, item count, Aurora storage), checksums,
+   *   a sample item, an optional SQL query, status and encryption
    */
   readonly validator?: lambda.IFunction;
   /** Targets drilled at once (1–40). @default 2 */
@@ -115,39 +122,55 @@ export interface RestoreDrillProps {
   readonly stateMachineName?: string;
 }
 
-/** How many of the newest recovery points the workflow looks at for a COMPLETED one. */
-const PICK_DEPTH = 3;
-
 const STATE = {
   PREPARE: 'Prepare drill',
-  CHOSEN: 'Recovery point chosen?',
-  USE_CHOSEN: 'Use chosen recovery point',
-  LIST: 'List recovery points',
+  FIND: 'Find recovery point',
   FOUND: 'Recovery point found?',
   NO_POINT: 'No recovery point',
   METADATA: 'Get restore metadata',
+  NO_METADATA: 'No restore metadata',
   NAME_CHOICE: 'Name restored copy',
+  UNSUPPORTED: 'Unsupported resource type',
   START: 'Start restore job',
+  STARTED: 'Restore job started?',
+  NOT_STARTED: 'No restore job id',
   WAIT: 'Wait for restore',
   DESCRIBE: 'Describe restore job',
   FINISHED: 'Restore finished?',
   NEXT_POLL: 'Next poll',
   RESTORE_FAILED: 'Restore failed',
+  NO_CREATED_RESOURCE: 'No restored resource',
   TIMED_OUT: 'Restore timed out',
+  TIMEOUT_METRICS: 'Publish timeout RTO',
+  DRAIN_WAIT: 'Wait for timed-out restore',
+  DRAIN_DESCRIBE: 'Describe timed-out restore',
+  DRAIN_ENDED: 'Timed-out restore ended?',
+  NEXT_DRAIN: 'Next timed-out poll',
   TAG_VOLUME: 'Tag restored volume',
   TAG_FILE_SYSTEM: 'Tag restored file system',
+  TAG_VOLUME_LATE: 'Tag late volume',
+  TAG_FILE_SYSTEM_LATE: 'Tag late file system',
+  VALIDATOR_INPUT_ARN: 'Validator input',
+  VALIDATOR_INPUT_NO_ARN: 'Validator input without ARN',
   VALIDATE: 'Validate restored data',
   VALID: 'Data valid?',
   VALIDATION_FAILED: 'Validation failed',
   VALIDATION_ERROR: 'Validator error',
+  VALIDATION_MALFORMED: 'Validator result malformed',
   STEP_FAILED: 'Drill step failed',
   CLEANUP: 'Clean up',
   EVIDENCE: 'Record evidence',
   METRICS: 'Publish metrics',
   NOTIFY: 'Notify',
   NOTIFY_FAILED: 'Notification failed',
-  EVIDENCE_FAILED: 'Evidence not recorded',
+  METRICS_FAILED: 'Metrics not published',
+  EVIDENCE_ERROR: 'Evidence error from the function?',
+  EVIDENCE_ERROR_PARSE: 'Parse evidence error',
+  EVIDENCE_ERROR_MESSAGE: 'Evidence error has a message?',
+  EVIDENCE_ERROR_FROM_FUNCTION: 'Evidence error message',
+  EVIDENCE_ERROR_PLAIN: 'Evidence error name',
   NOTIFY_EVIDENCE_FAILED: 'Notify evidence failure',
+  EVIDENCE_FAILED: 'Evidence not recorded',
   MAP: 'Drill each target',
   ANY_FAILED: 'Any drill failed?',
   FAIL: 'Drill failed',
@@ -159,7 +182,8 @@ export const RESTORE_DRILL_STATES: { readonly [key: string]: string } = STATE;
 
 /**
  * Proves that backups restore: a Step Functions workflow that, for each target, restores a
- * recovery point into an isolated `drill-` copy, waits for it with backoff, validates it, always
+ * recovery point (the newest restorable snapshot, by CreationDate) into an isolated `drill-` copy,
+ * waits for it with backoff, validates it against its source, always
  * cleans it up, writes an immutable evidence record (RTO, RPO, result) and notifies. Scheduled
  * per target interval with EventBridge Scheduler; alarms on failed drills, stale drills and RTO
  * breaches. See docs/drill.md.
@@ -172,6 +196,8 @@ export class RestoreDrill extends Construct {
   public readonly restoreRole: iam.IRole;
   /** The validator (default or supplied). */
   public readonly validator: lambda.IFunction;
+  /** Chooses the recovery point: the newest restorable snapshot of the resource by CreationDate. */
+  public readonly recoveryPointFunction: lambda.Function;
   /** Deletes restored copies; its permissions reach only `drill-` named or drill-tagged resources. */
   public readonly cleanupFunction: lambda.Function;
   public readonly cleanupRole: iam.Role;
@@ -224,6 +250,11 @@ export class RestoreDrill extends Construct {
           `DrillTargetProps(${t.name}).restoreTimeout must be at least RestoreDrillProps.firstPoll (${first} seconds) or the restore is never polled, got ${timeout} seconds`,
         );
       }
+      if (timeout < t.rto.toSeconds()) {
+        throw new Error(
+          `DrillTargetProps(${t.name}).restoreTimeout must be at least its rto (${t.rto.toSeconds()} seconds): a drill that stops waiting before the RTO cannot tell whether it is met, got ${timeout} seconds`,
+        );
+      }
     }
     this.targets = props.targets;
     this.pollSeconds = { first, max };
@@ -244,6 +275,7 @@ export class RestoreDrill extends Construct {
     });
 
     this.validator = props.validator ?? this.defaultValidator();
+    this.recoveryPointFunction = this.recoveryPointChooser();
     ({ fn: this.cleanupFunction, role: this.cleanupRole } = this.cleanup());
     this.evidenceFunction = this.fn('EvidenceWriter', 'drill-evidence', 'Writes restore drill evidence and computes RTO/RPO', {
       EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
@@ -262,10 +294,12 @@ export class RestoreDrill extends Construct {
     });
     const longest = Math.max(...props.targets.map((t) => t.restoreTimeout.toSeconds()));
     const rounds = Math.ceil(props.targets.length / maxConcurrency);
+    // Per round: the restore timeout, as long again waiting for a timed-out restore to end, and
+    // four functions with their throttling retries.
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       definitionBody: sfn.DefinitionBody.fromChainable(this.definition(props, maxConcurrency)),
-      timeout: Duration.seconds(Math.min(rounds * (longest + 2 * 3600), 365 * 86400)),
+      timeout: Duration.seconds(Math.min(rounds * (2 * longest + 4 * 3600), 365 * 86400)),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       comment: 'cdk-data-protection restore drill: restore, validate, clean up, record evidence, notify',
@@ -379,8 +413,11 @@ export class RestoreDrill extends Construct {
           drill: this.drillId,
           rtoSeconds: t.rto.toSeconds(),
           rpoSeconds: t.rpo.toSeconds(),
+          restoreTimeoutSeconds: t.restoreTimeout.toSeconds(),
           intervalDays: t.intervalDays,
-          poll: { schedule, last: schedule.length - 1 },
+          // After a timeout, the job is polled every drainWait seconds until it ends, at most
+          // restoreTimeout longer, so its copy can be deleted.
+          poll: { schedule, last: schedule.length - 1, ...drainSchedule(t.restoreTimeout.toSeconds(), this.pollSeconds.max) },
         };
       }),
     };
@@ -451,9 +488,37 @@ export class RestoreDrill extends Construct {
     add(['ec2:DescribeVolumes'], ['*']);
     add(['elasticfilesystem:DescribeFileSystems'], [stack.formatArn({ service: 'elasticfilesystem', resource: 'file-system', resourceName: '*' })]);
     add(['backup:PutRestoreValidationResult'], ['*']);
+    // The comparison with the source reads its size only: object listing, table and cluster descriptions.
+    const sources = (type: DrillResourceType) =>
+      this.targets.filter((t) => t.resourceType === type && t.resourceArn && t.validation.compareWithSource !== 'false').map((t) => t.resourceArn!);
+    if (sources(DrillResourceType.S3).length) add(['s3:ListBucket'], sources(DrillResourceType.S3));
+    if (sources(DrillResourceType.DYNAMODB).length) add(['dynamodb:DescribeTable'], sources(DrillResourceType.DYNAMODB));
+    const clusters = this.targets.filter((t) => t.resourceType === DrillResourceType.AURORA && t.resourceArn && !t.validation.sqlQuery && t.validation.compareWithSource !== 'false');
+    if (clusters.length) add(['rds:DescribeDBClusters'], clusters.map((t) => t.resourceArn!));
     const secrets = [...new Set(this.targets.map((t) => t.validation.secretArn).filter((s): s is string => !!s))];
     if (secrets.length) add(['secretsmanager:GetSecretValue'], secrets);
     for (const t of this.targets) t.restoreKey?.grantDecrypt(fn);
+    return fn;
+  }
+
+  /**
+   * The function choosing the recovery point: lists the drilled vaults' recovery points (every
+   * page) and describes a chosen one; reads only.
+   */
+  private recoveryPointChooser(): lambda.Function {
+    const stack = Stack.of(this);
+    const fn = this.fn('RecoveryPoint', 'drill-recovery-point', 'Chooses the recovery point a restore drill restores', {});
+    const vaults = [...new Set(this.targets.map((t) => t.backupVaultName))].map((name) =>
+      stack.formatArn({ service: 'backup', resource: 'backup-vault', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    );
+    const recoveryPoints = stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['backup:ListRecoveryPointsByBackupVault'], resources: vaults }));
+    // Always: an on-demand execution input may name a recovery point.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['backup:DescribeRecoveryPoint'], resources: [recoveryPoints] }));
+    this.wildcards.set(fn.role!, [
+      { resource: '*', reason: 'The X-Ray trace calls have no resource-level permissions.' },
+      { resource: recoveryPoints, reason: 'AWS Backup generates recovery point ids; the function only describes the recovery point an execution input names.' },
+    ]);
     return fn;
   }
 
@@ -546,7 +611,7 @@ export class RestoreDrill extends Construct {
         resource: stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
         reason: 'AWS Backup generates recovery point ids; the workflow restores the latest one of the drilled vaults.',
       },
-      ...[this.validator, this.cleanupFunction, this.evidenceFunction].map((f) => ({ resource: `${f.functionArn}:*`, reason: versions })),
+      ...[this.recoveryPointFunction, this.validator, this.cleanupFunction, this.evidenceFunction].map((f) => ({ resource: `${f.functionArn}:*`, reason: versions })),
       ...this.drillCopyWildcards().filter((w) => /volume|file-system/.test(w.resource ?? '')),
     ]);
     for (const [role, grants] of this.wildcards) {
@@ -605,216 +670,333 @@ export class RestoreDrill extends Construct {
    * An SDK integration task whose permissions come only from `grantWorkflow`. CallAwsService would
    * add its own unconditioned statement next to the tag-only and namespace-only ones.
    */
-  private sdkTask(id: string, api: string, parameters: { [key: string]: unknown }): sfn.CustomState {
+  private sdkTask(id: string, api: string, parameters: { [key: string]: unknown }, resultPath: string | null = null): sfn.CustomState {
     return new sfn.CustomState(this, id, {
-      stateJson: { Type: 'Task', Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:${api}`, Parameters: parameters, ResultPath: null },
+      stateJson: { Type: 'Task', Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:${api}`, Parameters: parameters, ResultPath: resultPath },
     });
   }
 
+  /**
+   * A Lambda task of the workflow. Beside CDK's retry of Lambda.ServiceException,
+   * Lambda.AWSLambdaException, Lambda.SdkClientException and Lambda.ClientExecutionTimeoutException,
+   * it retries Lambda.TooManyRequestsException ("When Lambda hits the maximum number of
+   * invocations, the error is Lambda.TooManyRequestsException",
+   * https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html): the
+   * functions reserve `maxConcurrency` each, and two executions overlap whenever schedules
+   * coincide (every 90 days for the 30- and 90-day intervals) or a drill is started on demand.
+   * The waits (20 s doubling to 5 min, 8 retries: 25 min) outlast one invocation of the other
+   * execution (15 min timeout).
+   */
+  private lambdaTask(id: string, fn: lambda.IFunction, resultPath: string, options: { payload?: sfn.TaskInput; inputPath?: string } = {}): tasks.LambdaInvoke {
+    const task = new tasks.LambdaInvoke(this, id, { lambdaFunction: fn, payload: options.payload, inputPath: options.inputPath, payloadResponseOnly: true, resultPath });
+    task.addRetry({ errors: ['Lambda.TooManyRequestsException'], interval: Duration.seconds(20), backoffRate: 2, maxDelay: Duration.minutes(5), maxAttempts: 8 });
+    return task;
+  }
+
+  /**
+   * Retries an AWS SDK integration task on any task error ("States.TaskFailed ... matches any known
+   * error name except for States.Timeout", https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html):
+   * throttling and service errors are transient, and every retried call is a read, carries an
+   * idempotency token (StartRestoreJob) or sets the same value again.
+   */
+  private static retrySdk<T extends sfn.TaskStateBase | sfn.CustomState>(task: T): T {
+    task.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 3 });
+    return task;
+  }
+
+  /**
+   * The workflow, in JSONPath. Every path of a target ends with cleanup, evidence, metrics and a
+   * notification; a path that reads an optional field (CreatedResourceArn, RestoreMetadata,
+   * RestoreJobId, the validator's `valid`) checks it with IsPresent first, because a missing path is
+   * a States.Runtime error that no Retry or Catch handles ("A retry or catch on States.ALL won't
+   * catch States.Runtime errors", https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
+   * Only the resource types of `targets` get states, so the role grants what the states call.
+   */
   private definition(props: RestoreDrillProps, maxConcurrency: number): sfn.IChainable {
     const stack = Stack.of(this);
+    const types = DrillResourceType.all().filter((t) => this.targets.some((x) => x.resourceType === t));
+    const has = (t: DrillResourceType) => types.includes(t);
+    const recoveryPoints = stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const vaultArns = [...new Set(this.targets.map((t) => t.backupVaultName))].map((name) =>
       stack.formatArn({ service: 'backup', resource: 'backup-vault', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     );
-    const recoveryPoints = stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const fail = (name: string, status: string, reason: string) => new sfn.Pass(this, name, { result: sfn.Result.fromObject({ status, reason }), resultPath: '$.failure' });
+    const C = sfn.Condition;
+    const typeIs = (t: DrillResourceType) => C.stringEquals('$.target.resourceType', t.backupResourceType);
+    const statusIs = (...statuses: string[]) => C.and(C.isPresent('$.job.Status'), C.or(...statuses.map((x) => C.stringEquals('$.job.Status', x))));
+    const createdArn = C.isPresent('$.job.CreatedResourceArn');
 
-    // Cleanup always runs; every path below ends here.
-    const notify = new tasks.CallAwsService(this, STATE.NOTIFY, {
-      service: 'sns',
-      action: 'publish',
-      parameters: { TopicArn: props.alarmTopic.topicArn, 'Subject.$': '$.evidence.subject', 'Message.$': '$.evidence.message' },
-      iamResources: [props.alarmTopic.topicArn],
-      iamAction: 'sns:Publish',
-      resultPath: sfn.JsonPath.DISCARD,
-      outputPath: '$.evidence.summary',
+    // ---- The tail every path ends in: cleanup, evidence, metrics, notification, result.
+    const summary = (extra: { [key: string]: unknown }) => ({
+      'target.$': '$.evidence.summary.target',
+      'drillStatus.$': '$.evidence.summary.status',
+      ok: false,
+      'evidenceKey.$': '$.evidence.summary.evidenceKey',
+      ...extra,
     });
+    const notify = RestoreDrill.retrySdk(
+      new tasks.CallAwsService(this, STATE.NOTIFY, {
+        service: 'sns',
+        action: 'publish',
+        parameters: { TopicArn: props.alarmTopic.topicArn, 'Subject.$': '$.evidence.subject', 'Message.$': '$.evidence.message' },
+        iamResources: [props.alarmTopic.topicArn],
+        iamAction: 'sns:Publish',
+        resultPath: sfn.JsonPath.DISCARD,
+        outputPath: '$.evidence.summary',
+      }),
+    );
+    // A drill whose notification failed must fail the execution: nobody else hears of it.
     notify.addCatch(
       new sfn.Pass(this, STATE.NOTIFY_FAILED, {
-        parameters: { 'target.$': '$.evidence.summary.target', 'status.$': '$.evidence.summary.status', 'reason.$': '$.evidence.summary.reason', 'evidenceKey.$': '$.evidence.summary.evidenceKey', 'ok.$': '$.evidence.summary.ok', 'notificationError.$': '$.notifyError.Cause' },
+        parameters: summary({
+          status: DrillStatus.NOTIFICATION_FAILED,
+          'reason.$': "States.Format('the notification was not sent ({}: {}); the drill: {}', $.notifyError.Error, $.notifyError.Cause, $.evidence.summary.reason)",
+        }),
       }),
       { resultPath: '$.notifyError' },
     );
-    const metrics = this.sdkTask(STATE.METRICS, 'cloudwatch:putMetricData', { Namespace: METRIC_NAMESPACE, 'MetricData.$': '$.evidence.metricData' });
-    metrics.addCatch(notify, { resultPath: '$.metricsError' });
+    const metrics = RestoreDrill.retrySdk(this.sdkTask(STATE.METRICS, 'cloudwatch:putMetricData', { Namespace: METRIC_NAMESPACE, 'MetricData.$': '$.evidence.metricData' }));
+    // Metrics not published: the RTO and failure alarms miss the drill, so the execution fails (after the notification).
+    metrics.addCatch(
+      new sfn.Pass(this, STATE.METRICS_FAILED, {
+        parameters: summary({
+          status: DrillStatus.METRICS_FAILED,
+          'reason.$': "States.Format('metrics were not published ({}: {}); the drill: {}', $.metricsError.Error, $.metricsError.Cause, $.evidence.summary.reason)",
+        }),
+        resultPath: '$.evidence.summary',
+      }).next(notify),
+      { resultPath: '$.metricsError' },
+    );
     metrics.next(notify);
-    const evidence = new tasks.LambdaInvoke(this, STATE.EVIDENCE, {
-      lambdaFunction: this.evidenceFunction,
-      payloadResponseOnly: true,
-      resultPath: '$.evidence',
-    });
-    const evidenceFailed = new tasks.CallAwsService(this, STATE.NOTIFY_EVIDENCE_FAILED, {
-      service: 'sns',
-      action: 'publish',
-      parameters: {
-        TopicArn: props.alarmTopic.topicArn,
-        Subject: 'Restore drill evidence NOT recorded',
-        'Message.$': "States.Format('Restore drill {} of {} could not write its evidence record: {}', $.drillName, $.target.name, $.evidenceError.Cause)",
-      },
-      iamResources: [props.alarmTopic.topicArn],
-      iamAction: 'sns:Publish',
-      resultPath: sfn.JsonPath.DISCARD,
-    });
+
+    // The evidence function failed as a whole (a write failure it reports itself): notify with the
+    // error's name and message, never the function's stack trace that Lambda puts in Cause.
+    const notifyEvidenceFailed = RestoreDrill.retrySdk(
+      new tasks.CallAwsService(this, STATE.NOTIFY_EVIDENCE_FAILED, {
+        service: 'sns',
+        action: 'publish',
+        parameters: {
+          TopicArn: props.alarmTopic.topicArn,
+          Subject: 'Restore drill evidence NOT recorded',
+          'Message.$': "States.Format('Restore drill {} of {} could not write its evidence record: {}: {}', $.drillName, $.target.name, $.evidenceErrorText.name, $.evidenceErrorText.message)",
+        },
+        iamResources: [props.alarmTopic.topicArn],
+        iamAction: 'sns:Publish',
+        resultPath: sfn.JsonPath.DISCARD,
+      }),
+    );
     const evidenceNotRecorded = new sfn.Pass(this, STATE.EVIDENCE_FAILED, {
-      parameters: { 'target.$': '$.target.name', status: DrillStatus.EVIDENCE_FAILED, ok: false, 'reason.$': '$.evidenceError.Cause' },
+      parameters: {
+        'target.$': '$.target.name',
+        status: DrillStatus.EVIDENCE_FAILED,
+        ok: false,
+        'reason.$': "States.Format('evidence NOT recorded: {}: {}', $.evidenceErrorText.name, $.evidenceErrorText.message)",
+      },
     });
-    evidenceFailed.addCatch(evidenceNotRecorded, { resultPath: '$.notifyError' });
-    evidenceFailed.next(evidenceNotRecorded);
-    evidence.addCatch(evidenceFailed, { resultPath: '$.evidenceError' });
+    notifyEvidenceFailed.addCatch(evidenceNotRecorded, { resultPath: '$.notifyError' });
+    notifyEvidenceFailed.next(evidenceNotRecorded);
+    const evidenceErrorText = (id: string, message: string) =>
+      new sfn.Pass(this, id, { parameters: { 'name.$': '$.evidenceError.Error', 'message.$': message }, resultPath: '$.evidenceErrorText' }).next(notifyEvidenceFailed);
+    const plainError = evidenceErrorText(STATE.EVIDENCE_ERROR_PLAIN, '$.evidenceError.Cause');
+    const evidenceError = new sfn.Choice(this, STATE.EVIDENCE_ERROR)
+      // A function error's Cause is the JSON {"errorType","errorMessage","trace"}; a service error's is plain text.
+      .when(
+        C.and(C.isPresent('$.evidenceError.Cause'), C.isString('$.evidenceError.Cause'), C.stringMatches('$.evidenceError.Cause', '{*')),
+        new sfn.Pass(this, STATE.EVIDENCE_ERROR_PARSE, { parameters: { 'cause.$': 'States.StringToJson($.evidenceError.Cause)' }, resultPath: '$.evidenceErrorParsed' }).next(
+          new sfn.Choice(this, STATE.EVIDENCE_ERROR_MESSAGE)
+            .when(C.and(C.isPresent('$.evidenceErrorParsed.cause.errorMessage'), C.isString('$.evidenceErrorParsed.cause.errorMessage')), evidenceErrorText(STATE.EVIDENCE_ERROR_FROM_FUNCTION, '$.evidenceErrorParsed.cause.errorMessage'))
+            .otherwise(evidenceErrorText('Evidence error without message', "States.Format('{}', 'no message')")),
+        ),
+      )
+      .when(C.and(C.isPresent('$.evidenceError.Cause'), C.isString('$.evidenceError.Cause')), plainError)
+      .otherwise(evidenceErrorText('Evidence error without cause', "States.Format('{}', 'no message')"));
+
+    const evidence = this.lambdaTask(STATE.EVIDENCE, this.evidenceFunction, '$.evidence');
+    evidence.addCatch(evidenceError, { resultPath: '$.evidenceError' });
     evidence.next(metrics);
 
-    const cleanup = new tasks.LambdaInvoke(this, STATE.CLEANUP, {
-      lambdaFunction: this.cleanupFunction,
-      payloadResponseOnly: true,
-      resultPath: '$.cleanup',
-    });
+    const cleanup = this.lambdaTask(STATE.CLEANUP, this.cleanupFunction, '$.cleanup');
+    // Deleting a copy that is still settling (an instance being created, a bucket being filled) can fail once.
+    cleanup.addRetry({ errors: ['States.TaskFailed'], interval: Duration.minutes(1), backoffRate: 2, maxAttempts: 2 });
     // A failed cleanup is caught so evidence and notification still happen, and recorded there.
     cleanup.addCatch(evidence, { resultPath: '$.cleanupError' });
     cleanup.next(evidence);
 
-    const stepFailed = new sfn.Pass(this, STATE.STEP_FAILED, {
-      parameters: { status: DrillStatus.STEP_FAILED, 'reason.$': "States.Format('{}: {}', $.error.Error, $.error.Cause)" },
-      resultPath: '$.failure',
-    }).next(cleanup);
-    const catchStep = (task: sfn.TaskStateBase) => task.addCatch(stepFailed, { resultPath: '$.error' });
+    // Failure states say what failed; the evidence function adds the error's name and message.
+    const stepFailed = fail(STATE.STEP_FAILED, DrillStatus.STEP_FAILED, 'an AWS API call of the drill failed').next(cleanup);
+    const catchStep = <T extends sfn.TaskStateBase | sfn.CustomState>(task: T) => {
+      task.addCatch(stepFailed, { resultPath: '$.error' });
+      return task;
+    };
 
-    const validate = new tasks.LambdaInvoke(this, STATE.VALIDATE, {
-      lambdaFunction: this.validator,
-      payload: sfn.TaskInput.fromObject({
-        restoreJobId: sfn.JsonPath.stringAt('$.restoreJob.RestoreJobId'),
-        resourceType: sfn.JsonPath.stringAt('$.target.resourceType'),
-        createdResourceArn: sfn.JsonPath.stringAt('$.job.CreatedResourceArn'),
-        drillName: sfn.JsonPath.stringAt('$.drillName'),
-        target: sfn.JsonPath.objectAt('$.target'),
-      }),
-      payloadResponseOnly: true,
-      resultPath: '$.validation',
-    });
-    validate.addCatch(
-      new sfn.Pass(this, STATE.VALIDATION_ERROR, {
-        parameters: { status: DrillStatus.VALIDATION_ERROR, 'reason.$': "States.Format('validator error {}: {}', $.error.Error, $.error.Cause)" },
-        resultPath: '$.failure',
-      }).next(cleanup),
-      { resultPath: '$.error' },
-    );
+    // ---- Validation.
+    // InputPath, not Payload: the payload is built by one of two Pass states (with or without the ARN).
+    const validate = this.lambdaTask(STATE.VALIDATE, this.validator, '$.validation', { inputPath: '$.validatorInput' });
+    validate.addCatch(fail(STATE.VALIDATION_ERROR, DrillStatus.VALIDATION_ERROR, 'the validator failed').next(cleanup), { resultPath: '$.error' });
+    const validBoolean = C.and(C.isPresent('$.validation.valid'), C.isBoolean('$.validation.valid'));
     validate.next(
       new sfn.Choice(this, STATE.VALID)
-        .when(sfn.Condition.booleanEquals('$.validation.valid', true), cleanup)
-        .otherwise(fail(STATE.VALIDATION_FAILED, DrillStatus.VALIDATION_FAILED, 'the validator reported the restored data invalid').next(cleanup)),
+        .when(C.and(validBoolean, C.booleanEquals('$.validation.valid', true)), cleanup)
+        .when(validBoolean, fail(STATE.VALIDATION_FAILED, DrillStatus.VALIDATION_FAILED, 'the validator reported the restored data invalid').next(cleanup))
+        .otherwise(fail(STATE.VALIDATION_MALFORMED, DrillStatus.VALIDATION_ERROR, "the validator returned no boolean 'valid'").next(cleanup)),
     );
+    const validatorPayload = {
+      'restoreJobId.$': '$.restoreJob.RestoreJobId',
+      'resourceType.$': '$.target.resourceType',
+      'drillName.$': '$.drillName',
+      'target.$': '$.target',
+    };
+    // The validator's payload, with or without the copy's ARN (the restore job may omit it).
+    const validatorInput = new sfn.Pass(this, STATE.VALIDATOR_INPUT_ARN, { parameters: { ...validatorPayload, 'createdResourceArn.$': '$.job.CreatedResourceArn' }, resultPath: '$.validatorInput' }).next(validate);
+    const validatorInputNoArn = new sfn.Pass(this, STATE.VALIDATOR_INPUT_NO_ARN, { parameters: validatorPayload, resultPath: '$.validatorInput' }).next(validate);
 
-    const idFromArn = "States.Array(States.ArrayGetItem(States.StringSplit($.job.CreatedResourceArn, '/'), 1))";
+    // ---- Tagging restored volumes and file systems (random ids): the cleanup role deletes only tagged ones.
     const tagList = [{ Key: DRILL_TAG, 'Value.$': '$.drillName' }];
-    const tagVolume = this.sdkTask(STATE.TAG_VOLUME, 'ec2:createTags', { 'Resources.$': idFromArn, Tags: tagList });
-    const tagFileSystem = this.sdkTask(STATE.TAG_FILE_SYSTEM, 'efs:tagResource', {
-      'ResourceId.$': "States.ArrayGetItem(States.StringSplit($.job.CreatedResourceArn, '/'), 1)",
-      Tags: tagList,
+    const idOfCreated = "States.ArrayGetItem(States.StringSplit($.job.CreatedResourceArn, '/'), 1)";
+    const tagTasks = (volumeId: string, fileSystemId: string) => ({
+      volume: has(DrillResourceType.EBS) ? RestoreDrill.retrySdk(this.sdkTask(volumeId, 'ec2:createTags', { 'Resources.$': `States.Array(${idOfCreated})`, Tags: tagList })) : undefined,
+      fileSystem: has(DrillResourceType.EFS) ? RestoreDrill.retrySdk(this.sdkTask(fileSystemId, 'efs:tagResource', { 'ResourceId.$': idOfCreated, Tags: tagList })) : undefined,
     });
-    for (const t of [tagVolume, tagFileSystem]) {
-      t.addCatch(stepFailed, { resultPath: '$.error' });
-      t.next(validate);
+    const tagNow = tagTasks(STATE.TAG_VOLUME, STATE.TAG_FILE_SYSTEM);
+    for (const t of [tagNow.volume, tagNow.fileSystem]) {
+      if (!t) continue;
+      catchStep(t);
+      t.next(validatorInput);
     }
 
+    // ---- Polling the restore job.
+    const describeJob = (id: string) =>
+      RestoreDrill.retrySdk(
+        new tasks.CallAwsService(this, id, {
+          service: 'backup',
+          action: 'describeRestoreJob',
+          parameters: { 'RestoreJobId.$': '$.restoreJob.RestoreJobId' },
+          iamResources: ['*'],
+          iamAction: 'backup:DescribeRestoreJob',
+          resultPath: '$.job',
+        }),
+      );
+
+    // A timed-out restore: publish the RTO metric now (the elapsed restore timeout is a lower bound,
+    // and at least the RTO), then keep polling until the job ends, so its copy is tagged and deleted
+    // instead of appearing after cleanup; evidence and notification follow.
+    const drainWait = new sfn.Wait(this, STATE.DRAIN_WAIT, { time: sfn.WaitTime.secondsPath('$.target.poll.drainWait') });
+    const timeoutMetrics = RestoreDrill.retrySdk(
+      this.sdkTask(STATE.TIMEOUT_METRICS, 'cloudwatch:putMetricData', {
+        Namespace: METRIC_NAMESPACE,
+        MetricData: [
+          { MetricName: DrillMetrics.RESTORE_TIME, 'Value.$': '$.target.restoreTimeoutSeconds', Unit: 'Seconds', Dimensions: [{ Name: 'Target', 'Value.$': '$.target.name' }] },
+          { MetricName: DrillMetrics.RTO_EXCEEDED, Value: 1, Unit: 'Count', Dimensions: [{ Name: 'Drill', 'Value.$': '$.target.drill' }] },
+        ],
+      }),
+    );
+    timeoutMetrics.addCatch(drainWait, { resultPath: '$.timeoutMetricsError' });
+    timeoutMetrics.next(drainWait);
+    const drainDescribe = describeJob(STATE.DRAIN_DESCRIBE);
+    drainDescribe.addCatch(cleanup, { resultPath: '$.drainError' });
+    const tagLate = tagTasks(STATE.TAG_VOLUME_LATE, STATE.TAG_FILE_SYSTEM_LATE);
+    for (const t of [tagLate.volume, tagLate.fileSystem]) {
+      if (!t) continue;
+      t.addCatch(cleanup, { resultPath: '$.tagError' });
+      t.next(cleanup);
+    }
+    const drainEnded = new sfn.Choice(this, STATE.DRAIN_ENDED);
+    if (tagLate.volume) drainEnded.when(C.and(statusIs('COMPLETED'), typeIs(DrillResourceType.EBS), createdArn), tagLate.volume);
+    if (tagLate.fileSystem) drainEnded.when(C.and(statusIs('COMPLETED'), typeIs(DrillResourceType.EFS), createdArn), tagLate.fileSystem);
+    drainEnded
+      .when(statusIs('COMPLETED', 'FAILED', 'ABORTED'), cleanup)
+      .when(C.numberGreaterThanEqualsJsonPath('$.drain.i', '$.target.poll.drainLast'), cleanup)
+      .otherwise(new sfn.Pass(this, STATE.NEXT_DRAIN, { parameters: { 'i.$': 'States.MathAdd($.drain.i, 1)' }, resultPath: '$.drain' }).next(drainWait));
+    drainWait.next(drainDescribe).next(drainEnded);
+
     const wait = new sfn.Wait(this, STATE.WAIT, { time: sfn.WaitTime.secondsPath('$.poll.wait') });
-    const describe = new tasks.CallAwsService(this, STATE.DESCRIBE, {
-      service: 'backup',
-      action: 'describeRestoreJob',
-      parameters: { 'RestoreJobId.$': '$.restoreJob.RestoreJobId' },
-      iamResources: ['*'],
-      iamAction: 'backup:DescribeRestoreJob',
-      resultPath: '$.job',
-    });
-    describe.addRetry({ errors: ['Backup.ThrottlingException', 'Backup.ServiceUnavailableException'], interval: Duration.seconds(30), maxAttempts: 3, backoffRate: 2 });
-    catchStep(describe);
+    const describe = catchStep(describeJob(STATE.DESCRIBE));
     const nextPoll = new sfn.Pass(this, STATE.NEXT_POLL, {
       parameters: { 'i.$': 'States.MathAdd($.poll.i, 1)', 'wait.$': 'States.ArrayGetItem($.target.poll.schedule, States.MathAdd($.poll.i, 1))' },
       resultPath: '$.poll',
     }).next(wait);
-    const completed = sfn.Condition.stringEquals('$.job.Status', 'COMPLETED');
-    const typeIs = (t: DrillResourceType) => sfn.Condition.stringEquals('$.target.resourceType', t.backupResourceType);
+    const finished = new sfn.Choice(this, STATE.FINISHED);
+    if (tagNow.volume) finished.when(C.and(statusIs('COMPLETED'), typeIs(DrillResourceType.EBS), createdArn), tagNow.volume);
+    if (tagNow.fileSystem) finished.when(C.and(statusIs('COMPLETED'), typeIs(DrillResourceType.EFS), createdArn), tagNow.fileSystem);
+    if (tagNow.volume || tagNow.fileSystem) {
+      const tagged = types.filter((t) => t.taggedAfterRestore).map(typeIs);
+      finished.when(
+        C.and(statusIs('COMPLETED'), tagged.length === 1 ? tagged[0] : C.or(...tagged)),
+        fail(STATE.NO_CREATED_RESOURCE, DrillStatus.STEP_FAILED, 'the restore job COMPLETED without a CreatedResourceArn').next(cleanup),
+      );
+    }
     wait.next(describe).next(
-      new sfn.Choice(this, STATE.FINISHED)
-        .when(sfn.Condition.and(completed, typeIs(DrillResourceType.EBS)), tagVolume)
-        .when(sfn.Condition.and(completed, typeIs(DrillResourceType.EFS)), tagFileSystem)
-        .when(completed, validate)
+      finished
+        .when(C.and(statusIs('COMPLETED'), createdArn), validatorInput)
+        .when(statusIs('COMPLETED'), validatorInputNoArn)
+        .when(statusIs('FAILED', 'ABORTED'), fail(STATE.RESTORE_FAILED, DrillStatus.RESTORE_FAILED, 'the restore job ended FAILED or ABORTED').next(cleanup))
         .when(
-          sfn.Condition.or(sfn.Condition.stringEquals('$.job.Status', 'FAILED'), sfn.Condition.stringEquals('$.job.Status', 'ABORTED')),
-          fail(STATE.RESTORE_FAILED, DrillStatus.RESTORE_FAILED, 'the restore job ended FAILED or ABORTED').next(cleanup),
-        )
-        .when(
-          sfn.Condition.numberGreaterThanEqualsJsonPath('$.poll.i', '$.target.poll.last'),
-          fail(STATE.TIMED_OUT, DrillStatus.RESTORE_TIMED_OUT, 'the restore job did not finish within the restore timeout').next(cleanup),
+          C.numberGreaterThanEqualsJsonPath('$.poll.i', '$.target.poll.last'),
+          fail(STATE.TIMED_OUT, DrillStatus.RESTORE_TIMED_OUT, 'the restore job did not finish within the restore timeout').next(timeoutMetrics),
         )
         .otherwise(nextPoll),
     );
 
-    const start = new tasks.CallAwsService(this, STATE.START, {
-      service: 'backup',
-      action: 'startRestoreJob',
-      parameters: {
-        'RecoveryPointArn.$': '$.metadata.RecoveryPointArn',
-        IamRoleArn: this.restoreRole.roleArn,
-        'IdempotencyToken.$': '$.drillName',
-        'ResourceType.$': '$.target.resourceType',
-        // Recorded metadata, then the target's synth-time overrides (isolation, key), then the drill- name.
-        'Metadata.$': 'States.JsonMerge(States.JsonMerge($.metadata.RestoreMetadata, $.target.restoreMetadata, false), $.nameOverride, false)',
-      },
-      iamResources: [recoveryPoints],
-      iamAction: 'backup:StartRestoreJob',
-      resultSelector: { 'RestoreJobId.$': '$.RestoreJobId' },
-      resultPath: '$.restoreJob',
-    });
-    catchStep(start);
-    start.next(wait);
+    // ---- Starting the restore.
+    const start = catchStep(
+      RestoreDrill.retrySdk(
+        new tasks.CallAwsService(this, STATE.START, {
+          service: 'backup',
+          action: 'startRestoreJob',
+          parameters: {
+            'RecoveryPointArn.$': '$.recoveryPoint.RecoveryPointArn',
+            IamRoleArn: this.restoreRole.roleArn,
+            'IdempotencyToken.$': '$.drillName',
+            'ResourceType.$': '$.target.resourceType',
+            // Recorded metadata, then the target's synth-time overrides (isolation, key), then the drill- name.
+            'Metadata.$': 'States.JsonMerge(States.JsonMerge($.metadata.RestoreMetadata, $.target.restoreMetadata, false), $.nameOverride, false)',
+          },
+          iamResources: [recoveryPoints],
+          iamAction: 'backup:StartRestoreJob',
+          resultPath: '$.restoreJob',
+        }),
+      ),
+    );
+    start.next(
+      new sfn.Choice(this, STATE.STARTED)
+        .when(C.isPresent('$.restoreJob.RestoreJobId'), wait)
+        .otherwise(fail(STATE.NOT_STARTED, DrillStatus.STEP_FAILED, 'StartRestoreJob returned no RestoreJobId').next(cleanup)),
+    );
 
-    const nameChoice = new sfn.Choice(this, STATE.NAME_CHOICE);
-    for (const t of DrillResourceType.all()) {
+    const nameChoice = new sfn.Choice(this, STATE.NAME_CHOICE).when(
+      C.not(C.isPresent('$.metadata.RestoreMetadata')),
+      fail(STATE.NO_METADATA, DrillStatus.STEP_FAILED, 'GetRecoveryPointRestoreMetadata returned no RestoreMetadata').next(cleanup),
+    );
+    for (const t of types) {
       // EBS copies have random ids and are tagged after the restore: nothing to name.
       const pass = t.nameMetadataKey
         ? new sfn.Pass(this, `Name ${t.backupResourceType} copy`, { parameters: { [`${t.nameMetadataKey}.$`]: '$.drillName' }, resultPath: '$.nameOverride' })
         : new sfn.Pass(this, `Name ${t.backupResourceType} copy`, { result: sfn.Result.fromObject({}), resultPath: '$.nameOverride' });
       nameChoice.when(typeIs(t), pass.next(start));
     }
-    nameChoice.otherwise(fail('Unsupported resource type', DrillStatus.STEP_FAILED, 'unsupported resourceType in the execution input').next(cleanup));
+    nameChoice.otherwise(fail(STATE.UNSUPPORTED, DrillStatus.STEP_FAILED, `resourceType of the execution input is not one this drill was built for (${types.map((t) => t.backupResourceType).join(', ')})`).next(cleanup));
 
-    const metadata = new tasks.CallAwsService(this, STATE.METADATA, {
-      service: 'backup',
-      action: 'getRecoveryPointRestoreMetadata',
-      parameters: { 'BackupVaultName.$': '$.target.backupVaultName', 'RecoveryPointArn.$': '$.recoveryPoint.RecoveryPointArn' },
-      iamResources: [recoveryPoints, ...vaultArns],
-      iamAction: 'backup:GetRecoveryPointRestoreMetadata',
-      resultSelector: { 'RecoveryPointArn.$': '$.RecoveryPointArn', 'RestoreMetadata.$': '$.RestoreMetadata' },
-      resultPath: '$.metadata',
-    });
-    catchStep(metadata);
+    const metadata = catchStep(
+      RestoreDrill.retrySdk(
+        new tasks.CallAwsService(this, STATE.METADATA, {
+          service: 'backup',
+          action: 'getRecoveryPointRestoreMetadata',
+          parameters: { 'BackupVaultName.$': '$.target.backupVaultName', 'RecoveryPointArn.$': '$.recoveryPoint.RecoveryPointArn' },
+          iamResources: [recoveryPoints, ...vaultArns],
+          iamAction: 'backup:GetRecoveryPointRestoreMetadata',
+          resultPath: '$.metadata',
+        }),
+      ),
+    );
     metadata.next(nameChoice);
 
-    // No JSONPath filter: one matching nothing is a States.Runtime error, which no Catch handles.
-    // AWS Backup lists newest first; the newest may still be CREATING, so look at the first few.
-    const found = new sfn.Choice(this, STATE.FOUND);
-    for (let i = 0; i < PICK_DEPTH; i++) {
-      const at = `$.listed.RecoveryPoints[${i}]`;
-      found.when(
-        sfn.Condition.and(sfn.Condition.isPresent(`${at}.Status`), sfn.Condition.stringEquals(`${at}.Status`, 'COMPLETED')),
-        new sfn.Pass(this, `Use recovery point ${i}`, { parameters: { 'RecoveryPointArn.$': `${at}.RecoveryPointArn` }, resultPath: '$.recoveryPoint' }).next(metadata),
-      );
-    }
-    found.otherwise(fail(STATE.NO_POINT, DrillStatus.NO_RECOVERY_POINT, 'no COMPLETED recovery point of the resource in the vault').next(cleanup));
-    const list = new tasks.CallAwsService(this, STATE.LIST, {
-      service: 'backup',
-      action: 'listRecoveryPointsByBackupVault',
-      parameters: { 'BackupVaultName.$': '$.target.backupVaultName', 'ByResourceArn.$': '$.target.resourceArn', MaxResults: 10 },
-      iamResources: vaultArns,
-      iamAction: 'backup:ListRecoveryPointsByBackupVault',
-      resultSelector: { 'RecoveryPoints.$': '$.RecoveryPoints' },
-      resultPath: '$.listed',
-    });
-    catchStep(list);
-    list.next(found);
-    const chosen = new sfn.Pass(this, STATE.USE_CHOSEN, {
-      parameters: { 'RecoveryPointArn.$': '$.target.recoveryPointArn' },
-      resultPath: '$.recoveryPoint',
-    }).next(metadata);
+    // ---- Choosing the recovery point: a function pages through the vault and picks by CreationDate.
+    const find = catchStep(this.lambdaTask(STATE.FIND, this.recoveryPointFunction, '$.recoveryPoint', { payload: sfn.TaskInput.fromObject({ 'target.$': '$.target' }) }));
+    find.next(
+      new sfn.Choice(this, STATE.FOUND)
+        .when(C.and(C.isPresent('$.recoveryPoint.found'), C.isBoolean('$.recoveryPoint.found'), C.booleanEquals('$.recoveryPoint.found', true), C.isPresent('$.recoveryPoint.RecoveryPointArn')), metadata)
+        .otherwise(fail(STATE.NO_POINT, DrillStatus.NO_RECOVERY_POINT, 'no restorable recovery point').next(cleanup)),
+    );
 
     const prepare = new sfn.Pass(this, STATE.PREPARE, {
       parameters: {
@@ -824,9 +1006,10 @@ export class RestoreDrill extends Construct {
         // Unique per drill: restores into an existing name fail, and cleanup matches the prefix.
         'drillName.$': `States.Format('${DRILL_PREFIX}{}-{}', $.target.name, States.ArrayGetItem(States.StringSplit(States.UUID(), '-'), 0))`,
         poll: { i: 0, 'wait.$': '$.target.poll.schedule[0]' },
+        drain: { i: 0 },
       },
     });
-    prepare.next(new sfn.Choice(this, STATE.CHOSEN).when(sfn.Condition.isPresent('$.target.recoveryPointArn'), chosen).otherwise(list));
+    prepare.next(find);
 
     const map = new sfn.Map(this, STATE.MAP, {
       itemsPath: '$.targets',
@@ -843,7 +1026,7 @@ export class RestoreDrill extends Construct {
     map.itemProcessor(prepare);
     return map.next(
       new sfn.Choice(this, STATE.ANY_FAILED)
-        .when(sfn.Condition.booleanEquals('$.anyFailed', true), new sfn.Fail(this, STATE.FAIL, { errorPath: '$.error', causePath: '$.cause' }))
+        .when(C.booleanEquals('$.anyFailed', true), new sfn.Fail(this, STATE.FAIL, { errorPath: '$.error', causePath: '$.cause' }))
         .otherwise(new sfn.Succeed(this, STATE.SUCCEED)),
     );
   }

@@ -1,4 +1,4 @@
-import { BackupClient, PutRestoreValidationResultCommand } from '@aws-sdk/client-backup';
+import { BackupClient, DescribeRecoveryPointCommand, ListRecoveryPointsByBackupVaultCommand, PutRestoreValidationResultCommand, ResourceNotFoundException as BackupNotFound } from '@aws-sdk/client-backup';
 import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteVolumeCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DeleteDBClusterCommand, DescribeDBClustersCommand, ModifyDBClusterCommand, RDSClient } from '@aws-sdk/client-rds';
@@ -6,7 +6,8 @@ import { ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data
 import { DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as cleanup } from '../../lib/drill/handlers/drill-cleanup.lambda';
-import { buildEvidence, DrillState, handler as evidence, toMillis } from '../../lib/drill/handlers/drill-evidence.lambda';
+import { buildEvidence, describeError, DrillState, handler as evidence, toMillis } from '../../lib/drill/handlers/drill-evidence.lambda';
+import { handler as chooseRecoveryPoint } from '../../lib/drill/handlers/drill-recovery-point.lambda';
 import { handler as staleness } from '../../lib/drill/handlers/drill-staleness.lambda';
 import { handler as validate } from '../../lib/drill/handlers/drill-validator.lambda';
 
@@ -25,19 +26,23 @@ beforeEach(() => {
 const body = (text: string) => ({ transformToByteArray: async () => new TextEncoder().encode(text) }) as any;
 
 describe('validator', () => {
-  const input = (resourceType: string, validation: { [k: string]: string } = {}) => ({
+  const input = (resourceType: string, validation: { [k: string]: string } = {}, resourceArn = 'arn:aws:s3:::hr-docs') => ({
     restoreJobId: 'job-1',
     resourceType,
     drillName: 'drill-docs-1a2b3c4d',
     createdResourceArn: 'arn:aws:s3:::drill-docs-1a2b3c4d',
-    target: { name: 'docs', validation },
+    target: { name: 'docs', resourceArn, validation },
   });
 
-  test('S3: counts objects, reads samples with checksum validation, reports SUCCESSFUL', async () => {
-    s3.on(ListObjectsV2Command).resolvesOnce({ Contents: [{ Key: 'a' }, { Key: 'b' }], IsTruncated: true, NextContinuationToken: 't' }).resolvesOnce({ Contents: [{ Key: 'c' }] });
+  test('S3: counts objects of the copy and of the source, reads samples with checksum validation, reports SUCCESSFUL', async () => {
+    s3.on(ListObjectsV2Command, { Bucket: 'drill-docs-1a2b3c4d' })
+      .resolvesOnce({ Contents: [{ Key: 'a', Size: 10 }, { Key: 'b', Size: 10 }], IsTruncated: true, NextContinuationToken: 't' })
+      .resolvesOnce({ Contents: [{ Key: 'c', Size: 10 }] });
+    s3.on(ListObjectsV2Command, { Bucket: 'hr-docs' }).resolves({ Contents: [{ Key: 'a', Size: 10 }, { Key: 'b', Size: 10 }, { Key: 'c', Size: 10 }] });
     s3.on(GetObjectCommand).resolves({ Body: body('hello'), ChecksumSHA256: 'abc=' });
     const r = await validate(input('S3', { minObjects: '3', sampleObjects: '2' }));
     expect(r.valid).toBe(true);
+    expect(r.checks.map((c) => c.name)).toEqual(['objectCount', 'objectsComparedWithSource', 'bytesComparedWithSource', 'read:a', 'read:b']);
     expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).toEqual([
       { Bucket: 'drill-docs-1a2b3c4d', Key: 'a', ChecksumMode: 'ENABLED' },
       { Bucket: 'drill-docs-1a2b3c4d', Key: 'b', ChecksumMode: 'ENABLED' },
@@ -55,12 +60,37 @@ describe('validator', () => {
     expect(backup.commandCalls(PutRestoreValidationResultCommand)[0].args[0].input.ValidationStatus).toBe('FAILED');
   });
 
-  test('DynamoDB: scans until the minimum item count and reads a sample item', async () => {
-    ddb.on(DescribeTableCommand).resolves({ Table: { TableStatus: 'ACTIVE' } });
-    ddb.on(ScanCommand).resolvesOnce({ Count: 1000, Items: [{ id: { S: '1' } }], LastEvaluatedKey: { id: { S: 'x' } } }).resolvesOnce({ Count: 500, Items: [{ id: { S: '2' } }] });
-    const r = await validate({ ...input('DynamoDB', { minItems: '1200' }), drillName: 'drill-employees-1a2b3c4d' });
+  test("DynamoDB: scans until the source's item count less the tolerance, and reads a sample item", async () => {
+    ddb.on(DescribeTableCommand, { TableName: 'drill-employees-1a2b3c4d' }).resolves({ Table: { TableStatus: 'ACTIVE', ItemCount: 0 } });
+    ddb.on(DescribeTableCommand, { TableName: 'hr-employees' }).resolves({ Table: { TableStatus: 'ACTIVE', ItemCount: 2000 } });
+    ddb.on(ScanCommand)
+      .resolvesOnce({ Count: 1000, Items: [{ id: { S: '1' } }], LastEvaluatedKey: { id: { S: 'x' } } })
+      .resolvesOnce({ Count: 900, Items: [{ id: { S: '2' } }], LastEvaluatedKey: { id: { S: 'y' } } })
+      .resolvesOnce({ Count: 100, Items: [{ id: { S: '3' } }] });
+    const r = await validate({ ...input('DynamoDB', {}, 'arn:aws:dynamodb:eu-west-1:1:table/hr-employees'), drillName: 'drill-employees-1a2b3c4d' });
     expect(r.valid).toBe(true);
+    // 1,900 >= 2,000 less 10%: the third page is not read.
     expect(ddb.commandCalls(ScanCommand)).toHaveLength(2);
+    expect(r.checks.find((c) => c.name === 'itemsComparedWithSource')).toMatchObject({ passed: true, detail: expect.stringContaining('expected at least 1800 (tolerance 10%') });
+  });
+
+  test('tolerancePercent is validated; compareWithSource=false turns the comparison off, visibly', async () => {
+    ddb.on(DescribeTableCommand).resolves({ Table: { TableStatus: 'ACTIVE', ItemCount: 5000 } });
+    ddb.on(ScanCommand).resolves({ Count: 1, Items: [{ id: { S: '1' } }] });
+    await expect(validate({ ...input('DynamoDB', { tolerancePercent: '150' }), drillName: 'drill-employees-1' })).rejects.toThrow("validation.tolerancePercent must be a number from 0 to 100, got '150'");
+    const r = await validate({ ...input('DynamoDB', { compareWithSource: 'false' }), drillName: 'drill-employees-1' });
+    expect(r.valid).toBe(true);
+    expect(r.checks.find((c) => c.name === 'itemsComparedWithSource')).toEqual({ name: 'itemsComparedWithSource', passed: true, detail: 'comparison with the source turned off (validation.compareWithSource=false)' });
+    // The invalid tolerance stopped before any call; the comparison turned off never reads the source.
+    expect(ddb.commandCalls(DescribeTableCommand).map((c) => c.args[0].input.TableName)).toEqual(['drill-employees-1']);
+  });
+
+  test('without a source ARN the comparison fails: a partial copy cannot pass unseen', async () => {
+    ddb.on(DescribeTableCommand).resolves({ Table: { TableStatus: 'ACTIVE' } });
+    ddb.on(ScanCommand).resolves({ Count: 3, Items: [{ id: { S: '1' } }] });
+    const r = await validate({ ...input('DynamoDB'), target: { name: 'docs' }, drillName: 'drill-employees-1' });
+    expect(r.valid).toBe(false);
+    expect(r.message).toContain('itemsComparedWithSource (cannot compare with the source: the target has no resourceArn)');
   });
 
   test('Aurora: runs the SQL query through the Data API', async () => {
@@ -73,7 +103,7 @@ describe('validator', () => {
 
   test('a rejected PutRestoreValidationResult keeps the verdict and says so', async () => {
     backup.on(PutRestoreValidationResultCommand).rejects(Object.assign(new Error('not a restore testing job'), { name: 'InvalidRequestException' }));
-    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'a' }] });
+    s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'a', Size: 1 }] });
     s3.on(GetObjectCommand).resolves({ Body: body('x') });
     const r = await validate(input('S3'));
     expect(r).toMatchObject({ valid: true, reportedToBackup: false, reportError: 'InvalidRequestException: not a restore testing job' });
@@ -81,6 +111,37 @@ describe('validator', () => {
 
   test('refuses anything that is not a drill resource', async () => {
     await expect(validate({ ...input('S3'), drillName: 'hr-documents' })).rejects.toThrow("not a drill resource: 'hr-documents'");
+  });
+});
+
+describe('recovery point', () => {
+  const target = { name: 'employees', backupVaultName: 'vault', resourceArn: 'arn:aws:dynamodb:eu-west-1:1:table/hr' };
+  const rp = (id: string, Status: string, day: number) => ({ RecoveryPointArn: `arn:aws:backup:eu-west-1:1:recovery-point:${id}`, Status: Status as any, CreationDate: new Date(Date.UTC(2025, 0, day)) });
+
+  test('reads every page and picks the newest restorable snapshot by CreationDate, whatever the order', async () => {
+    backup.on(ListRecoveryPointsByBackupVaultCommand, { NextToken: undefined }).resolves({ RecoveryPoints: [rp('a', 'COMPLETED', 3), rp('b', 'CREATING', 9)], NextToken: 'p2' });
+    backup.on(ListRecoveryPointsByBackupVaultCommand, { NextToken: 'p2' }).resolves({ RecoveryPoints: [rp('continuous:c', 'COMPLETED', 10), rp('d', 'AVAILABLE', 5), rp('e', 'EXPIRED', 8), rp('f', 'COMPLETED', 1)] });
+    const r = await chooseRecoveryPoint({ target });
+    expect(r).toMatchObject({ found: true, RecoveryPointArn: 'arn:aws:backup:eu-west-1:1:recovery-point:d', CreationDate: '2025-01-05T00:00:00.000Z', listed: 6, skippedContinuous: 1, skippedNotRestorable: 2 });
+    expect(backup.commandCalls(ListRecoveryPointsByBackupVaultCommand).map((c) => c.args[0].input)).toEqual([
+      { BackupVaultName: 'vault', ByResourceArn: target.resourceArn, MaxResults: 1000, NextToken: undefined },
+      { BackupVaultName: 'vault', ByResourceArn: target.resourceArn, MaxResults: 1000, NextToken: 'p2' },
+    ]);
+  });
+
+  test('nothing restorable is found: false with the reason, not an error', async () => {
+    backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({});
+    expect(await chooseRecoveryPoint({ target })).toMatchObject({ found: false, reason: expect.stringContaining('0 listed'), listed: 0 });
+  });
+
+  test('a chosen recovery point is described; a missing or unfinished one is not restored', async () => {
+    const chosen = { ...target, recoveryPointArn: 'arn:aws:backup:eu-west-1:1:recovery-point:x' };
+    backup.on(DescribeRecoveryPointCommand).resolvesOnce({ Status: 'COMPLETED', CreationDate: new Date(Date.UTC(2025, 0, 2)) }).resolvesOnce({ Status: 'CREATING' });
+    expect(await chooseRecoveryPoint({ target: chosen })).toMatchObject({ found: true, RecoveryPointArn: chosen.recoveryPointArn, CreationDate: '2025-01-02T00:00:00.000Z' });
+    expect(await chooseRecoveryPoint({ target: chosen })).toMatchObject({ found: false, reason: expect.stringContaining('is CREATING') });
+    backup.on(DescribeRecoveryPointCommand).rejects(new BackupNotFound({ message: 'not found', $metadata: {} }));
+    expect(await chooseRecoveryPoint({ target: chosen })).toMatchObject({ found: false, reason: expect.stringContaining('is not in vault vault') });
+    expect(backup.commandCalls(ListRecoveryPointsByBackupVaultCommand)).toHaveLength(0);
   });
 });
 
@@ -187,6 +248,36 @@ describe('evidence', () => {
     expect(slow.metricData.find((m) => m.MetricName === 'RtoExceeded')).toEqual({ MetricName: 'RtoExceeded', Value: 1, Unit: 'Count', Dimensions: [{ Name: 'Drill', Value: 'Data/RestoreDrill' }] });
     const fast = await evidence({ ...base, target: { ...base.target, drill: 'Data/RestoreDrill', rtoSeconds: 7200 } });
     expect(fast.metricData.find((m) => m.MetricName === 'RtoExceeded')?.Value).toBe(0);
+  });
+
+  test('task errors keep their name and message: the Lambda error payload and its stack trace are dropped', () => {
+    const cause = JSON.stringify({ errorType: 'AccessDeniedException', errorMessage: 'not authorized', trace: ['AccessDeniedException: not authorized', '    at f (/var/task/index.js:1:2)'] });
+    expect(describeError({ Error: 'AccessDeniedException', Cause: cause })).toEqual({ name: 'AccessDeniedException', message: 'not authorized' });
+    expect(describeError({ Error: 'Backup.InvalidParameterValueException', Cause: 'bad value (Service: Backup, Status Code: 400)' })).toEqual({ name: 'Backup.InvalidParameterValueException', message: 'bad value (Service: Backup, Status Code: 400)' });
+    expect(describeError({ Error: 'Error', Cause: 'boom\n    at x (/var/task/index.js:3:4)' })).toEqual({ name: 'Error', message: 'boom' });
+    const r = buildEvidence({ ...base, validation: undefined, failure: { status: 'VALIDATION_ERROR', reason: 'the validator failed' }, error: { Error: 'AccessDeniedException', Cause: cause } }, Date.now());
+    expect(r.reason).toBe('the validator failed: AccessDeniedException: not authorized');
+    expect(r.error).toEqual({ name: 'AccessDeniedException', message: 'not authorized' });
+    expect(JSON.stringify(r)).not.toContain('index.js');
+  });
+
+  test('a timed-out restore still running: the elapsed time is a lower bound of the RTO, and a breach', () => {
+    const created = Date.parse('2025-01-01T10:00:00Z');
+    const r = buildEvidence(
+      { ...base, failure: { status: 'RESTORE_TIMED_OUT', reason: 'timeout' }, job: { Status: 'RUNNING', CreationDate: '2025-01-01T10:00:00Z' }, cleanup: { status: 'RESTORE_STILL_RUNNING' }, target: { ...base.target, restoreTimeoutSeconds: 7200 } },
+      created + 9000 * 1000,
+    );
+    expect(r.rto).toEqual({ measuredSeconds: 9000, objectiveSeconds: 3600, met: false, lowerBound: true });
+  });
+
+  test('a write that fails is returned, not thrown: the summary says EVIDENCE_FAILED and the message keeps the drill', async () => {
+    process.env.EVIDENCE_BUCKET = 'evidence';
+    process.env.EVIDENCE_KEY_ARN = 'k';
+    s3.on(PutObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+    const out = await evidence(base);
+    expect(out).toMatchObject({ written: false, writeError: { name: 'AccessDenied', message: 'Access Denied' } });
+    expect(out.summary).toMatchObject({ status: 'EVIDENCE_FAILED', drillStatus: 'SUCCEEDED', ok: false });
+    expect(out.message).toMatch(/^EVIDENCE NOT RECORDED at s3:\/\/evidence\/drills\/employees\/.*: AccessDenied: Access Denied\nRestore drill of employees \(DynamoDB\): SUCCEEDED/);
   });
 
   test('a failed drill writes no latest-success marker', async () => {

@@ -58,39 +58,37 @@ export function restoreJob(polls = 1, final = 'COMPLETED', resourceArn = 'arn:aw
   };
 }
 
-/** Mocks of every task for a successful drill; the test replaces the ones it breaks. */
+/** Mocks of every task for a successful drill (bench/drill-cost.ts); test/drill/workflow.test.ts runs the real bundled handlers instead. */
 export function happyHandlers(): Handlers {
-  const record = (_name: string, fn: (input: any) => any) => fn;
   return {
-    [S.LIST]: record(S.LIST, () => ({ RecoveryPoints: [
-      { RecoveryPointArn: 'arn:aws:backup:eu-west-1:111111111111:recovery-point:rp-2', CreationDate: '2025-01-01T09:55:00Z', Status: 'CREATING' },
-      { RecoveryPointArn: 'arn:aws:backup:eu-west-1:111111111111:recovery-point:rp-1', CreationDate: '2025-01-01T09:30:00Z', Status: 'COMPLETED' },
-    ] })),
-    [S.METADATA]: record(S.METADATA, (i) => ({ RecoveryPointArn: i.RecoveryPointArn, RestoreMetadata: { tableName: 'hr-employees', encryptionType: 'Default' } })),
-    [S.START]: record(S.START, () => ({ RestoreJobId: 'job-1' })),
-    [S.DESCRIBE]: record(S.DESCRIBE, restoreJob(3)),
-    [S.TAG_VOLUME]: record(S.TAG_VOLUME, () => ({})),
-    [S.TAG_FILE_SYSTEM]: record(S.TAG_FILE_SYSTEM, () => ({})),
-    [S.VALIDATE]: record(S.VALIDATE, () => ({ valid: true, message: '3 check(s) passed', checks: [] })),
-    [S.CLEANUP]: record(S.CLEANUP, (i) => ({ status: 'DELETED', resource: i.drillName, message: `deleted ${i.drillName}` })),
-    [S.EVIDENCE]: record(S.EVIDENCE, (i) => {
-      // The real handler's pure part, so the evidence content is what production writes.
-      const { buildEvidence } = require('../../lib/drill/handlers/drill-evidence.lambda');
+    [S.FIND]: () => ({ found: true, reason: 'newest', RecoveryPointArn: 'arn:aws:backup:eu-west-1:111111111111:recovery-point:rp-1', CreationDate: '2025-01-01T09:30:00.000Z', listed: 2, skippedContinuous: 0, skippedNotRestorable: 1 }),
+    [S.METADATA]: (i) => ({ BackupVaultArn: 'arn:aws:backup:eu-west-1:111111111111:backup-vault:data-vault', RecoveryPointArn: i.RecoveryPointArn, RestoreMetadata: { tableName: 'hr-employees', encryptionType: 'Default' }, ResourceType: 'DynamoDB' }),
+    [S.START]: () => ({ RestoreJobId: 'job-1' }),
+    [S.DESCRIBE]: restoreJob(3),
+    [S.TAG_VOLUME]: () => ({}),
+    [S.TAG_FILE_SYSTEM]: () => ({}),
+    [S.VALIDATE]: () => ({ valid: true, message: '3 check(s) passed', checks: [] }),
+    [S.CLEANUP]: (i) => ({ status: 'DELETED', resource: i.drillName, message: `deleted ${i.drillName}` }),
+    [S.EVIDENCE]: (i) => {
+      const { buildEvidence, metricDataOf } = require('../../lib/drill/handlers/drill-evidence.lambda');
       const r = buildEvidence(i, Date.parse('2025-01-01T11:00:00Z'));
-      return { summary: { target: r.target, status: r.status, ok: r.status === 'SUCCEEDED', reason: r.reason, evidenceKey: `s3://evidence/${r.drillName}.json` }, metricData: [], subject: `Restore drill ${r.status}`, message: r.reason, record: r };
-    }),
-    [S.METRICS]: record(S.METRICS, () => ({})),
-    [S.NOTIFY]: record(S.NOTIFY, () => ({ MessageId: 'm-1' })),
-    [S.NOTIFY_EVIDENCE_FAILED]: record(S.NOTIFY_EVIDENCE_FAILED, () => ({ MessageId: 'm-2' })),
+      return { summary: { target: r.target, status: r.status, ok: r.status === 'SUCCEEDED', reason: r.reason, evidenceKey: `s3://evidence/${r.drillName}.json` }, written: true, metricData: metricDataOf(r, i.target.drill), subject: `Restore drill ${r.status}`, message: r.reason };
+    },
+    [S.METRICS]: () => ({}),
+    [S.TIMEOUT_METRICS]: () => ({}),
+    [S.NOTIFY]: () => ({ MessageId: 'm-1' }),
+    [S.NOTIFY_EVIDENCE_FAILED]: () => ({ MessageId: 'm-2' }),
   };
 }
 
-/** Runs the drill's ASL locally with zero waits and returns status, output/error and events. */
-export async function runLocally(asl: any, input: unknown, handlers: Handlers) {
-  const waits = Object.fromEntries(Object.keys(S).map((k) => [S[k], 0]));
+/** Runs the drill's ASL locally with zero waits and retry intervals; returns status, output/error and events. */
+export async function runLocally(asl: any, input: unknown, handlers: Handlers, beforeRun: () => void = () => undefined) {
+  // Zero every wait and every retry interval: the local run takes milliseconds.
+  const zero = Object.fromEntries(Object.values(S).map((name) => [name, 0]));
   const machine = new StateMachine(asl, { validationOptions: { checkArn: false, checkPaths: false } });
+  beforeRun();
   const execution = machine.run(input as any, {
-    overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: waits, retryIntervalOverrides: {} },
+    overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: zero, retryIntervalOverrides: zero },
     context: { Execution: { Name: 'exec-1', StartTime: '2025-01-01T10:00:00.000Z', Input: input as any } },
   });
   const events: any[] = [];

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { classify, ClassifiedResources, controlsOf, CONTROLS, DataClassification, DRILL_TAG } from '../lib';
 import { DrillResourceType, DrillTarget, DrillTargetProps, pollSchedule, RestoreDrill, RestoreDrillProps } from '../../lib/drill';
-import { drillStack, ENV } from './helpers';
+import { aslOf, drillStack, ENV } from './helpers';
 
 
 const { stack, drill, table } = drillStack();
@@ -62,6 +62,84 @@ describe('cleanup can only reach drill resources', () => {
       expect(x.Condition).toEqual({ StringLike: { [`aws:RequestTag/${DRILL_TAG}`]: 'drill-*' }, 'ForAllValues:StringEquals': { 'aws:TagKeys': [DRILL_TAG] } });
     }
   });
+});
+
+describe('8g: the state machine role grants exactly what its states call', () => {
+  // Beside the calls: CDK's log delivery (execution logging), X-Ray (tracing), and the alarm topic's key for an encrypted publish.
+  const NOT_CALLS = /^(logs:(Create|Get|Update|Delete|List)LogDelivery|logs:ListLogDeliveries|logs:PutResourcePolicy|logs:DescribeResourcePolicies|logs:DescribeLogGroups|xray:.*|kms:Decrypt|kms:GenerateDataKey)$/;
+  const IAM_PREFIX: { [sdk: string]: string } = { efs: 'elasticfilesystem' };
+  function tasksOf(states: any): any[] {
+    return Object.values(states).flatMap((st: any) => [st, ...(st.ItemProcessor ? tasksOf(st.ItemProcessor.States) : [])]).filter((st: any) => st.Type === 'Task');
+  }
+  function machineCalls(t: Template): string[] {
+    const calls = new Set<string>();
+    for (const task of tasksOf(aslOf(t).States)) {
+      const sdk = /^arn:aws:states:::aws-sdk:([a-z0-9]+):(\w+)$/.exec(task.Resource);
+      if (sdk) calls.add(`${IAM_PREFIX[sdk[1]] ?? sdk[1]}:${sdk[2][0].toUpperCase()}${sdk[2].slice(1)}`);
+      else if (/^arn:aws:lambda:/.test(task.Resource)) calls.add('lambda:InvokeFunction');
+      else throw new Error(`unexpected task resource ${task.Resource}`);
+      if (task.Parameters?.IamRoleArn) calls.add('iam:PassRole');
+    }
+    return [...calls].sort();
+  }
+  function roleActions(st: Stack, t: Template, d: RestoreDrill): string[] {
+    const roleId = st.getLogicalId(d.stateMachine.role.node.defaultChild as any);
+    return [...new Set(
+      Object.values(t.findResources('AWS::IAM::Policy'))
+        .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+        .flatMap((p: any) => p.Properties.PolicyDocument.Statement.flatMap((x: any) => asList(x.Action))),
+    )].filter((a) => !NOT_CALLS.test(a)).sort();
+  }
+
+  test('DynamoDB and S3 targets: no tagging states, and no tagging permission', () => {
+    const calls = machineCalls(template);
+    expect(calls).toEqual([
+      'backup:DescribeRestoreJob', 'backup:GetRecoveryPointRestoreMetadata', 'backup:StartRestoreJob', 'cloudwatch:PutMetricData', 'iam:PassRole', 'lambda:InvokeFunction', 'sns:Publish',
+    ]);
+    expect(roleActions(stack, template, drill)).toEqual(calls);
+  });
+
+  test('EBS and EFS targets: the tagging states and exactly their permission, tag-only', () => {
+    const s = new Stack(new App(), 'Volumes', { env: ENV });
+    const key = new kms.Key(s, 'K');
+    const d = new RestoreDrill(s, 'D', {
+      targets: [
+        DrillTarget.of({ ...base, name: 'vol', resourceType: DrillResourceType.EBS, resourceArn: 'arn:aws:ec2:eu-west-1:111111111111:volume/vol-1' }),
+        DrillTarget.of({ ...base, name: 'fs', resourceType: DrillResourceType.EFS, resourceArn: 'arn:aws:elasticfilesystem:eu-west-1:111111111111:file-system/fs-1' }),
+      ],
+      evidenceKey: key,
+      alarmTopic: new sns.Topic(s, 'T', { masterKey: key }),
+      schedule: false,
+    });
+    const t = Template.fromStack(s);
+    const calls = machineCalls(t);
+    expect(calls).toEqual(expect.arrayContaining(['ec2:CreateTags', 'elasticfilesystem:TagResource']));
+    expect(roleActions(s, t, d)).toEqual(calls);
+  });
+});
+
+test('the recovery point function may list the drilled vaults and describe recovery points, nothing else', () => {
+  const roleId = stack.getLogicalId(drill.recoveryPointFunction.role!.node.defaultChild as any);
+  const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+    .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+  expect(statements.flatMap((x: any) => asList(x.Action)).filter((a: string) => !a.startsWith('xray:')).sort()).toEqual([
+    'backup:DescribeRecoveryPoint', 'backup:ListRecoveryPointsByBackupVault', 'logs:CreateLogStream', 'logs:PutLogEvents',
+  ]);
+  expect(statements.find((x: any) => x.Action === 'backup:ListRecoveryPointsByBackupVault').Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':backup:eu-west-1:111111111111:backup-vault:data-vault']] });
+});
+
+test('8b: the default validator may read the size of exactly the drilled sources', () => {
+  const roleId = stack.getLogicalId((drill.validator as lambda.Function).role!.node.defaultChild as any);
+  const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+    .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+  const tableArn = stack.resolve((drill.targets.find((t) => t.name === 'employees')!).resourceArn);
+  const bucketArn = stack.resolve((drill.targets.find((t) => t.name === 'documents')!).resourceArn);
+  expect(statements).toEqual(expect.arrayContaining([
+    { Action: 'dynamodb:DescribeTable', Effect: 'Allow', Resource: tableArn },
+    { Action: 's3:ListBucket', Effect: 'Allow', Resource: bucketArn },
+  ]));
 });
 
 test('no IAM statement in the stack grants a wildcard action', () => {
@@ -185,6 +263,21 @@ describe('bad input fails at synth time, naming prop, value and range', () => {
     expect(() => build([DrillTarget.of({ ...base, restoreTimeout: Duration.minutes(5) })])).toThrow(
       'DrillTargetProps(orders).restoreTimeout must be at least RestoreDrillProps.firstPoll (900 seconds) or the restore is never polled, got 300 seconds',
     );
+  });
+
+  test('a restore timeout shorter than the RTO', () => {
+    expect(() => build([DrillTarget.of({ ...base, restoreTimeout: Duration.hours(2) })])).toThrow(
+      'DrillTargetProps(orders).restoreTimeout must be at least its rto (14400 seconds): a drill that stops waiting before the RTO cannot tell whether it is met, got 7200 seconds',
+    );
+  });
+
+  test('a tolerance outside 0-100 or a compareWithSource that is not a boolean string', () => {
+    expect(() => DrillTarget.of({ ...base, validation: { tolerancePercent: '120' } })).toThrow(
+      "DrillTargetProps(orders).validation.tolerancePercent must be a number from 0 to 100 (percent the restored copy may fall short of its source), got '120'",
+    );
+    expect(() => DrillTarget.of({ ...base, validation: { tolerancePercent: 'ten' } })).toThrow("validation.tolerancePercent must be a number from 0 to 100");
+    expect(() => DrillTarget.of({ ...base, validation: { compareWithSource: 'no' } })).toThrow("DrillTargetProps(orders).validation.compareWithSource must be 'true' or 'false', got 'no'");
+    expect(DrillTarget.of({ ...base, validation: { tolerancePercent: '25', compareWithSource: 'false' } }).validation).toEqual({ tolerancePercent: '25', compareWithSource: 'false' });
   });
 
   test('a schedule more frequent than the restore can finish', () => {

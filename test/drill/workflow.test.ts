@@ -1,25 +1,33 @@
 /**
- * Executes the synthesized state machine locally (aws-local-stepfunctions) with every task
- * mocked: each path must end with an evidence record, a notification and a final status
- * that says what happened.
+ * Executes the synthesized state machine locally (aws-local-stepfunctions) with its REAL bundled
+ * handlers (assets/handlers/<name>/index.js) against AWS faked at the HTTP layer, and the SDK
+ * integration tasks answered as the real APIs answer. Success and every fault path must end with
+ * an evidence record (error name and message, no stack trace), a notification, cleanup and metrics,
+ * and a final status that says what happened.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Duration } from 'aws-cdk-lib';
-import { DrillResourceType, DrillTarget, RESTORE_DRILL_STATES as S, RestoreDrill } from '../../lib/drill';
-import { aslOf, drillStack, ENV, happyHandlers, restoreJob, runLocally } from './helpers';
+import { DrillResourceType, DrillTarget, DrillTargetProps, RESTORE_DRILL_STATES as S, RestoreDrill } from '../../lib/drill';
+import { ACCOUNT, AwsError, BUNDLED, clock, EVIDENCE_KEY_ARN, evidenceWritten, lambdaServiceError, rpArn, RunOptions, runDrill, dynamoDbWorld, startFakeAws } from './drill-harness';
+import { FakeAws } from './fake-aws';
+import { aslOf, drillStack, ENV } from './helpers';
 
-function singleTarget(type = DrillResourceType.DYNAMODB, extra: Partial<Parameters<typeof DrillTarget.of>[0]> = {}) {
-  const stack = new Stack(new App(), 'Data', { env: ENV });
+const TABLE = `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/hr-employees`;
+
+// One app, synthesized once: a drill per variant, each in its own stack.
+const app = new App();
+function machine(id: string, extra: Partial<DrillTargetProps> = {}, validator?: (s: Stack) => lambda.IFunction) {
+  const stack = new Stack(app, id, { env: ENV });
   const key = new kms.Key(stack, 'Key');
   const drill = new RestoreDrill(stack, 'Drill', {
     targets: [
       DrillTarget.of({
         name: 'employees',
-        resourceType: type,
-        resourceArn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/hr-employees',
+        resourceType: DrillResourceType.DYNAMODB,
+        resourceArn: TABLE,
         backupVaultName: 'data-vault',
         rto: Duration.hours(4),
         rpo: Duration.hours(1),
@@ -29,147 +37,386 @@ function singleTarget(type = DrillResourceType.DYNAMODB, extra: Partial<Paramete
     ],
     evidenceKey: key,
     alarmTopic: new sns.Topic(stack, 'Topic', { masterKey: key }),
+    validator: validator?.(stack),
+    schedule: false,
   });
-  const asl = aslOf(Template.fromStack(stack));
-  const input = JSON.parse(JSON.stringify(stack.resolve(drill.executionInput())));
-  return { asl, input, drill };
+  return () => ({ asl: aslOf(Template.fromStack(stack)), input: JSON.parse(JSON.stringify(stack.resolve(drill.executionInput()))) });
 }
 
-const { asl, input } = singleTarget();
+const variants = {
+  dynamo: machine('Dynamo'),
+  chosen: machine('Chosen', { recoveryPointArn: rpArn('chosen') }),
+  s3: machine('Bucket', { resourceType: DrillResourceType.S3, resourceArn: 'arn:aws:s3:::hr-documents' }),
+  aurora: machine('Aurora', { resourceType: DrillResourceType.AURORA, resourceArn: `arn:aws:rds:eu-west-1:${ACCOUNT}:cluster:hr-payroll` }),
+  ebs: machine('Volume', { resourceType: DrillResourceType.EBS, resourceArn: `arn:aws:ec2:eu-west-1:${ACCOUNT}:volume/vol-prod` }),
+  custom: machine('Custom', {}, (s) => new lambda.Function(s, 'MyValidator', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({ message: "looks fine" })') })),
+};
+const multi = drillStack({ schedule: false }, app);
+const [dynamo, chosen, s3Drill, aurora, ebs, custom] = [variants.dynamo(), variants.chosen(), variants.s3(), variants.aurora(), variants.ebs(), variants.custom()];
 
-async function drill(break_: (h: ReturnType<typeof happyHandlers>) => void = () => undefined, run = { asl, input }) {
-  const calls: { [state: string]: any[] } = {};
-  const mocks = happyHandlers();
-  break_(mocks);
-  const handlers = Object.fromEntries(
-    Object.entries(mocks).map(([name, fn]) => [name, (i: any) => ((calls[name] ??= []).push(i), fn(i))]),
-  );
-  const result = await runLocally(run.asl, run.input, handlers);
-  const evidence = calls[S.EVIDENCE]?.[0];
-  return { result, calls, evidence, record: evidence ? require('../../lib/drill/handlers/drill-evidence.lambda').buildEvidence(evidence, Date.now()) : undefined };
+let aws: FakeAws;
+beforeAll(async () => {
+  aws = await startFakeAws();
+});
+afterAll(() => aws.stop());
+beforeEach(() => {
+  aws.reset();
+  dynamoDbWorld(aws);
+});
+
+const STACK_FRAME = /\bat\s+\S+\s+\(|\.js:\d+:\d+|"trace"/;
+
+/**
+ * The outcome of a drill run: final execution status, the one evidence record (with error name and
+ * message only), the notification, cleanup and metrics.
+ */
+async function drill(options: RunOptions = {}, run = dynamo) {
+  const r = await runDrill(run.asl, run.input, options);
+  const evidence = evidenceWritten(aws);
+  const notifications = r.calls[S.NOTIFY] ?? [];
+  const metrics = (r.calls[S.METRICS] ?? [])[0]?.MetricData ?? [];
+  const metric = (name: string) => metrics.find((m: any) => m.MetricName === name)?.Value;
+  return { ...r, evidence, record: evidence[0]?.record, notifications, metric };
 }
 
-function expectEvidenceAndNotification(r: Awaited<ReturnType<typeof drill>>, status: string) {
-  expect(r.calls[S.CLEANUP]).toHaveLength(1);
-  expect(r.calls[S.EVIDENCE]).toHaveLength(1);
-  expect(r.calls[S.METRICS]).toHaveLength(1);
-  expect(r.calls[S.NOTIFY]).toHaveLength(1);
-  expect(r.calls[S.NOTIFY][0].Subject).toBe(`Restore drill ${status}`);
+function expectEnded(r: Awaited<ReturnType<typeof drill>>, status: string, execution: { status?: 'SUCCEEDED' | 'FAILED'; error?: string } = {}) {
+  const succeeded = status === 'SUCCEEDED' && (execution.status ?? 'SUCCEEDED') === 'SUCCEEDED';
+  // Evidence: one record, encrypted with the evidence key, naming the status, no stack trace.
+  expect(r.evidence).toHaveLength(1);
+  expect(r.evidence[0]).toMatchObject({ key: expect.stringMatching(/^drills\/employees\/\d{4}-\d{2}-\d{2}\/drill-employees-[0-9a-f]{8}\.json$/), sse: 'aws:kms', kmsKey: EVIDENCE_KEY_ARN });
   expect(r.record.status).toBe(status);
-  if (status === 'SUCCEEDED') {
+  expect(JSON.stringify(r.record)).not.toMatch(STACK_FRAME);
+  // Notification attempted, with the status and no stack trace.
+  expect(r.notifications.length).toBeGreaterThanOrEqual(1);
+  expect(r.notifications[0].Subject).toBe(`Restore drill ${status}: employees`);
+  expect(r.notifications[0].Message).not.toMatch(STACK_FRAME);
+  // Cleanup invoked; metrics published.
+  expect(r.calls[S.CLEANUP]?.length).toBeGreaterThanOrEqual(1);
+  expect(r.metric('DrillSucceeded')).toBe(status === 'SUCCEEDED' ? 1 : 0);
+  expect(r.metric('DrillFailed')).toBe(status === 'SUCCEEDED' ? 0 : 1);
+  if (succeeded) {
     expect(r.result.status).toBe('SUCCEEDED');
   } else {
     expect(r.result.status).toBe('FAILED');
-    expect(r.result.error).toBe(JSON.stringify([status]));
-    expect(JSON.parse(r.result.cause)[0]).toMatchObject({ target: 'employees', status, ok: false });
+    expect(r.result.error).toBe(JSON.stringify([execution.error ?? status]));
+    expect(r.result.cause).not.toMatch(STACK_FRAME);
   }
 }
 
-test('success: restores the latest COMPLETED point under a drill- name, validates, cleans up, records RTO and RPO', async () => {
+const checksOf = (r: Awaited<ReturnType<typeof drill>>) => Object.fromEntries((r.record.validation?.checks ?? []).map((c: any) => [c.name, c]));
+
+test('success: the newest restorable snapshot across pages is restored under a drill- name, compared with its source, cleaned up, recorded and notified', async () => {
   const r = await drill();
-  expectEvidenceAndNotification(r, 'SUCCEEDED');
+  expectEnded(r, 'SUCCEEDED');
+  // Recovery point (7): both pages read; the continuous point, the CREATING one and the older snapshot skipped.
+  expect(aws.callsOf('backup.ListRecoveryPointsByBackupVault')).toEqual([
+    expect.objectContaining({ BackupVaultName: 'data-vault', ByResourceArn: TABLE, MaxResults: 1000, NextToken: undefined }),
+    expect.objectContaining({ NextToken: 'page-2' }),
+  ]);
   const start = r.calls[S.START][0];
-  expect(start.RecoveryPointArn).toMatch(/rp-1$/); // rp-2 is still CREATING
+  expect(start.RecoveryPointArn).toBe(rpArn('snap-new'));
   expect(start.Metadata.targetTableName).toMatch(/^drill-employees-[0-9a-f]{8}$/);
-  expect(start.IdempotencyToken).toBe(start.Metadata.targetTableName);
   expect(start.Metadata.tableName).toBe('hr-employees'); // recorded metadata kept, name overridden
-  expect(r.calls[S.DESCRIBE]).toHaveLength(3);
-  expect(r.calls[S.VALIDATE][0]).toMatchObject({ restoreJobId: 'job-1', resourceType: 'DynamoDB', drillName: start.Metadata.targetTableName });
-  expect(r.calls[S.CLEANUP][0].drillName).toBe(start.Metadata.targetTableName);
-  expect(r.record.rto).toEqual({ measuredSeconds: 42 * 60, objectiveSeconds: 4 * 3600, met: true });
-  expect(r.record.recoveryPoint.createdAt).toBe('2025-01-01T09:30:00.000Z');
+  expect(r.record.recoveryPoint).toMatchObject({ arn: rpArn('snap-new'), createdAt: clock.at(-30), backupSizeInBytes: 2_400_000 });
+  // Validation compared the copy with the source's item count, and reported to AWS Backup.
+  expect(checksOf(r).itemsComparedWithSource).toMatchObject({ passed: true, detail: expect.stringContaining('1200 item(s) restored, the source has 1200') });
+  expect(aws.callsOf('dynamodb.DescribeTable').map((c) => c.TableName)).toEqual([start.Metadata.targetTableName, 'hr-employees']);
+  expect(aws.callsOf('backup.PutRestoreValidationResult')[0]).toMatchObject({ RestoreJobId: 'job-1', ValidationStatus: 'SUCCESSFUL' });
+  // Cleanup deleted exactly the copy.
+  expect(aws.callsOf('dynamodb.DeleteTable')).toEqual([{ TableName: start.Metadata.targetTableName }]);
   expect(r.record.cleanup.status).toBe('DELETED');
+  expect(r.record.rto).toEqual({ measuredSeconds: 42 * 60, objectiveSeconds: 4 * 3600, met: true });
+  expect(r.record.rpo).toEqual({ measuredSeconds: 30 * 60, objectiveSeconds: 3600, met: true });
+  expect(aws.callsOf('s3.PutObject').map((p) => p.Key)).toContain('latest-success/employees.json');
+  expect(r.metric('RestoreTimeSeconds')).toBe(42 * 60);
   expect((r.result as any).output.results[0]).toMatchObject({ target: 'employees', status: 'SUCCEEDED', ok: true });
 });
 
-test('no recovery point: nothing is restored, cleanup still runs, status NO_RECOVERY_POINT', async () => {
-  const r = await drill((h) => (h[S.LIST] = () => ({ RecoveryPoints: [{ RecoveryPointArn: 'rp-x', Status: 'EXPIRED' }] })));
-  expect(r.calls[S.START]).toBeUndefined();
-  expectEvidenceAndNotification(r, 'NO_RECOVERY_POINT');
-});
-
-test('restore job FAILED: status RESTORE_FAILED with the job message, copy cleaned up', async () => {
-  const r = await drill((h) => (h[S.DESCRIBE] = restoreJob(2, 'FAILED')));
-  expect(r.calls[S.VALIDATE]).toBeUndefined();
-  expectEvidenceAndNotification(r, 'RESTORE_FAILED');
-  expect(r.record.reason).toContain('Access denied to KMS key');
-});
-
-test('restore never finishes: polls with backoff until the timeout, status RESTORE_TIMED_OUT', async () => {
-  const r = await drill((h) => (h[S.DESCRIBE] = restoreJob(Infinity)));
-  expect(r.calls[S.DESCRIBE]).toHaveLength(input.targets[0].poll.schedule.length);
-  expectEvidenceAndNotification(r, 'RESTORE_TIMED_OUT');
-  const waits = r.result.events.filter((e: any) => e.type === 'StateEntered' && e.state.name === S.WAIT).map((e: any) => e.state.input.poll.wait);
-  expect(waits).toEqual(input.targets[0].poll.schedule);
-  expect(waits.reduce((a: number, b: number) => a + b, 0)).toBe(8 * 3600);
-});
-
-test('validator throws: status VALIDATION_ERROR, copy cleaned up', async () => {
-  const r = await drill((h) => (h[S.VALIDATE] = () => { throw new Error('AccessDenied on drill table'); }));
-  expectEvidenceAndNotification(r, 'VALIDATION_ERROR');
-  expect(r.record.reason).toContain('AccessDenied on drill table');
-});
-
-test('validator reports invalid data: status VALIDATION_FAILED with its message', async () => {
-  const r = await drill((h) => (h[S.VALIDATE] = () => ({ valid: false, message: 'failed: itemCount (0 item(s), expected at least 1)', checks: [] })));
-  expectEvidenceAndNotification(r, 'VALIDATION_FAILED');
-  expect(r.record.reason).toContain('itemCount');
-});
-
-test('cleanup fails: reported as CLEANUP_FAILED, not swallowed', async () => {
-  const r = await drill((h) => (h[S.CLEANUP] = () => { throw new Error('AccessDenied: rds:DeleteDBCluster'); }));
-  expectEvidenceAndNotification(r, 'CLEANUP_FAILED');
-  expect(r.record.cleanup).toMatchObject({ status: 'FAILED' });
-  expect(r.record.reason).toContain('rds:DeleteDBCluster');
-});
-
-test('restore failure and cleanup failure are both reported', async () => {
-  const r = await drill((h) => {
-    h[S.DESCRIBE] = restoreJob(1, 'ABORTED');
-    h[S.CLEANUP] = () => { throw new Error('boom'); };
+describe('7: the recovery point is chosen by CreationDate, snapshots only', () => {
+  test('a vault holding only the continuous point and unfinished snapshots has nothing to restore: NO_RECOVERY_POINT', async () => {
+    aws.on('backup.ListRecoveryPointsByBackupVault', {
+      RecoveryPoints: [
+        { RecoveryPointArn: rpArn('continuous:table-hr-1a2b'), Status: 'COMPLETED', CreationDate: '2024-12-01T09:00:00.000Z' },
+        { RecoveryPointArn: rpArn('snap-partial'), Status: 'PARTIAL', CreationDate: '2024-12-31T08:00:00.000Z' },
+      ],
+    });
+    const r = await drill();
+    expect(r.calls[S.START]).toBeUndefined();
+    expectEnded(r, 'NO_RECOVERY_POINT');
+    expect(r.record.reason).toContain('2 listed: 1 continuous, 1 not restorable');
+    expect(r.record.cleanup.status).toBe('NOTHING_TO_DELETE');
   });
-  expectEvidenceAndNotification(r, 'RESTORE_FAILED');
-  expect(r.record.reason).toContain('cleanup also FAILED');
+
+  test('a chosen recovery point is described, not listed, and restored', async () => {
+    aws.on('backup.DescribeRecoveryPoint', { RecoveryPointArn: rpArn('chosen'), Status: 'AVAILABLE', CreationDate: '2025-01-01T09:45:00.000Z', BackupSizeInBytes: 10 });
+    const r = await drill({}, chosen);
+    expect(aws.callsOf('backup.ListRecoveryPointsByBackupVault')).toEqual([]);
+    expect(aws.callsOf('backup.DescribeRecoveryPoint')).toEqual([{ BackupVaultName: 'data-vault', RecoveryPointArn: rpArn('chosen') }]);
+    expect(r.calls[S.START][0].RecoveryPointArn).toBe(rpArn('chosen'));
+    expectEnded(r, 'SUCCEEDED');
+  });
 });
 
-test('a failing API step (StartRestoreJob) ends as STEP_FAILED with evidence and notification', async () => {
-  const r = await drill((h) => (h[S.START] = () => { throw new Error('InvalidParameterValueException'); }));
-  expectEvidenceAndNotification(r, 'STEP_FAILED');
+describe('8a: a notification that cannot be sent fails the execution, after the evidence is written', () => {
+  test('SNS publish fails on every retry: evidence SUCCEEDED, execution FAILED with NOTIFICATION_FAILED', async () => {
+    const r = await drill({ sdk: { [S.NOTIFY]: () => { throw Object.assign(new Error('User is not authorized to perform SNS:Publish (Service: Sns, Status Code: 403)'), { name: 'SNS.AuthorizationErrorException' }); } } });
+    expect(r.calls[S.NOTIFY]).toHaveLength(4); // the first attempt and three retries
+    expectEnded(r, 'SUCCEEDED', { status: 'FAILED', error: 'NOTIFICATION_FAILED' });
+    const [result] = JSON.parse(r.result.cause!);
+    expect(result).toMatchObject({ target: 'employees', status: 'NOTIFICATION_FAILED', drillStatus: 'SUCCEEDED', ok: false, reason: expect.stringContaining('SNS.AuthorizationErrorException') });
+  });
+
+  test('a throttled publish is retried and the drill succeeds', async () => {
+    let n = 0;
+    const r = await drill({ sdk: { [S.NOTIFY]: () => { if (n++ < 2) throw Object.assign(new Error('Rate exceeded'), { name: 'SNS.ThrottledException' }); return { MessageId: 'm' }; } } });
+    expect(r.calls[S.NOTIFY]).toHaveLength(3);
+    expectEnded(r, 'SUCCEEDED');
+  });
+
+  test('metrics that cannot be published fail the execution too (the RTO alarm would not see the drill)', async () => {
+    const r = await drill({ sdk: { [S.METRICS]: () => { throw Object.assign(new Error('Rate exceeded'), { name: 'CloudWatch.LimitExceededException' }); } } });
+    expect(r.calls[S.NOTIFY]).toHaveLength(1);
+    expect(r.evidence).toHaveLength(1);
+    expect(r.result).toMatchObject({ status: 'FAILED', error: '["METRICS_FAILED"]' });
+  });
 });
 
-test('evidence write fails: a notification still goes out and the execution fails with EVIDENCE_FAILED', async () => {
-  const r = await drill((h) => (h[S.EVIDENCE] = () => { throw new Error('KMS AccessDenied'); }));
-  expect(r.calls[S.NOTIFY_EVIDENCE_FAILED]).toHaveLength(1);
-  expect(r.result.status).toBe('FAILED');
-  expect(r.result.error).toBe('["EVIDENCE_FAILED"]');
+describe('8b: the default validator compares the copy with its source', () => {
+  test('DynamoDB: 3 of 1,200 items restored is VALIDATION_FAILED', async () => {
+    dynamoDbWorld(aws, { restoredItems: 3 });
+    const r = await drill();
+    expectEnded(r, 'VALIDATION_FAILED');
+    expect(checksOf(r).itemsComparedWithSource).toMatchObject({ passed: false, detail: expect.stringContaining('3 item(s) restored, the source has 1200: expected at least 1080 (tolerance 10%') });
+    expect(checksOf(r).itemCount.passed).toBe(true); // minItems (1) alone would have accepted it
+    expect(aws.callsOf('backup.PutRestoreValidationResult')[0].ValidationStatus).toBe('FAILED');
+  });
+
+  test('DynamoDB: within the documented tolerance (10%) passes', async () => {
+    dynamoDbWorld(aws, { restoredItems: 1100, sourceItems: 1200 });
+    expectEnded(await drill(), 'SUCCEEDED');
+  });
+
+  test('S3: 2 of 50 objects restored is VALIDATION_FAILED on count and bytes', async () => {
+    const objects = (n: number) => Array.from({ length: n }, (_, i) => ({ Key: `doc-${i}.pdf`, Size: 1000 }));
+    aws.on('s3.ListObjectsV2', (i: any) => ({ Contents: i.Bucket === 'hr-documents' ? objects(50) : objects(2) }));
+    aws.on('s3.GetObject', { Body: 'x'.repeat(1000) });
+    aws.on('s3.ListObjectVersions', (i: any) => ({ Versions: objects(2).map((o) => ({ Key: o.Key, VersionId: 'v1' })), Name: i.Bucket }));
+    aws.on('s3.DeleteObjects', {});
+    aws.on('s3.DeleteBucket', {});
+    const r = await drill({ resourceType: 'S3', job: { createdResourceArn: 'arn:aws:s3:::drill-employees-x' } }, s3Drill);
+    expectEnded(r, 'VALIDATION_FAILED');
+    expect(checksOf(r).objectsComparedWithSource).toMatchObject({ passed: false, detail: expect.stringContaining('2 object(s) restored, the source has 50: expected at least 45') });
+    expect(checksOf(r).bytesComparedWithSource).toMatchObject({ passed: false, detail: expect.stringContaining('2000 byte(s) restored, the source has 50000') });
+    expect(aws.callsOf('s3.DeleteBucket')).toEqual([{ Bucket: r.calls[S.START][0].Metadata.DestinationBucketName }]);
+  });
+
+  test('Aurora without sqlQuery: a default data check by describe calls against the source cluster', async () => {
+    aws.on('rds.DescribeDBClusters', (i: any) => ({
+      DBClusters: [
+        i.DBClusterIdentifier === 'hr-payroll'
+          ? { DBClusterIdentifier: 'hr-payroll', Status: 'available', Engine: 'aurora-postgresql', AllocatedStorage: 200, StorageEncrypted: true }
+          : { DBClusterIdentifier: i.DBClusterIdentifier, DBClusterArn: `arn:aws:rds:eu-west-1:${ACCOUNT}:cluster:${i.DBClusterIdentifier}`, Status: 'available', Engine: 'aurora-postgresql', AllocatedStorage: 12, StorageEncrypted: true, DeletionProtection: false, DBClusterMembers: [] },
+      ],
+    }));
+    aws.on('rds.DeleteDBCluster', (i: any) => ({ DBCluster: { DBClusterIdentifier: i.DBClusterIdentifier, Status: 'deleting' } }));
+    const r = await drill({ resourceType: 'Aurora', job: { createdResourceArn: `arn:aws:rds:eu-west-1:${ACCOUNT}:cluster:drill-employees-x` } }, aurora);
+    expectEnded(r, 'VALIDATION_FAILED');
+    expect(checksOf(r).engineMatchesSource.passed).toBe(true);
+    expect(checksOf(r).storageComparedWithSource).toMatchObject({ passed: false, detail: expect.stringContaining('12 GiB restored, the source has 200: expected at least 180') });
+    expect(aws.callsOf('rds.DeleteDBCluster')).toEqual([expect.objectContaining({ DBClusterIdentifier: expect.stringMatching(/^drill-employees-/), SkipFinalSnapshot: 'true' })]);
+  });
+
+  test('a source that cannot be read fails the comparison instead of passing it', async () => {
+    aws.on('dynamodb.DescribeTable', (i: any) => {
+      if (i.TableName === 'hr-employees') throw new AwsError('AccessDeniedException', 'not authorized to perform dynamodb:DescribeTable');
+      return { Table: { TableName: i.TableName, TableStatus: 'ACTIVE' } };
+    });
+    const r = await drill();
+    expectEnded(r, 'VALIDATION_FAILED');
+    expect(checksOf(r).itemsComparedWithSource).toMatchObject({ passed: false, detail: expect.stringContaining('cannot compare with the source') });
+  });
 });
 
-test('a chosen recovery point skips the listing', async () => {
-  const chosen = singleTarget(DrillResourceType.DYNAMODB, { recoveryPointArn: 'arn:aws:backup:eu-west-1:111111111111:recovery-point:chosen' });
-  const r = await drill(() => undefined, chosen);
-  expect(r.calls[S.LIST]).toBeUndefined();
-  expect(r.calls[S.START][0].RecoveryPointArn).toMatch(/chosen$/);
-  expectEvidenceAndNotification(r, 'SUCCEEDED');
+describe('8c: Lambda throttling is retried with backoff on every Lambda task', () => {
+  test('every Lambda task retries TooManyRequests, ServiceException and SdkClientException', () => {
+    const states = dynamo.asl.States[S.MAP].ItemProcessor.States;
+    for (const state of Object.keys(BUNDLED)) {
+      const errors = states[state].Retry.flatMap((r: any) => r.ErrorEquals);
+      expect({ state, errors }).toEqual({ state, errors: expect.arrayContaining(['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.SdkClientException']) });
+      const throttle = states[state].Retry.find((r: any) => r.ErrorEquals.includes('Lambda.TooManyRequestsException'));
+      // 20 s doubling to 5 min, 8 retries: 25 min, longer than one invocation (15 min) of an overlapping execution.
+      expect(throttle).toMatchObject({ IntervalSeconds: 20, BackoffRate: 2, MaxDelaySeconds: 300, MaxAttempts: 8 });
+    }
+  });
+
+  test('throttled finder, validator, cleanup and evidence writer: retried, the drill succeeds', async () => {
+    const throttled = () => [lambdaServiceError(), lambdaServiceError()];
+    const r = await drill({ lambdaFaults: Object.fromEntries(Object.keys(BUNDLED).map((s) => [s, throttled()])) });
+    for (const state of Object.keys(BUNDLED)) expect({ state, n: r.calls[state].length }).toEqual({ state, n: 3 });
+    expectEnded(r, 'SUCCEEDED');
+  });
+
+  test('a validator throttled past its retries: VALIDATION_ERROR with the error name, copy still deleted', async () => {
+    const r = await drill({ lambdaFaults: { [S.VALIDATE]: Array.from({ length: 9 }, () => lambdaServiceError()) } });
+    expect(r.calls[S.VALIDATE]).toHaveLength(9);
+    expectEnded(r, 'VALIDATION_ERROR');
+    expect(r.record.error).toEqual({ name: 'Lambda.TooManyRequestsException', message: expect.stringContaining('Rate Exceeded.') });
+    expect(aws.callsOf('dynamodb.DeleteTable')).toHaveLength(1);
+  });
 });
 
-test('EBS: the restored volume is tagged as a drill resource before validation', async () => {
-  const ebs = singleTarget(DrillResourceType.EBS, { resourceArn: 'arn:aws:ec2:eu-west-1:111111111111:volume/vol-prod' });
-  const r = await drill((h) => (h[S.DESCRIBE] = restoreJob(1, 'COMPLETED', 'arn:aws:ec2:eu-west-1:111111111111:volume/vol-0drill')), ebs);
-  expect(r.calls[S.TAG_VOLUME][0]).toEqual({ Resources: ['vol-0drill'], Tags: [{ Key: 'data-protection:drill', Value: expect.stringMatching(/^drill-employees-/) }] });
-  expect(r.calls[S.START][0].Metadata).toMatchObject({ encrypted: 'true' });
-  expectEvidenceAndNotification(r, 'SUCCEEDED');
+describe('8d: a missing optional field ends with evidence, notification and cleanup, never States.Runtime', () => {
+  test('an empty vault (no RecoveryPoints at all): NO_RECOVERY_POINT', async () => {
+    aws.on('backup.ListRecoveryPointsByBackupVault', {});
+    expectEnded(await drill(), 'NO_RECOVERY_POINT');
+  });
+
+  test('a COMPLETED restore without CreatedResourceArn: the validator gets no ARN and checks the drill- table by name', async () => {
+    const r = await drill({ job: { createdResourceArn: null } });
+    expect(r.calls[S.VALIDATE][0]).not.toHaveProperty('createdResourceArn');
+    expectEnded(r, 'SUCCEEDED');
+  });
+
+  test('EBS: a COMPLETED restore without CreatedResourceArn cannot be tagged or checked: STEP_FAILED', async () => {
+    const r = await drill({ resourceType: 'EBS', job: { createdResourceArn: null } }, ebs);
+    expect(r.calls[S.TAG_VOLUME]).toBeUndefined();
+    expectEnded(r, 'STEP_FAILED');
+    expect(r.record.reason).toContain('COMPLETED without a CreatedResourceArn');
+  });
+
+  test("a custom validator's result without a boolean 'valid': VALIDATION_ERROR", async () => {
+    const r = await drill({ functions: { [S.VALIDATE]: async () => ({ message: 'looks fine' }) } }, custom);
+    expectEnded(r, 'VALIDATION_ERROR');
+    expect(r.record.reason).toContain("the validator returned no boolean 'valid'");
+    expect(r.record.validation).toMatchObject({ error: 'MalformedResult' });
+  });
+
+  test('restore metadata without RestoreMetadata, or a start without RestoreJobId: STEP_FAILED', async () => {
+    const noMetadata = await drill({ sdk: { [S.METADATA]: (i: any) => ({ RecoveryPointArn: i.RecoveryPointArn }) } });
+    expect(noMetadata.calls[S.START]).toBeUndefined();
+    expectEnded(noMetadata, 'STEP_FAILED');
+    aws.reset();
+    dynamoDbWorld(aws);
+    const noJobId = await drill({ sdk: { [S.START]: () => ({}) } });
+    expect(noJobId.calls[S.DESCRIBE]).toBeUndefined();
+    expectEnded(noJobId, 'STEP_FAILED');
+    expect(noJobId.record.reason).toContain('StartRestoreJob returned no RestoreJobId');
+  });
 });
 
-test('many targets: one execution drills each, one failure fails the execution and names it', async () => {
-  const multi = drillStack();
-  const run = { asl: aslOf(Template.fromStack(multi.stack)), input: JSON.parse(JSON.stringify(multi.stack.resolve(multi.drill.executionInput()))) };
-  const r = await drill((h) => {
-    const ok = h[S.VALIDATE];
-    h[S.VALIDATE] = (i) => (i.resourceType === 'S3' ? { valid: false, message: 'objectCount 0' } : ok(i));
-  }, run);
-  expect(r.calls[S.EVIDENCE]).toHaveLength(2);
-  expect(r.calls[S.NOTIFY]).toHaveLength(2);
-  expect(r.result.status).toBe('FAILED');
-  expect(JSON.parse(r.result.error!).sort()).toEqual(['SUCCEEDED', 'VALIDATION_FAILED']);
-  expect(asl.States[S.MAP].MaxConcurrency).toBe(2);
+describe('8e: a timed-out restore is still deleted, and its RTO reaches the alarm', () => {
+  const never = { polls: Infinity };
+
+  test('the RTO metric is published at the timeout; the job ends later, its copy is deleted, the evidence has the real RTO', async () => {
+    const r = await drill({ job: { ...never, seconds: 20 * 3600 } });
+    expect(r.calls[S.DESCRIBE]).toHaveLength(dynamo.input.targets[0].poll.schedule.length);
+    expect(r.calls[S.TIMEOUT_METRICS][0].MetricData).toEqual([
+      { MetricName: 'RestoreTimeSeconds', Value: 8 * 3600, Unit: 'Seconds', Dimensions: [{ Name: 'Target', Value: 'employees' }] },
+      { MetricName: 'RtoExceeded', Value: 1, Unit: 'Count', Dimensions: [{ Name: 'Drill', Value: 'Dynamo/Drill' }] },
+    ]);
+    expect(r.calls[S.DRAIN_DESCRIBE]).toHaveLength(1);
+    expect(aws.callsOf('dynamodb.DeleteTable')).toHaveLength(1);
+    expectEnded(r, 'RESTORE_TIMED_OUT');
+    expect(r.record.cleanup.status).toBe('DELETED');
+    expect(r.record.rto).toEqual({ measuredSeconds: 20 * 3600, objectiveSeconds: 4 * 3600, met: false });
+    expect(r.metric('RtoExceeded')).toBe(1);
+  });
+
+  test('still running after as long again: cleanup reports the pending copy, CleanupFailed=1, the RTO is a lower bound', async () => {
+    aws.fails('dynamodb.DeleteTable', 'ResourceNotFoundException', 'Requested resource not found', 400);
+    const running = () => ({ RestoreJobId: 'job-1', Status: 'RUNNING', CreationDate: clock.at(0) });
+    const r = await drill({ job: never, sdk: { [S.DRAIN_DESCRIBE]: running } });
+    expect(r.calls[S.DRAIN_DESCRIBE]).toHaveLength(dynamo.input.targets[0].poll.drainLast + 1);
+    expectEnded(r, 'RESTORE_TIMED_OUT');
+    expect(r.record.cleanup.status).toBe('RESTORE_STILL_RUNNING');
+    expect(r.record.reason).toMatch(/delete drill-employees-[0-9a-f]{8} when it appears/);
+    expect(r.record.rto).toEqual({ measuredSeconds: 8 * 3600, lowerBound: true, met: false, objectiveSeconds: 4 * 3600 });
+    expect(r.metric('CleanupFailed')).toBe(1);
+  });
+
+  test('EBS: a volume that appears after the timeout is tagged, then deleted by the tag-only cleanup role', async () => {
+    aws.on('ec2.DeleteVolume', {});
+    const r = await drill({ resourceType: 'EBS', job: { ...never, createdResourceArn: `arn:aws:ec2:eu-west-1:${ACCOUNT}:volume/vol-0late` } }, ebs);
+    expect(r.calls[S.TAG_VOLUME_LATE]).toEqual([{ Resources: ['vol-0late'], Tags: [{ Key: 'data-protection:drill', Value: expect.stringMatching(/^drill-employees-/) }] }]);
+    expect(aws.callsOf('ec2.DeleteVolume')).toEqual([{ VolumeId: 'vol-0late' }]);
+    expectEnded(r, 'RESTORE_TIMED_OUT');
+  });
+});
+
+describe('8f: evidence and notifications carry error names and messages, never stack traces', () => {
+  test('a validator that throws: its name and message, not the Lambda error payload', async () => {
+    aws.fails('dynamodb.DescribeTable', 'AccessDeniedException', 'User is not authorized to perform: dynamodb:DescribeTable on drill table');
+    const r = await drill();
+    // The Lambda task error really carries the trace (Cause = {"errorType","errorMessage","trace"}).
+    const failed = r.result.events.find((e: any) => e.type === 'StateFailed' && e.state.name === S.VALIDATE);
+    expect(failed.Cause).toMatch(STACK_FRAME);
+    expectEnded(r, 'VALIDATION_ERROR');
+    expect(r.record.error).toEqual({ name: 'AccessDeniedException', message: 'User is not authorized to perform: dynamodb:DescribeTable on drill table' });
+    expect(r.record.reason).toBe('the validator failed: AccessDeniedException: User is not authorized to perform: dynamodb:DescribeTable on drill table');
+    expect(r.notifications[0].Message).toContain('AccessDeniedException: User is not authorized');
+  });
+
+  test('an AWS API step that fails (StartRestoreJob): STEP_FAILED with the service error', async () => {
+    const r = await drill({ sdk: { [S.START]: () => { throw Object.assign(new Error('Invalid restore metadata (Service: Backup, Status Code: 400, Request ID: 1f2e)'), { name: 'Backup.InvalidParameterValueException' }); } } });
+    expect(r.calls[S.START]).toHaveLength(4);
+    expectEnded(r, 'STEP_FAILED');
+    expect(r.record.error).toEqual({ name: 'Backup.InvalidParameterValueException', message: 'Invalid restore metadata (Service: Backup, Status Code: 400, Request ID: 1f2e)' });
+  });
+
+  test('the evidence function crashing: the failure notification has the error name and message only', async () => {
+    const crash = () => Object.assign(new Error(JSON.stringify({ errorType: 'TypeError', errorMessage: "Cannot read properties of undefined (reading 'slice')", trace: ['TypeError: boom', '    at handler (/var/task/index.js:1:234)'] })), { name: 'TypeError' });
+    const r = await drill({ lambdaFaults: { [S.EVIDENCE]: [crash()] } });
+    expect(r.calls[S.CLEANUP]).toHaveLength(1);
+    expect(r.calls[S.NOTIFY_EVIDENCE_FAILED]).toHaveLength(1);
+    const message = r.calls[S.NOTIFY_EVIDENCE_FAILED][0].Message;
+    expect(message).toMatch(/^Restore drill drill-employees-[0-9a-f]{8} of employees could not write its evidence record: TypeError: Cannot read properties of undefined \(reading 'slice'\)$/);
+    expect(r.result).toMatchObject({ status: 'FAILED', error: '["EVIDENCE_FAILED"]' });
+    expect(r.result.cause).not.toMatch(STACK_FRAME);
+  });
+});
+
+describe('every other path ends with evidence, a notification and cleanup', () => {
+  test('restore job FAILED: RESTORE_FAILED with the job message, whatever it created deleted', async () => {
+    const r = await drill({ job: { final: 'FAILED' } });
+    expect(r.calls[S.VALIDATE]).toBeUndefined();
+    expectEnded(r, 'RESTORE_FAILED');
+    expect(r.record.reason).toBe('the restore job ended FAILED or ABORTED: Access denied to KMS key');
+  });
+
+  test('cleanup fails (after its retries): CLEANUP_FAILED with the error, CleanupFailed=1', async () => {
+    aws.fails('dynamodb.DeleteTable', 'AccessDeniedException', 'not authorized to perform dynamodb:DeleteTable');
+    const r = await drill();
+    expect(r.calls[S.CLEANUP]).toHaveLength(3);
+    expectEnded(r, 'CLEANUP_FAILED');
+    expect(r.record.cleanup).toEqual({ status: 'FAILED', error: 'AccessDeniedException', message: 'not authorized to perform dynamodb:DeleteTable' });
+    expect(r.metric('CleanupFailed')).toBe(1);
+  });
+
+  test('evidence cannot be written: the notification still carries the drill, the execution fails with EVIDENCE_FAILED', async () => {
+    aws.fails('s3.PutObject', 'AccessDenied', 'Access Denied', 403);
+    const r = await drill();
+    expect(aws.callsOf('s3.PutObject').length).toBeGreaterThanOrEqual(1);
+    expect(r.notifications[0]).toMatchObject({ Subject: 'Restore drill EVIDENCE_FAILED: employees', Message: expect.stringContaining('EVIDENCE NOT RECORDED') });
+    expect(r.notifications[0].Message).toContain('Restore drill of employees (DynamoDB): SUCCEEDED');
+    expect(r.calls[S.METRICS]).toHaveLength(1);
+    expect(r.result).toMatchObject({ status: 'FAILED', error: '["EVIDENCE_FAILED"]' });
+  });
+
+  test('many targets: one execution drills each, one failure fails the execution and names it', async () => {
+    const input = JSON.parse(JSON.stringify(multi.stack.resolve(multi.drill.executionInput())));
+    // The sources' ARNs are CloudFormation tokens in the template; give them deployed values.
+    input.targets[0].resourceArn = TABLE;
+    input.targets[1].resourceArn = 'arn:aws:s3:::hr-documents';
+    const run = { asl: aslOf(Template.fromStack(multi.stack)), input };
+    aws.on('s3.ListObjectsV2', { Contents: [] });
+    aws.on('s3.ListObjectVersions', {});
+    aws.on('s3.DeleteBucket', {});
+    aws.on('dynamodb.DescribeTable', (i: any) => ({ Table: { TableName: i.TableName, TableStatus: 'ACTIVE', ItemCount: 1200 } }));
+    const r = await runDrill(run.asl, run.input, { sdk: { [S.DESCRIBE]: () => ({ RestoreJobId: 'job-1', Status: 'COMPLETED', CreationDate: clock.at(0), CompletionDate: clock.at(10) }) } });
+    expect(evidenceWritten(aws)).toHaveLength(2);
+    expect(r.calls[S.NOTIFY]).toHaveLength(2);
+    expect(r.result.status).toBe('FAILED');
+    expect(JSON.parse(r.result.error!).sort()).toEqual(['SUCCEEDED', 'VALIDATION_FAILED']);
+    expect(run.asl.States[S.MAP].MaxConcurrency).toBe(2);
+  });
 });

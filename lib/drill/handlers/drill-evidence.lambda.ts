@@ -15,13 +15,23 @@ interface TaskError {
 }
 
 export interface DrillState {
-  target: { name: string; resourceType: string; resourceArn?: string; backupVaultName?: string; drill?: string; rtoSeconds: number; rpoSeconds: number; intervalDays?: number };
+  target: {
+    name: string;
+    resourceType: string;
+    resourceArn?: string;
+    backupVaultName?: string;
+    drill?: string;
+    rtoSeconds: number;
+    rpoSeconds: number;
+    intervalDays?: number;
+    restoreTimeoutSeconds?: number;
+  };
   drillName: string;
   executionName?: string;
   startedAt?: string;
+  /** The chosen recovery point (drill-recovery-point handler). */
+  recoveryPoint?: { found?: boolean; reason?: string; RecoveryPointArn?: string; CreationDate?: unknown; BackupSizeInBytes?: number };
   metadata?: { RecoveryPointArn?: string };
-  listed?: { RecoveryPoints?: Array<{ RecoveryPointArn?: string; CreationDate?: unknown }> };
-  recoveryPoint?: { RecoveryPointArn?: string };
   restoreJob?: { RestoreJobId?: string };
   job?: {
     Status?: string;
@@ -32,11 +42,12 @@ export interface DrillState {
     RecoveryPointCreationDate?: unknown;
     RecoveryPointArn?: string;
   };
-  validation?: { valid?: boolean; message?: string; [k: string]: unknown };
+  validation?: { valid?: unknown; message?: unknown; [k: string]: unknown } | null;
   failure?: { status: string; reason: string };
   error?: TaskError;
   cleanup?: { status?: string; message?: string; [k: string]: unknown };
   cleanupError?: TaskError;
+  tagError?: TaskError;
 }
 
 /** Epoch milliseconds of an SDK date: ISO string, epoch seconds or epoch milliseconds. */
@@ -51,29 +62,76 @@ export function toMillis(value: unknown): number | undefined {
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
+/**
+ * Name and message of a Step Functions task error, and nothing else. A Lambda function's error
+ * arrives as `Cause` = `{"errorType","errorMessage","trace":[...]}` (the stack trace); an AWS SDK
+ * integration's as a plain message. Evidence and notifications keep the name and the message.
+ */
+export function describeError(e: TaskError | undefined): { name: string; message: string } | undefined {
+  if (!e) return undefined;
+  let name = e.Error || 'Error';
+  let message = typeof e.Cause === 'string' ? e.Cause : e.Cause === undefined ? '' : JSON.stringify(e.Cause);
+  try {
+    const parsed = JSON.parse(message);
+    if (parsed && typeof parsed === 'object') {
+      if (typeof parsed.errorType === 'string' && name === 'Error') name = parsed.errorType;
+      message = String(parsed.errorMessage ?? parsed.message ?? parsed.Message ?? '');
+    }
+  } catch {
+    // not JSON: an SDK integration or Lambda service message
+  }
+  // Drop any stack frame that is left, and bound the length.
+  message = message
+    .split('\n')
+    .filter((line) => !/^\s*at\s/.test(line))
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 1000);
+  return { name, message };
+}
+
+const errorText = (e: TaskError | undefined) => {
+  const d = describeError(e);
+  return d ? (d.message ? `${d.name}: ${d.message}` : d.name) : undefined;
+};
+
 /** The evidence record of a drill state, at `now`. Pure: unit-tested without AWS. */
 export function buildEvidence(state: DrillState, now: number) {
   const job = state.job ?? {};
   const startedAt = toMillis(state.startedAt) ?? now;
   const jobCreated = toMillis(job.CreationDate);
   const jobCompleted = toMillis(job.CompletionDate);
-  const pointCreated = toMillis(job.RecoveryPointCreationDate) ?? toMillis(state.listed?.RecoveryPoints?.find((p) => p.RecoveryPointArn === state.recoveryPoint?.RecoveryPointArn)?.CreationDate);
-  const rtoSeconds = job.Status === 'COMPLETED' && jobCreated !== undefined && jobCompleted !== undefined ? Math.round((jobCompleted - jobCreated) / 1000) : undefined;
+  const pointCreated = toMillis(job.RecoveryPointCreationDate) ?? toMillis(state.recoveryPoint?.CreationDate);
+  const timedOut = state.failure?.status === 'RESTORE_TIMED_OUT';
+  // A timed-out restore that never completed: the elapsed time is a lower bound of its RTO.
+  const rtoLowerBound = job.Status !== 'COMPLETED' && timedOut && jobCreated !== undefined;
+  const rtoSeconds =
+    job.Status === 'COMPLETED' && jobCreated !== undefined && jobCompleted !== undefined
+      ? Math.round((jobCompleted - jobCreated) / 1000)
+      : rtoLowerBound
+        ? Math.max(Math.round((now - jobCreated!) / 1000), state.target.restoreTimeoutSeconds ?? 0)
+        : undefined;
   const rpoSeconds = pointCreated !== undefined ? Math.round((startedAt - pointCreated) / 1000) : undefined;
 
-  const cleanupFailed = !!state.cleanupError || state.cleanup?.status === 'FAILED';
+  const cleanupError = describeError(state.cleanupError);
+  const cleanupFailed = !!cleanupError || state.cleanup?.status === 'FAILED';
   const cleanupPending = state.cleanup?.status === 'RESTORE_STILL_RUNNING';
-  const cleanup = state.cleanupError
-    ? { status: 'FAILED', error: state.cleanupError.Error, message: state.cleanupError.Cause }
+  const cleanup = cleanupError
+    ? { status: 'FAILED', error: cleanupError.name, message: cleanupError.message }
     : state.cleanup ?? { status: 'UNKNOWN' };
+  const error = describeError(state.error);
+  const validationMalformed = state.failure?.status === 'VALIDATION_ERROR' && !state.error;
 
   let status: string;
   let reason: string;
   if (state.failure) {
     status = state.failure.status;
     reason = state.failure.reason;
+    if (status === 'NO_RECOVERY_POINT' && state.recoveryPoint?.reason && !state.recoveryPoint.found) reason = `${reason}: ${state.recoveryPoint.reason}`;
     if (status === 'RESTORE_FAILED' && job.StatusMessage) reason = `${reason}: ${job.StatusMessage}`;
-    if (status === 'VALIDATION_FAILED' && state.validation?.message) reason = `${reason}: ${state.validation.message}`;
+    if (status === 'VALIDATION_FAILED' && typeof state.validation?.message === 'string') reason = `${reason}: ${state.validation.message}`;
+    if (error) reason = `${reason}: ${errorText(state.error)}`;
   } else if (cleanupFailed) {
     status = 'CLEANUP_FAILED';
     reason = `restore and validation passed, but the restored copy ${state.drillName} was not deleted: ${cleanup.message ?? 'unknown error'}`;
@@ -83,9 +141,10 @@ export function buildEvidence(state: DrillState, now: number) {
   }
   if (status !== 'SUCCEEDED' && status !== 'CLEANUP_FAILED' && cleanupFailed) reason = `${reason}; cleanup also FAILED: ${cleanup.message ?? 'unknown error'}`;
   if (cleanupPending) reason = `${reason}; the restore job was still running at cleanup: delete ${state.drillName} when it appears`;
+  if (state.tagError) reason = `${reason}; tagging the restored copy failed: ${errorText(state.tagError)}`;
 
   const record = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     status,
     reason,
     target: state.target.name,
@@ -98,6 +157,8 @@ export function buildEvidence(state: DrillState, now: number) {
     recoveryPoint: {
       arn: job.RecoveryPointArn ?? state.metadata?.RecoveryPointArn ?? state.recoveryPoint?.RecoveryPointArn,
       createdAt: iso(pointCreated),
+      backupSizeInBytes: state.recoveryPoint?.BackupSizeInBytes,
+      choice: state.recoveryPoint?.reason,
     },
     restoreJob: {
       id: state.restoreJob?.RestoreJobId,
@@ -109,13 +170,40 @@ export function buildEvidence(state: DrillState, now: number) {
     },
     drillStartedAt: iso(startedAt),
     drillFinishedAt: iso(now),
-    rto: { measuredSeconds: rtoSeconds, objectiveSeconds: state.target.rtoSeconds, met: rtoSeconds === undefined ? undefined : rtoSeconds <= state.target.rtoSeconds },
+    rto: {
+      measuredSeconds: rtoSeconds,
+      objectiveSeconds: state.target.rtoSeconds,
+      // A lower bound above the objective is a breach; one below it says nothing yet.
+      met: rtoSeconds === undefined ? undefined : rtoSeconds > state.target.rtoSeconds ? false : rtoLowerBound ? undefined : true,
+      ...(rtoLowerBound ? { lowerBound: true } : {}),
+    },
     rpo: { measuredSeconds: rpoSeconds, objectiveSeconds: state.target.rpoSeconds, met: rpoSeconds === undefined ? undefined : rpoSeconds <= state.target.rpoSeconds },
-    validation: state.validation ?? (state.error && status === 'VALIDATION_ERROR' ? { error: state.error.Error, message: state.error.Cause } : undefined),
-    error: state.error,
+    validation:
+      state.validation !== undefined && state.validation !== null && !validationMalformed
+        ? state.validation
+        : status === 'VALIDATION_ERROR'
+          ? { error: error?.name ?? 'MalformedResult', message: error?.message ?? `the validator returned no boolean 'valid': ${JSON.stringify(state.validation ?? null).slice(0, 300)}` }
+          : undefined,
+    error,
     cleanup,
   };
   return record;
+}
+
+/** Metric data of a record: the per-target metrics and RtoExceeded on the drill dimension. */
+export function metricDataOf(record: ReturnType<typeof buildEvidence>, drill: string | undefined) {
+  const dims = [{ Name: 'Target', Value: record.target }];
+  const metric = (MetricName: string, Value: number, Unit = 'Count') => ({ MetricName, Value, Unit, Dimensions: dims });
+  return [
+    metric('DrillSucceeded', record.status === 'SUCCEEDED' ? 1 : 0),
+    metric('DrillFailed', record.status === 'SUCCEEDED' ? 0 : 1),
+    // A copy that may still appear (restore running at cleanup) is a leftover as much as a failed delete.
+    metric('CleanupFailed', record.cleanup.status === 'FAILED' || record.cleanup.status === 'RESTORE_STILL_RUNNING' ? 1 : 0),
+    ...(record.rto.measuredSeconds !== undefined ? [metric('RestoreTimeSeconds', record.rto.measuredSeconds, 'Seconds')] : []),
+    ...(record.rpo.measuredSeconds !== undefined ? [metric('RecoveryPointAgeSeconds', record.rpo.measuredSeconds, 'Seconds')] : []),
+    // Drill-wide, so one alarm per drill covers every target.
+    ...(drill && record.rto.met !== undefined ? [{ MetricName: 'RtoExceeded', Value: record.rto.met ? 0 : 1, Unit: 'Count', Dimensions: [{ Name: 'Drill', Value: drill }] }] : []),
+  ];
 }
 
 export async function handler(state: DrillState) {
@@ -139,34 +227,35 @@ export async function handler(state: DrillState) {
         ChecksumAlgorithm: 'SHA256',
       }),
     );
-  await put(key, record);
-  if (record.status === 'SUCCEEDED') await put(`latest-success/${record.target}.json`, { evidenceKey: key, drillFinishedAt: record.drillFinishedAt });
+  // A failed write is returned, not thrown: the notification still carries the whole record, and
+  // the workflow fails the execution with EVIDENCE_FAILED.
+  let writeError: { name: string; message: string } | undefined;
+  try {
+    await put(key, record);
+    if (record.status === 'SUCCEEDED') await put(`latest-success/${record.target}.json`, { evidenceKey: key, drillFinishedAt: record.drillFinishedAt });
+  } catch (e) {
+    writeError = describeError({ Error: (e as Error).name, Cause: (e as Error).message });
+  }
 
-  const dims = [{ Name: 'Target', Value: record.target }];
-  const metric = (MetricName: string, Value: number, Unit = 'Count') => ({ MetricName, Value, Unit, Dimensions: dims });
-  const metricData = [
-    metric('DrillSucceeded', record.status === 'SUCCEEDED' ? 1 : 0),
-    metric('DrillFailed', record.status === 'SUCCEEDED' ? 0 : 1),
-    metric('CleanupFailed', record.cleanup.status === 'FAILED' ? 1 : 0),
-    ...(record.rto.measuredSeconds !== undefined ? [metric('RestoreTimeSeconds', record.rto.measuredSeconds, 'Seconds')] : []),
-    ...(record.rpo.measuredSeconds !== undefined ? [metric('RecoveryPointAgeSeconds', record.rpo.measuredSeconds, 'Seconds')] : []),
-    // Drill-wide, so one alarm per drill covers every target.
-    ...(state.target.drill && record.rto.met !== undefined
-      ? [{ MetricName: 'RtoExceeded', Value: record.rto.met ? 0 : 1, Unit: 'Count', Dimensions: [{ Name: 'Drill', Value: state.target.drill }] }]
-      : []),
-  ];
-  const summary = { target: record.target, status: record.status, ok: record.status === 'SUCCEEDED', reason: record.reason, evidenceKey: `s3://${bucket}/${key}` };
+  const metricData = metricDataOf(record, state.target.drill);
+  const location = `s3://${bucket}/${key}`;
+  const summary = writeError
+    ? { target: record.target, status: 'EVIDENCE_FAILED', drillStatus: record.status, ok: false, reason: `evidence NOT recorded (${writeError.name}: ${writeError.message}); the drill: ${record.reason}`, evidenceKey: location }
+    : { target: record.target, status: record.status, ok: record.status === 'SUCCEEDED', reason: record.reason, evidenceKey: location };
   return {
     summary,
+    written: !writeError,
+    ...(writeError ? { writeError } : {}),
     metricData,
     namespace: METRIC_NAMESPACE,
-    subject: `Restore drill ${record.status}: ${record.target}`.slice(0, 99),
+    subject: `Restore drill ${summary.status}: ${record.target}`.slice(0, 99),
     message: [
+      ...(writeError ? [`EVIDENCE NOT RECORDED at ${location}: ${writeError.name}: ${writeError.message}`] : []),
       `Restore drill of ${record.target} (${record.resourceType}): ${record.status}`,
       record.reason,
-      `RTO measured ${record.rto.measuredSeconds ?? 'n/a'} s (objective ${record.rto.objectiveSeconds} s); RPO measured ${record.rpo.measuredSeconds ?? 'n/a'} s (objective ${record.rpo.objectiveSeconds} s)`,
+      `RTO measured ${record.rto.measuredSeconds ?? 'n/a'} s${record.rto.lowerBound ? ' (at least: the restore had not finished)' : ''} (objective ${record.rto.objectiveSeconds} s); RPO measured ${record.rpo.measuredSeconds ?? 'n/a'} s (objective ${record.rpo.objectiveSeconds} s)`,
       `Cleanup: ${record.cleanup.status}`,
-      `Evidence: ${summary.evidenceKey}`,
+      `Evidence: ${writeError ? 'NOT recorded' : location}`,
     ].join('\n'),
   };
 }

@@ -1,12 +1,26 @@
 /**
- * Default validator of a restore drill: checks the restored copy and reports the result to
- * AWS Backup with PutRestoreValidationResult.
- *  - S3: object count >= `minObjects` (default 1); up to `sampleObjects` (default 5) objects read
- *    with checksum validation.
- *  - DynamoDB: item count (Scan COUNT) >= `minItems` (default 1), and a sample item readable.
- *  - Aurora: `sqlQuery` through the Data API with `secretArn` (rows >= `expectedRows`, default 1),
- *    else the cluster is available and encrypted. RDS: the instance is available and encrypted.
- *  - EBS / EFS: the volume / file system is available and encrypted.
+ * Default validator of a restore drill: checks the restored copy, compares it with its source,
+ * and reports the result to AWS Backup with PutRestoreValidationResult.
+ *  - S3: object count >= `minObjects` (default 1); object count and bytes of the copy at least
+ *    (100 - `tolerancePercent`)% of the source bucket's current objects (ListObjectsV2 on both:
+ *    AWS Backup "restores only the latest version from the version stack",
+ *    https://docs.aws.amazon.com/aws-backup/latest/devguide/restoring-s3.html); up to
+ *    `sampleObjects` (default 5) objects read with checksum validation.
+ *  - DynamoDB: table ACTIVE; item count (Scan COUNT) >= `minItems` (default 1) and at least
+ *    (100 - `tolerancePercent`)% of the source table's ItemCount (DescribeTable, which "DynamoDB
+ *    updates approximately every six hours",
+ *    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html); a
+ *    sample item readable.
+ *  - Aurora: cluster available and encrypted; with `sqlQuery` + `secretArn`, the query through the
+ *    Data API (rows >= `expectedRows`, default 1). Without, a data check by describe calls: same
+ *    engine as the source, and AllocatedStorage at least (100 - `tolerancePercent`)% of the
+ *    source's ("For Aurora, AllocatedStorage can vary because Aurora DB cluster storage size
+ *    adjusts as needed", https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBCluster.html).
+ *    AWS Backup restores the cluster without DB instances, so nothing can read rows unless an
+ *    instance is added (https://docs.aws.amazon.com/aws-backup/latest/devguide/restoring-aur.html).
+ *  - RDS: the instance is available, encrypted and private. EBS / EFS: available and encrypted.
+ * `tolerancePercent` defaults to 10 (the source keeps changing after its backup); a source that
+ * cannot be read fails the comparison unless `compareWithSource` is 'false'.
  * Returns `{ valid, message, checks }`; throws only when it cannot check at all.
  */
 import { BackupClient, PutRestoreValidationResultCommand } from '@aws-sdk/client-backup';
@@ -42,40 +56,104 @@ export interface Check {
 
 const num = (v: string | undefined, d: number) => (v === undefined || v === '' || Number.isNaN(Number(v)) ? d : Number(v));
 const check = (name: string, passed: boolean, detail: string): Check => ({ name, passed, detail });
+const errorText = (e: unknown) => `${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`;
 
-async function validateS3(bucket: string, v: { [k: string]: string }): Promise<Check[]> {
-  const min = num(v.minObjects, 1);
-  const sample = num(v.sampleObjects, 5);
+/** Allowed shortfall of the copy against its source, in percent: `validation.tolerancePercent`, default 10. */
+export function tolerancePercent(v: { [k: string]: string }): number {
+  if (v.tolerancePercent === undefined || v.tolerancePercent === '') return 10;
+  const n = Number(v.tolerancePercent);
+  if (!Number.isFinite(n) || n < 0 || n > 100) throw new Error(`validation.tolerancePercent must be a number from 0 to 100, got '${v.tolerancePercent}'`);
+  return n;
+}
+
+/** The least the copy may hold: the source's figure less the tolerance. */
+export const atLeast = (source: number, tolerance: number) => Math.ceil((source * (100 - tolerance)) / 100 - 1e-9);
+
+interface SourceFigure<T = number> {
+  value?: T;
+  error?: string;
+}
+
+/** Reads figures of the source; a source that cannot be read is an error of the comparison, not of the validator. */
+async function fromSource<T>(arn: string | undefined, read: (arn: string) => Promise<T>): Promise<SourceFigure<T>> {
+  if (!arn) return { error: 'the target has no resourceArn' };
+  try {
+    return { value: await read(arn) };
+  } catch (e) {
+    return { error: `${arn}: ${errorText(e)}` };
+  }
+}
+
+function compareWithSource(name: string, restored: number, source: SourceFigure<number> | undefined, tolerance: number, unit: string, note?: string): Check {
+  if (!source) return check(name, true, 'comparison with the source turned off (validation.compareWithSource=false)');
+  if (source.error !== undefined || source.value === undefined) return check(name, false, `cannot compare with the source: ${source.error ?? 'no figure'}`);
+  const min = atLeast(source.value, tolerance);
+  return check(name, restored >= min, `${restored} ${unit} restored, the source has ${source.value}: expected at least ${min} (tolerance ${tolerance}%${note ? `; ${note}` : ''})`);
+}
+
+const bucketOf = (arn: string) => arn.slice(arn.lastIndexOf(':') + 1);
+const tableOf = (arn: string) => arn.slice(arn.indexOf('/') + 1).split('/')[0];
+const clusterOf = (arn: string) => arn.slice(arn.lastIndexOf(':') + 1);
+
+/** Current objects of a bucket (ListObjectsV2): count, bytes and the first `sample` keys. */
+async function listBucket(bucket: string, sample: number) {
   let count = 0;
+  let bytes = 0;
   const keys: string[] = [];
   let ContinuationToken: string | undefined;
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken }));
     for (const o of page.Contents ?? []) {
       count++;
+      bytes += o.Size ?? 0;
       if (keys.length < sample && o.Key) keys.push(o.Key);
     }
     ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (ContinuationToken);
-  const checks = [check('objectCount', count >= min, `${count} object(s), expected at least ${min}`)];
-  for (const Key of keys) {
+  return { count, bytes, keys };
+}
+
+async function validateS3(bucket: string, v: { [k: string]: string }, sourceArn: string | undefined, compare: boolean): Promise<Check[]> {
+  const min = num(v.minObjects, 1);
+  const sample = num(v.sampleObjects, 5);
+  const tolerance = tolerancePercent(v);
+  const restored = await listBucket(bucket, sample);
+  const checks = [check('objectCount', restored.count >= min, `${restored.count} object(s), expected at least ${min}`)];
+  if (compare) {
+    const source = await fromSource(sourceArn, (arn) => listBucket(bucketOf(arn), 0));
+    checks.push(compareWithSource('objectsComparedWithSource', restored.count, { value: source.value?.count, error: source.error }, tolerance, 'object(s)'));
+    checks.push(compareWithSource('bytesComparedWithSource', restored.bytes, { value: source.value?.bytes, error: source.error }, tolerance, 'byte(s)'));
+  } else {
+    checks.push(compareWithSource('objectsComparedWithSource', restored.count, undefined, tolerance, 'object(s)'));
+  }
+  for (const Key of restored.keys) {
     try {
       // ChecksumMode ENABLED makes the SDK verify the stored checksum while reading the body.
       const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key, ChecksumMode: 'ENABLED' }));
       const bytes = (await obj.Body?.transformToByteArray())?.length ?? 0;
       checks.push(check(`read:${Key}`, true, `${bytes} bytes read, checksum ${obj.ChecksumSHA256 ?? obj.ChecksumCRC32 ?? obj.ChecksumCRC64NVME ?? obj.ETag ?? 'n/a'}`));
     } catch (e) {
-      checks.push(check(`read:${Key}`, false, `${(e as Error).name}: ${(e as Error).message}`));
+      checks.push(check(`read:${Key}`, false, errorText(e)));
     }
   }
   return checks;
 }
 
-async function validateDynamoDb(table: string, v: { [k: string]: string }): Promise<Check[]> {
+async function validateDynamoDb(table: string, v: { [k: string]: string }, sourceArn: string | undefined, compare: boolean): Promise<Check[]> {
   const min = num(v.minItems, 1);
+  const tolerance = tolerancePercent(v);
   const described = await ddb.send(new DescribeTableCommand({ TableName: table }));
   const checks = [check('tableActive', described.Table?.TableStatus === 'ACTIVE', `status ${described.Table?.TableStatus}`)];
-  // ItemCount in DescribeTable lags by hours: count with a Scan, stopping once the minimum is reached.
+  const source = compare
+    ? await fromSource(sourceArn, async (arn) => {
+        const count = (await ddb.send(new DescribeTableCommand({ TableName: tableOf(arn) }))).Table?.ItemCount;
+        if (count === undefined) throw new Error('DescribeTable returned no ItemCount');
+        return count;
+      })
+    : undefined;
+  // Scan until both the minimum and the source's count (less the tolerance) are reached: the copy's
+  // own ItemCount lags by hours, and a partial restore must not pass on its first page.
+  const goal = Math.max(min, source?.value !== undefined ? atLeast(source.value, tolerance) : 0);
   let count = 0;
   let sampled = false;
   let ExclusiveStartKey: Record<string, any> | undefined;
@@ -84,13 +162,15 @@ async function validateDynamoDb(table: string, v: { [k: string]: string }): Prom
     count += page.Count ?? 0;
     sampled ||= (page.Items?.length ?? 0) > 0;
     ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey && count < min);
-  checks.push(check('itemCount', count >= min, `${count}${ExclusiveStartKey ? '+' : ''} item(s), expected at least ${min}`));
+  } while (ExclusiveStartKey && count < goal);
+  const counted = `${count}${ExclusiveStartKey ? '+' : ''}`;
+  checks.push(check('itemCount', count >= min, `${counted} item(s), expected at least ${min}`));
+  checks.push(compareWithSource('itemsComparedWithSource', count, source, tolerance, 'item(s)', 'source: DescribeTable ItemCount, updated about every six hours'));
   checks.push(check('sampleItem', sampled || min === 0, sampled ? 'a sample item was read' : 'no item could be read'));
   return checks;
 }
 
-async function validateAurora(cluster: string, v: { [k: string]: string }): Promise<Check[]> {
+async function validateAurora(cluster: string, v: { [k: string]: string }, sourceArn: string | undefined, compare: boolean): Promise<Check[]> {
   const c = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: cluster }))).DBClusters?.[0];
   const checks = [
     check('clusterAvailable', c?.Status === 'available', `status ${c?.Status}`),
@@ -104,7 +184,27 @@ async function validateAurora(cluster: string, v: { [k: string]: string }): Prom
     const rows = res.records?.length ?? 0;
     const min = num(v.expectedRows, 1);
     checks.push(check('sqlQuery', rows >= min, `${rows} row(s) from '${v.sqlQuery}', expected at least ${min}`));
+    return checks;
   }
+  // No query: compare the copy with its source by describe calls (the restored cluster has no instance to query).
+  const tolerance = tolerancePercent(v);
+  if (!compare) {
+    checks.push(compareWithSource('storageComparedWithSource', c?.AllocatedStorage ?? 0, undefined, tolerance, 'GiB'));
+    return checks;
+  }
+  let engine: string | undefined;
+  const source = await fromSource(sourceArn, async (arn) => {
+    const s = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterOf(arn) }))).DBClusters?.[0];
+    if (s?.AllocatedStorage === undefined) throw new Error('DescribeDBClusters returned no AllocatedStorage');
+    engine = s.Engine;
+    return s.AllocatedStorage;
+  });
+  checks.push(
+    source.error
+      ? check('engineMatchesSource', false, `cannot compare with the source: ${source.error}`)
+      : check('engineMatchesSource', c?.Engine === engine, `engine ${c?.Engine}, the source's ${engine}`),
+  );
+  checks.push(compareWithSource('storageComparedWithSource', c?.AllocatedStorage ?? 0, source, tolerance, 'GiB', 'DescribeDBClusters AllocatedStorage'));
   return checks;
 }
 
@@ -135,16 +235,18 @@ async function validateEfs(arn: string): Promise<Check[]> {
 export async function handler(input: ValidatorInput) {
   if (!input.drillName?.startsWith(DRILL_PREFIX)) throw new Error(`not a drill resource: '${input.drillName}'`);
   const v = input.target.validation ?? {};
+  const compare = v.compareWithSource !== 'false';
+  const source = input.target.resourceArn;
   let checks: Check[];
   switch (input.resourceType) {
     case 'S3':
-      checks = await validateS3(input.drillName, v);
+      checks = await validateS3(input.drillName, v, source, compare);
       break;
     case 'DynamoDB':
-      checks = await validateDynamoDb(input.drillName, v);
+      checks = await validateDynamoDb(input.drillName, v, source, compare);
       break;
     case 'Aurora':
-      checks = await validateAurora(input.drillName, v);
+      checks = await validateAurora(input.drillName, v, source, compare);
       break;
     case 'RDS':
       checks = await validateRds(input.drillName);
@@ -169,7 +271,7 @@ export async function handler(input: ValidatorInput) {
   } catch (e) {
     // AWS Backup may accept validation results only once, or only for restore-testing jobs: keep the local verdict.
     reported = false;
-    reportError = `${(e as Error).name}: ${(e as Error).message}`;
+    reportError = errorText(e);
   }
   return { valid, message, checks, reportedToBackup: reported, reportError };
 }
