@@ -10,4 +10,13 @@ try {
   }
   throw e;
 }
-process.exitCode = cli.main(process.argv.slice(2));
+// `doctor` answers asynchronously (AWS calls); `report` synchronously.
+Promise.resolve(cli.main(process.argv.slice(2))).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    console.error(`cdk-data-protection: ${e && e.message ? e.message : e}`);
+    process.exitCode = 2;
+  },
+);

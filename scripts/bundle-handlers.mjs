@@ -1,4 +1,5 @@
-// Bundles every Lambda handler (lib/**/*.lambda.ts) with esbuild into assets/handlers/<name>/index.js.
+// Bundles every Lambda handler (lib/**/*.lambda.ts), and the CLI commands that use the AWS SDK
+// (lib/**/*.bundle.ts, e.g. `doctor`), with esbuild into assets/handlers/<name>/index.js.
 // Runs on `npm ci` (prepare) and before `npm test`, so synth never bundles and needs no Docker.
 import { build } from 'esbuild';
 import { readdirSync, statSync } from 'node:fs';
@@ -11,7 +12,7 @@ const found = [];
   for (const name of readdirSync(dir)) {
     const full = join(dir, name);
     if (statSync(full).isDirectory()) walk(full);
-    else if (name.endsWith('.lambda.ts')) found.push(full);
+    else if (name.endsWith('.lambda.ts') || name.endsWith('.bundle.ts')) found.push(full);
   }
 })(join(root, 'lib'));
 
@@ -26,7 +27,7 @@ await Promise.all(
       minify: true,
       sourcemap: false,
       legalComments: 'none',
-      outfile: join(root, 'assets', 'handlers', basename(entry, '.lambda.ts'), 'index.js'),
+      outfile: join(root, 'assets', 'handlers', basename(basename(entry, '.lambda.ts'), '.bundle.ts'), 'index.js'),
       logLevel: 'warning',
     }),
   ),

@@ -78,6 +78,14 @@ export function classify(scope: IConstruct, classification: DataClassification, 
   }
   const policy = ProtectionPolicy.forClassification(classification).withOverrides(options);
   const resource = new ClassifiedResource(scope, classification, policy);
+  if (options.crossRegionCopy === true && (resource.resourceType === 'AWS::RDS::DBCluster' || resource.resourceType === 'AWS::RDS::DBInstance')) {
+    // AWS Backup Developer Guide, "Copy a backup": "For Amazon RDS and Aurora snapshots, AWS Backup
+    // only supports automating either cross-account or cross-Region copies"; the DR vault is both.
+    throw new Error(
+      `classify(${scope.node.path}): ProtectionPolicyOverrides.crossRegionCopy=true cannot be met for ${resource.resourceType}: AWS Backup copies RDS and Aurora recovery points ` +
+        "either to another account or to another Region, never both, and the DR vault is in the backup account in another Region. Remove the override: the database gets the cross-account copy into the backup account's central vault, and the report shows it has no DR-region copy",
+    );
+  }
   const root = scope.node.root;
   const list = REGISTRY.get(root) ?? [];
   list.push(resource);

@@ -1,9 +1,11 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as cr from 'aws-cdk-lib/custom-resources';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledgeAwsCustomResourceProvider, acknowledgeInlinePolicy, acknowledgeWildcards } from '../core/acknowledgements';
+import { acknowledge, acknowledgeInlinePolicy, acknowledgeWildcards, defaultPolicyOf, STOCK_RULES } from '../core/acknowledgements';
+import { handlerCode } from '../core/handler-code';
 import { validateAccountId } from '../core/validation';
 import { ProtectedKey } from './protected-key';
 
@@ -40,35 +42,78 @@ export class CrossAccountKey extends Construct {
     const stack = Stack.of(this);
     const region = props.region ?? stack.region;
     this.aliasArn = ProtectedKey.aliasArnFor(props.keyAccount, region, props.aliasName);
-    const describe: cr.AwsSdkCall = {
-      service: 'KMS',
-      action: 'describeKey',
-      parameters: { KeyId: this.aliasArn },
-      region,
-      physicalResourceId: cr.PhysicalResourceId.of(this.aliasArn),
-      outputPaths: ['KeyMetadata.Arn'],
-    };
-    const keysOfAccount = `arn:${stack.partition}:kms:${region}:${props.keyAccount}:key/*`;
-    const lookup = new cr.AwsCustomResource(this, 'DescribeKey', {
-      onCreate: describe,
-      onUpdate: describe,
-      installLatestAwsSdk: false,
-      policy: cr.AwsCustomResourcePolicy.fromStatements([
-        // Only the key behind this alias: key ARNs are random, so match on the alias.
-        new iam.PolicyStatement({
-          actions: ['kms:DescribeKey'],
-          resources: [keysOfAccount],
-          conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [props.aliasName] } },
-        }),
-      ]),
+    const provider = KeyLookupProvider.of(stack);
+    provider.allowDescribeKeysOf(props.keyAccount, region);
+    const lookup = new CustomResource(this, 'DescribeKey', {
+      serviceToken: provider.function.functionArn,
+      resourceType: 'Custom::DataProtectionKeyLookup',
+      properties: { AliasArn: this.aliasArn, Region: region },
+      // The handler retries for at most ~6 min and always answers; do not let a lost answer block the stack for an hour.
+      serviceTimeout: Duration.minutes(15),
     });
-    const policy = lookup.node.tryFindChild('CustomResourcePolicy');
-    acknowledgeWildcards(policy!, [
-      { resource: keysOfAccount, reason: 'Key ids are random, so DescribeKey names key/* of the key account and the kms:ResourceAliases condition narrows it to the key behind this alias.' },
-    ]);
-    acknowledgeInlinePolicy(policy, "AwsCustomResource attaches each call's permissions as an inline policy of its provider role; this one only allows DescribeKey of the key behind one alias.");
-    acknowledgeAwsCustomResourceProvider(this);
-    this.keyArn = lookup.getResponseField('KeyMetadata.Arn');
+    // DescribeKey's own path, as the AwsCustomResource lookup it replaces returned it (see key-lookup.lambda.ts).
+    this.keyArn = lookup.getAttString('KeyMetadata.Arn');
     this.key = kms.Key.fromKeyArn(this, 'Key', this.keyArn);
+  }
+}
+
+/**
+ * The one key-lookup function of a stack: its own role (logs of its own log group, DescribeKey
+ * on the key account's keys of the regions looked up), bundled handler `key-lookup`.
+ */
+export class KeyLookupProvider extends Construct {
+  /** The provider of `stack`, created on first use. */
+  public static of(stack: Stack): KeyLookupProvider {
+    const id = 'DataProtectionKeyLookupProvider';
+    return (stack.node.tryFindChild(id) as KeyLookupProvider | undefined) ?? new KeyLookupProvider(stack, id);
+  }
+
+  public readonly function: lambda.Function;
+  private readonly role: iam.Role;
+  private readonly keyResources = new Set<string>();
+  private readonly statement: iam.PolicyStatement;
+
+  private constructor(scope: Stack, id: string) {
+    super(scope, id);
+    const description = 'cdk-data-protection: resolves key-account alias ARNs to key ARNs at deploy time';
+    this.role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteOwnLogsOnly', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    // No kms:ResourceAliases condition: alias authorization lags alias changes by up to five
+    // minutes. The key policies grant DescribeKey only to their consumer accounts.
+    this.statement = new iam.PolicyStatement({ sid: 'DescribeKeyAccountKeys', actions: ['kms:DescribeKey'], resources: [] });
+    this.role.addToPrincipalPolicy(this.statement);
+    this.function = new lambda.Function(this, 'Function', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: handlerCode('key-lookup'),
+      description,
+      role: this.role,
+      logGroup,
+      // 6 min 15 s of backoff plus the calls themselves.
+      timeout: Duration.minutes(10),
+      memorySize: 256,
+    });
+    const fn = this.function.node.defaultChild!;
+    acknowledge(fn, STOCK_RULES.LAMBDA_CONCURRENCY, 'The key lookup runs only while CloudFormation deploys the stack, once per key: reserving concurrency would only take capacity from the account.');
+    acknowledge(fn, STOCK_RULES.LAMBDA_DLQ, 'CloudFormation invokes the key lookup and waits for its answer; a failure fails the deployment, which reports and rolls back, so there is no event to dead-letter.');
+    acknowledge(fn, STOCK_RULES.LAMBDA_IN_VPC, 'The key lookup only calls KMS DescribeKey at deploy time and reaches no data store, so a VPC would add endpoints without isolating anything.');
+    acknowledge(logGroup.node.defaultChild!, STOCK_RULES.LOG_GROUP_KMS, 'The key lookup logs alias ARNs and KMS error names at deploy time, no data; CloudWatch Logs encrypts them at rest with its own keys.');
+    acknowledgeInlinePolicy(defaultPolicyOf(this.role), 'The key lookup role only writes its own log group and describes keys of the key account: an inline policy lives and dies with this one role.');
+  }
+
+  /** Lets the lookup describe the keys of `keyAccount` in `region` (deduplicated). */
+  public allowDescribeKeysOf(keyAccount: string, region: string): void {
+    const resource = `arn:${Stack.of(this).partition}:kms:${region}:${keyAccount}:key/*`;
+    if (this.keyResources.has(resource)) return;
+    this.keyResources.add(resource);
+    this.statement.addResources(resource);
+    acknowledgeWildcards(defaultPolicyOf(this.role)!, [
+      {
+        resource,
+        reason:
+          "Key ids are random, so DescribeKey names key/* of the key account in this region; DescribeKey returns metadata only, and the key account's key policies allow it only to their consumer accounts (kms:CallerAccount).",
+      },
+    ]);
   }
 }

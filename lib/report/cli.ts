@@ -1,11 +1,17 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { renderMarkdown } from './markdown';
 import { buildReport, CHECKLIST_PACKS, DataProtectionReport } from './report';
 import { scanTemplates } from './templates';
 
 const USAGE = `usage: cdk-data-protection report [cdk.out] [--out <dir>] [--templates] [--no-fail]
+       cdk-data-protection doctor [--context cdk.json] [--qualifier <q>] [--trust <account>] [--region <r>]
 
+doctor: read-only pre-deploy checks with the AWS credentials of the environment (the
+organization's cross-account backup setting, the CDK bootstrap roles, the CDK execution role
+the key policies exempt); 'cdk-data-protection doctor --help' for details.
+
+report:
 Reads a synthesized cloud assembly (default ./cdk.out, stage assemblies included) and writes
 data-protection-report.md (sized for a pull-request comment) and data-protection-report.json
 (every detail) into --out (default: current directory).
@@ -36,12 +42,30 @@ export function writeReport(cdkOut: string, outDir: string, options: WriteReport
   return report;
 }
 
-/** The CLI; returns the exit code. `log`/`error` are injectable for tests. */
-export function main(argv: string[], log: (s: string) => void = console.log, error: (s: string) => void = console.error): number {
+/**
+ * Where `doctor` is bundled (with the AWS SDK clients it calls) by scripts/bundle-handlers.mjs:
+ * the construct library itself has no AWS SDK runtime dependency.
+ */
+export function doctorBundlePath(): string {
+  return join(__dirname, '..', '..', 'assets', 'handlers', 'doctor', 'index.js');
+}
+
+/** The CLI; returns the exit code (a promise for `doctor`). `log`/`error` are injectable for tests. */
+export function main(argv: string[], log: (s: string) => void = console.log, error: (s: string) => void = console.error): number | Promise<number> {
   const [command, ...rest] = argv;
   if (command === '--help' || command === '-h' || command === 'help') {
     log(USAGE);
     return 0;
+  }
+  if (command === 'doctor') {
+    const bundle = doctorBundlePath();
+    if (!existsSync(bundle)) {
+      error(`cdk-data-protection: doctor is not bundled (${bundle} missing): run 'npm run bundle' in the library's repository`);
+      return 2;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const doctor = require(bundle) as { main(argv: string[], log: (s: string) => void, error: (s: string) => void): Promise<number> };
+    return doctor.main(rest, log, error);
   }
   if (command !== 'report') {
     error(USAGE);

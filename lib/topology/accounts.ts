@@ -1,7 +1,7 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { METADATA } from '../core/constants';
-import { requireReason, validateAccountId } from '../core/validation';
+import { requireReason, validateAccountId, validateOrganizationId } from '../core/validation';
 
 /** The four-account layout: keys, data, backup copies, audit logs. */
 export interface DataProtectionAccounts {
@@ -17,7 +17,13 @@ export interface DataProtectionAccounts {
   readonly primaryRegion: string;
   /** Disaster-recovery region for second copies of HIGHLY_SENSITIVE data. @default - none */
   readonly drRegion?: string;
-  /** AWS Organization id, for organization-wide conditions. @default - none */
+  /**
+   * AWS Organization id (`o-` and 10-32 lowercase letters or digits). Required, because the data
+   * accounts copy backups into the backup account and AWS Backup copies across accounts only
+   * inside one organization; a missing or placeholder (`o-exampleorg1`) id is a synth error
+   * unless every account id is a placeholder (eleven equal leading digits, e.g. `111111111111`).
+   * @default - none: accepted only with placeholder account ids or in single-account mode
+   */
   readonly organizationId?: string;
   /**
    * Evaluation only: allow the key, backup and audit accounts to be the data account. Does NOT
@@ -51,7 +57,7 @@ export function warnSingleAccount(stack: Stack, accounts: DataProtectionAccounts
  * backup and audit accounts are separate from the data accounts (seed 000: keys stored next
  * to the data protect nothing).
  */
-export function validateAccounts(accounts: DataProtectionAccounts, prop = 'DataProtectionAccounts'): void {
+export function validateAccounts(accounts: DataProtectionAccounts, prop = 'DataProtectionAccounts', organizationIdProp = `${prop}.organizationId`): void {
   validateAccountId(`${prop}.keyAccount`, accounts.keyAccount);
   validateAccountId(`${prop}.backupAccount`, accounts.backupAccount);
   validateAccountId(`${prop}.auditAccount`, accounts.auditAccount);
@@ -70,6 +76,8 @@ export function validateAccounts(accounts: DataProtectionAccounts, prop = 'DataP
   if (!Token.isUnresolved(accounts.keyAccount) && accounts.keyAccount === accounts.backupAccount) {
     throw new Error(`${prop}.backupAccount (${accounts.backupAccount}) must differ from keyAccount: a backup must survive the loss of the key account's administrators`);
   }
+  // The data accounts copy into the backup account: cross-account copies need the organization.
+  validateOrganizationId(organizationIdProp, accounts.organizationId, [accounts.keyAccount, accounts.backupAccount, accounts.auditAccount, ...accounts.dataAccounts]);
 }
 
 /**
@@ -92,6 +100,6 @@ export function accountsFromContext(scope: IConstruct): DataProtectionAccounts {
     drRegion: regions.dr,
     organizationId: scope.node.tryGetContext('cdk-data-protection:organizationId'),
   };
-  validateAccounts(result, "context 'cdk-data-protection:accounts'");
+  validateAccounts(result, "context 'cdk-data-protection:accounts'", "context 'cdk-data-protection:organizationId'");
   return result;
 }
