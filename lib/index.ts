@@ -25,6 +25,8 @@ export { VaultLockMode, BackupVaultTarget, ImmutableBackupVault, ImmutableBackup
 export { ProtectedBackupPlan, ProtectedBackupPlanProps, ExistingBackupResource } from './backup/protected-backup-plan';
 export { BackupCompliance, BackupComplianceProps } from './backup/backup-compliance';
 export { BackupAlarms, BackupAlarmsProps } from './backup/backup-alarms';
+export { BackupConfigRecorder, BackupConfigRecorderProps } from './backup/backup-config-recorder';
+export { VaultTamperAlarms, VaultTamperAlarmsProps } from './backup/vault-tamper-alarms';
 export { BackupLegalHold, BackupLegalHoldProps } from './backup/legal-hold';
 
 // audit
@@ -33,10 +35,11 @@ export { DataEventSelection, DataEventSelectorPlan, DataEventTypeSelection } fro
 export { DataAccessTrail, DataAccessTrailProps, ExistingDataEventResource } from './audit/data-access-trail';
 export { DataAccessAlarms, DataAccessAlarmsOptions, DataAccessAlarmsProps } from './audit/data-access-alarms';
 export { AuditLogArchive, AuditLogArchiveProps, OrganizationTrailSource } from './audit/audit-log-archive';
+export { ManagementEventsTrail, ManagementEventsTrailProps } from './audit/management-events-trail';
 
 // drill
 export { DrillResourceType } from './drill/drill-resource-type';
-export { DrillIsolation, DrillTargetProps, ClassifiedDrillTargetOptions, DrillTarget } from './drill/drill-target';
+export { DrillIsolation, DrillTargetProps, DrillTargetOverrides, ClassifiedDrillTargetOptions, DrillTarget } from './drill/drill-target';
 export { DrillStatus, DrillMetrics, RestoreDrill, RestoreDrillProps } from './drill/restore-drill';
 
 // checklist enforcement
@@ -46,7 +49,7 @@ export { DataProtectionPacksOptions } from './nag/packs';
 // topology
 export { DataProtectionAccounts } from './topology/accounts';
 export { KeyAccountStack, KeyAccountStackProps, KeyAccountReplicaStack, KeyAccountReplicaStackProps } from './topology/key-account-stack';
-export { DataAccountStack, DataAccountStackProps, DataProtectionOptions, DataProtectionDrillOptions, DrillTargetOverrides, IDrillTargetOptions } from './topology/data-account-stack';
+export { DataAccountStack, DataAccountStackProps, ConfigRecorderOptions, DataProtectionOptions, DataProtectionDrillOptions, IDrillTargetOptions } from './topology/data-account-stack';
 export { BackupAccountStack, BackupAccountStackProps } from './topology/backup-account-stack';
 export { AuditAccountStack, AuditAccountStackProps } from './topology/audit-account-stack';
 export { DataProtectionStage, DataProtectionStageProps, SingleAccountStageProps } from './topology/data-protection-stage';

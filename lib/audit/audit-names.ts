@@ -10,6 +10,8 @@ export class AuditNames {
   public static readonly DEFAULT_TRAIL_NAME = 'data-protection-data-access';
   /** Key prefix of the log files in the archive bucket. */
   public static readonly DEFAULT_KEY_PREFIX = 'data-access';
+  /** Name of the management-events trail of the key and backup accounts (`ManagementEventsTrail`). */
+  public static readonly MANAGEMENT_TRAIL_NAME = 'data-protection-management-events';
 
   /**
    * The archive bucket of the audit account: `data-protection-audit-<account>-<region>`.

@@ -10,7 +10,7 @@ import { ProtectionPolicy } from '../classification/protection-policy';
 import { acknowledgeInlinePolicy, defaultPolicyOf } from '../core/acknowledgements';
 import { CONTROLS, recordControl } from '../core/controls';
 import { AuditNames } from './audit-names';
-import { DataEventSelectorPlan, DataEventSelectorPlanInput, dataEventTypeOfArn, planDataEventSelectors } from './data-event-selectors';
+import { DataEventSelection, DataEventSelectorPlan, DataEventSelectorPlanInput, dataEventTypeOfArn, planDataEventSelectors } from './data-event-selectors';
 import { validateLogRetentionDays } from './log-retention';
 
 /** A resource created outside this app whose data events a `DataAccessTrail` records. */
@@ -89,7 +89,9 @@ export interface DataAccessTrailProps {
  * `DataAccessAlarms`.
  *
  * Selectors are computed at synth, after every resource is classified; beyond CloudTrail's 500
- * values they are aggregated (whole type or name prefixes), or synth fails saying how to fix it.
+ * values they are aggregated (whole type or name prefixes), then, where that needs fewer values,
+ * turned into exclusions (every resource of the type but the app's unrecorded ones, which also
+ * records resources created outside the app); when neither fits, synth fails saying how to fix it.
  */
 export class DataAccessTrail extends Construct {
   public readonly trail: cloudtrail.CfnTrail;
@@ -148,7 +150,8 @@ export class DataAccessTrail extends Construct {
       coverageScopes: props.coverageScopes,
       organizationTrail: this.organizationTrail,
       existingArns: this.existingArns,
-      ownBucketNames: Token.isUnresolved(props.archiveBucketName) ? [] : [props.archiveBucketName],
+      // A token too: selectors that could match it exclude it with NotStartsWith.
+      ownBucketNames: [props.archiveBucketName],
       includeManagementEvents: props.includeManagementEvents ?? true,
     };
 
@@ -256,6 +259,21 @@ export class DataAccessTrail extends Construct {
           'cdk-data-protection:imported-arns',
           `${plan.importedArns.length} covered resources in other stacks have generated names (e.g. ${plan.importedArns[0].scope.node.path}): ` +
             'the trail imports each ARN through a CloudFormation export (at most 200 outputs per stack). Give them literal names so they are selected without exports, and by prefix at scale',
+        );
+      }
+      if (plan.importedExclusions.length > 0) {
+        Annotations.of(this).addWarningV2(
+          'cdk-data-protection:imported-exclusions',
+          `${plan.importedExclusions.length} unrecorded resources in other stacks have generated names (e.g. ${plan.importedExclusions[0]}): ` +
+            'the exclusion selectors import each ARN through a CloudFormation export (at most 200 outputs per stack). Give them literal names so they are excluded without exports, and by prefix at scale',
+        );
+      }
+      for (const t of plan.types.filter((x) => x.selection === DataEventSelection.EXCLUSION)) {
+        Annotations.of(this).addInfoV2(
+          `cdk-data-protection:exclusion-selectors-${t.resourceType.split('::')[1].toLowerCase()}`,
+          `${t.resourceType} data events are selected by exclusion (${t.values} values): every resource of the type in the account except the app's ` +
+            `${t.excluded} unrecorded ones${t.resourceType === 'AWS::S3::Object' ? " and the trail's own bucket" : ''}, so resources created outside this app are recorded too (billed per event). ` +
+            'Literal names with a shared prefix for the classified resources let the trail select them instead',
         );
       }
       for (const r of plan.excludedOwnBuckets) {

@@ -3,7 +3,23 @@ import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import { IConstruct } from 'constructs';
 import { ClassifiedResource, ClassifiedResources } from '../classification/classify';
 
-/** CloudTrail allows at most this many values across all advanced event selectors of a trail. */
+/**
+ * CloudTrail allows at most this many values across all advanced event selectors of a trail,
+ * every value of every condition counting ("Quotas in AWS CloudTrail": advanced event selectors,
+ * "a maximum of 500 total values for all conditions in all advanced event selectors"; CloudTrail
+ * API Reference, PutEventSelectors: "up to a maximum of 500 values for all conditions and
+ * selectors on a trail"). Hence `eventCategory` and `resources.type` values count too.
+ *
+ * How a field's conditions combine ("Filtering data events by using advanced event selectors",
+ * section "How CloudTrail evaluates multiple conditions for a field"): the values of SELECT
+ * operators (`Equals`, `StartsWith`, `EndsWith`) are ORed, DESELECT operators (`NotEquals`,
+ * `NotStartsWith`, `NotEndsWith`) are ANDed ("if any of the DESELECT operator conditions are
+ * met, the event is not delivered"), and both groups are ANDed; the fields of a selector are
+ * ANDed and an event is logged when it matches any selector (PutEventSelectors). Any operator
+ * may be used on `resources.ARN`, but `Equals` / `NotEquals` values must be the exact ARN of a
+ * resource of the selector's `resources.type`; S3 objects are matched by `<bucket ARN>/` with
+ * `StartsWith` / `NotStartsWith` (same page, and AdvancedFieldSelector in the API Reference).
+ */
 export const MAX_SELECTOR_VALUES = 500;
 
 /** Shortest name prefix used to aggregate resources: shorter ones select too much by accident. */
@@ -17,6 +33,14 @@ export class DataEventSelection {
   public static readonly PREFIX = new DataEventSelection('PREFIX');
   /** Every resource of the type: every known resource of the type in the account is covered. */
   public static readonly ALL_RESOURCES = new DataEventSelection('ALL_RESOURCES');
+  /**
+   * Every resource of the type except the app's known unrecorded ones in the trail's account
+   * (`NotStartsWith` / `NotEquals` on `resources.ARN`) and the trail's own bucket. Used when
+   * selecting the recorded resources does not fit and excluding the others does. Resources the
+   * app does not know (created outside it, or by another app in the account) are recorded too:
+   * more than needed, never less.
+   */
+  public static readonly EXCLUSION = new DataEventSelection('EXCLUSION');
   private constructor(public readonly name: string) {}
 }
 
@@ -29,6 +53,8 @@ export interface DataEventTypeSelection {
   readonly resources: number;
   /** Selector values spent on this type (including `eventCategory` and `resources.type`). */
   readonly values: number;
+  /** With `EXCLUSION`: the app's resources of the type in the account left out. @default - none */
+  readonly excluded?: number;
 }
 
 /** The advanced event selectors of a `DataAccessTrail` and what they cover. */
@@ -49,6 +75,13 @@ export interface DataEventSelectorPlan {
    * CloudFormation export (at most 200 outputs per template). Literal names avoid it.
    */
   readonly importedArns: ClassifiedResource[];
+  /**
+   * Construct paths of the app's resources in the trail's account that exclusion selectors
+   * (`DataEventSelection.EXCLUSION`) leave out: unclassified, or classified without `dataEvents`.
+   */
+  readonly excluded: string[];
+  /** Of `excluded`, those in other stacks excluded by a generated ARN (each becomes an export). */
+  readonly importedExclusions: string[];
   readonly types: DataEventTypeSelection[];
 }
 
@@ -60,7 +93,10 @@ export interface DataEventSelectorPlanInput {
   readonly coverageScopes?: IConstruct[];
   /** An organization trail covers every account of the app. */
   readonly organizationTrail: boolean;
-  /** Buckets the trail writes into (never selected: logging them would feed back). */
+  /**
+   * Buckets the trail writes into (never selected: logging them would feed back). A token is
+   * excluded with `NotStartsWith` wherever a selector could match it.
+   */
   readonly ownBucketNames: string[];
   readonly includeManagementEvents: boolean;
   /**
@@ -179,6 +215,8 @@ interface TypeChoice {
   readonly covered: Target[];
   /** Selector values of existing resources (outside the app), always exact. */
   readonly existing: string[];
+  /** Known resources left out by exclusion selectors (EXCLUSION only). */
+  readonly excluded: Target[];
 }
 
 function countValues(selectors: cloudtrail.CfnTrail.AdvancedEventSelectorProperty[]): number {
@@ -201,22 +239,32 @@ function dataSelector(name: string, info: TypeInfo, arn?: cloudtrail.CfnTrail.Ad
   return { name, fieldSelectors };
 }
 
+/** The selector value of a target: `<ARN>/` for S3 (`StartsWith`), the ARN otherwise (a token when the name is not literal). */
+function targetValue(t: Target, info: TypeInfo): string {
+  return t.name !== undefined ? `${t.arnBase}${t.name}${info.nameSuffix}` : `${t.cfn.getAtt('Arn').toString()}${info.nameSuffix}`;
+}
+
+/** `NotStartsWith` values excluding the trail's own buckets (names may be tokens). */
+function ownBucketExclusions(ownBucketNames: string[]): string[] {
+  return ownBucketNames.map((b) => `${S3_ARN_BASE}${b}/`);
+}
+
 /** One value per resource: the ARN (a token when the name is not literal). */
 function exactChoice(info: TypeInfo, covered: Target[], existing: string[]): TypeChoice {
-  const values = covered.map((t) => (t.name !== undefined ? `${t.arnBase}${t.name}${info.nameSuffix}` : `${t.cfn.getAtt('Arn').toString()}${info.nameSuffix}`));
+  const values = covered.map((t) => targetValue(t, info));
   values.push(...existing);
   const selector = dataSelector(`${info.label} of classified resources`, info, info.exactByPrefix
     ? { field: 'resources.ARN', startsWith: values }
     : { field: 'resources.ARN', equalTo: values });
-  return { info, selection: DataEventSelection.EXACT, selectors: [selector], values: countValues([selector]), covered, existing };
+  return { info, selection: DataEventSelection.EXACT, selectors: [selector], values: countValues([selector]), covered, existing, excluded: [] };
 }
 
 function allResourcesChoice(info: TypeInfo, covered: Target[], existing: string[], ownBucketNames: string[]): TypeChoice {
   const exclude = info === S3 && ownBucketNames.length > 0
-    ? { field: 'resources.ARN', notStartsWith: ownBucketNames.map((b) => `${S3_ARN_BASE}${b}/`) }
+    ? { field: 'resources.ARN', notStartsWith: ownBucketExclusions(ownBucketNames) }
     : undefined;
   const selector = dataSelector(`${info.label}: all (every ${info.label.split(' ')[0]} resource of the account is classified)`, info, exclude);
-  return { info, selection: DataEventSelection.ALL_RESOURCES, selectors: [selector], values: countValues([selector]), covered, existing };
+  return { info, selection: DataEventSelection.ALL_RESOURCES, selectors: [selector], values: countValues([selector]), covered, existing, excluded: [] };
 }
 
 /** ARN prefixes for literal names (grouped by ARN base), exact ARNs for the rest. */
@@ -239,18 +287,83 @@ function prefixChoice(info: TypeInfo, covered: Target[], existing: string[], unc
     if (group && u.name !== undefined) group.avoid.push(u.name);
   }
   // The trail's own buckets may live elsewhere (the audit account): never select them by prefix.
-  if (info === S3) bases.get(S3_ARN_BASE)?.avoid.push(...ownBucketNames);
+  const ownLiteral = ownBucketNames.filter((b) => !Token.isUnresolved(b));
+  if (info === S3) bases.get(S3_ARN_BASE)?.avoid.push(...ownLiteral);
   for (const [base, { names, avoid }] of bases) {
     const { prefixes, exact } = aggregatePrefixes(names, avoid);
     startsWith.push(...prefixes.map((p) => `${base}${p}`));
     (info.exactByPrefix ? startsWith : equalTo).push(...exact.map((e) => `${base}${e}${info.nameSuffix}`));
   }
-  const tokenValues = tokens.map((t) => `${t.cfn.getAtt('Arn').toString()}${info.nameSuffix}`);
+  const tokenValues = tokens.map((t) => targetValue(t, info));
   (info.exactByPrefix ? startsWith : equalTo).push(...tokenValues, ...existing);
   const selectors: cloudtrail.CfnTrail.AdvancedEventSelectorProperty[] = [];
-  if (startsWith.length > 0) selectors.push(dataSelector(`${info.label} of classified resources, by name prefix`, info, { field: 'resources.ARN', startsWith }));
+  // An own bucket whose name is a token cannot be avoided by the prefixes: deselect it (DESELECT and SELECT conditions are ANDed).
+  const ownTokens = info === S3 ? ownBucketNames.filter((b) => Token.isUnresolved(b)) : [];
+  if (startsWith.length > 0) {
+    selectors.push(dataSelector(`${info.label} of classified resources, by name prefix`, info, {
+      field: 'resources.ARN',
+      startsWith,
+      ...(ownTokens.length > 0 ? { notStartsWith: ownBucketExclusions(ownTokens) } : {}),
+    }));
+  }
   if (equalTo.length > 0) selectors.push(dataSelector(`${info.label} of classified resources`, info, { field: 'resources.ARN', equalTo }));
-  return { info, selection: DataEventSelection.PREFIX, selectors, values: countValues(selectors), covered, existing };
+  return { info, selection: DataEventSelection.PREFIX, selectors, values: countValues(selectors), covered, existing, excluded: [] };
+}
+
+/**
+ * Every resource of the type but the known unrecorded ones of the trail's account and the
+ * trail's own buckets: `NotStartsWith` (S3, and name prefixes) or `NotEquals` (exact ARNs of
+ * tables and functions). Unrecorded literal names are aggregated into the shortest prefixes
+ * that match no recorded or existing name, but only when every recorded resource of the type
+ * has a literal name: a prefix could otherwise exclude a recorded resource whose name is only
+ * known at deploy time. Existing resources need no value: nothing excludes them.
+ */
+function exclusionChoice(info: TypeInfo, covered: Target[], existing: string[], uncovered: Target[], ownBucketNames: string[], existingNames: Map<string, Set<string>>): TypeChoice {
+  // A resource both deployed here unrecorded and listed as existing is recorded (over-recording is the safe side).
+  const excluded = uncovered.filter((u) => u.name === undefined || !existingNames.get(u.arnBase)?.has(u.name));
+  if (excluded.length === 0) return allResourcesChoice(info, covered, existing, ownBucketNames);
+  const notStartsWith: string[] = [];
+  const notEquals: string[] = [];
+  const exactValues = info.exactByPrefix ? notStartsWith : notEquals;
+  const literal = new Map<string, string[]>();
+  const tokenValues: string[] = [];
+  for (const t of excluded) {
+    if (t.name === undefined) {
+      tokenValues.push(targetValue(t, info));
+      continue;
+    }
+    literal.set(t.arnBase, [...(literal.get(t.arnBase) ?? []), t.name]);
+  }
+  if (info === S3) {
+    for (const own of ownBucketNames) {
+      if (Token.isUnresolved(own)) tokenValues.push(`${S3_ARN_BASE}${own}/`);
+      else literal.set(S3_ARN_BASE, [...(literal.get(S3_ARN_BASE) ?? []), own]);
+    }
+  }
+  const aggregate = covered.every((t) => t.name !== undefined);
+  for (const [base, names] of literal) {
+    if (!aggregate) {
+      exactValues.push(...[...new Set(names)].sort().map((n) => `${base}${n}${info.nameSuffix}`));
+      continue;
+    }
+    const avoid = [...covered.filter((t) => t.arnBase === base).map((t) => t.name!), ...(existingNames.get(base) ?? [])];
+    const { prefixes, exact } = aggregatePrefixes(names, avoid);
+    notStartsWith.push(...prefixes.map((p) => `${base}${p}`));
+    exactValues.push(...exact.map((e) => `${base}${e}${info.nameSuffix}`));
+  }
+  exactValues.push(...tokenValues);
+  const selector = dataSelector(`${info.label}: all but the unrecorded resources of the account (exclusion)`, info, {
+    field: 'resources.ARN',
+    ...(notEquals.length > 0 ? { notEquals } : {}),
+    ...(notStartsWith.length > 0 ? { notStartsWith } : {}),
+  });
+  return { info, selection: DataEventSelection.EXCLUSION, selectors: [selector], values: countValues([selector]), covered, existing, excluded };
+}
+
+/** The construct a user knows a resource by: the L2 whose default child it is, else the L1. */
+function displayPath(cfn: CfnResource): string {
+  const parent = cfn.node.scope;
+  return parent && parent.node.defaultChild === cfn ? parent.node.path : cfn.node.path;
 }
 
 /**
@@ -258,7 +371,10 @@ function prefixChoice(info: TypeInfo, covered: Target[], existing: string[], unc
  * `policy.dataEvents` in the trail's account gets its data events (read and write) recorded,
  * nothing else does while the exact selectors fit CloudTrail's 500-value limit. Beyond it, types
  * are aggregated, largest first: all resources of the type when every known one is covered,
- * else name prefixes that avoid every other known name. Throws when even that does not fit.
+ * else name prefixes that avoid every other known name. When selecting the recorded resources
+ * still does not fit, types switch to exclusion (all resources of the type but the known
+ * unrecorded ones), largest saving first: whichever side needs fewer values. Throws when
+ * neither fits.
  */
 export function planDataEventSelectors(input: DataEventSelectorPlanInput): DataEventSelectorPlan {
   const maxValues = input.maxValues ?? MAX_SELECTOR_VALUES;
@@ -280,7 +396,8 @@ export function planDataEventSelectors(input: DataEventSelectorPlanInput): DataE
   for (const r of classified.values()) {
     if (!TYPES[r.cfnResource!.cfnResourceType]) withoutDataEvents.push(r);
   }
-  // Every resource of a data-event type the app deploys into the trail's account.
+  // Every resource of a data-event type the app deploys into the trail's account (resources of
+  // stacks in other accounts are neither selected nor excluded: they are not this trail's).
   for (const c of input.trail.node.root.node.findAll()) {
     if (!CfnResource.isCfnResource(c)) continue;
     const info = TYPES[c.cfnResourceType];
@@ -294,9 +411,12 @@ export function planDataEventSelectors(input: DataEventSelectorPlanInput): DataE
     (target.classified ? covered : uncovered).get(info)!.push(target);
   }
   const existing = new Map<TypeInfo, string[]>(ORDER.map((i) => [i, []]));
+  const existingNames = new Map<string, Set<string>>();
   for (const arn of new Set(input.existingArns ?? [])) {
     const e = existingSelectorValue(arn);
-    if (e) existing.get(e.info)!.push(e.value);
+    if (!e) continue;
+    existing.get(e.info)!.push(e.value);
+    existingNames.set(e.base, (existingNames.get(e.base) ?? new Set()).add(e.name));
   }
   const choices = new Map<TypeInfo, TypeChoice>();
   for (const info of ORDER) {
@@ -304,12 +424,13 @@ export function planDataEventSelectors(input: DataEventSelectorPlanInput): DataE
   }
   const management = input.includeManagementEvents ? 1 : 0;
   const total = () => management + [...choices.values()].reduce((n, c) => n + c.values, 0);
+  // Existing resources alone never widen to the whole type, to guessed prefixes or to exclusion.
+  const widenable = () => [...choices.values()].filter((c) => c.covered.length > 0);
+  const inclusion = new Map<TypeInfo, TypeChoice>();
   if (total() > maxValues) {
-    const bySize = [...choices.values()].sort((a, b) => b.covered.length - a.covered.length);
-    for (const choice of bySize) {
+    // 1. Select the recorded resources with fewer values (records the least beyond them).
+    for (const choice of widenable().sort((a, b) => b.covered.length - a.covered.length)) {
       const info = choice.info;
-      // Existing resources alone never widen to the whole type or to guessed prefixes.
-      if (choice.covered.length === 0) continue;
       // Own buckets are excluded by NotStartsWith, so they do not block ALL_RESOURCES.
       const candidate = uncovered.get(info)!.length === 0
         ? allResourcesChoice(info, choice.covered, choice.existing, input.ownBucketNames)
@@ -318,20 +439,37 @@ export function planDataEventSelectors(input: DataEventSelectorPlanInput): DataE
       if (total() <= maxValues) break;
     }
   }
+  const exclusion = new Map<TypeInfo, TypeChoice>();
+  if (total() > maxValues) {
+    // 2. Exclude the unrecorded ones instead, where that needs fewer values: largest saving first.
+    for (const c of widenable()) {
+      inclusion.set(c.info, c);
+      exclusion.set(c.info, exclusionChoice(c.info, c.covered, c.existing, uncovered.get(c.info)!, input.ownBucketNames, existingNames));
+    }
+    const saving = (c: TypeChoice) => c.values - exclusion.get(c.info)!.values;
+    for (const choice of widenable().sort((a, b) => saving(b) - saving(a))) {
+      if (saving(choice) > 0) choices.set(choice.info, exclusion.get(choice.info)!);
+      if (total() <= maxValues) break;
+    }
+  }
   const valueCount = total();
-  const byValue = (c: TypeChoice) => c.selection !== DataEventSelection.ALL_RESOURCES;
-  const importedArns = [...choices.values()].filter(byValue).flatMap((c) => c.covered)
-    .filter((t) => t.name === undefined && Stack.of(t.cfn) !== trailStack).map((t) => t.classified!);
-  const coveredExistingArns = [...choices.values()].flatMap((c) => (c.existing.length > 0 ? existingArnsOf(c.info, input.existingArns ?? []) : []));
   if (valueCount > maxValues) {
+    const sum = (pick: (c: TypeChoice) => TypeChoice) => management + [...choices.values()].reduce((n, c) => n + pick(c).values, 0);
+    const inclusionTotal = sum((c) => inclusion.get(c.info) ?? c);
+    const exclusionTotal = sum((c) => exclusion.get(c.info) ?? c);
     const detail = [...choices.values()].map((c) => {
       const literal = c.covered.filter((t) => t.name !== undefined).length;
-      const others = uncovered.get(c.info)!.length;
-      return `${c.info.label}: ${c.covered.length} classified (${literal} with a literal ${c.info.howToName}), ${c.existing.length > 0 ? `${c.existing.length} existing, ` : ''}${others} not covered, ${c.values} values`;
+      const others = uncovered.get(c.info)!;
+      const othersLiteral = others.filter((t) => t.name !== undefined).length;
+      const byExclusion = exclusion.has(c.info) ? `, ${exclusion.get(c.info)!.values} by exclusion` : '';
+      return `${c.info.label}: ${c.covered.length} classified (${literal} with a literal ${c.info.howToName}), ${c.existing.length > 0 ? `${c.existing.length} existing, ` : ''}` +
+        `${others.length} not covered${others.length > 0 ? ` (${othersLiteral} with a literal ${c.info.howToName})` : ''}, ${(inclusion.get(c.info) ?? c).values} values${byExclusion}`;
     });
     throw new Error(
-      `DataAccessTrail ${input.trail.node.path}: the data-event selectors need ${valueCount} values, more than CloudTrail's limit of ${maxValues} per trail (${detail.join('; ')}). ` +
+      `DataAccessTrail ${input.trail.node.path}: the data-event selectors need ${valueCount} values, more than CloudTrail's limit of ${maxValues} per trail ` +
+        `(${inclusionTotal} selecting the recorded resources, ${exclusionTotal} excluding the unrecorded ones; ${detail.join('; ')}). ` +
         'To fix: give the classified resources literal names with a shared prefix (e.g. bucketName \'confidential-…\') so one StartsWith value covers them; ' +
+        'or give the unrecorded ones (unclassified, or below CONFIDENTIAL) literal names with a shared prefix (e.g. \'internal-…\') so one NotStartsWith value excludes them; ' +
         'or classify every resource of the type in the account so the trail selects the whole type; ' +
         'or split them across trails with DataAccessTrailProps.coverageScopes (at most 5 trails per region).',
     );
@@ -340,15 +478,26 @@ export function planDataEventSelectors(input: DataEventSelectorPlanInput): DataE
   const selectors: cloudtrail.CfnTrail.AdvancedEventSelectorProperty[] = [];
   if (input.includeManagementEvents) selectors.push({ name: 'Management events', fieldSelectors: [{ field: 'eventCategory', equalTo: ['Management'] }] });
   for (const c of choices.values()) selectors.push(...c.selectors);
+  const otherStack = (t: Target) => t.name === undefined && Stack.of(t.cfn) !== trailStack;
+  const byValue = (c: TypeChoice) => c.selection === DataEventSelection.EXACT || c.selection === DataEventSelection.PREFIX;
+  const excluded = [...choices.values()].flatMap((c) => c.excluded);
   return {
     advancedEventSelectors: selectors,
     valueCount,
     covered: [...choices.values()].flatMap((c) => c.covered.map((t) => t.classified!)),
-    coveredExistingArns,
+    coveredExistingArns: [...choices.values()].flatMap((c) => (c.existing.length > 0 ? existingArnsOf(c.info, input.existingArns ?? []) : [])),
     withoutDataEvents,
     excludedOwnBuckets,
-    importedArns,
-    types: [...choices.values()].map((c) => ({ resourceType: c.info.dataType, selection: c.selection, resources: c.covered.length + c.existing.length, values: c.values })),
+    importedArns: [...choices.values()].filter(byValue).flatMap((c) => c.covered).filter(otherStack).map((t) => t.classified!),
+    excluded: excluded.map((t) => displayPath(t.cfn)),
+    importedExclusions: excluded.filter(otherStack).map((t) => displayPath(t.cfn)),
+    types: [...choices.values()].map((c) => ({
+      resourceType: c.info.dataType,
+      selection: c.selection,
+      resources: c.covered.length + c.existing.length,
+      values: c.values,
+      ...(c.selection === DataEventSelection.EXCLUSION ? { excluded: c.excluded.length } : {}),
+    })),
   };
 }
 
@@ -357,13 +506,24 @@ export function dataEventTypeOfArn(arn: string): string | undefined {
   return existingSelectorValue(arn)?.info.dataType;
 }
 
-/** The selector value of an existing resource: `<bucket ARN>/` for S3, the ARN for tables and functions. */
-function existingSelectorValue(arn: string): { info: TypeInfo; value: string } | undefined {
-  const m = /^arn:[a-z-]+:(s3|dynamodb|lambda):/.exec(arn);
+/**
+ * The selector value of an existing resource (`<bucket ARN>/` for S3, the ARN for tables and
+ * functions), and its name under the ARN base the app's resources of the same account and region
+ * have, so exclusion prefixes can avoid it.
+ */
+function existingSelectorValue(arn: string): { info: TypeInfo; value: string; base: string; name: string } | undefined {
+  const m = /^arn:[a-z-]+:(s3|dynamodb|lambda):([a-z0-9-]*):([0-9]*):/.exec(arn);
   if (!m) return undefined;
-  if (m[1] === 's3') return /^arn:[a-z-]+:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(arn) ? { info: S3, value: `${arn}/` } : undefined;
-  if (m[1] === 'dynamodb') return /:table\/[A-Za-z0-9_.-]{3,255}$/.test(arn) ? { info: DYNAMODB, value: arn } : undefined;
-  return /:function:[A-Za-z0-9_-]{1,64}$/.test(arn) ? { info: LAMBDA, value: arn } : undefined;
+  const [, service, region, account] = m;
+  if (service === 's3') {
+    return /^arn:[a-z-]+:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(arn) ? { info: S3, value: `${arn}/`, base: S3_ARN_BASE, name: arn.slice(arn.indexOf(':::') + 3) } : undefined;
+  }
+  if (service === 'dynamodb') {
+    const name = /:table\/([A-Za-z0-9_.-]{3,255})$/.exec(arn)?.[1];
+    return name ? { info: DYNAMODB, value: arn, base: `arn:${Aws.PARTITION}:dynamodb:${region}:${account}:table/`, name } : undefined;
+  }
+  const name = /:function:([A-Za-z0-9_-]{1,64})$/.exec(arn)?.[1];
+  return name ? { info: LAMBDA, value: arn, base: `arn:${Aws.PARTITION}:lambda:${region}:${account}:function:`, name } : undefined;
 }
 
 function existingArnsOf(info: TypeInfo, arns: string[]): string[] {

@@ -2,10 +2,10 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { requireLiteral, validateRange } from '../core/validation';
+import { alarmTopicTarget } from '../keys/alarm-topic';
 
 /** Backup job states that mean a recovery point was not made. */
 export const FAILED_BACKUP_JOB_STATES = ['FAILED', 'ABORTED', 'EXPIRED'];
@@ -63,7 +63,8 @@ export class BackupAlarms extends Construct {
   public constructor(scope: Construct, id: string, props: BackupAlarmsProps) {
     super(scope, id);
     if (props.jobEvents ?? true) {
-      const target = new targets.SnsTopic(props.topic);
+      // No RoleArn, and each rule admitted by its ARN (alarmTopicTarget), not targets.SnsTopic's unconditioned grant.
+      const target = alarmTopicTarget(props.topic);
       this.backupJobRule = new events.Rule(this, 'BackupJobFailed', {
         description: 'cdk-data-protection: an AWS Backup job failed, was aborted or expired',
         eventPattern: { source: ['aws.backup'], detailType: ['Backup Job State Change'], detail: { state: FAILED_BACKUP_JOB_STATES } },

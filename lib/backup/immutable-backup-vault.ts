@@ -1,11 +1,11 @@
-import { Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { METADATA } from '../core/constants';
+import { LOCKED_VAULT_TAG, METADATA } from '../core/constants';
 import { CONTROLS, recordControl } from '../core/controls';
-import { durationIn, requireLiteral, requireReason, validateAccountId, validateInteger, validateRange, warnIrreversible } from '../core/validation';
+import { durationIn, requireLiteral, requireReason, validateAccountId, validateInteger, validateOrganizationId, validateRange, warnIrreversible } from '../core/validation';
 import { DEFAULT_BREAK_GLASS_ROLE_NAME } from '../keys/protected-key';
 
 /** Vault Lock limits enforced by AWS Backup. */
@@ -120,8 +120,11 @@ export interface ImmutableBackupVaultProps {
    */
   readonly copySourceAccounts?: string[];
   /**
-   * Restrict copy sources to this AWS Organization (`aws:PrincipalOrgID`) as well.
-   * @default - no organization condition
+   * Restrict copy sources to this AWS Organization (`aws:PrincipalOrgID`) as well. Required when
+   * `copySourceAccounts` names another account (AWS Backup copies across accounts only inside one
+   * organization); a malformed or placeholder (`o-exampleorg1`) id is a synth error unless every
+   * account is a placeholder id (eleven equal leading digits, e.g. `111111111111`).
+   * @default - none: accepted only for placeholder account ids or copies from this account
    */
   readonly copySourceOrganizationId?: string;
   /** @default RemovalPolicy.RETAIN */
@@ -189,6 +192,10 @@ export class ImmutableBackupVault extends Construct {
       throw new Error('ImmutableBackupVaultProps.changeableFor applies to COMPLIANCE mode only; GOVERNANCE mode has no grace time, got a value with mode GOVERNANCE');
     }
     for (const [i, a] of (props.copySourceAccounts ?? []).entries()) validateAccountId(`ImmutableBackupVaultProps.copySourceAccounts[${i}]`, a);
+    const otherSources = (props.copySourceAccounts ?? []).filter((a) => Token.isUnresolved(stack.account) || a !== stack.account);
+    if (otherSources.length > 0) {
+      validateOrganizationId('ImmutableBackupVaultProps.copySourceOrganizationId', props.copySourceOrganizationId, [...otherSources, stack.account]);
+    }
 
     const breakGlassArn = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: props.breakGlassRoleName ?? DEFAULT_BREAK_GLASS_ROLE_NAME });
     const deployers = props.deploymentRoleArns ?? [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/cdk-hnb659fds-cfn-exec-role-${Aws.ACCOUNT_ID}-${Aws.REGION}`];
@@ -246,6 +253,8 @@ export class ImmutableBackupVault extends Construct {
         changeableFor: this.mode === VaultLockMode.COMPLIANCE ? Duration.days(changeableForDays) : undefined,
       },
     });
+    // BackupCompliance scopes "Vaults prevent manual deletion of recovery points" to this tag.
+    Tags.of(this.vault).add(LOCKED_VAULT_TAG, 'true');
     this.backupVaultName = name ?? this.vault.backupVaultName;
     this.backupVaultArn = this.vault.backupVaultArn;
     recordControl(this.vault, CONTROLS.VAULT_LOCK, {

@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Aws, CfnResource, Duration, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Aws, CfnResource, Duration, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -97,6 +97,32 @@ const BACKUP_ROLE_WILDCARDS: Record<string, string> = {
   GrantDataKeysToAwsResources: 'Data keys live in the key account (or are fallback keys here) with random ids; grants are limited to AWS resources through the backed-up services.',
 };
 
+/** CloudFormation types AWS Backup copies as RDS snapshots: never to another account and Region at once. */
+const RDS_TYPES = ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster'];
+
+/** Why RDS and Aurora recovery points get no DR-region copy; recorded on each such resource and shown in the report. */
+export const RDS_NO_DR_COPY =
+  'AWS Backup copies RDS and Aurora recovery points either to another account or to another Region, never both (AWS Backup Developer Guide, "Copy a backup"), ' +
+  "and the DR vault is in the backup account in another Region: this database gets the cross-account copy into the backup account's central vault in its own Region, not the DR-region copy.";
+
+/** One plan of a classification group. */
+interface PlanPart {
+  readonly id: string;
+  readonly suffix: string;
+  readonly level: DataClassification;
+  readonly policy: ProtectionPolicy;
+  readonly types: Set<string>;
+  /** 'unsupported': RDS/Aurora, which AWS Backup cannot copy to the DR vault. */
+  readonly regionCopy: 'required' | 'unsupported';
+  readonly resources: Covered[];
+  readonly byTag: boolean;
+  /** Resources of the tag selection. @default ['*'] */
+  readonly tagResources?: string[];
+  readonly notResources: string[];
+  readonly byArn: Covered[];
+  readonly tracked: ClassifiedResource[];
+}
+
 /** One resource the plan covers. */
 interface Covered {
   readonly arn: string;
@@ -160,9 +186,9 @@ export class ProtectedBackupPlan extends Construct {
       throw new Error(`ProtectedBackupPlanProps.drVault.region must differ from centralVault.region, got '${props.drVault.region}' for both`);
     }
     const planPrefix = props.backupPlanName ?? stack.stackName;
-    if (!Token.isUnresolved(planPrefix) && !/^[A-Za-z0-9_.-]{1,175}$/.test(planPrefix)) {
+    if (!Token.isUnresolved(planPrefix) && !/^[A-Za-z0-9_.-]{1,171}$/.test(planPrefix)) {
       throw new Error(
-        `ProtectedBackupPlanProps.backupPlanName must be 1-175 characters of letters, digits, '-', '_' and '.' (AWS Backup plan names are at most 200, and the level is appended), got '${planPrefix}'`,
+        `ProtectedBackupPlanProps.backupPlanName must be 1-171 characters of letters, digits, '-', '_' and '.' (AWS Backup plan names are at most 200, and the level, a custom-policy number and '-rds' are appended), got '${planPrefix}'`,
       );
     }
     reservePlanName(this, planPrefix, props.backupPlanName === undefined);
@@ -204,61 +230,48 @@ export class ProtectedBackupPlan extends Construct {
       const { level, policy } = group;
       const isFloor = groupKey(ProtectionPolicy.forClassification(level)) === groupKey(policy);
       const suffix = isFloor ? level.name.toLowerCase().replace(/_/g, '-') : `${level.name.toLowerCase().replace(/_/g, '-')}-custom${++custom}`;
-      const planName = `${planPrefix}-${suffix}`;
+      const planId = isFloor ? level.name : `${level.name}Custom${custom}`;
       const types = new Set(group.resources.map((r) => r.cfnType));
       if (group.byTag) for (const r of this.covered.filter((c) => c.classification === level)) types.add(r.cfnResource!.cfnResourceType);
       types.forEach((t) => allTypes.add(t));
 
-      const rules = this.rulesFor(planName, policy, group.resources, types, destinations);
-      const plan = new backup.CfnBackupPlan(this, isFloor ? level.name : `${level.name}Custom${custom}`, {
-        backupPlan: { backupPlanName: planName, backupPlanRule: rules.rules },
-        backupPlanTags: { [CLASSIFICATION_TAG]: level.name },
-      });
-      this.plans.push(plan);
-
-      if (group.byTag) {
-        // Everything tagged with the level, except tracked resources whose policy differs (they have their own plan).
-        const others = this.covered.filter((c) => c.classification === level && groupKey(c.policy) !== groupKey(policy)).map(arnOf);
-        checkSelectionSize(`${planName} NotResources (${level.name} resources with their own policy)`, others);
-        new backup.CfnBackupSelection(this, `${plan.node.id}ByTag`, {
-          backupPlanId: plan.attrBackupPlanId,
-          backupSelection: {
-            selectionName: `${suffix}-by-tag`,
-            iamRoleArn: this.role.roleArn,
-            // Both tags: the classification picks the rules, the plan tag keeps the selection to
-            // this plan's resources (tag selections span the whole account and region).
-            resources: ['*'],
-            conditions: {
-              StringEquals: [
-                { ConditionKey: `aws:ResourceTag/${CLASSIFICATION_TAG}`, ConditionValue: level.name },
-                { ConditionKey: `aws:ResourceTag/${BACKUP_PLAN_TAG}`, ConditionValue: planPrefix },
-              ],
-            },
-            notResources: others.length > 0 ? others : undefined,
-          },
-        });
-      }
+      const tracked = group.byTag
+        ? this.covered.filter((c) => c.classification === level && groupKey(c.policy) === groupKey(policy))
+        : group.resources.flatMap((r) => (r.classified ? [r.classified] : []));
+      // Tag selections match everything tagged with the level, except tracked resources whose policy differs (they have their own plan).
+      const others = group.byTag ? this.covered.filter((c) => c.classification === level && groupKey(c.policy) !== groupKey(policy)).map(arnOf) : [];
       const byArn = group.resources.filter((r) => !(group.byTag && r.classified));
-      checkSelectionSize(`${planName} Resources (ProtectedBackupPlanProps.existingResources and resources with their own policy)`, byArn.map((r) => r.arn));
-      if (byArn.length > 0) {
-        new backup.CfnBackupSelection(this, `${plan.node.id}ByArn`, {
-          backupPlanId: plan.attrBackupPlanId,
-          backupSelection: { selectionName: `${suffix}-by-arn`, iamRoleArn: this.role.roleArn, resources: byArn.map((r) => r.arn) },
-        });
-      }
-
-      const trackedHere = group.byTag ? this.covered.filter((c) => c.classification === level && groupKey(c.policy) === groupKey(policy)) : group.resources.flatMap((r) => (r.classified ? [r.classified] : []));
-      for (const r of trackedHere) {
-        this.checkPointInTimeRecovery(r);
-        if (rules.skippedAccountCopy) r.cfnResource!.node.addMetadata(METADATA.OVERRIDE, rules.skippedAccountCopy);
-        if (rules.skippedRegionCopy) r.cfnResource!.node.addMetadata(METADATA.OVERRIDE, rules.skippedRegionCopy);
-        this.acknowledgeStockBackupRules(r, planName, rules.crossAccountCopy);
-        recordControl(r.cfnResource!, CONTROLS.BACKUP_PLAN, {
-          plan: planName,
-          crossAccountCopy: rules.crossAccountCopy,
-          crossRegionCopy: rules.crossRegionCopy,
-          retentionDays: policy.backupRetentionDays,
-        });
+      const isRds = (t: string) => RDS_TYPES.includes(t);
+      // AWS Backup cannot copy an RDS or Aurora recovery point to another account and another
+      // Region ("Copy a backup", AWS Backup Developer Guide: "For Amazon RDS and Aurora snapshots,
+      // AWS Backup only supports automating either cross-account or cross-Region copies"), and the
+      // DR vault is both. Their recovery points get the cross-account copy into the central vault,
+      // in this Region (the copy that survives a compromised data account), from a plan of their own.
+      // The types this group's own resources have (`types` also counts the level's resources with their own policy).
+      const own = new Set([...group.resources.map((r) => r.cfnType), ...tracked.map((r) => r.cfnResource!.cfnResourceType)]);
+      if (policy.crossRegionCopy && [...own].some(isRds)) {
+        const rest = new Set([...own].filter((t) => !isRds(t)));
+        const rdsWildcards = ['db', 'cluster'].map((resource) => stack.formatArn({ service: 'rds', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
+        const restByArn = byArn.filter((r) => !isRds(r.cfnType));
+        if (rest.size > 0 || restByArn.length > 0) {
+          this.emitPlan(planPrefix, { id: planId, suffix, level, policy, types: rest, regionCopy: 'required', resources: group.resources.filter((r) => !isRds(r.cfnType)), byTag: group.byTag, notResources: [...others, ...rdsWildcards], byArn: restByArn, tracked: tracked.filter((r) => !isRds(r.cfnResource!.cfnResourceType)) }, destinations);
+        }
+        this.emitPlan(planPrefix, {
+          id: `${planId}Rds`,
+          suffix: `${suffix}-rds`,
+          level,
+          policy,
+          types: new Set([...own].filter(isRds)),
+          regionCopy: 'unsupported',
+          resources: group.resources.filter((r) => isRds(r.cfnType)),
+          byTag: group.byTag,
+          tagResources: rdsWildcards,
+          notResources: others,
+          byArn: byArn.filter((r) => isRds(r.cfnType)),
+          tracked: tracked.filter((r) => isRds(r.cfnResource!.cfnResourceType)),
+        }, destinations);
+      } else {
+        this.emitPlan(planPrefix, { id: planId, suffix, level, policy, types, regionCopy: 'required', resources: group.resources, byTag: group.byTag, notResources: others, byArn, tracked }, destinations);
       }
     }
     this.resourceTypes = [...new Set([...allTypes].map((t) => BACKUP_TYPES[t]?.name).filter((n): n is string => !!n))].sort();
@@ -271,6 +284,63 @@ export class ProtectedBackupPlan extends Construct {
           .filter((r) => r.cfnResource && BACKUP_TYPES[r.cfnResource.cfnResourceType] && !this.covered.includes(r))
           .map((r) => `ProtectedBackupPlan ${this.node.path}: ${r.scope.node.path} was classified after the plan was created and is not covered; create the plan after classifying resources`),
     });
+  }
+
+  /** One backup plan with its tag and ARN selections, and the controls it records on what it covers. */
+  private emitPlan(planPrefix: string, part: PlanPart, destinations: Set<string>): void {
+    const { level, policy, suffix } = part;
+    const planName = `${planPrefix}-${suffix}`;
+    const rules = this.rulesFor(planName, policy, part.resources, part.types, destinations, part.regionCopy);
+    const plan = new backup.CfnBackupPlan(this, part.id, {
+      backupPlan: { backupPlanName: planName, backupPlanRule: rules.rules },
+      backupPlanTags: { [CLASSIFICATION_TAG]: level.name },
+    });
+    this.plans.push(plan);
+
+    if (part.byTag) {
+      checkSelectionSize(`${planName} NotResources (${level.name} resources with their own policy)`, part.notResources);
+      new backup.CfnBackupSelection(this, `${plan.node.id}ByTag`, {
+        backupPlanId: plan.attrBackupPlanId,
+        backupSelection: {
+          selectionName: `${suffix}-by-tag`,
+          iamRoleArn: this.role.roleArn,
+          // Both tags: the classification picks the rules, the plan tag keeps the selection to
+          // this plan's resources (tag selections span the whole account and region).
+          resources: part.tagResources ?? ['*'],
+          conditions: {
+            StringEquals: [
+              { ConditionKey: `aws:ResourceTag/${CLASSIFICATION_TAG}`, ConditionValue: level.name },
+              { ConditionKey: `aws:ResourceTag/${BACKUP_PLAN_TAG}`, ConditionValue: planPrefix },
+            ],
+          },
+          notResources: part.notResources.length > 0 ? part.notResources : undefined,
+        },
+      });
+    }
+    checkSelectionSize(`${planName} Resources (ProtectedBackupPlanProps.existingResources and resources with their own policy)`, part.byArn.map((r) => r.arn));
+    if (part.byArn.length > 0) {
+      new backup.CfnBackupSelection(this, `${plan.node.id}ByArn`, {
+        backupPlanId: plan.attrBackupPlanId,
+        backupSelection: { selectionName: `${suffix}-by-arn`, iamRoleArn: this.role.roleArn, resources: part.byArn.map((r) => r.arn) },
+      });
+    }
+
+    for (const r of part.tracked) {
+      this.checkPointInTimeRecovery(r);
+      if (rules.skippedAccountCopy) r.cfnResource!.node.addMetadata(METADATA.OVERRIDE, rules.skippedAccountCopy);
+      if (rules.skippedRegionCopy) r.cfnResource!.node.addMetadata(METADATA.OVERRIDE, rules.skippedRegionCopy);
+      if (part.regionCopy === 'unsupported') {
+        r.cfnResource!.node.addMetadata(METADATA.OVERRIDE, { prop: 'crossRegionCopy', floor: 'true', value: 'false', reason: RDS_NO_DR_COPY });
+        Annotations.of(r.cfnResource!).addWarningV2('cdk-data-protection:rds-no-dr-copy', `${r.scope.node.path}: ${RDS_NO_DR_COPY}`);
+      }
+      this.acknowledgeStockBackupRules(r, planName, rules.crossAccountCopy);
+      recordControl(r.cfnResource!, CONTROLS.BACKUP_PLAN, {
+        plan: planName,
+        crossAccountCopy: rules.crossAccountCopy,
+        crossRegionCopy: rules.crossRegionCopy,
+        retentionDays: policy.backupRetentionDays,
+      });
+    }
   }
 
   /**
@@ -307,7 +377,7 @@ export class ProtectedBackupPlan extends Construct {
     }
   }
 
-  private rulesFor(planName: string, policy: ProtectionPolicy, resources: Covered[], types: Set<string>, destinations: Set<string>) {
+  private rulesFor(planName: string, policy: ProtectionPolicy, resources: Covered[], types: Set<string>, destinations: Set<string>, regionCopy: 'required' | 'unsupported') {
     const props = this.props;
     const vault = props.backupVault;
     const level = policy.classification.name;
@@ -344,7 +414,7 @@ export class ProtectedBackupPlan extends Construct {
         skippedAccountCopy = { prop: 'crossAccountCopy', floor: 'true', value: 'false', reason };
       }
     }
-    if (policy.crossRegionCopy) {
+    if (policy.crossRegionCopy && regionCopy === 'required') {
       if (props.drVault) {
         const t = props.drVault;
         checkLock(`${scheduled} (copy to the DR vault)`, retention, describeTarget(t), t.minRetentionDays, t.maxRetentionDays);
@@ -533,7 +603,8 @@ export const MAX_SELECTION_ARNS = 500;
 export const MAX_SELECTION_WILDCARD_ARNS = 30;
 
 function checkSelectionSize(what: string, arns: string[]): void {
-  const wildcards = arns.some((a) => !Token.isUnresolved(a) && a.includes('*'));
+  // A wildcard survives in the literal parts of a token-built ARN (arn:${Partition}:rds:...:db:*).
+  const wildcards = arns.some((a) => a.includes('*'));
   const max = wildcards ? MAX_SELECTION_WILDCARD_ARNS : MAX_SELECTION_ARNS;
   if (arns.length > max) {
     throw new Error(

@@ -11,10 +11,22 @@ const REGISTERED = new WeakMap<IConstruct, Map<string, string>>();
  */
 export function registerPerAccountAndRegion(scope: IConstruct, kind: string, name = ''): string | undefined {
   const stack = Stack.of(scope);
+  return register(scope, `${kind}/${stack.account}/${stack.region}/${name}`);
+}
+
+/**
+ * Registers `kind` for the account of `scope`'s stack, whatever its region, once per app (e.g. a
+ * multi-region trail). Returns the path of the construct that registered it first, or undefined
+ * when `scope` is the first.
+ */
+export function registerPerAccount(scope: IConstruct, kind: string): string | undefined {
+  return register(scope, `${kind}/${Stack.of(scope).account}`);
+}
+
+function register(scope: IConstruct, key: string): string | undefined {
   const root = scope.node.root;
   const registered = REGISTERED.get(root) ?? new Map<string, string>();
   REGISTERED.set(root, registered);
-  const key = `${kind}/${stack.account}/${stack.region}/${name}`;
   const first = registered.get(key);
   if (first === undefined) registered.set(key, scope.node.path);
   return first;
@@ -32,6 +44,8 @@ export enum AccountWideWatcher {
   KEY_TAMPER = 'key-tamper',
   /** EventBridge rules on failed backup, copy and restore jobs (`BackupAlarms.jobEvents`). */
   BACKUP_JOB_EVENTS = 'backup-job-events',
+  /** EventBridge rule on vault policy, lock and recovery-point changes (`VaultTamperAlarms`). */
+  VAULT_TAMPER = 'vault-tamper',
 }
 
 /**

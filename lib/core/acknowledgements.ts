@@ -26,6 +26,7 @@ export const STOCK_RULES = {
   DYNAMODB_IN_BACKUP_PLAN: ['NIST.800.53.R5-DynamoDBInBackupPlan', 'HIPAA.Security-DynamoDBInBackupPlan'],
   EFS_IN_BACKUP_PLAN: ['NIST.800.53.R5-EFSInBackupPlan', 'HIPAA.Security-EFSInBackupPlan'],
   EBS_IN_BACKUP_PLAN: ['NIST.800.53.R5-EC2EBSInBackupPlan', 'HIPAA.Security-EC2EBSInBackupPlan'],
+  TRAIL_CLOUDWATCH_LOGS: ['NIST.800.53.R5-CloudTrailCloudWatchLogsEnabled', 'HIPAA.Security-CloudTrailCloudWatchLogsEnabled', 'PCI.DSS.321-CloudTrailCloudWatchLogsEnabled'],
 } as const;
 
 /**

@@ -10,6 +10,12 @@ export const CLASSIFICATION_TAG = 'data-classification';
  */
 export const BACKUP_PLAN_TAG = 'data-protection:backup-plan';
 
+/**
+ * Tag (value `true`) on every `ImmutableBackupVault`: the scope of the Backup Audit Manager control
+ * that evaluates vaults, which carry no classification tag.
+ */
+export const LOCKED_VAULT_TAG = 'data-protection:locked-vault';
+
 /** Tag on every resource a restore drill creates; cleanup permissions are conditioned on it. */
 export const DRILL_TAG = 'data-protection:drill';
 

@@ -52,14 +52,16 @@ export const KEY_CRYPTO_ACTIONS = [
   'kms:ReEncryptTo',
 ];
 
-/** Actions denied to everyone but the break-glass and deployment roles. */
-export const KEY_TAMPER_ACTIONS = [
-  'kms:DeleteImportedKeyMaterial',
-  'kms:DisableKey',
-  'kms:DisableKeyRotation',
-  'kms:PutKeyPolicy',
-  'kms:ScheduleKeyDeletion',
-];
+/** Actions that disable or destroy a key: denied to everyone but the break-glass role, deployments included. */
+export const KEY_DESTRUCTIVE_ACTIONS = ['kms:DeleteImportedKeyMaterial', 'kms:DisableKey', 'kms:DisableKeyRotation', 'kms:ScheduleKeyDeletion'];
+
+/**
+ * Actions that change a key's policy: denied to everyone but the break-glass and deployment roles.
+ * KMS refuses a key policy that would stop its creator from calling PutKeyPolicy again (the policy
+ * lockout safety check, "BypassPolicyLockoutSafetyCheck" in the KMS API reference of PutKeyPolicy
+ * and CreateKey), so the CloudFormation execution role keeps this one action and no other.
+ */
+export const KEY_POLICY_CHANGE_ACTIONS = ['kms:PutKeyPolicy'];
 
 /** A key-policy statement as it appears in a resolved template. */
 export interface KeyPolicyStatement {

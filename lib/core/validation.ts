@@ -57,6 +57,59 @@ export function validateAccountId(prop: string, value: string | undefined): void
   if (!/^\d{12}$/.test(value)) throw new Error(`${prop} must be a 12-digit AWS account id, got '${value}'`);
 }
 
+/**
+ * Organization ids: `o-` and 10 to 32 lowercase letters or digits (AWS Organizations API
+ * reference, `Organization.Id` pattern `^o-[a-z0-9]{10,32}$`).
+ */
+export const ORGANIZATION_ID_PATTERN = /^o-[a-z0-9]{10,32}$/;
+
+/** The organization id of this repository's cdk.json, README and examples. */
+export const PLACEHOLDER_ORGANIZATION_ID = 'o-exampleorg1';
+
+/**
+ * A documentation placeholder account id: eleven equal leading digits (`111111111111`,
+ * `222222222223`), as in this repository's cdk.json, README and examples. Nobody deploys to
+ * such an account, so a placeholder organization id next to them cannot reach a real vault.
+ */
+export function isPlaceholderAccount(id: string): boolean {
+  return /^(\d)\1{10}\d$/.test(id);
+}
+
+const WHERE_ORGANIZATION_ID =
+  "find it in the AWS Organizations console (the organization's details: Organization ID) or with `aws organizations describe-organization --query Organization.Id --output text`";
+
+/**
+ * Cross-account backup copies need the organization: AWS Backup copies between accounts of one
+ * organization only, after cross-account backup is turned on in its management account
+ * ("Creating backup copies across AWS accounts", AWS Backup Developer Guide), and the receiving
+ * vaults admit copies only from inside it (`aws:PrincipalOrgID`). A missing, malformed or
+ * placeholder id is a synth error, except that a layout made only of placeholder account ids
+ * (`isPlaceholderAccount`) may keep the placeholder (or none) so the examples synthesize offline.
+ * Unresolved tokens are accepted.
+ */
+export function validateOrganizationId(prop: string, organizationId: string | undefined, accounts: string[]): void {
+  if (organizationId !== undefined && Token.isUnresolved(organizationId)) return;
+  const literal = accounts.filter((a) => !Token.isUnresolved(a));
+  const real = [...new Set(literal.filter((a) => !isPlaceholderAccount(a)))];
+  const placeholderLayout = literal.length > 0 && real.length === 0;
+  if (organizationId === undefined || organizationId.trim() === '') {
+    if (placeholderLayout) return;
+    throw new Error(
+      `${prop} is required for cross-account backup copies: AWS Backup copies between accounts of one AWS Organization only, and the receiving vaults admit copies only from inside it. ` +
+        `Set it to your organization id (o- and 10-32 lowercase letters or digits); ${WHERE_ORGANIZATION_ID}`,
+    );
+  }
+  if (!ORGANIZATION_ID_PATTERN.test(organizationId)) {
+    throw new Error(`${prop} must match ^o-[a-z0-9]{10,32}$, got '${organizationId}'; ${WHERE_ORGANIZATION_ID}`);
+  }
+  if (organizationId === PLACEHOLDER_ORGANIZATION_ID && !placeholderLayout) {
+    throw new Error(
+      `${prop} is the placeholder '${PLACEHOLDER_ORGANIZATION_ID}' of the examples, accepted only with placeholder account ids (eleven equal leading digits, such as 111111111111) for offline synth; ` +
+        `the layout names real accounts (${(real.length ? real : ['deploy-time tokens']).join(', ')}). Set your organization id: ${WHERE_ORGANIZATION_ID}`,
+    );
+  }
+}
+
 /** Throws unless `reason` is a non-empty string; used wherever a control is loosened. */
 export function requireReason(prop: string, reason: string | undefined, what: string): string {
   if (reason === undefined || reason.trim().length === 0) {

@@ -1,11 +1,10 @@
-import { Aws, Stack } from 'aws-cdk-lib';
+import { Aws, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { ProtectedKey } from './protected-key';
-import { acknowledgeInlinePolicy, defaultPolicyOf } from '../core/acknowledgements';
 
 export interface AlarmTopicProps {
   /** @default 'data-protection-alarms' */
@@ -17,8 +16,8 @@ export interface AlarmTopicProps {
 /**
  * The SNS topic every alarm of the library notifies: encrypted with a `ProtectedKey` of its
  * own account (EventBridge and CloudWatch cannot publish to a topic whose key lives in
- * another account), TLS-only, publishable by CloudWatch alarms of this account and by
- * EventBridge rules through a role (`alarmTopicTarget`).
+ * another account), TLS-only, publishable by CloudWatch alarms of this account and by the
+ * EventBridge rules that target it (`alarmTopicTarget`: each rule by its ARN, no role).
  */
 export class AlarmTopic extends Construct {
   public readonly topic: sns.ITopic;
@@ -28,7 +27,7 @@ export class AlarmTopic extends Construct {
     super(scope, id);
     const topicName = props.topicName ?? 'data-protection-alarms';
     this.key = new ProtectedKey(this, 'Key', { aliasName: `alias/data-protection/${topicName}-${Stack.of(this).stackName}`.slice(0, 256) });
-    // CloudWatch alarms publish as the service; EventBridge rules publish through a role (alarmTopicTarget).
+    // CloudWatch alarms publish as the service; EventBridge rules too, each admitted by alarmTopicTarget.
     this.key.allowServicePrincipal('cloudwatch.amazonaws.com');
     const topic = new sns.Topic(this, 'Topic', { topicName, masterKey: this.key.key, enforceSSL: true });
     topic.addToResourcePolicy(
@@ -56,17 +55,89 @@ export function grantAlarmPublish(topic: sns.ITopic, grantee: iam.IGrantable): v
 }
 
 /**
- * The EventBridge target for an alarm topic. Publishes through a role of `scope` (id
- * `AlarmTopicPublisher`), so neither the topic policy nor the key policy needs an unconditioned
- * `events.amazonaws.com` statement, and the role gets only `grantAlarmPublish`.
+ * The EventBridge target for an alarm topic, with no `RoleArn`: "For targets that use resource-based
+ * policies (Lambda, Amazon SNS, Amazon SQS, and Amazon CloudWatch Logs), do not specify a RoleArn
+ * ... event delivery may fail, particularly for Amazon SQS and Amazon SNS targets with AWS KMS
+ * encryption enabled" (EventBridge User Guide, "Using resource-based policies for Amazon
+ * EventBridge"). When bound to a rule it admits that rule (`allowEventBridgeRule`).
+ * Not `targets.SnsTopic`: its grant adds `events.amazonaws.com` to the topic and key policies with
+ * no condition at all.
  */
-export function alarmTopicTarget(scope: Construct, topic: sns.ITopic, message?: events.RuleTargetInput): events.IRuleTarget {
-  const role = new iam.Role(scope, 'AlarmTopicPublisher', {
-    assumedBy: new iam.ServicePrincipal('events.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
-    description: 'EventBridge rules publish data-protection alarms to the encrypted alarm topic',
-  });
-  grantAlarmPublish(topic, role);
-  acknowledgeInlinePolicy(defaultPolicyOf(role));
-  // Not targets.SnsTopic: it would also grant the role kms:GenerateDataKey* through topic.grantPublish.
-  return { bind: () => ({ arn: topic.topicArn, role, input: message, targetResource: topic }) };
+export function alarmTopicTarget(topic: sns.ITopic, message?: events.RuleTargetInput): events.IRuleTarget {
+  return {
+    bind: (rule: events.IRuleRef) => {
+      allowEventBridgeRule(topic, rule);
+      return { arn: topic.topicArn, input: message, targetResource: topic };
+    },
+  };
+}
+
+/** Per topic: the ARNs of the rules of its own stack that its policy admits (one statement, filled in at synth). */
+const EVENTBRIDGE_RULES = new WeakMap<sns.ITopic, Set<string>>();
+/** Topics that also admit the rules of other stacks. */
+const OTHER_STACK_RULES = new WeakSet<sns.ITopic>();
+/** Topics whose key already lets EventBridge encrypt for them. */
+const ADMITTED = new WeakSet<sns.ITopic>();
+
+/**
+ * Lets an EventBridge rule of this account publish to `topic`: a topic-policy statement for
+ * `events.amazonaws.com` conditioned on the rules' ARNs (`aws:SourceArn`), and, on the topic's key,
+ * `kms:GenerateDataKey` and `kms:Decrypt` for `events.amazonaws.com` on this topic only. The key
+ * statement is conditioned on SNS's encryption context (`kms:EncryptionContext:aws:sns:topicArn`,
+ * as in the GameLift guide's "Set up an SNS topic with server-side encryption"), not on
+ * `aws:SourceArn`/`aws:SourceAccount`: "Adding the aws:SourceAccount, aws:SourceArn, and
+ * aws:SourceOrgID to a AWS KMS policy is not supported for EventBridge-to-encrypted topics"
+ * (SNS Developer Guide, "Enable compatibility between event sources from AWS services and
+ * encrypted topics"). The EventBridge troubleshooting page names the two KMS actions.
+ * Rules of another stack are admitted by `rule/*` of the topic's account and region instead: naming
+ * their ARNs would make the two stacks depend on each other.
+ */
+export function allowEventBridgeRule(topic: sns.ITopic, rule: events.IRuleRef): void {
+  const events = new iam.ServicePrincipal('events.amazonaws.com');
+  const publish = (sid: string, conditions: Record<string, unknown>) => {
+    const { statementAdded } = topic.addToResourcePolicy(new iam.PolicyStatement({ sid, principals: [events], actions: ['sns:Publish'], resources: [topic.topicArn], conditions }));
+    if (!statementAdded) {
+      throw new Error(
+        `alarmTopicTarget: ${topic.node.path} is an imported topic whose policy this app cannot change: EventBridge could not publish to it; use the topic of an AlarmTopic in this stack`,
+      );
+    }
+  };
+  if (!ADMITTED.has(topic)) {
+    ADMITTED.add(topic);
+    topic.masterKey?.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EventBridgeEncryptsForAlarmTopic',
+        principals: [events],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: topicArnCondition(topic),
+      }),
+    );
+  }
+  if (Stack.of(rule) === Stack.of(topic)) {
+    let rules = EVENTBRIDGE_RULES.get(topic);
+    if (!rules) {
+      const arns = (rules = new Set<string>());
+      EVENTBRIDGE_RULES.set(topic, rules);
+      publish('EventBridgeRulesPublish', { ArnEquals: { 'aws:SourceArn': Lazy.list({ produce: () => [...arns] }) } });
+    }
+    rules.add(rule.ruleRef.ruleArn);
+  } else if (!OTHER_STACK_RULES.has(topic)) {
+    OTHER_STACK_RULES.add(topic);
+    publish('EventBridgeRulesOfOtherStacksPublish', { ArnLike: { 'aws:SourceArn': Stack.of(topic).formatArn({ service: 'events', resource: 'rule', resourceName: '*' }) } });
+  }
+}
+
+/**
+ * The `kms:EncryptionContext:aws:sns:topicArn` condition for `topic`, built from its literal name:
+ * the topic's own ARN attribute would make the key depend on the topic that depends on the key.
+ * Without a literal name, every topic of the stack's account and region (`StringLike`).
+ */
+function topicArnCondition(topic: sns.ITopic): Record<string, Record<string, string>> {
+  const stack = Stack.of(topic);
+  const name = (topic.node.defaultChild as sns.CfnTopic | undefined)?.topicName;
+  if (typeof name === 'string' && !Token.isUnresolved(name)) {
+    return { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': stack.formatArn({ service: 'sns', resource: name }) } };
+  }
+  return { StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': stack.formatArn({ service: 'sns', resource: '*' }) } };
 }

@@ -27,9 +27,10 @@ export interface DataAccountFallbackKeyProps {
 /**
  * For services that cannot use a key from another account (DynamoDB does not document it):
  * a key in the data account that this account can only *use*, through the named services.
- * It is administered by the key account's admin role and the deployment role; the data
- * account's IAM (its root) gets no management rights, so a data-account admin can neither
- * change nor delete it. Recorded as a fallback in the report.
+ * It is administered by the key account's admin role; the deployment role may change its policy
+ * (KMS's lockout check requires it) but, like everyone but the break-glass role, never disable,
+ * un-rotate or delete it. The data account's IAM (its root) gets no management rights. Recorded
+ * as a fallback in the report.
  */
 export class DataAccountFallbackKey extends ProtectedKey {
   public constructor(scope: Construct, id: string, props: DataAccountFallbackKeyProps) {
@@ -41,7 +42,9 @@ export class DataAccountFallbackKey extends ProtectedKey {
       accountRootManagement: false,
       administrators: [
         new iam.ArnPrincipal(`arn:${Aws.PARTITION}:iam::${props.keyAccount}:role/${props.keyAdminRoleName ?? DEFAULT_KEY_ADMIN_ROLE_NAME}`),
-        // KMS refuses a key policy that would lock out its creator (the deployment role).
+        // KMS refuses a key policy that would lock out its creator (the deployment role). The tamper
+        // denies of ProtectedKey leave it PutKeyPolicy only: never DisableKey, DisableKeyRotation,
+        // ScheduleKeyDeletion or DeleteImportedKeyMaterial.
         new iam.ArnPrincipal(deployRole),
       ],
       consumers: { accounts: [Aws.ACCOUNT_ID], services: props.services },

@@ -22,8 +22,12 @@ export interface KeyTamperAlarmsProps {
 /**
  * EventBridge rules that notify on key tampering in this account and region: disable,
  * scheduled deletion, policy change, alias deletion or re-pointing, rotation disabled.
- * EventBridge receives these as CloudTrail management events, which every account records.
- * The rule matches every key of the account and region: create one per account and region.
+ * EventBridge receives these as "AWS API Call via CloudTrail" events only where a trail logs
+ * management events in the account ("To record events with a detail-type value of AWS API Call
+ * via CloudTrail, a CloudTrail trail with logging enabled is required", EventBridge User Guide,
+ * "Events from AWS services"): the data accounts' `DataAccessTrail` and the key and backup
+ * accounts' `ManagementEventsTrail` (multi-region) provide it. The rule matches every key of the
+ * account and region: create one per account and region.
  */
 export class KeyTamperAlarms extends Construct {
   public readonly rule: events.Rule;
@@ -37,7 +41,7 @@ export class KeyTamperAlarms extends Construct {
         detailType: ['AWS API Call via CloudTrail'],
         detail: { eventSource: ['kms.amazonaws.com'], eventName: KEY_TAMPER_EVENT_NAMES },
       },
-      targets: [alarmTopicTarget(this, props.topic)],
+      targets: [alarmTopicTarget(props.topic)],
     });
   }
 }

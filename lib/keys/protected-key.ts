@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { CONTROLS, recordControl } from '../core/controls';
-import { KEY_CRYPTO_ACTIONS, KEY_GRANT_ACTIONS, KEY_MANAGEMENT_ACTIONS, KEY_READ_ACTIONS, KEY_TAMPER_ACTIONS, keyPolicyFindings } from '../core/key-policy';
+import { KEY_CRYPTO_ACTIONS, KEY_DESTRUCTIVE_ACTIONS, KEY_GRANT_ACTIONS, KEY_MANAGEMENT_ACTIONS, KEY_POLICY_CHANGE_ACTIONS, KEY_READ_ACTIONS, keyPolicyFindings } from '../core/key-policy';
 import { validateAccountId, validateRange } from '../core/validation';
 import { KeyConsumerService } from './key-consumer-service';
 
@@ -55,14 +55,16 @@ export interface ProtectedKeyProps {
   /** Other accounts that use the key through AWS services. @default - none */
   readonly consumers?: KeyConsumers;
   /**
-   * Name of the IAM role (in this account) that may disable, schedule deletion of or change
-   * the policy of the key outside of deployments. Everyone else is denied.
+   * Name of the IAM role (in this account) that alone may disable the key, turn its rotation off,
+   * schedule its deletion or delete imported key material, and (with the deployment roles) change
+   * its policy. Everyone else is denied.
    * @default 'data-protection-break-glass'
    */
   readonly breakGlassRoleName?: string;
   /**
-   * ARNs of the roles that deploy this stack. CloudFormation calls PutKeyPolicy on every
-   * policy change, and KMS refuses a policy that locks its creator out.
+   * ARNs of the roles that deploy this stack. They may change the key policy (CloudFormation calls
+   * PutKeyPolicy on every policy change, and KMS refuses a policy that locks its creator out) and
+   * nothing else of the deny: a template that disables, un-rotates or deletes the key fails at deploy.
    * @default - the CDK bootstrap CloudFormation execution role of this account and region
    */
   readonly deploymentRoleArns?: string[];
@@ -139,8 +141,10 @@ export class ProtectedKey extends Construct {
   }
 
   /**
-   * Lets an AWS service principal in this account (SNS via EventBridge or CloudWatch alarms,
-   * CloudWatch Logs, CloudTrail) encrypt with the key, conditioned on the source account.
+   * Lets an AWS service principal in this account (e.g. CloudWatch alarms publishing to an
+   * encrypted topic) encrypt with the key, conditioned on the source account. Not for EventBridge:
+   * it does not support `aws:SourceAccount` in key policies for encrypted topics (the alarm
+   * topic's target, `alarmTopicTarget`, conditions it on the topic's encryption context instead).
    */
   public allowServicePrincipal(service: string, sourceAccounts: string[] = [Aws.ACCOUNT_ID], extraConditions: Record<string, unknown> = {}): void {
     this.key.addToResourcePolicy(
@@ -155,18 +159,45 @@ export class ProtectedKey extends Construct {
   }
 
   /**
-   * Lets CloudTrail in `sourceAccounts` encrypt log files with this key, for trails in those
-   * accounts only (`aws:SourceArn` and the CloudTrail encryption context).
+   * Lets CloudTrail encrypt the log files of trails in `sourceAccounts` with this key: data keys
+   * for those trails' encryption context, DescribeKey, and Decrypt (needed to create or update a
+   * trail whose bucket uses an S3 Bucket Key), each for those trails only (`aws:SourceArn`).
+   * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
    */
   public allowCloudTrail(sourceAccounts: string[]): void {
-    const trails = sourceAccounts.map((a) => `arn:${Aws.PARTITION}:cloudtrail:*:${a}:trail/*`);
+    const trails = [...new Set(sourceAccounts)].map((a) => `arn:${Aws.PARTITION}:cloudtrail:*:${a}:trail/*`);
+    const cloudtrail = new iam.ServicePrincipal('cloudtrail.amazonaws.com');
+    // "Configure AWS KMS key policies for CloudTrail": encrypt, decrypt and describe are three
+    // statements. Only GenerateDataKey* carries the aws:cloudtrail:arn encryption context:
+    // DescribeKey never does, so it is conditioned on aws:SourceArn alone.
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudTrailEncryptsLogs',
-        principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:DescribeKey'],
+        principals: [cloudtrail],
+        actions: ['kms:GenerateDataKey*'],
         resources: ['*'],
         conditions: { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': trails, 'aws:SourceArn': trails } },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudTrailDescribesKey',
+        principals: [cloudtrail],
+        actions: ['kms:DescribeKey'],
+        resources: ['*'],
+        conditions: { StringLike: { 'aws:SourceArn': trails } },
+      }),
+    );
+    // "If you are using an existing S3 bucket with an S3 Bucket Key, kms:Decrypt permissions are
+    // required to create or update a trail with SSE-KMS encryption enabled" (same page): the
+    // archive buckets (ObjectLockBucket) use Bucket Keys.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudTrailDecryptsForBucketKey',
+        principals: [cloudtrail],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringLike: { 'aws:SourceArn': trails } },
       }),
     );
   }
@@ -177,7 +208,10 @@ export class ProtectedKey extends Construct {
       new iam.PolicyStatement({
         sid: 'CloudWatchLogsEncryptLogGroups',
         principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        // No kms:DescribeKey: its requests carry no encryption context, so under this condition it
+        // could never apply (Service Authorization Reference, AWS KMS: DescribeKey lists no
+        // kms:EncryptionContext key). "Encrypt log data in CloudWatch Logs using AWS KMS".
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey'],
         resources: ['*'],
         conditions: {
           ArnLike: { 'kms:EncryptionContext:aws:logs:arn': sourceAccounts.map((a) => `arn:${Aws.PARTITION}:logs:${this.region}:${a}:log-group:*`) },
@@ -277,11 +311,25 @@ export function buildProtectedKeyPolicy(scope: Construct, props: ProtectedKeyPro
       `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/cdk-hnb659fds-cfn-exec-role-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
     ];
     policy.addStatements(
+      // Disabling or deleting the key is break-glass only, deployments included: a merged template
+      // change (Enabled: false, rotation off, the key removed after its DeletionPolicy changed)
+      // fails at deploy instead of disabling or deleting the key through CloudFormation.
       new iam.PolicyStatement({
         sid: 'DenyKeyTamperingExceptBreakGlass',
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
-        actions: KEY_TAMPER_ACTIONS,
+        actions: KEY_DESTRUCTIVE_ACTIONS,
+        resources: ['*'],
+        conditions: { ArnNotLike: { 'aws:PrincipalArn': [breakGlassArn] } },
+      }),
+      // The deployment roles keep PutKeyPolicy only: KMS's policy lockout safety check refuses a
+      // policy that stops its creator from calling PutKeyPolicy again (KMS API reference, PutKeyPolicy
+      // and CreateKey, "BypassPolicyLockoutSafetyCheck"). Policy changes raise KeyTamperAlarms.
+      new iam.PolicyStatement({
+        sid: 'DenyKeyPolicyChangesExceptBreakGlassAndDeployment',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: KEY_POLICY_CHANGE_ACTIONS,
         resources: ['*'],
         conditions: { ArnNotLike: { 'aws:PrincipalArn': [breakGlassArn, ...deployers] } },
       }),

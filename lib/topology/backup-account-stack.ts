@@ -10,6 +10,9 @@ import { KeyTamperAlarms } from '../keys/key-tamper-alarms';
 import { requireLiteral } from '../core/validation';
 import { DataProtectionAccounts, validateAccounts, warnSingleAccount } from './accounts';
 import { assertSingleAwsCdkLib } from '../core/single-copy';
+import { VaultTamperAlarms } from '../backup/vault-tamper-alarms';
+import { ManagementEventsTrail } from '../audit/management-events-trail';
+import { addManagementEventsTrail } from './management-trail';
 
 /** Name of the central vault in the backup account, in every region: data accounts build its ARN from it. */
 export const CENTRAL_BACKUP_VAULT_NAME = 'data-protection-central';
@@ -39,6 +42,13 @@ export interface BackupAccountStackProps extends StackProps {
   readonly breakGlassRoleName?: string;
   /** Email addresses notified of failed copy/restore jobs and key tampering. @default - none */
   readonly alarmEmails?: string[];
+  /**
+   * Why no `ManagementEventsTrail` is created for the backup account (e.g. `'An organization trail
+   * managed by Control Tower logs this account'`). Without a trail logging management events,
+   * EventBridge never sees vault or key tampering. Shown in the report.
+   * @default - a multi-region management-events trail (created by the primary-region stack), delivering into a local Object Lock bucket
+   */
+  readonly existingManagementTrailReason?: string;
 }
 
 /**
@@ -46,6 +56,10 @@ export interface BackupAccountStackProps extends StackProps {
  * copy): a central `ImmutableBackupVault` under a COMPLIANCE Vault Lock, encrypted with the key
  * account's backup key (`KeyAliases.BACKUP`, resolved to its key ARN at deploy time), that only
  * the data accounts (and, when given, only from inside the organization) may copy into.
+ *
+ * Vault and key tampering notify an encrypted topic (`VaultTamperAlarms`, `KeyTamperAlarms`, in
+ * each region); the primary-region stack adds the account's multi-region `ManagementEventsTrail`,
+ * without which EventBridge sees neither.
  *
  * Cross-account copy also needs, once per organization, cross-account backup turned on from the
  * management account (`aws backup update-global-settings --global-settings isCrossAccountBackupEnabled=true`).
@@ -56,6 +70,8 @@ export class BackupAccountStack extends Stack {
   public readonly centralVault: BackupVaultTarget;
   public readonly backupKey: CrossAccountKey;
   public readonly alarmTopic: AlarmTopic;
+  /** The account's management-events trail, in the primary-region stack (undefined elsewhere, or with `existingManagementTrailReason`). */
+  public readonly managementTrail?: ManagementEventsTrail;
 
   public constructor(scope: Construct, id: string, props: BackupAccountStackProps) {
     super(scope, id, props);
@@ -98,5 +114,16 @@ export class BackupAccountStack extends Stack {
     // Restores of the copies (drills run here) and copies made from this account back to a data account.
     new BackupAlarms(this, 'BackupAlarms', { topic: this.alarmTopic.topic, jobEvents: claimAccountWide(this, AccountWideWatcher.BACKUP_JOB_EVENTS) });
     if (claimAccountWide(this, AccountWideWatcher.KEY_TAMPER)) new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
+    // Vault policy, lock and recovery-point changes matter as much as key tampering here.
+    if (claimAccountWide(this, AccountWideWatcher.VAULT_TAMPER)) new VaultTamperAlarms(this, 'VaultTamperAlarms', { topic: this.alarmTopic.topic });
+    // Both rules hear nothing without a trail logging management events (one multi-region trail per account).
+    this.managementTrail = addManagementEventsTrail(
+      this,
+      accounts,
+      () => new CrossAccountKey(this, 'AuditKey', { keyAccount: accounts.keyAccount, aliasName: KeyAliases.AUDIT }).key,
+      this.alarmTopic.topic,
+      'BackupAccountStackProps',
+      props.existingManagementTrailReason,
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { Annotations, AspectPriority, Aspects, Duration, Stack, StackProps, Stage, Token } from 'aws-cdk-lib';
+import { Annotations, AspectPriority, Aspects, Stack, StackProps, Stage, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IConstruct } from 'constructs';
@@ -10,6 +10,7 @@ import { DataAccessAlarms, DataAccessAlarmsOptions } from '../audit/data-access-
 import { DataAccessTrail } from '../audit/data-access-trail';
 import { BackupAlarms } from '../backup/backup-alarms';
 import { BackupCompliance } from '../backup/backup-compliance';
+import { BackupConfigRecorder } from '../backup/backup-config-recorder';
 import { BackupVaultTarget, ImmutableBackupVault } from '../backup/immutable-backup-vault';
 import { ExistingBackupResource, ProtectedBackupPlan } from '../backup/protected-backup-plan';
 import { ClassifiedResource, ClassifiedResources } from '../classification/classify';
@@ -17,7 +18,7 @@ import { METADATA } from '../core/constants';
 import { CONTROLS, controlsOf } from '../core/controls';
 import { requireReason } from '../core/validation';
 import { DrillResourceType } from '../drill/drill-resource-type';
-import { DrillIsolation, DrillTarget } from '../drill/drill-target';
+import { DrillIsolation, DrillTarget, DrillTargetOverrides } from '../drill/drill-target';
 import { RestoreDrill } from '../drill/restore-drill';
 import { CENTRAL_BACKUP_VAULT_NAME, CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS, CENTRAL_VAULT_DEFAULT_MIN_RETENTION_DAYS } from './backup-account-stack';
 import { AlarmTopic } from '../keys/alarm-topic';
@@ -47,6 +48,24 @@ export interface DataAccountStackProps extends StackProps {
    * @default - the first `DataAccountStack` created in its account and region holds them, the others do not
    */
   readonly accountWide?: boolean;
+  /**
+   * The AWS Config recorder Backup Audit Manager evaluates through, in the account-wide stack
+   * (setting it on another stack is an error).
+   * @default - a `BackupConfigRecorder` in the account-wide stack
+   */
+  readonly configRecorder?: ConfigRecorderOptions;
+}
+
+/** Whether the account-wide stack creates the AWS Config recorder (`DataAccountStackProps.configRecorder`). */
+export interface ConfigRecorderOptions {
+  /**
+   * Why no recorder is created here: one already runs in the account and Region (one customer
+   * managed recorder per account and Region), e.g. `'Control Tower manages the recorder'`. It must
+   * record `BACKUP_AUDIT_RECORDED_TYPES`, or the Audit Manager controls evaluate nothing. Shown in
+   * the report.
+   * @default - a `BackupConfigRecorder` is created
+   */
+  readonly existingRecorderReason?: string;
 }
 
 /** Options of `DataAccountStack.protect`. */
@@ -108,28 +127,6 @@ export interface IDrillTargetOptions {
   optionsFor(resource: ClassifiedResource): DrillTargetOverrides | undefined;
 }
 
-/** What `IDrillTargetOptions.optionsFor` may set for one resource (the vault is always the stack's). */
-export interface DrillTargetOverrides {
-  /**
-   * Short name of the target (lowercase letters, digits, single hyphens, at most 40 characters).
-   * @default - the construct id, lowercased
-   */
-  readonly name?: string;
-  /**
-   * Key the restored copy is encrypted with (S3, DynamoDB, EBS, EFS).
-   * @default - the key-account key of the resource's level; for DynamoDB its fallback key
-   */
-  readonly restoreKey?: kms.IKey;
-  /** Network placement of the restored copy. @default - `DataProtectionDrillOptions.isolation` */
-  readonly isolation?: DrillIsolation;
-  /** How long to wait for the restore before recording RESTORE_TIMED_OUT. @default - twice the policy's RTO, at least one hour */
-  readonly restoreTimeout?: Duration;
-  /** Further restore-metadata overrides (documented keys of the resource type only). @default - none */
-  readonly restoreMetadata?: { [key: string]: string };
-  /** Parameters for the validator, e.g. `sqlQuery`, `secretArn`, `database`, `minItems`. @default - the default validator's checks */
-  readonly validation?: { [key: string]: string };
-}
-
 /**
  * A data account: classified resources encrypted with keys held in the key account. Add your
  * resources to this stack (or a subclass), encrypt them with `keyFor` / `dynamoDbKeyFor`, and
@@ -152,6 +149,7 @@ export class DataAccountStack extends Stack {
   public restoreDrill?: RestoreDrill;
   private readonly keys = new Map<string, kms.IKey>();
   private protectedResources?: Set<ClassifiedResource>;
+  private readonly configRecorder?: ConfigRecorderOptions;
 
   public constructor(scope: Construct, id: string, props: DataAccountStackProps) {
     super(scope, id, withPrimaryRegion(scope, props));
@@ -166,6 +164,12 @@ export class DataAccountStack extends Stack {
     this.accounts = props.accounts;
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
     this.accountWide = claimDataAccountWide(this, props.accountWide);
+    if (props.configRecorder && !this.accountWide) {
+      throw new Error(
+        `DataAccountStackProps.configRecorder applies to the stack that holds the account-wide protections of ${this.account}/${this.region}, and ${this.node.path} does not (accountWide is false): set it on that stack`,
+      );
+    }
+    this.configRecorder = props.configRecorder;
     // Key tampering is an account-wide event stream: one rule per account, or each stack notifies.
     if (this.accountWide) {
       // Once per account and region in the app (another stack may already watch this account).
@@ -276,7 +280,31 @@ export class DataAccountStack extends Stack {
       archiveBucketName: AuditNames.archiveBucketName(accounts.auditAccount, accounts.primaryRegion),
     });
     new DataAccessAlarms(this, 'DataAccessAlarms', { ...dataAccessAlarms, logGroup: this.dataAccessTrail.logGroup, topic: this.alarmTopic.topic });
-    new BackupCompliance(this, 'BackupCompliance', { reportKey: this.evidenceKey, backupAccount: accounts.backupAccount, drRegion: accounts.drRegion });
+    // Every Audit Manager control evaluates what AWS Config records ("Choosing your controls").
+    const existingRecorder = this.configRecorder?.existingRecorderReason;
+    if (existingRecorder !== undefined) {
+      const reason = requireReason('DataAccountStackProps.configRecorder.existingRecorderReason', existingRecorder, 'Backup Audit Manager evaluates nothing unless AWS Config records the resource types of its controls');
+      this.node.addMetadata(METADATA.OVERRIDE, { prop: 'DataAccountStackProps.configRecorder', floor: 'a BackupConfigRecorder in this stack', value: 'an existing recorder', reason });
+    } else {
+      new BackupConfigRecorder(this, 'BackupConfigRecorder', { encryptionKey: this.evidenceKey });
+    }
+    new BackupCompliance(this, 'BackupCompliance', { reportKey: this.backupReportsKey, backupAccount: accounts.backupAccount, drRegion: accounts.drRegion });
+  }
+
+  /**
+   * The key of the Backup Audit Manager reports: a `DataAccountFallbackKey`, because the reports
+   * role (AWSServiceRoleForBackupReports) has no KMS permissions and can use only a key of this
+   * account whose policy names it.
+   */
+  private get backupReportsKey(): kms.IKey {
+    return this.memo('backup-reports', () =>
+      new DataAccountFallbackKey(this, 'BackupReportsKey', {
+        aliasName: 'alias/data-protection/backup-reports',
+        keyAccount: this.accounts.keyAccount,
+        services: [KeyConsumerService.S3],
+        reason: 'Backup Audit Manager writes reports as its service-linked role, which has no KMS permissions of its own: only a key of this account whose policy names the role can encrypt them',
+      }).key,
+    );
   }
 
   /**

@@ -96,7 +96,7 @@ export class DataProtectionStage extends Stage {
     this.audit = new AuditAccountStack(this, 'Audit', { accounts, env: env(accounts.auditAccount) });
     this.audit.addStackDependency(this.keys, 'the archive uses the key-account audit key');
     if (accounts.drRegion) {
-      this.keysDr = new KeyAccountReplicaStack(this, 'KeysDr', { accounts, env: env(accounts.keyAccount, accounts.drRegion) });
+      this.keysDr = new KeyAccountReplicaStack(this, 'KeysDr', { ...common, env: env(accounts.keyAccount, accounts.drRegion) });
       this.keysDr.addStackDependency(this.keys, 'replicas are created from the primary keys');
       this.backupDr = new BackupAccountStack(this, 'BackupDr', { ...common, env: env(accounts.backupAccount, accounts.drRegion) });
       this.backupDr.addStackDependency(this.keysDr, 'the DR vault uses the backup key replica');

@@ -4,3 +4,4 @@ export * from './backup-account-stack';
 export * from './data-account-stack';
 export * from './key-account-stack';
 export * from './data-protection-stage';
+export * from './management-trail';

@@ -14,6 +14,8 @@ import { CrossAccountKey } from '../keys/cross-account-key';
 import { addStackLimitsValidation } from '../core/stack-limits';
 import { DataProtectionAccounts, isSingleAccount, validateAccounts, warnSingleAccount } from './accounts';
 import { assertSingleAwsCdkLib } from '../core/single-copy';
+import { addManagementEventsTrail, managementTrailAccounts } from './management-trail';
+import { ManagementEventsTrail } from '../audit/management-events-trail';
 
 export interface KeyAccountStackProps extends StackProps {
   readonly accounts: DataProtectionAccounts;
@@ -24,6 +26,13 @@ export interface KeyAccountStackProps extends StackProps {
   readonly keyAdministrators?: iam.IPrincipal[];
   /** Email addresses notified of key tampering. @default - none */
   readonly alarmEmails?: string[];
+  /**
+   * Why this stack creates no `ManagementEventsTrail` although the key account holds no data
+   * (e.g. `'An organization trail managed by Control Tower logs this account'`). Without a trail
+   * logging management events, EventBridge never sees key tampering. Shown in the report.
+   * @default - a multi-region management-events trail delivering into a local Object Lock bucket
+   */
+  readonly existingManagementTrailReason?: string;
 }
 
 /** Services that use data keys from the data accounts. */
@@ -41,7 +50,8 @@ const DATA_SERVICES = [
  * The key account: one `ProtectedKey` per classification level that requires a CMK, a backup
  * key for the central vaults, an audit key for the trail and its archive, and an evidence key
  * for drill evidence, each usable by exactly the accounts and services that need it. Key
- * tampering notifies an encrypted topic.
+ * tampering notifies an encrypted topic; a multi-region `ManagementEventsTrail` makes EventBridge
+ * see it (in the DR region too), unless the key account is also a data account.
  */
 export class KeyAccountStack extends Stack {
   /** Data keys by classification name. */
@@ -50,6 +60,8 @@ export class KeyAccountStack extends Stack {
   public readonly auditKey: ProtectedKey;
   public readonly evidenceKey: ProtectedKey;
   public readonly alarmTopic: AlarmTopic;
+  /** The account's management-events trail (undefined when another trail of the app or `existingManagementTrailReason` covers the account). */
+  public readonly managementTrail?: ManagementEventsTrail;
 
   public constructor(scope: Construct, id: string, props: KeyAccountStackProps) {
     super(scope, id, props);
@@ -77,6 +89,8 @@ export class KeyAccountStack extends Stack {
 
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
     if (claimAccountWide(this, AccountWideWatcher.KEY_TAMPER)) new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
+    // KeyTamperAlarms hear nothing without a trail logging management events in this account.
+    this.managementTrail = addManagementEventsTrail(this, props.accounts, () => this.auditKey.key, this.alarmTopic.topic, 'KeyAccountStackProps', props.existingManagementTrailReason);
   }
 }
 
@@ -108,16 +122,22 @@ function keyDefinitions(accounts: DataProtectionAccounts): KeyDefinition[] {
     })),
     {
       id: 'BackupKey',
-      props: { aliasName: KeyAliases.BACKUP, consumers: consumers([backupAccount, ...dataAccounts], [KeyConsumerService.BACKUP, KeyConsumerService.S3]) },
+      // RDS too: AWS Backup does not encrypt RDS/Aurora copies itself (not "fully managed": "Encryption
+      // for backups in AWS Backup"); RDS copies the shared snapshot into the central vault, and back into a
+      // data account, with the destination vault's key, which it must name for a snapshot shared from
+      // another account (RDS CopyDBClusterSnapshot / CopyDBSnapshot, KmsKeyId).
+      props: { aliasName: KeyAliases.BACKUP, consumers: consumers([backupAccount, ...dataAccounts], [KeyConsumerService.BACKUP, KeyConsumerService.S3, KeyConsumerService.RDS]) },
       replicate: true,
     },
     {
       id: 'AuditKey',
-      props: { aliasName: KeyAliases.AUDIT, consumers: consumers([auditAccount, ...dataAccounts], [KeyConsumerService.S3]) },
+      // The backup account resolves it (CrossAccountKey) and encrypts its management-events trail
+      // bucket with it; the key account's own trail uses it directly.
+      props: { aliasName: KeyAliases.AUDIT, consumers: consumers([auditAccount, ...dataAccounts, ...managementTrailAccounts(accounts).filter((a) => a !== accounts.keyAccount)], [KeyConsumerService.S3]) },
       replicate: false,
       configure: (key) => {
         if (key instanceof ProtectedKey) {
-          key.allowCloudTrail(dataAccounts);
+          key.allowCloudTrail([...dataAccounts, ...managementTrailAccounts(accounts)]);
           key.allowCloudWatchLogs(dataAccounts);
         }
       },
@@ -138,6 +158,8 @@ export interface KeyAccountReplicaStackProps extends StackProps {
   readonly accounts: DataProtectionAccounts;
   /** @default - the 'data-protection-key-admin' role of the key account */
   readonly keyAdministrators?: iam.IPrincipal[];
+  /** Email addresses notified of tampering with the replicas. @default - none */
+  readonly alarmEmails?: string[];
 }
 
 /**
@@ -148,6 +170,8 @@ export interface KeyAccountReplicaStackProps extends StackProps {
  */
 export class KeyAccountReplicaStack extends Stack {
   public readonly replicas: Record<string, ProtectedKeyReplica> = {};
+  /** Where tampering with the replicas of this region is notified. */
+  public readonly alarmTopic: AlarmTopic;
 
   public constructor(scope: Construct, id: string, props: KeyAccountReplicaStackProps) {
     super(scope, id, props);
@@ -165,6 +189,10 @@ export class KeyAccountReplicaStack extends Stack {
       });
       this.replicas[def.id] = new ProtectedKeyReplica(this, def.id, { ...def.props, administrators, primaryKeyArn: primary.keyArn });
     }
+    // Replicas are disabled or scheduled for deletion in their own region: watch it too (the key
+    // account's multi-region ManagementEventsTrail logs this region's management events).
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
+    if (claimAccountWide(this, AccountWideWatcher.KEY_TAMPER)) new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
     addStackLimitsValidation(this);
   }
 }

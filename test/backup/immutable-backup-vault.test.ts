@@ -57,7 +57,7 @@ describe('ImmutableBackupVault', () => {
 
   test('copy sources: only the named accounts, within the organization', () => {
     const stack = testStack(BACKUP_ACCOUNT);
-    vault(stack, { copySourceAccounts: [DATA_ACCOUNT], copySourceOrganizationId: 'o-abc' });
+    vault(stack, { copySourceAccounts: [DATA_ACCOUNT], copySourceOrganizationId: 'o-abcdefghij' });
     Template.fromStack(stack).hasResourceProperties('AWS::Backup::BackupVault', {
       AccessPolicy: {
         Statement: Match.arrayWith([
@@ -66,7 +66,7 @@ describe('ImmutableBackupVault', () => {
             Effect: 'Allow',
             Action: 'backup:CopyIntoBackupVault',
             Principal: { AWS: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([`:iam::${DATA_ACCOUNT}:root`])]) }) },
-            Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc' } },
+            Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij' } },
           }),
         ]),
       },

@@ -365,7 +365,7 @@ describe('ProtectedBackupPlan', () => {
     test('a plan name AWS Backup would reject', () => {
       const f = dataStack();
       expect(() => plan(f, { backupPlanName: 'hr records' })).toThrow(
-        "ProtectedBackupPlanProps.backupPlanName must be 1-175 characters of letters, digits, '-', '_' and '.' (AWS Backup plan names are at most 200, and the level is appended), got 'hr records'",
+        "ProtectedBackupPlanProps.backupPlanName must be 1-171 characters of letters, digits, '-', '_' and '.' (AWS Backup plan names are at most 200, and the level, a custom-policy number and '-rds' are appended), got 'hr records'",
       );
     });
 

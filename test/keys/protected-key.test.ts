@@ -1,6 +1,8 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
 import { AlarmTopic, CrossAccountKey, DataAccountFallbackKey, KeyConsumerService, keyPolicyFindings, KeyTamperAlarms, ProtectedKey } from '../lib';
 import { DATA_ACCOUNT, KEY_ACCOUNT, testStack } from '../helpers';
 
@@ -74,16 +76,31 @@ describe('ProtectedKey', () => {
     });
   });
 
-  test('disable, deletion and policy change are denied to all but the break-glass and deployment roles', () => {
+  test('disable, rotation off, deletion and imported-material deletion are denied to all but break-glass; policy changes to all but break-glass and the deployment roles', () => {
     const stack = testStack(KEY_ACCOUNT);
-    new ProtectedKey(stack, 'Key', { aliasName: ALIAS, breakGlassRoleName: 'incident-break-glass' });
+    new ProtectedKey(stack, 'Key', { aliasName: ALIAS, breakGlassRoleName: 'incident-break-glass', deploymentRoleArns: ['arn:aws:iam::111111111111:role/deployer'] });
     const [policy] = keyPolicies(stack);
-    const deny = stack.resolve(policy).Statement.find((s: any) => s.Effect === 'Deny');
-    expect(deny.Action).toEqual(expect.arrayContaining(['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:PutKeyPolicy', 'kms:DisableKeyRotation']));
-    expect(deny.Principal).toEqual({ AWS: '*' });
-    const exempt = JSON.stringify(deny.Condition.ArnNotLike['aws:PrincipalArn']);
-    expect(exempt).toContain(':iam::111111111111:role/incident-break-glass');
-    expect(exempt).toContain('cdk-hnb659fds-cfn-exec-role-');
+    const denies = stack.resolve(policy).Statement.filter((s: any) => s.Effect === 'Deny');
+    const breakGlass = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/incident-break-glass']] };
+    expect(denies).toEqual([
+      {
+        Sid: 'DenyKeyTamperingExceptBreakGlass',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: ['kms:DeleteImportedKeyMaterial', 'kms:DisableKey', 'kms:DisableKeyRotation', 'kms:ScheduleKeyDeletion'],
+        Resource: '*',
+        Condition: { ArnNotLike: { 'aws:PrincipalArn': [breakGlass] } },
+      },
+      {
+        // KMS's lockout check: the deploying role must keep PutKeyPolicy, and nothing else.
+        Sid: 'DenyKeyPolicyChangesExceptBreakGlassAndDeployment',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'kms:PutKeyPolicy',
+        Resource: '*',
+        Condition: { ArnNotLike: { 'aws:PrincipalArn': [breakGlass, 'arn:aws:iam::111111111111:role/deployer'] } },
+      },
+    ]);
   });
 
   test('a statement added later that breaks the guarantees fails synthesis', () => {
@@ -104,11 +121,11 @@ describe('ProtectedKey', () => {
   test('service principals are conditioned on the source account', () => {
     const stack = testStack(KEY_ACCOUNT);
     const key = new ProtectedKey(stack, 'Key', { aliasName: ALIAS });
-    key.allowServicePrincipal('events.amazonaws.com');
+    key.allowServicePrincipal('cloudwatch.amazonaws.com');
     Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Principal: { Service: 'events.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': [{ Ref: 'AWS::AccountId' }] } } }),
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': [{ Ref: 'AWS::AccountId' }] } } }),
         ]),
       },
     });
@@ -159,25 +176,13 @@ describe('ProtectedKey', () => {
 });
 
 describe('CrossAccountKey', () => {
-  test('resolves the alias ARN in the key account to the key ARN at deploy time, with DescribeKey on that alias only', () => {
+  test('resolves the alias ARN in the key account to the key ARN at deploy time (key-lookup.test.ts covers the provider)', () => {
     const stack = testStack(DATA_ACCOUNT);
     const ref = new CrossAccountKey(stack, 'Key', { keyAccount: KEY_ACCOUNT, aliasName: ALIAS });
     expect(stack.resolve(ref.keyArn)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^KeyDescribeKey/), 'KeyMetadata.Arn'] });
-    const template = Template.fromStack(stack);
-    const create = JSON.stringify(stack.resolve(Object.values(template.findResources('Custom::AWS'))[0]));
-    expect(create).toMatch(/\\"action\\":\\"describeKey\\"/);
-    expect(create).toContain(`:kms:eu-west-1:${KEY_ACCOUNT}:alias/data-protection/test`);
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: [
-          {
-            Action: 'kms:DescribeKey',
-            Effect: 'Allow',
-            Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:kms:eu-west-1:${KEY_ACCOUNT}:key/*`]] },
-            Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [ALIAS] } },
-          },
-        ],
-      },
+    Template.fromStack(stack).hasResourceProperties('Custom::DataProtectionKeyLookup', {
+      AliasArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:kms:eu-west-1:${KEY_ACCOUNT}:alias/data-protection/test`]] },
+      Region: 'eu-west-1',
     });
   });
 
@@ -223,12 +228,57 @@ describe('AlarmTopic and KeyTamperAlarms', () => {
       },
       Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('AlarmsTopic') } })],
     });
-    // CloudWatch alarms can publish to the encrypted topic.
+    // CloudWatch alarms and EventBridge (for this topic's encryption context only) can use the topic's key.
     const policy = stack.resolve(keyPolicies(stack)[0]);
-    expect(policy.Statement.map((s: any) => s.Principal.Service).filter(Boolean)).toEqual(['cloudwatch.amazonaws.com']);
+    expect(policy.Statement.map((s: any) => s.Principal.Service).filter(Boolean)).toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
+    expect(policy.Statement.find((s: any) => s.Principal.Service === 'events.amazonaws.com')).toEqual({
+      Sid: 'EventBridgeEncryptsForAlarmTopic',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:eu-west-1:111111111111:data-protection-alarms']] } } },
+    });
     expect(keyPolicyFindings(policy)).toEqual([]);
-    // EventBridge publishes through a role, never as an unconditioned service principal.
-    template.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ RoleArn: Match.anyValue() })] });
-    expect(JSON.stringify(template.findResources('AWS::SNS::TopicPolicy'))).not.toContain('events.amazonaws.com');
+    // EventBridge publishes without a role (AWS advises against RoleArn on SNS targets), admitted by the rule's ARN.
+    const [ruleId, rule] = Object.entries(template.findResources('AWS::Events::Rule'))[0];
+    expect(rule.Properties.Targets[0].RoleArn).toBeUndefined();
+    template.resourceCountIs('AWS::IAM::Role', 0);
+    const topicPolicy = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument;
+    expect(topicPolicy.Statement.find((s: any) => s.Sid === 'EventBridgeRulesPublish')).toEqual({
+      Sid: 'EventBridgeRulesPublish',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: { Ref: expect.stringMatching(/^AlarmsTopic/) },
+      Condition: { ArnEquals: { 'aws:SourceArn': [{ 'Fn::GetAtt': [ruleId, 'Arn'] }] } },
+    });
+  });
+
+  test('a rule of another stack is admitted by the account and region\'s rule ARNs, so the two stacks do not depend on each other', () => {
+    const stack = testStack(KEY_ACCOUNT);
+    const topic = new AlarmTopic(stack, 'Alarms');
+    const other = new Stack(stack.node.scope as Construct, 'Other', { env: { account: KEY_ACCOUNT, region: 'eu-west-1' } });
+    new KeyTamperAlarms(other, 'Tamper', { topic: topic.topic });
+    const policy = Object.values(Template.fromStack(stack).findResources('AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument;
+    expect(policy.Statement.map((s: any) => s.Sid)).not.toContain('EventBridgeRulesPublish');
+    expect(policy.Statement.find((s: any) => s.Sid === 'EventBridgeRulesOfOtherStacksPublish')).toEqual({
+      Sid: 'EventBridgeRulesOfOtherStacksPublish',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: { Ref: expect.stringMatching(/^AlarmsTopic/) },
+      Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-west-1:111111111111:rule/*']] } } },
+    });
+    expect(other.dependencies).toEqual([stack]);
+    expect(stack.dependencies).toEqual([]);
+  });
+
+  test('an imported topic, whose policy the app cannot extend, fails synth instead of silently dropping alarms', () => {
+    const stack = testStack(KEY_ACCOUNT);
+    const imported = sns.Topic.fromTopicArn(stack, 'Imported', 'arn:aws:sns:eu-west-1:111111111111:elsewhere');
+    expect(() => new KeyTamperAlarms(stack, 'Tamper', { topic: imported })).toThrow(
+      "alarmTopicTarget: Test/Imported is an imported topic whose policy this app cannot change: EventBridge could not publish to it; use the topic of an AlarmTopic in this stack",
+    );
   });
 });

@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { classify, CLASSIFICATION_TAG, CONTROLS, DataClassification, recordControl } from '../lib';
 import { ObjectLockBucket } from '../../lib/backup/object-lock-bucket';
 import { ProtectedKey } from '../../lib/keys/protected-key';
+import { lifecycleProblems } from '../../lib/nag/rules/backup/BackupRetentionWithinLock';
 import { newStack, ruleFindings } from './helpers';
 
 const BACKUP_ACCOUNT = '333333333333';
@@ -284,18 +285,46 @@ describe('BackupRetentionWithinLock', () => {
     plan(stack, 35, 365);
     expect(ruleFindings(stack, 'BackupRetentionWithinLock')).toEqual([]);
   });
-  test('Noncompliance: local retention above max; copy without deleteAfter into a max-locked vault', () => {
+  // One violation per fixture: a fixture with two would stay noncompliant with either check removed.
+  test('Noncompliance: local retention above the vault lock maximum (the copy is inside its lock)', () => {
     const stack = newStack();
-    plan(stack, 400, undefined);
+    plan(stack, 400, 365);
     expect(ruleFindings(stack, 'BackupRetentionWithinLock')).toEqual(['Test/Plan']);
   });
-  test('Noncompliance: copy retention below the destination minimum; cold storage under 90 days', () => {
+  test('Noncompliance: local retention below the vault lock minimum', () => {
+    const stack = newStack();
+    plan(stack, 3, 365);
+    expect(ruleFindings(stack, 'BackupRetentionWithinLock')).toEqual(['Test/Plan']);
+  });
+  test('Noncompliance: copy without deleteAfter into a max-locked vault (local retention inside its lock)', () => {
+    const stack = newStack();
+    plan(stack, 35, undefined);
+    expect(ruleFindings(stack, 'BackupRetentionWithinLock')).toEqual(['Test/Plan']);
+  });
+  test('Noncompliance: copy retention below the destination minimum', () => {
     const a = newStack();
     plan(a, 35, 10);
     expect(ruleFindings(a, 'BackupRetentionWithinLock')).toEqual(['Test/Plan']);
+  });
+  test('Noncompliance: copy retention above the destination maximum', () => {
+    const a = newStack();
+    plan(a, 35, 4000);
+    expect(ruleFindings(a, 'BackupRetentionWithinLock')).toEqual(['Test/Plan']);
+  });
+  test('Noncompliance: deleted less than 90 days after moving to cold storage', () => {
     const b = newStack();
     plan(b, 100, 365, 30);
     expect(ruleFindings(b, 'BackupRetentionWithinLock')).toEqual(['Test/Plan']);
+  });
+  test('each problem by name, one per branch', () => {
+    const stack = newStack();
+    const locked = vault(stack, 'Locked', { minRetentionDays: 7, maxRetentionDays: 365 });
+    expect(lifecycleProblems({ DeleteAfterDays: 35 }, locked)).toEqual([]);
+    expect(lifecycleProblems({ DeleteAfterDays: 400 }, locked)).toEqual(['DeleteAfterDays 400 > MaxRetentionDays 365']);
+    expect(lifecycleProblems({ DeleteAfterDays: 3 }, locked)).toEqual(['DeleteAfterDays 3 < MinRetentionDays 7']);
+    expect(lifecycleProblems({}, locked)).toEqual(['no DeleteAfterDays but the vault lock has MaxRetentionDays 365']);
+    expect(lifecycleProblems({ DeleteAfterDays: 100, MoveToColdStorageAfterDays: 30 }, locked)).toEqual(['DeleteAfterDays 100 < MoveToColdStorageAfterDays 30 + 90']);
+    expect(lifecycleProblems({ DeleteAfterDays: 400 }, vault(stack, 'Unlocked'))).toEqual([]);
   });
 });
 
@@ -354,6 +383,12 @@ describe('KMSKeyRotation', () => {
     new kms.CfnKey(stack, 'Off', { keyPolicy: {} });
     new kms.CfnKey(stack, 'Long', { keyPolicy: {}, enableKeyRotation: true, rotationPeriodInDays: 3000 });
     expect(ruleFindings(stack, 'KMSKeyRotation')).toEqual(['Test/Long', 'Test/Off']);
+  });
+  test('Noncompliance: an explicit SYMMETRIC_DEFAULT key spec is a symmetric key, checked like the default', () => {
+    const stack = newStack();
+    new kms.CfnKey(stack, 'Symmetric', { keyPolicy: {}, keySpec: 'SYMMETRIC_DEFAULT' });
+    new kms.CfnKey(stack, 'Hmac', { keyPolicy: {}, keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC' });
+    expect(ruleFindings(stack, 'KMSKeyRotation')).toEqual(['Test/Symmetric']);
   });
 });
 

@@ -63,8 +63,9 @@ describe(`limits at N = ${N} classified resources`, () => {
   });
 
   test(`the data-access trail uses at most ${MAX_SELECTOR_VALUES} selector values`, () => {
-    const trails = ofType('AWS::CloudTrail::Trail');
-    expect(trails).toHaveLength(1); // one per account: the accountWide stack's
+    // One data-access trail per account (the accountWide stack's); the key account's management-events trail selects no data.
+    const trails = ofType('AWS::CloudTrail::Trail').filter((t) => t.r.Properties.TrailName === 'data-protection-data-access');
+    expect(trails).toHaveLength(1);
     const values = (trails[0].r.Properties.AdvancedEventSelectors as any[])
       .flatMap((s) => s.FieldSelectors as any[])
       .flatMap((f) => ['Equals', 'NotEquals', 'StartsWith', 'NotStartsWith', 'EndsWith', 'NotEndsWith'].flatMap((op) => f[op] ?? []));
@@ -85,15 +86,17 @@ describe(`limits at N = ${N} classified resources`, () => {
     for (const { stack, r } of selections) {
       const sel = r.Properties.BackupSelection;
       // Every protected resource here is on its level's floor policy, so no selection lists ARNs:
-      // 1,000 resources cost no more selection entries than 10.
-      expect(sel.Resources).toEqual(['*']);
-      expect(sel.NotResources ?? []).toHaveLength(0);
+      // 1,000 resources cost no more selection entries than 10. HIGHLY_SENSITIVE RDS/Aurora have a
+      // plan of their own (no DR copy for them), selected by the two constant RDS ARN patterns.
+      const rdsPatterns = (list: unknown) => /^\["arn:aws:rds:eu-west-1:\d{12}:db:\*","arn:aws:rds:eu-west-1:\d{12}:cluster:\*"\]$/.test(JSON.stringify(list));
+      expect(JSON.stringify(sel.Resources) === '["*"]' || rdsPatterns(sel.Resources)).toBe(true);
+      expect((sel.NotResources ?? []).length === 0 || rdsPatterns(sel.NotResources)).toBe(true);
       expect(sel.Conditions.StringEquals).toContainEqual({ ConditionKey: 'aws:ResourceTag/data-protection:backup-plan', ConditionValue: stack });
     }
     // Selections per stack: one per level present (the synth-time check covers ARN lists beyond ${MAX_SELECTION_ARNS}).
     const perStack = new Map<string, number>();
     for (const { stack } of selections) perStack.set(stack, (perStack.get(stack) ?? 0) + 1);
-    expect(Math.max(...perStack.values())).toBeLessThanOrEqual(4);
+    expect(Math.max(...perStack.values())).toBeLessThanOrEqual(5);
   });
 
   test('drill schedules pass every target within the 256 KB execution input limit', () => {

@@ -37,8 +37,8 @@ describe('AuditAccountStack', () => {
       DeletionPolicy: 'Retain',
     });
     // The key is resolved from the key account's audit alias.
-    const [lookup] = Object.values(template.findResources('Custom::AWS')) as any[];
-    expect(JSON.stringify(lookup.Properties.Create)).toContain(':kms:eu-west-1:111111111111:alias/data-protection/audit');
+    const [lookup] = Object.values(template.findResources('Custom::DataProtectionKeyLookup')) as any[];
+    expect(JSON.stringify(lookup.Properties.AliasArn)).toContain(':kms:eu-west-1:111111111111:alias/data-protection/audit');
   });
 
   test('CloudTrail may check the ACL and write, only for the data accounts\' trails and only under their own path', () => {

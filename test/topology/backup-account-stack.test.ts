@@ -34,7 +34,7 @@ describe('BackupAccountStack', () => {
     const policy = JSON.stringify(Template.fromStack(stack).toJSON());
     expect(policy).toContain(`:iam::${DATA_ACCOUNT}:root`);
     // The alias ARN is rebuilt from the deterministic name, resolved in the key account.
-    const lookups = JSON.stringify(template.findResources('Custom::AWS'));
+    const lookups = JSON.stringify(template.findResources('Custom::DataProtectionKeyLookup'));
     expect(lookups).toContain(`:kms:${REGION}:${KEY_ACCOUNT}:alias/data-protection/backup`);
     expect(stack.centralVault).toEqual({ backupVaultName: CENTRAL_BACKUP_VAULT_NAME, account: BACKUP_ACCOUNT, region: REGION, minRetentionDays: 90, maxRetentionDays: 3650 });
     Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('IRREVERSIBLE: Vault Lock COMPLIANCE on data-protection-central'));
