@@ -217,7 +217,9 @@ export class DataAccessTrail extends Construct {
       if (dataType && account && !this.organizationTrail && !Token.isUnresolved(stack.account) && account !== stack.account) {
         throw new Error(`${prop} is in account ${account}, but this trail records account ${stack.account} only: add it to that account's trail, or use organizationTrail, got '${arn}'`);
       }
-      if (!dataType) {
+      if (dataType === 'AWS::S3::Object' && arn.split(':').pop() === this.archiveBucketName) {
+        Annotations.of(this).addWarningV2('cdk-data-protection:own-bucket-excluded', `${arn} (existing) is this trail's own log bucket: its data events are not recorded (they would record the trail's own writes)`);
+      } else if (!dataType) {
         Annotations.of(this).addInfoV2('cdk-data-protection:no-data-events', `${arn} (existing, ${r.classification.name}) has no CloudTrail data events: only its management events are recorded`);
       } else if (!ProtectionPolicy.forClassification(r.classification).dataEvents) {
         Annotations.of(this).addInfoV2('cdk-data-protection:no-data-events', `${arn} (existing, ${r.classification.name}): data events are recorded for CONFIDENTIAL and above only`);
@@ -261,19 +263,19 @@ export class DataAccessTrail extends Construct {
             'the trail imports each ARN through a CloudFormation export (at most 200 outputs per stack). Give them literal names so they are selected without exports, and by prefix at scale',
         );
       }
-      if (plan.importedExclusions.length > 0) {
-        Annotations.of(this).addWarningV2(
-          'cdk-data-protection:imported-exclusions',
-          `${plan.importedExclusions.length} unrecorded resources in other stacks have generated names (e.g. ${plan.importedExclusions[0]}): ` +
-            'the exclusion selectors import each ARN through a CloudFormation export (at most 200 outputs per stack). Give them literal names so they are excluded without exports, and by prefix at scale',
-        );
-      }
       for (const t of plan.types.filter((x) => x.selection === DataEventSelection.EXCLUSION)) {
         Annotations.of(this).addInfoV2(
           `cdk-data-protection:exclusion-selectors-${t.resourceType.split('::')[1].toLowerCase()}`,
           `${t.resourceType} data events are selected by exclusion (${t.values} values): every resource of the type in the account except the app's ` +
             `${t.excluded} unrecorded ones${t.resourceType === 'AWS::S3::Object' ? " and the trail's own bucket" : ''}, so resources created outside this app are recorded too (billed per event). ` +
             'Literal names with a shared prefix for the classified resources let the trail select them instead',
+        );
+      }
+      if (plan.overRecorded.length > 0) {
+        Annotations.of(this).addInfoV2(
+          'cdk-data-protection:over-recorded',
+          `${plan.overRecorded.length} unrecorded resources in other stacks have generated names (e.g. ${plan.overRecorded[0]}): the exclusion selectors record them ` +
+            'rather than import each ARN through a CloudFormation export (an export in use blocks replacing or deleting the resource). Give them literal names to exclude them',
         );
       }
       for (const r of plan.excludedOwnBuckets) {

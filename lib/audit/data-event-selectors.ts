@@ -80,8 +80,14 @@ export interface DataEventSelectorPlan {
    * (`DataEventSelection.EXCLUSION`) leave out: unclassified, or classified without `dataEvents`.
    */
   readonly excluded: string[];
-  /** Of `excluded`, those in other stacks excluded by a generated ARN (each becomes an export). */
-  readonly importedExclusions: string[];
+  /**
+   * Construct paths of the app's unrecorded resources that exclusion selectors record anyway:
+   * generated names in other stacks. Excluding one would take a CloudFormation export of its ARN
+   * (at most 200 outputs per template; an export in use blocks replacing or deleting the
+   * resource, and couples the stacks' deployment order), so it is recorded instead: more than
+   * needed, never less. Literal names avoid it.
+   */
+  readonly overRecorded: string[];
   readonly types: DataEventTypeSelection[];
 }
 
@@ -217,6 +223,8 @@ interface TypeChoice {
   readonly existing: string[];
   /** Known resources left out by exclusion selectors (EXCLUSION only). */
   readonly excluded: Target[];
+  /** Known unrecorded resources exclusion selectors record anyway (EXCLUSION only). */
+  readonly overRecorded: Target[];
 }
 
 function countValues(selectors: cloudtrail.CfnTrail.AdvancedEventSelectorProperty[]): number {
@@ -256,7 +264,7 @@ function exactChoice(info: TypeInfo, covered: Target[], existing: string[]): Typ
   const selector = dataSelector(`${info.label} of classified resources`, info, info.exactByPrefix
     ? { field: 'resources.ARN', startsWith: values }
     : { field: 'resources.ARN', equalTo: values });
-  return { info, selection: DataEventSelection.EXACT, selectors: [selector], values: countValues([selector]), covered, existing, excluded: [] };
+  return { info, selection: DataEventSelection.EXACT, selectors: [selector], values: countValues([selector]), covered, existing, excluded: [], overRecorded: [] };
 }
 
 function allResourcesChoice(info: TypeInfo, covered: Target[], existing: string[], ownBucketNames: string[]): TypeChoice {
@@ -264,7 +272,7 @@ function allResourcesChoice(info: TypeInfo, covered: Target[], existing: string[
     ? { field: 'resources.ARN', notStartsWith: ownBucketExclusions(ownBucketNames) }
     : undefined;
   const selector = dataSelector(`${info.label}: all (every ${info.label.split(' ')[0]} resource of the account is classified)`, info, exclude);
-  return { info, selection: DataEventSelection.ALL_RESOURCES, selectors: [selector], values: countValues([selector]), covered, existing, excluded: [] };
+  return { info, selection: DataEventSelection.ALL_RESOURCES, selectors: [selector], values: countValues([selector]), covered, existing, excluded: [], overRecorded: [] };
 }
 
 /** ARN prefixes for literal names (grouped by ARN base), exact ARNs for the rest. */
@@ -307,7 +315,7 @@ function prefixChoice(info: TypeInfo, covered: Target[], existing: string[], unc
     }));
   }
   if (equalTo.length > 0) selectors.push(dataSelector(`${info.label} of classified resources`, info, { field: 'resources.ARN', equalTo }));
-  return { info, selection: DataEventSelection.PREFIX, selectors, values: countValues(selectors), covered, existing, excluded: [] };
+  return { info, selection: DataEventSelection.PREFIX, selectors, values: countValues(selectors), covered, existing, excluded: [], overRecorded: [] };
 }
 
 /**
@@ -316,28 +324,30 @@ function prefixChoice(info: TypeInfo, covered: Target[], existing: string[], unc
  * tables and functions). Unrecorded literal names are aggregated into the shortest prefixes
  * that match no recorded or existing name, but only when every recorded resource of the type
  * has a literal name: a prefix could otherwise exclude a recorded resource whose name is only
- * known at deploy time. Existing resources need no value: nothing excludes them.
+ * known at deploy time. Existing resources need no value: nothing excludes them. Unrecorded
+ * resources with generated names in other stacks than the trail's are recorded rather than
+ * excluded through an export of their ARN (see `DataEventSelectorPlan.overRecorded`).
  */
-function exclusionChoice(info: TypeInfo, covered: Target[], existing: string[], uncovered: Target[], ownBucketNames: string[], existingNames: Map<string, Set<string>>): TypeChoice {
+function exclusionChoice(info: TypeInfo, covered: Target[], existing: string[], uncovered: Target[], ownBucketNames: string[], existingNames: Map<string, Set<string>>, trailStack: Stack): TypeChoice {
+  const isOverRecorded = (u: Target) => u.name === undefined && Stack.of(u.cfn) !== trailStack;
+  const overRecorded = uncovered.filter(isOverRecorded);
   // A resource both deployed here unrecorded and listed as existing is recorded (over-recording is the safe side).
-  const excluded = uncovered.filter((u) => u.name === undefined || !existingNames.get(u.arnBase)?.has(u.name));
-  if (excluded.length === 0) return allResourcesChoice(info, covered, existing, ownBucketNames);
+  const excluded = uncovered.filter((u) => !isOverRecorded(u) && (u.name === undefined || !existingNames.get(u.arnBase)?.has(u.name)));
+  if (excluded.length === 0 && overRecorded.length === 0) return allResourcesChoice(info, covered, existing, ownBucketNames);
   const notStartsWith: string[] = [];
   const notEquals: string[] = [];
   const exactValues = info.exactByPrefix ? notStartsWith : notEquals;
   const literal = new Map<string, string[]>();
+  const addLiteral = (base: string, name: string) => (literal.get(base) ?? literal.set(base, []).get(base)!).push(name);
   const tokenValues: string[] = [];
   for (const t of excluded) {
-    if (t.name === undefined) {
-      tokenValues.push(targetValue(t, info));
-      continue;
-    }
-    literal.set(t.arnBase, [...(literal.get(t.arnBase) ?? []), t.name]);
+    if (t.name === undefined) tokenValues.push(targetValue(t, info));
+    else addLiteral(t.arnBase, t.name);
   }
   if (info === S3) {
     for (const own of ownBucketNames) {
       if (Token.isUnresolved(own)) tokenValues.push(`${S3_ARN_BASE}${own}/`);
-      else literal.set(S3_ARN_BASE, [...(literal.get(S3_ARN_BASE) ?? []), own]);
+      else addLiteral(S3_ARN_BASE, own);
     }
   }
   const aggregate = covered.every((t) => t.name !== undefined);
@@ -352,12 +362,13 @@ function exclusionChoice(info: TypeInfo, covered: Target[], existing: string[], 
     exactValues.push(...exact.map((e) => `${base}${e}${info.nameSuffix}`));
   }
   exactValues.push(...tokenValues);
-  const selector = dataSelector(`${info.label}: all but the unrecorded resources of the account (exclusion)`, info, {
+  // A field selector needs at least one condition.
+  const selector = dataSelector(`${info.label}: all but the unrecorded resources of the account (exclusion)`, info, notEquals.length + notStartsWith.length === 0 ? undefined : {
     field: 'resources.ARN',
     ...(notEquals.length > 0 ? { notEquals } : {}),
     ...(notStartsWith.length > 0 ? { notStartsWith } : {}),
   });
-  return { info, selection: DataEventSelection.EXCLUSION, selectors: [selector], values: countValues([selector]), covered, existing, excluded };
+  return { info, selection: DataEventSelection.EXCLUSION, selectors: [selector], values: countValues([selector]), covered, existing, excluded, overRecorded };
 }
 
 /** The construct a user knows a resource by: the L2 whose default child it is, else the L1. */
@@ -414,7 +425,8 @@ export function planDataEventSelectors(input: DataEventSelectorPlanInput): DataE
   const existingNames = new Map<string, Set<string>>();
   for (const arn of new Set(input.existingArns ?? [])) {
     const e = existingSelectorValue(arn);
-    if (!e) continue;
+    // The trail's own bucket is never recorded, not even when listed as an existing resource.
+    if (!e || (e.info === S3 && input.ownBucketNames.includes(e.name))) continue;
     existing.get(e.info)!.push(e.value);
     existingNames.set(e.base, (existingNames.get(e.base) ?? new Set()).add(e.name));
   }
@@ -444,7 +456,7 @@ export function planDataEventSelectors(input: DataEventSelectorPlanInput): DataE
     // 2. Exclude the unrecorded ones instead, where that needs fewer values: largest saving first.
     for (const c of widenable()) {
       inclusion.set(c.info, c);
-      exclusion.set(c.info, exclusionChoice(c.info, c.covered, c.existing, uncovered.get(c.info)!, input.ownBucketNames, existingNames));
+      exclusion.set(c.info, exclusionChoice(c.info, c.covered, c.existing, uncovered.get(c.info)!, input.ownBucketNames, existingNames, trailStack));
     }
     const saving = (c: TypeChoice) => c.values - exclusion.get(c.info)!.values;
     for (const choice of widenable().sort((a, b) => saving(b) - saving(a))) {
@@ -469,7 +481,7 @@ export function planDataEventSelectors(input: DataEventSelectorPlanInput): DataE
       `DataAccessTrail ${input.trail.node.path}: the data-event selectors need ${valueCount} values, more than CloudTrail's limit of ${maxValues} per trail ` +
         `(${inclusionTotal} selecting the recorded resources, ${exclusionTotal} excluding the unrecorded ones; ${detail.join('; ')}). ` +
         'To fix: give the classified resources literal names with a shared prefix (e.g. bucketName \'confidential-…\') so one StartsWith value covers them; ' +
-        'or give the unrecorded ones (unclassified, or below CONFIDENTIAL) literal names with a shared prefix (e.g. \'internal-…\') so one NotStartsWith value excludes them; ' +
+        'or give the unrecorded ones (unclassified, or below CONFIDENTIAL) literal names with a shared prefix (e.g. \'internal-…\'), and the classified ones literal names, so one NotStartsWith value excludes them; ' +
         'or classify every resource of the type in the account so the trail selects the whole type; ' +
         'or split them across trails with DataAccessTrailProps.coverageScopes (at most 5 trails per region).',
     );
@@ -485,12 +497,12 @@ export function planDataEventSelectors(input: DataEventSelectorPlanInput): DataE
     advancedEventSelectors: selectors,
     valueCount,
     covered: [...choices.values()].flatMap((c) => c.covered.map((t) => t.classified!)),
-    coveredExistingArns: [...choices.values()].flatMap((c) => (c.existing.length > 0 ? existingArnsOf(c.info, input.existingArns ?? []) : [])),
+    coveredExistingArns: [...choices.values()].flatMap((c) => (c.existing.length > 0 ? existingArnsOf(c.info, input.existingArns ?? [], input.ownBucketNames) : [])),
     withoutDataEvents,
     excludedOwnBuckets,
     importedArns: [...choices.values()].filter(byValue).flatMap((c) => c.covered).filter(otherStack).map((t) => t.classified!),
     excluded: excluded.map((t) => displayPath(t.cfn)),
-    importedExclusions: excluded.filter(otherStack).map((t) => displayPath(t.cfn)),
+    overRecorded: [...choices.values()].flatMap((c) => c.overRecorded).map((t) => displayPath(t.cfn)),
     types: [...choices.values()].map((c) => ({
       resourceType: c.info.dataType,
       selection: c.selection,
@@ -526,6 +538,9 @@ function existingSelectorValue(arn: string): { info: TypeInfo; value: string; ba
   return name ? { info: LAMBDA, value: arn, base: `arn:${Aws.PARTITION}:lambda:${region}:${account}:function:`, name } : undefined;
 }
 
-function existingArnsOf(info: TypeInfo, arns: string[]): string[] {
-  return [...new Set(arns)].filter((a) => existingSelectorValue(a)?.info === info);
+function existingArnsOf(info: TypeInfo, arns: string[], ownBucketNames: string[]): string[] {
+  return [...new Set(arns)].filter((a) => {
+    const e = existingSelectorValue(a);
+    return e?.info === info && !(info === S3 && ownBucketNames.includes(e.name));
+  });
 }

@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, CfnParameter } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -6,7 +6,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { DataAccessTrail } from '../../lib/audit';
+import { DataAccessTrail, DataEventSelection } from '../../lib/audit';
 import { classify, DataClassification } from '../../lib/classification';
 import { CONTROLS, controlsOf } from '../../lib/core';
 import { ARCHIVE, auditKey, DATA_ACCOUNT, dataStack, OTHER_DATA_ACCOUNT, REGION, selectorsOf } from './fixtures';
@@ -163,6 +163,37 @@ describe('DataAccessTrail', () => {
     const selectors = selectorsOf(Template.fromStack(stack));
     expect(selectors[1].FieldSelectors[2]).toEqual({ Field: 'resources.ARN', StartsWith: ['arn:aws:s3:::same-account-data/'] });
     Annotations.fromStack(stack).hasWarning('/Data/Trail', Match.stringLikeRegexp("is this trail's own log bucket"));
+  });
+
+  test('beyond 500 values, excludes the unrecorded resources instead, and its own bucket even when the name is a deploy-time token', () => {
+    const app = new App();
+    const stack = dataStack(app);
+    // 498 classified buckets with generated names: 501 values by exact ARN, none can share a prefix.
+    const conf = dataStack(app, 'Conf');
+    for (let i = 0; i < 498; i++) classify(new s3.CfnBucket(conf, `Conf${i}`), DataClassification.CONFIDENTIAL);
+    const other = dataStack(app, 'Other');
+    for (let i = 0; i < 2; i++) new s3.CfnBucket(other, `Scratch${i}`, { bucketName: `scratch-${i}` });
+    new s3.CfnBucket(stack, 'Local');
+    // Generated names in another stack: excluding them would take an export each.
+    for (let i = 0; i < 2; i++) new s3.CfnBucket(other, `Generated${i}`);
+    const archive = new CfnParameter(stack, 'Archive').valueAsString;
+    const trail = new DataAccessTrail(stack, 'Trail', { encryptionKey: auditKey(stack), archiveBucketName: archive });
+    const selectors = selectorsOf(Template.fromStack(stack));
+    expect(selectors[1].FieldSelectors).toEqual([
+      { Field: 'eventCategory', Equals: ['Data'] },
+      { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+      { Field: 'resources.ARN', NotStartsWith: ['arn:aws:s3:::scratch-0/', 'arn:aws:s3:::scratch-1/', `{GetAtt:${stack.getLogicalId(stack.node.findChild('Local') as s3.CfnBucket)}}/`, 'arn:aws:s3:::{Ref:Archive}/'] },
+    ]);
+    const plan = trail.selectorPlan();
+    expect(plan.types).toEqual([{ resourceType: 'AWS::S3::Object', selection: DataEventSelection.EXCLUSION, resources: 498, values: 6, excluded: 3 }]);
+    expect(plan.excluded.sort()).toEqual(['Data/Local', 'Other/Scratch0', 'Other/Scratch1']);
+    expect(plan.overRecorded).toEqual(['Other/Generated0', 'Other/Generated1']);
+    expect(trail.coveredResources()).toHaveLength(498);
+    // Excluding needs no export: neither of the recorded buckets' ARNs nor of the others'.
+    for (const s of [conf, other]) expect(Template.fromStack(s).toJSON().Outputs ?? {}).toEqual({});
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasInfo('/Data/Trail', Match.stringLikeRegexp('selected by exclusion \\(6 values\\).*except the app\'s 3 unrecorded ones and the trail\'s own bucket, so resources created outside this app are recorded too'));
+    annotations.hasInfo('/Data/Trail', Match.stringLikeRegexp('2 unrecorded resources in other stacks have generated names \\(e.g. Other/Generated0\\): the exclusion selectors record them'));
   });
 
   test('classified resources without CloudTrail data events (EFS) get an info note, not a selector', () => {

@@ -57,6 +57,17 @@ describe('DataAccessTrail existing resources', () => {
     annotations.hasInfo('/Data/Trail', Match.stringLikeRegexp('cluster:billing \\(existing, HIGHLY_SENSITIVE\\) has no CloudTrail data events'));
   });
 
+  test("the trail's own log bucket listed as an existing resource is not recorded", () => {
+    const { stack, trail } = trailWith([{ resourceArn: `arn:aws:s3:::${ARCHIVE}`, classification: DataClassification.HIGHLY_SENSITIVE }], false);
+    expect(trail.coveredExistingResources()).toEqual([]);
+    expect(JSON.stringify(selectorsOf(Template.fromStack(stack)))).not.toContain(ARCHIVE);
+    Annotations.fromStack(stack).hasWarning('/Data/Trail', Match.stringLikeRegexp(`arn:aws:s3:::${ARCHIVE} \\(existing\\) is this trail's own log bucket`));
+    // Planned directly, the planner drops it too.
+    const plan = planDataEventSelectors({ trail, organizationTrail: false, ownBucketNames: [ARCHIVE], includeManagementEvents: true, existingArns: [`arn:aws:s3:::${ARCHIVE}`] });
+    expect(plan.coveredExistingArns).toEqual([]);
+    expect(plan.valueCount).toBe(1);
+  });
+
   test('rejects tokens, malformed ARNs and resources of another account', () => {
     const { stack, trail } = trailWith([], false);
     const imported = s3.Bucket.fromBucketName(stack, 'Imported', 'x-bucket');
