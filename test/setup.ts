@@ -35,3 +35,9 @@ console.error = (...args: unknown[]) => {
   if (typeof args[0] === 'string' && args[0].includes('A copy of this report can be found in:')) return;
   consoleError(...args);
 };
+
+// aws-cdk-lib runs its bundled CloudFormation template validator on every synth (about 2 s per
+// app). The tests run it once, on purpose, in test/aws/cloudformation.test.ts (over the reference
+// app and every example, warnings included); every other synth skips it. `cdk synth` and CI's
+// reference-app synth keep it on.
+process.env.CDK_VALIDATION = 'false';
