@@ -15,9 +15,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-// Another aws-cdk-lib than the devDependency, inside the peer range: proves the range, and that
-// the app's single copy is the one the library and cdk-nag use.
-const CONSUMER_CDK_LIB = process.env.CONSUMER_CDK_LIB ?? '2.273.0';
+// The lower ends of the peer ranges (another aws-cdk-lib than the devDependency): proves the
+// ranges, and that the app's single copy is the one the library and cdk-nag use.
+const CONSUMER_CDK_LIB = process.env.CONSUMER_CDK_LIB ?? pkg.peerDependencies['aws-cdk-lib'].replace(/^\^/, '');
+const CONSUMER_CONSTRUCTS = pkg.peerDependencies.constructs.replace(/^\^/, '');
+// `cdk init app --language typescript` projects of the pinned CLI still use TypeScript 5.
+const TYPESCRIPT_5 = '~5.9.3';
 const DATA_ACCOUNTS = ['222222222222', '555555555555'];
 
 const failures = [];
@@ -51,10 +54,10 @@ writeFileSync(join(app, 'package.json'), JSON.stringify({
   dependencies: {
     'cdk-data-protection': `file:${tarball}`,
     'aws-cdk-lib': CONSUMER_CDK_LIB,
-    constructs: pkg.peerDependencies.constructs,
+    constructs: CONSUMER_CONSTRUCTS,
     'cdk-nag': pkg.peerDependencies['cdk-nag'],
   },
-  devDependencies: { typescript: pkg.devDependencies.typescript, '@types/node': pkg.devDependencies['@types/node'] },
+  devDependencies: { typescript: pkg.devDependencies.typescript, typescript5: `npm:typescript@${TYPESCRIPT_5}`, '@types/node': pkg.devDependencies['@types/node'] },
 }, undefined, 2));
 const cdkJson = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8'));
 cdkJson.app = 'node dist/app.js';
@@ -91,11 +94,20 @@ check(good.code === 0, '(b) synth passes without the bad bucket');
 if (good.code !== 0) console.log(good.out.slice(-4000));
 
 // (c) the report CLI, from the package, plain node
-const report = run(process.execPath, [join(app, 'node_modules', '.bin', 'cdk-data-protection'), 'report', 'cdk.out', '--out', 'report'], { cwd: app });
+const report = run(process.execPath, [join(app, 'node_modules', '.bin', 'cdk-data-protection'), 'report', 'cdk.out', '--templates', '--out', 'report'], { cwd: app });
 check(report.code === 0, `(c) report CLI exits 0 (${report.out.split('\n')[0]})`);
 const json = existsSync(join(app, 'report', 'data-protection-report.json')) ? JSON.parse(readFileSync(join(app, 'report', 'data-protection-report.json'), 'utf8')) : { packs: [], checklist: [] };
 for (const pack of ['AwsSolutions', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321', 'DataProtection']) check(json.packs.some((p) => p.includes(pack)), `(c) report records pack ${pack}`);
 check(json.checklist.length > 0 && json.checklist.every((c) => c.status !== 'fail'), `(c) report has the checklist (${json.checklist.length} lines), none failing`);
+check(/template/i.test(report.out) && json.templateScan !== undefined, '(c) --templates ran the packs over the synthesized templates');
+
+// doctor, from the package, without credentials: a clear exit 2, no hang on instance metadata
+const doctor = run(process.execPath, [join(app, 'node_modules', '.bin', 'cdk-data-protection'), 'doctor'], {
+  cwd: app,
+  env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_REGION: 'eu-west-1' },
+  timeout: 60_000,
+});
+check(doctor.code === 2, `doctor without credentials exits 2 (${doctor.out.trim().split('\n').pop()})`);
 
 // (d) the second data account's account-wide monitoring
 const templates = stackTemplates(join(app, 'cdk.out'));
@@ -134,6 +146,11 @@ writeFileSync(join(first, 'tsconfig.json'), JSON.stringify({ extends: join(app, 
 const firstErrors = tscErrors(first);
 check(firstErrors.length === 0, "the README's first app compiles as pasted");
 if (firstErrors.length) console.log(firstErrors.join('\n'));
+// the same first app under TypeScript 5 (a `cdk init` project), skipLibCheck on as cdk init sets it
+writeFileSync(join(first, 'tsconfig.ts5.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', lib: ['ES2022'], module: 'commonjs', strict: true, skipLibCheck: true, types: ['node'], noEmit: true }, include: ['bin/app.ts'] }));
+const ts5 = run(process.execPath, [join(app, 'node_modules', 'typescript5', 'bin', 'tsc'), '-p', join(first, 'tsconfig.ts5.json')]);
+check(ts5.code === 0, `the README's first app compiles with TypeScript ${TYPESCRIPT_5} (cdk init projects)`);
+if (ts5.code !== 0) console.log(ts5.out);
 const firstSynth = run(process.execPath, [cdk, 'synth', '**', '--quiet'], { cwd: first });
 check(firstSynth.code === 0, "the README's first app synthesizes with the five packs (cdk synth '**')");
 if (firstSynth.code !== 0) console.log(firstSynth.out.slice(-4000));

@@ -55,7 +55,7 @@ export class DataProtection {
   }
 
   /**
-   * Acknowledges findings (bare rule ids such as `AwsSolutions-S1` or `ClassifiedBackedUp`) on
+   * Acknowledges findings (bare rule ids such as `AwsSolutions-S1` or `DataProtection-DataStoreClassified`) on
    * `scope` with a reason. The reason is written into the template next to the resource.
    * @throws when the reason is empty
    */

@@ -14,6 +14,9 @@
 import { dirname } from 'node:path';
 import { SynthesizedTemplate } from './apps';
 
+// Not a devDependency of ours: the registry offers only a 1.9.0 beta of it, while aws-cdk-lib pins
+// the build it runs at synth. If an aws-cdk-lib upgrade drops or moves it, this require fails
+// loudly (the CloudFormation check then needs the package pinned here instead).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cfv = require(require.resolve('@aws/cloudformation-validate', { paths: [dirname(require.resolve('aws-cdk-lib'))] }));
 

@@ -19,12 +19,6 @@ async function check(list: SdkTask[]): Promise<string[]> {
   return out;
 }
 
-/**
- * Defects the check found that their owners are fixing (issue 15). An entry that no longer
- * matches any finding fails the last test: remove it then.
- */
-const KNOWN: Array<{ finding: RegExp; reason: string }> = [];
-
 describe('Step Functions aws-sdk tasks against the AWS SDK v3 models and the IAM data', () => {
   let findings: string[];
   beforeAll(async () => {
@@ -45,12 +39,8 @@ describe('Step Functions aws-sdk tasks against the AWS SDK v3 models and the IAM
     expect(reads).toEqual(expect.arrayContaining([expect.stringMatching(/^\$\.\w+\.Status$/), expect.stringMatching(/^\$\.\w+\.CreatedResourceArn$/)]));
   });
 
-  test('no finding but the known defects', () => {
-    expect(findings.filter((f) => !KNOWN.some((k) => k.finding.test(f)))).toEqual([]);
-  });
-
-  test('each known defect is still there (remove fixed ones from KNOWN)', () => {
-    for (const k of KNOWN) expect({ known: k.finding.source, found: findings.some((f) => k.finding.test(f)) }).toEqual({ known: k.finding.source, found: true });
+  test('no finding: every task exists, its parameters and result reads match the SDK model, the role allows it', () => {
+    expect(findings).toEqual([]);
   });
 });
 
