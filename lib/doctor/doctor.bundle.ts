@@ -25,6 +25,7 @@ import { BackupClient, DescribeGlobalSettingsCommand } from '@aws-sdk/client-bac
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { existsSync, readFileSync } from 'node:fs';
+import { layoutFromContext } from '../core/account-context';
 
 export const DOCTOR_USAGE = `usage: cdk-data-protection doctor [--context cdk.json] [--qualifier hnb659fds] [--trust <account>] [--region <region>]
 
@@ -73,16 +74,14 @@ export interface DoctorOptions {
 export function readLayout(file: string): Layout {
   if (!existsSync(file)) throw new Error(`${file} not found: pass --context <file> holding cdk-data-protection:accounts and cdk-data-protection:regions`);
   const context = JSON.parse(readFileSync(file, 'utf8')).context ?? {};
-  const accounts = context['cdk-data-protection:accounts'];
-  const regions = context['cdk-data-protection:regions'] ?? {};
-  if (!accounts) throw new Error(`${file}: context 'cdk-data-protection:accounts' is missing`);
+  const layout = layoutFromContext((key) => context[key], file);
   return {
-    key: String(accounts.key),
-    data: (Array.isArray(accounts.data) ? accounts.data : [accounts.data]).map(String),
-    backup: String(accounts.backup),
-    audit: String(accounts.audit),
-    primary: regions.primary ?? 'us-east-1',
-    dr: regions.dr,
+    key: layout.keyAccount,
+    data: layout.dataAccounts,
+    backup: layout.backupAccount,
+    audit: layout.auditAccount,
+    primary: layout.primaryRegion,
+    dr: layout.drRegion,
   };
 }
 

@@ -2,6 +2,7 @@ import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { METADATA } from '../core/constants';
 import { requireReason, validateAccountId, validateOrganizationId } from '../core/validation';
+import { layoutFromContext } from '../core/account-context';
 
 /** The four-account layout: keys, data, backup copies, audit logs. */
 export interface DataProtectionAccounts {
@@ -86,20 +87,7 @@ export function validateAccounts(accounts: DataProtectionAccounts, prop = 'DataP
  * `primary` and `dr`; optional `cdk-data-protection:organizationId`.
  */
 export function accountsFromContext(scope: IConstruct): DataProtectionAccounts {
-  const accounts = scope.node.tryGetContext('cdk-data-protection:accounts');
-  const regions = scope.node.tryGetContext('cdk-data-protection:regions') ?? {};
-  if (!accounts) {
-    throw new Error("Context 'cdk-data-protection:accounts' is missing: add { key, data, backup, audit } account ids to cdk.json");
-  }
-  const result: DataProtectionAccounts = {
-    keyAccount: String(accounts.key),
-    dataAccounts: (Array.isArray(accounts.data) ? accounts.data : [accounts.data]).map(String),
-    backupAccount: String(accounts.backup),
-    auditAccount: String(accounts.audit),
-    primaryRegion: regions.primary ?? 'us-east-1',
-    drRegion: regions.dr,
-    organizationId: scope.node.tryGetContext('cdk-data-protection:organizationId'),
-  };
+  const result: DataProtectionAccounts = layoutFromContext((key) => scope.node.tryGetContext(key));
   validateAccounts(result, "context 'cdk-data-protection:accounts'", "context 'cdk-data-protection:organizationId'");
   return result;
 }
