@@ -62,8 +62,9 @@ export interface DrillTargetProps {
   /** Further restore-metadata overrides (documented keys of the resource type only). @default - none */
   readonly restoreMetadata?: { [key: string]: string };
   /**
-   * Parameters for the validator, e.g. `minObjects`, `minItems`, `sqlQuery`, `secretArn`,
-   * `expectedRows`. Passed through unchanged to a custom validator.
+   * Parameters for the validator, e.g. `minObjects`, `minItems`, `tolerancePercent` (`sqlQuery` is
+   * rejected for Aurora: the restored cluster has no DB instance). Passed through unchanged to a
+   * custom validator.
    * @default - the default validator's checks with their defaults
    */
   readonly validation?: { [key: string]: string };
@@ -89,7 +90,7 @@ export interface DrillTargetOverrides {
   readonly restoreTimeout?: Duration;
   /** Further restore-metadata overrides (documented keys of the resource type only). @default - none */
   readonly restoreMetadata?: { [key: string]: string };
-  /** Parameters for the validator, e.g. `sqlQuery`, `secretArn`, `database`, `minItems`. @default - the default validator's checks */
+  /** Parameters for the validator, e.g. `minItems`, `minObjects`, `tolerancePercent` (no `sqlQuery` for Aurora). @default - the default validator's checks */
   readonly validation?: { [key: string]: string };
 }
 
@@ -193,6 +194,19 @@ export class DrillTarget {
     const compare = props.validation?.compareWithSource;
     if (compare !== undefined && !Token.isUnresolved(compare) && compare !== 'true' && compare !== 'false') {
       throw new Error(`${p}.validation.compareWithSource must be 'true' or 'false', got '${compare}'`);
+    }
+    // "AWS Backup restores your Aurora cluster; it does not create or attach an Amazon RDS instance
+    // to your cluster" (AWS Backup, "Restoring an Amazon Aurora cluster",
+    // https://docs.aws.amazon.com/aws-backup/latest/devguide/restoring-aur.html), and the drill adds
+    // none: a query has no instance to run on, for any validator. The Data API too: it "requires
+    // access to the writer instance for query processing, even for read queries" ("Limitations for
+    // the Amazon RDS Data API", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html).
+    if (props.resourceType === DrillResourceType.AURORA && props.validation?.sqlQuery !== undefined) {
+      throw new Error(
+        `${p}.validation.sqlQuery is not supported for an Aurora target: AWS Backup restores the cluster without DB instances and the drill adds none, so no query can run ` +
+          `(got '${props.validation.sqlQuery}'). Remove it: the default validator checks the restored cluster is available and encrypted, and compares its engine and ` +
+          "AllocatedStorage with the source cluster's within validation.tolerancePercent; a custom validator that adds an instance can take its query under another key.",
+      );
     }
     this.name = props.name;
     this.resourceType = props.resourceType;

@@ -95,7 +95,7 @@ export interface RestoreDrillProps {
    * a boolean records VALIDATION_ERROR). It should report with `PutRestoreValidationResult`.
    * @default - the library's validator: the copy compared with its source within
    *   `validation.tolerancePercent` (object count and bytes, item count, Aurora storage), checksums,
-   *   a sample item, an optional SQL query, status and encryption
+   *   a sample item, status and encryption (no SQL: a restored Aurora cluster has no DB instance)
    */
   readonly validator?: lambda.IFunction;
   /** Targets drilled at once (1–40). @default 2 */
@@ -124,6 +124,7 @@ export interface RestoreDrillProps {
 
 const STATE = {
   PREPARE: 'Prepare drill',
+  SWEEP: 'Sweep earlier leftovers',
   FIND: 'Find recovery point',
   FOUND: 'Recovery point found?',
   NO_POINT: 'No recovery point',
@@ -455,7 +456,7 @@ export class RestoreDrill extends Construct {
     acknowledge(
       cfn,
       STOCK_RULES.LAMBDA_IN_VPC,
-      'Drill functions call only AWS APIs (S3, Backup, DynamoDB, RDS Data API, EC2, EFS), never a database endpoint, so a VPC would add endpoints without isolating anything.',
+      'Drill functions call only AWS APIs (S3, Backup, DynamoDB, RDS, EC2, EFS), never a database endpoint, so a VPC would add endpoints without isolating anything.',
     );
     acknowledge(
       cfn,
@@ -483,7 +484,6 @@ export class RestoreDrill extends Construct {
       stack.formatArn({ service: 'rds', resource: 'db', resourceName: `${DRILL_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       stack.formatArn({ service: 'rds', resource: 'cluster', resourceName: `${DRILL_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     ]);
-    add(['rds-data:ExecuteStatement'], [stack.formatArn({ service: 'rds', resource: 'cluster', resourceName: `${DRILL_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })]);
     // DescribeVolumes has no resource-level permissions; it only reads.
     add(['ec2:DescribeVolumes'], ['*']);
     add(['elasticfilesystem:DescribeFileSystems'], [stack.formatArn({ service: 'elasticfilesystem', resource: 'file-system', resourceName: '*' })]);
@@ -493,10 +493,8 @@ export class RestoreDrill extends Construct {
       this.targets.filter((t) => t.resourceType === type && t.resourceArn && t.validation.compareWithSource !== 'false').map((t) => t.resourceArn!);
     if (sources(DrillResourceType.S3).length) add(['s3:ListBucket'], sources(DrillResourceType.S3));
     if (sources(DrillResourceType.DYNAMODB).length) add(['dynamodb:DescribeTable'], sources(DrillResourceType.DYNAMODB));
-    const clusters = this.targets.filter((t) => t.resourceType === DrillResourceType.AURORA && t.resourceArn && !t.validation.sqlQuery && t.validation.compareWithSource !== 'false');
+    const clusters = this.targets.filter((t) => t.resourceType === DrillResourceType.AURORA && t.resourceArn && t.validation.compareWithSource !== 'false');
     if (clusters.length) add(['rds:DescribeDBClusters'], clusters.map((t) => t.resourceArn!));
-    const secrets = [...new Set(this.targets.map((t) => t.validation.secretArn).filter((s): s is string => !!s))];
-    if (secrets.length) add(['secretsmanager:GetSecretValue'], secrets);
     for (const t of this.targets) t.restoreKey?.grantDecrypt(fn);
     return fn;
   }
@@ -561,11 +559,33 @@ export class RestoreDrill extends Construct {
         conditions: tagged,
       }),
     ];
+    // The sweep lists the copies of earlier drills (drill-cleanup `sweep`), for the types drilled.
+    // These list calls have no resource-level permissions (Service Authorization Reference:
+    // s3:ListAllMyBuckets, dynamodb:ListTables, ec2:DescribeVolumes list no resource type;
+    // rds:DescribeDBInstances/DescribeDBClusters and elasticfilesystem:DescribeFileSystems without an
+    // identifier are not scoped to one), and they only read names, creation times and tags: the
+    // deletes stay on the drill-named or drill-tagged statements above. tag:GetResources is not
+    // used: it returns only tagged or previously tagged resources ("Returns all the tagged or
+    // previously tagged resources", Resource Groups Tagging API Reference, GetResources), and
+    // restored buckets, tables and databases are named, not tagged; it returns no creation time.
+    const listing: { [type: string]: string[] } = {
+      S3: ['s3:ListAllMyBuckets'],
+      DynamoDB: ['dynamodb:ListTables'],
+      RDS: ['rds:DescribeDBInstances'],
+      Aurora: ['rds:DescribeDBClusters'],
+      EBS: ['ec2:DescribeVolumes'],
+      EFS: ['elasticfilesystem:DescribeFileSystems'],
+    };
+    const listActions = [...new Set(this.targets.flatMap((t) => listing[t.resourceType.backupResourceType] ?? []))].sort();
+    statements.push(new iam.PolicyStatement({ sid: 'ListDrillLeftovers', actions: listActions, resources: ['*'] }));
     for (const s of statements) role.addToPolicy(s);
     // Not traced: X-Ray (even PassThrough) adds an unconditioned xray statement to this role. The
     // state machine's trace still shows the cleanup task.
     const fn = this.fn('Cleanup', 'drill-cleanup', 'Deletes what a restore drill created, and nothing else', {}, { role, tracing: lambda.Tracing.DISABLED });
-    this.wildcards.set(role, this.drillCopyWildcards());
+    this.wildcards.set(role, [
+      ...this.drillCopyWildcards(),
+      { resource: '*', reason: 'The sweep of earlier drills\' leftovers lists names, creation times and tags (ListAllMyBuckets, ListTables, DescribeDBInstances/Clusters, DescribeVolumes, DescribeFileSystems: no resource-level permissions); it deletes only through the drill-named and drill-tagged statements.' },
+    ]);
     return { fn, role };
   }
 
@@ -1009,7 +1029,15 @@ export class RestoreDrill extends Construct {
         drain: { i: 0 },
       },
     });
-    prepare.next(find);
+    // Leftovers of earlier drills of this target (a restore that finished after its drill timed
+    // out): deleted by the cleanup function, with its permissions, before this restore. A failure
+    // is caught and recorded (evidence `sweep.failed`, CleanupFailed), never the drill's status.
+    const sweep = this.lambdaTask(STATE.SWEEP, this.cleanupFunction, '$.sweep', {
+      payload: sfn.TaskInput.fromObject({ sweep: true, 'drillName.$': '$.drillName', 'target.$': '$.target' }),
+    });
+    sweep.addCatch(find, { resultPath: '$.sweepError' });
+    sweep.next(find);
+    prepare.next(sweep);
 
     const map = new sfn.Map(this, STATE.MAP, {
       itemsPath: '$.targets',

@@ -102,7 +102,7 @@ export interface DataProtectionDrillOptions {
   readonly validator?: lambda.IFunction;
   /**
    * Per-resource drill settings: `optionsFor` is called for each drilled resource and returns
-   * what to change for it (e.g. an Aurora cluster's `validation: { sqlQuery, secretArn, database }`,
+   * what to change for it (e.g. a table's `validation: { minItems, tolerancePercent }`,
    * a longer `restoreTimeout`, its own `isolation`). The vault is the stack's and cannot be changed.
    * @default - the level's policy and the default validator's checks for every resource
    */
@@ -115,7 +115,7 @@ export interface DataProtectionDrillOptions {
  *
  * ```ts
  * this.protect({ drill: { targetOptions: {
- *   optionsFor: (r) => (r.scope === payroll ? { validation: { sqlQuery: 'select 1', secretArn, database: 'payroll' } } : undefined),
+ *   optionsFor: (r) => (r.scope === payroll ? { validation: { minItems: '1000', tolerancePercent: '5' } } : undefined),
  * } } });
  * ```
  */

@@ -28,6 +28,7 @@ export const BUNDLED: { [state: string]: string } = {
   [S.FIND]: 'drill-recovery-point',
   [S.VALIDATE]: 'drill-validator',
   [S.CLEANUP]: 'drill-cleanup',
+  [S.SWEEP]: 'drill-cleanup',
   [S.EVIDENCE]: 'drill-evidence',
 };
 
@@ -199,6 +200,12 @@ export function dynamoDbWorld(aws: FakeAws, options: { restoredItems?: number; s
   aws.on('backup.PutRestoreValidationResult', {});
   aws.on('dynamodb.DeleteTable', (i: any) => ({ TableDescription: { TableName: i.TableName, TableStatus: 'DELETING' } }));
   aws.on('s3.PutObject', {});
+  // The sweep of earlier drills' leftovers finds none unless a test adds some.
+  aws.on('dynamodb.ListTables', { TableNames: ['hr-employees'] });
+  aws.on('s3.ListBuckets', { Buckets: [] });
+  aws.on('rds.DescribeDBInstances', { DBInstances: [] });
+  aws.on('rds.DescribeDBClusters', { DBClusters: [] });
+  aws.on('ec2.DescribeVolumes', { Volumes: [] });
 }
 
 /** Evidence records the bundled evidence handler wrote to the fake S3 (drills/ keys), parsed. */

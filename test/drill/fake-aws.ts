@@ -46,7 +46,7 @@ function queryXml(name: string, value: unknown): string {
 }
 
 /** EC2 names of the Volume members the handlers read. */
-const EC2_VOLUME: { [k: string]: string } = { VolumeId: 'volumeId', State: 'status', Encrypted: 'encrypted', Size: 'size', AvailabilityZone: 'availabilityZone', KmsKeyId: 'kmsKeyId' };
+const EC2_VOLUME: { [k: string]: string } = { VolumeId: 'volumeId', State: 'status', Encrypted: 'encrypted', Size: 'size', AvailabilityZone: 'availabilityZone', KmsKeyId: 'kmsKeyId', CreateTime: 'createTime' };
 
 const epochSeconds = (v: unknown) => (v === undefined ? undefined : (v instanceof Date ? v.getTime() : Date.parse(String(v))) / 1000);
 
@@ -167,7 +167,8 @@ export class FakeAws {
       input = { RestoreJobId: m[1], ...json };
     } else if (service === 'elasticfilesystem' && method === 'GET' && /^\/2015-02-01\/file-systems\/?$/.test(path)) {
       operation = 'DescribeFileSystems';
-      input = { FileSystemId: q.FileSystemId };
+      input = { FileSystemId: q.FileSystemId, Marker: q.Marker };
+      encode = (o) => ({ ...o, FileSystems: (o.FileSystems ?? []).map((f: any) => ({ ...f, CreationTime: epochSeconds(f.CreationTime) })) });
     } else if (service === 'elasticfilesystem' && method === 'DELETE' && (m = /^\/2015-02-01\/file-systems\/([^/]+)$/.exec(path))) {
       operation = 'DeleteFileSystem';
       input = { FileSystemId: m[1] };
@@ -211,7 +212,8 @@ export class FakeAws {
     if (service === 'ec2') {
       let inner = '';
       if (operation === 'DescribeVolumes') {
-        const items = (output.Volumes ?? []).map((v: any) => tag('item', Object.entries(v).map(([k, x]) => (EC2_VOLUME[k] ? tag(EC2_VOLUME[k], esc(x)) : '')).join('')));
+        const tags = (v: any) => (v.Tags ? tag('tagSet', v.Tags.map((t: any) => tag('item', tag('key', esc(t.Key)) + tag('value', esc(t.Value)))).join('')) : '');
+        const items = (output.Volumes ?? []).map((v: any) => tag('item', Object.entries(v).map(([k, x]) => (EC2_VOLUME[k] ? tag(EC2_VOLUME[k], esc(x)) : '')).join('') + tags(v)));
         inner = tag('volumeSet', items.join(''));
       } else if (operation === 'DeleteVolume' || operation === 'CreateTags') {
         inner = tag('return', 'true');
@@ -232,7 +234,15 @@ export class FakeAws {
     let operation: string;
     let input: any;
     let encode: (o: any) => void;
-    if (method === 'GET' && !key && q.get('list-type') === '2') {
+    if (method === 'GET' && !bucket) {
+      operation = 'ListBuckets';
+      input = { Prefix: q.get('prefix') ?? undefined, ContinuationToken: q.get('continuation-token') ?? undefined, MaxBuckets: q.has('max-buckets') ? Number(q.get('max-buckets')) : undefined };
+      encode = (o) => {
+        const buckets = (o.Buckets ?? []).map((b: any) => tag('Bucket', tag('Name', esc(b.Name)) + (b.CreationDate ? tag('CreationDate', esc(b.CreationDate)) : ''))).join('');
+        res.setHeader('content-type', 'application/xml');
+        res.end(xml('ListAllMyBucketsResult', tag('Buckets', buckets) + (o.ContinuationToken ? tag('ContinuationToken', esc(o.ContinuationToken)) : '')));
+      };
+    } else if (method === 'GET' && !key && q.get('list-type') === '2') {
       operation = 'ListObjectsV2';
       input = { Bucket: bucket, ContinuationToken: q.get('continuation-token') ?? undefined };
       encode = (o) => {

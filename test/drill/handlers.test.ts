@@ -93,12 +93,13 @@ describe('validator', () => {
     expect(r.message).toContain('itemsComparedWithSource (cannot compare with the source: the target has no resourceArn)');
   });
 
-  test('Aurora: runs the SQL query through the Data API', async () => {
+  test('Aurora: a sqlQuery from a hand-written execution input fails the drill and runs nothing (the restored cluster has no instance)', async () => {
     rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ Status: 'available', StorageEncrypted: true, DBClusterArn: 'arn:aws:rds:eu-west-1:1:cluster:drill-hr-1' }] });
     rdsData.on(ExecuteStatementCommand).resolves({ records: [[{ longValue: 42 }]] });
-    const r = await validate({ ...input('Aurora', { sqlQuery: 'select count(*) from employees', secretArn: 'arn:secret' }), drillName: 'drill-hr-1' });
-    expect(r.valid).toBe(true);
-    expect(rdsData.commandCalls(ExecuteStatementCommand)[0].args[0].input).toMatchObject({ sql: 'select count(*) from employees', secretArn: 'arn:secret' });
+    const r = await validate({ ...input('Aurora', { sqlQuery: 'select count(*) from employees', secretArn: 'arn:secret', compareWithSource: 'false' }), drillName: 'drill-hr-1' });
+    expect(r.valid).toBe(false);
+    expect(r.checks).toContainEqual({ name: 'sqlQuery', passed: false, detail: expect.stringContaining('without DB instances') });
+    expect(rdsData.commandCalls(ExecuteStatementCommand)).toHaveLength(0);
   });
 
   test('a rejected PutRestoreValidationResult keeps the verdict and says so', async () => {

@@ -23,7 +23,7 @@ describe('cleanup can only reach drill resources', () => {
 
   test('every statement of the cleanup role carries the drill tag condition or a drill- resource pattern', () => {
     expect(statements.length).toBeGreaterThanOrEqual(5);
-    for (const s of statements.filter((x: any) => x.Sid !== 'WriteOwnLogsOnly')) {
+    for (const s of statements.filter((x: any) => x.Sid !== 'WriteOwnLogsOnly' && x.Sid !== 'ListDrillLeftovers')) {
       const tagCondition = s.Condition?.StringLike?.[`aws:ResourceTag/${DRILL_TAG}`] === 'drill-*';
       const drillResources = asList(s.Resource).every((r: any) => /(:::|table\/|:db:|:cluster:)drill-\*/.test(JSON.stringify(r)));
       expect({ sid: s.Sid, guarded: tagCondition || drillResources }).toEqual({ sid: s.Sid, guarded: true });
@@ -31,9 +31,23 @@ describe('cleanup can only reach drill resources', () => {
   });
 
   test('the cleanup role has no inline statement outside those (no X-Ray, no logs wildcard)', () => {
-    expect(statements.map((s: any) => s.Sid).sort()).toEqual(['DrillBucketsOnly', 'DrillDatabasesOnly', 'DrillTablesOnly', 'DrillTaggedFileSystemsOnly', 'DrillTaggedVolumesOnly', 'WriteOwnLogsOnly']);
+    expect(statements.map((s: any) => s.Sid).sort()).toEqual(['DrillBucketsOnly', 'DrillDatabasesOnly', 'DrillTablesOnly', 'DrillTaggedFileSystemsOnly', 'DrillTaggedVolumesOnly', 'ListDrillLeftovers', 'WriteOwnLogsOnly']);
     const logs = statements.find((s: any) => s.Sid === 'WriteOwnLogsOnly');
     expect(logs.Resource).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(drill.node.findChild('CleanupLogs').node.defaultChild as any), 'Arn'] });
+  });
+
+  test("the sweep's one unscoped statement only lists (names, creation times, tags), one action per drilled type, no condition", () => {
+    const list = statements.find((s: any) => s.Sid === 'ListDrillLeftovers');
+    const perType: { [type: string]: string } = {
+      S3: 's3:ListAllMyBuckets',
+      DynamoDB: 'dynamodb:ListTables',
+      RDS: 'rds:DescribeDBInstances',
+      Aurora: 'rds:DescribeDBClusters',
+      EBS: 'ec2:DescribeVolumes',
+      EFS: 'elasticfilesystem:DescribeFileSystems',
+    };
+    const expected = [...new Set(drill.targets.map((t) => perType[t.resourceType.backupResourceType]))].sort();
+    expect(list).toEqual({ Sid: 'ListDrillLeftovers', Effect: 'Allow', Action: expected.length === 1 ? expected[0] : expected, Resource: '*' });
   });
 
   test('no managed policy: AWSLambdaBasicExecutionRole would reach every log group of the account', () => {

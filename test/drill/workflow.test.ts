@@ -329,7 +329,7 @@ describe('8e: a timed-out restore is still deleted, and its RTO reaches the alar
     expect(r.calls[S.DRAIN_DESCRIBE]).toHaveLength(dynamo.input.targets[0].poll.drainLast + 1);
     expectEnded(r, 'RESTORE_TIMED_OUT');
     expect(r.record.cleanup.status).toBe('RESTORE_STILL_RUNNING');
-    expect(r.record.reason).toMatch(/delete drill-employees-[0-9a-f]{8} when it appears/);
+    expect(r.record.reason).toMatch(/the next drill of employees deletes drill-employees-[0-9a-f]{8} once it exists/);
     expect(r.record.rto).toEqual({ measuredSeconds: 8 * 3600, lowerBound: true, met: false, objectiveSeconds: 4 * 3600 });
     expect(r.metric('CleanupFailed')).toBe(1);
   });
@@ -340,6 +340,124 @@ describe('8e: a timed-out restore is still deleted, and its RTO reaches the alar
     expect(r.calls[S.TAG_VOLUME_LATE]).toEqual([{ Resources: ['vol-0late'], Tags: [{ Key: 'data-protection:drill', Value: expect.stringMatching(/^drill-employees-/) }] }]);
     expect(aws.callsOf('ec2.DeleteVolume')).toEqual([{ VolumeId: 'vol-0late' }]);
     expectEnded(r, 'RESTORE_TIMED_OUT');
+  });
+
+  describe('the next drill of the target sweeps what a timed-out restore left', () => {
+    const days = (n: number) => clock.at(-n * 24 * 60);
+    /** DescribeTable with creation times (epoch seconds on the wire): the source, and each table named in `created`. */
+    const tablesCreated = (created: { [name: string]: string }) =>
+      aws.on('dynamodb.DescribeTable', (i: any) => ({
+        Table: { TableName: i.TableName, TableArn: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${i.TableName}`, TableStatus: 'ACTIVE', ItemCount: i.TableName === 'hr-employees' ? 1200 : 0, TableSizeBytes: 2_400_000, ...(created[i.TableName] ? { CreationDateTime: Date.parse(created[i.TableName]) / 1000 } : {}) },
+      }));
+
+    test("a previous run's copy that appeared after its drill is deleted by the next run; other targets' copies and young copies are not touched", async () => {
+      // Run 1: the restore outlives the drill; its copy does not exist yet at cleanup.
+      aws.fails('dynamodb.DeleteTable', 'ResourceNotFoundException', 'Requested resource not found', 400);
+      const running = () => ({ RestoreJobId: 'job-1', Status: 'RUNNING', CreationDate: clock.at(0) });
+      const first = await drill({ job: never, sdk: { [S.DRAIN_DESCRIBE]: running } });
+      const leftover = first.record.drillName;
+      expect(first.record.cleanup.status).toBe('RESTORE_STILL_RUNNING');
+      expect(first.record.reason).toContain(`the next drill of employees deletes ${leftover} once it exists`);
+
+      // Run 2, days later: the copy exists now, next to copies of other targets and of a drill that may still run.
+      aws.reset();
+      dynamoDbWorld(aws);
+      const others = ['drill-employees-archive-0a1b2c3d', 'drill-hr-0a1b2c3d', 'drill-employees-0a1b2c3d-x', 'employees-0a1b2c3d', 'drill-employees-ZZZZZZZZ'];
+      const young = 'drill-employees-9f8e7d6c';
+      aws.on('dynamodb.ListTables', (i: any) =>
+        i.ExclusiveStartTableName ? { TableNames: [young, ...others] } : { TableNames: ['hr-employees', leftover], LastEvaluatedTableName: leftover },
+      );
+      tablesCreated({ [leftover]: days(3), [young]: clock.at(-60) });
+      const r = await drill();
+      expectEnded(r, 'SUCCEEDED');
+      // The sweep ran before the restore, with the target and this drill's name.
+      expect(r.calls[S.SWEEP]).toEqual([{ sweep: true, drillName: r.record.drillName, target: expect.objectContaining({ name: 'employees', resourceType: 'DynamoDB', restoreTimeoutSeconds: 8 * 3600 }) }]);
+      expect(aws.callsOf('dynamodb.ListTables')).toEqual([{}, { ExclusiveStartTableName: leftover }]);
+      // Deleted: the leftover (sweep) and this drill's own copy (cleanup), nothing else; other targets' tables never even described.
+      expect(aws.callsOf('dynamodb.DeleteTable').map((c) => c.TableName)).toEqual([leftover, r.record.drillName]);
+      expect(aws.callsOf('dynamodb.DescribeTable').map((c) => c.TableName).filter((n: string) => others.includes(n))).toEqual([]);
+      expect(r.record.sweep).toEqual({ deleted: [`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${leftover}`], failed: [], skipped: [`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${young}`] });
+      expect(r.metric('CleanupFailed')).toBe(0);
+      expect(r.notifications[0].Message).toContain('leftovers of earlier drills deleted 1, NOT deleted 0');
+    });
+
+    test('EBS: only volumes carrying the drill tag of this target are deleted; untagged volumes and other targets\' volumes are not', async () => {
+      aws.on('ec2.DeleteVolume', {});
+      const old = days(10);
+      // Answers every volume, as if the tag filter were ignored: the handler checks the tag itself.
+      aws.on('ec2.DescribeVolumes', (i: any) =>
+        i['VolumeId.1']
+          ? { Volumes: [] }
+          : { Volumes: [
+              { VolumeId: 'vol-0leftover', State: 'available', CreateTime: old, Tags: [{ Key: 'data-protection:drill', Value: 'drill-employees-0a1b2c3d' }] },
+              { VolumeId: 'vol-0untagged', State: 'available', CreateTime: old },
+              { VolumeId: 'vol-0named', State: 'available', CreateTime: old, Tags: [{ Key: 'Name', Value: 'drill-employees-0a1b2c3d' }] },
+              { VolumeId: 'vol-0other', State: 'available', CreateTime: old, Tags: [{ Key: 'data-protection:drill', Value: 'drill-employees-archive-0a1b2c3d' }] },
+            ] },
+      );
+      const r = await drill({ resourceType: 'EBS', job: { ...never, createdResourceArn: `arn:aws:ec2:eu-west-1:${ACCOUNT}:volume/vol-0late` } }, ebs);
+      expect(aws.callsOf('ec2.DescribeVolumes')[0]).toEqual({ 'Filter.1.Name': 'tag:data-protection:drill', 'Filter.1.Value.1': 'drill-employees-*' });
+      expect(aws.callsOf('ec2.DeleteVolume')).toEqual([{ VolumeId: 'vol-0leftover' }, { VolumeId: 'vol-0late' }]);
+      expect(r.record.sweep).toEqual({ deleted: ['vol-0leftover'], failed: [] });
+      expectEnded(r, 'RESTORE_TIMED_OUT');
+    });
+
+    test('S3: the leftover bucket of this target in this region is emptied and deleted; another target\'s is not', async () => {
+      aws.on('s3.ListBuckets', { Buckets: [{ Name: 'drill-employees-0a1b2c3d', CreationDate: days(5) }, { Name: 'drill-employees-archive-0a1b2c3d', CreationDate: days(5) }] });
+      aws.on('s3.ListObjectVersions', { Versions: [{ Key: 'doc-1.pdf', VersionId: 'v1' }] });
+      aws.on('s3.DeleteObjects', {});
+      aws.on('s3.DeleteBucket', {});
+      aws.on('s3.ListObjectsV2', { Contents: [] });
+      const r = await drill({ resourceType: 'S3', job: { final: 'FAILED' } }, s3Drill);
+      expect(aws.callsOf('s3.ListBuckets')).toEqual([{ Prefix: 'drill-employees-', MaxBuckets: 1000 }]);
+      expect(aws.callsOf('s3.DeleteBucket').map((c) => c.Bucket)).toEqual(['drill-employees-0a1b2c3d', r.record.drillName]);
+      expect(r.record.sweep).toEqual({ deleted: ['arn:aws:s3:::drill-employees-0a1b2c3d'], failed: [] });
+      expectEnded(r, 'RESTORE_FAILED');
+    });
+
+    test("a sweep that fails keeps the drill's result: evidence sweep.failed, CleanupFailed=1, notified", async () => {
+      const leftover = 'drill-employees-0a1b2c3d';
+      aws.on('dynamodb.ListTables', { TableNames: ['hr-employees', leftover] });
+      tablesCreated({ [leftover]: days(3) });
+      aws.on('dynamodb.DeleteTable', (i: any) => {
+        if (i.TableName === leftover) throw new AwsError('AccessDeniedException', 'not authorized to perform: dynamodb:DeleteTable', 400);
+        return { TableDescription: { TableName: i.TableName, TableStatus: 'DELETING' } };
+      });
+      const r = await drill();
+      expectEnded(r, 'SUCCEEDED');
+      expect(r.record.sweep).toEqual({ deleted: [], failed: [{ resource: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${leftover}`, error: 'AccessDeniedException', message: 'not authorized to perform: dynamodb:DeleteTable' }] });
+      expect(r.record.reason).toContain(`leftovers of earlier drills NOT deleted: arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${leftover} (AccessDeniedException`);
+      expect(r.metric('CleanupFailed')).toBe(1);
+      expect(r.notifications[0].Message).toContain('NOT deleted 1');
+
+      // Listing denied: recorded the same way.
+      aws.reset();
+      dynamoDbWorld(aws);
+      aws.fails('dynamodb.ListTables', 'AccessDeniedException', 'not authorized to perform: dynamodb:ListTables', 400);
+      const denied = await drill();
+      expectEnded(denied, 'SUCCEEDED');
+      expect(denied.record.sweep.failed).toEqual([{ resource: 'drill-employees-* (DynamoDB)', error: 'AccessDeniedException', message: 'not authorized to perform: dynamodb:ListTables' }]);
+      expect(denied.metric('CleanupFailed')).toBe(1);
+    });
+
+    test('the sweep function failing as a whole (throttled past its retries): the drill still runs, the error is in the evidence', async () => {
+      const r = await drill({ lambdaFaults: { [S.SWEEP]: Array.from({ length: 9 }, () => lambdaServiceError()) } });
+      expect(r.calls[S.SWEEP]).toHaveLength(9);
+      expectEnded(r, 'SUCCEEDED');
+      expect(r.record.sweep).toEqual({ deleted: [], failed: [{ resource: 'employees leftovers', error: 'Lambda.TooManyRequestsException', message: expect.stringContaining('Rate Exceeded') }] });
+      expect(r.metric('CleanupFailed')).toBe(1);
+    });
+
+    test('the cleanup role lists only what the drilled types need, one action per type, and deletes nothing through that statement', () => {
+      const statementOf = (stackId: string) =>
+        Object.values(Template.fromStack(app.node.findChild(stackId) as Stack).findResources('AWS::IAM::Policy'))
+          .flatMap((p) => p.Properties.PolicyDocument.Statement)
+          .find((st: any) => st.Sid === 'ListDrillLeftovers');
+      expect(statementOf('Dynamo')).toEqual({ Sid: 'ListDrillLeftovers', Effect: 'Allow', Action: 'dynamodb:ListTables', Resource: '*' });
+      expect(statementOf('Volume')).toEqual({ Sid: 'ListDrillLeftovers', Effect: 'Allow', Action: 'ec2:DescribeVolumes', Resource: '*' });
+      expect(statementOf('Bucket')).toEqual({ Sid: 'ListDrillLeftovers', Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' });
+      expect(statementOf('Aurora')).toEqual({ Sid: 'ListDrillLeftovers', Effect: 'Allow', Action: 'rds:DescribeDBClusters', Resource: '*' });
+    });
   });
 });
 

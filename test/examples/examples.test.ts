@@ -200,6 +200,7 @@ describe('example existing-resources', () => {
     const byName = Object.fromEntries(input.targets.map((x) => [x.name, x]));
     expect(Object.keys(byName).sort()).toEqual(['billing-invoices', 'billing-ledger', 'billing-orders']);
     expect(byName['billing-orders'].validation).toEqual({ minItems: '1000' });
-    expect(byName['billing-invoices'].validation).toMatchObject({ sqlQuery: expect.stringContaining('FROM invoices'), expectedRows: '1' });
+    // No sqlQuery: a restored Aurora cluster has no DB instance to run it (a synth error).
+    expect(byName['billing-invoices'].validation).toEqual({ tolerancePercent: '5' });
   });
 });

@@ -29,12 +29,12 @@ describe('DataAccountStack.protect drill options', () => {
       drill: {
         targetOptions: {
           optionsFor: (r) =>
-            r.resourceType === 'AWS::RDS::DBCluster' ? { validation: { sqlQuery: 'select count(*) from employees', secretArn: SECRET, database: 'payroll' }, restoreTimeout: Duration.hours(10) } : undefined,
+            r.resourceType === 'AWS::RDS::DBCluster' ? { validation: { tolerancePercent: '5' }, restoreTimeout: Duration.hours(10) } : undefined,
         },
       },
     });
     const byName = Object.fromEntries(stack.restoreDrill!.targets.map((t) => [t.name, t]));
-    expect(byName.payroll.validation).toEqual({ sqlQuery: 'select count(*) from employees', secretArn: SECRET, database: 'payroll' });
+    expect(byName.payroll.validation).toEqual({ tolerancePercent: '5' });
     expect(byName.payroll.restoreTimeout.toHours()).toBe(10);
     expect(byName.employees.validation).toEqual({});
     // The vault stays the stack's for every target.
@@ -48,6 +48,12 @@ describe('DataAccountStack.protect drill options', () => {
     const employees = stack.restoreDrill!.targets.find((t) => t.name === 'employees')!;
     expect(payroll.isolation).toEqual(isolation);
     expect(employees.restoreKey).toBeDefined(); // the fallback key of the table's level
+  });
+
+  test('a sqlQuery on an Aurora cluster is a synth error: the restored cluster has no DB instance to query', () => {
+    expect(() =>
+      stackWith({ drill: { targetOptions: { optionsFor: (r) => (r.resourceType === 'AWS::RDS::DBCluster' ? { validation: { sqlQuery: 'select 1', secretArn: SECRET } } : undefined) } } }),
+    ).toThrow(/DrillTargetProps\(payroll\)\.validation\.sqlQuery is not supported for an Aurora target: AWS Backup restores the cluster without DB instances.*got 'select 1'.*compares its engine and AllocatedStorage/);
   });
 
   test('targetOptions cannot move a target to another vault', () => {

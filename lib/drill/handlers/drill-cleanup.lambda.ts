@@ -3,13 +3,14 @@
  * (S3, DynamoDB, RDS, Aurora) and volumes/file systems must carry the drill tag — the IAM role
  * enforces the same, so a wrong input fails instead of deleting production data. Throws on any
  * failure: the workflow records it in the evidence and the notification.
+ * With `sweep: true`, deletes instead what earlier drills of the target left (see `sweep`).
  */
-import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
-import { DeleteTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { DeleteDBClusterCommand, DeleteDBInstanceCommand, DescribeDBClustersCommand, ModifyDBClusterCommand, RDSClient } from '@aws-sdk/client-rds';
-import { DeleteVolumeCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { DeleteFileSystemCommand, EFSClient } from '@aws-sdk/client-efs';
-import { DRILL_PREFIX } from '../../core/constants';
+import { DeleteBucketCommand, DeleteObjectsCommand, ListBucketsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { DeleteDBClusterCommand, DeleteDBInstanceCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, ModifyDBClusterCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DeleteVolumeCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DeleteFileSystemCommand, DescribeFileSystemsCommand, EFSClient } from '@aws-sdk/client-efs';
+import { DRILL_PREFIX, DRILL_TAG } from '../../core/constants';
 
 const s3 = new S3Client({});
 const ddb = new DynamoDBClient({});
@@ -57,7 +58,14 @@ async function emptyAndDeleteBucket(bucket: string): Promise<number> {
 /** The id after the last '/' or ':' of an ARN (volume, file system). */
 const idOf = (arn: string) => arn.split(/[/:]/).pop()!;
 
-export async function handler(input: CleanupInput): Promise<CleanupResult> {
+export async function handler(input: CleanupInput): Promise<CleanupResult>;
+export async function handler(input: SweepInput): Promise<SweepResult>;
+export async function handler(input: CleanupInput | SweepInput): Promise<CleanupResult | SweepResult> {
+  if ((input as SweepInput).sweep === true) return sweep(input as SweepInput);
+  return cleanUp(input as CleanupInput);
+}
+
+async function cleanUp(input: CleanupInput): Promise<CleanupResult> {
   const name = input.drillName;
   if (typeof name !== 'string' || !name.startsWith(DRILL_PREFIX)) {
     throw new Error(`refusing to clean up '${name}': drill resources are named '${DRILL_PREFIX}*'`);
@@ -110,4 +118,168 @@ export async function handler(input: CleanupInput): Promise<CleanupResult> {
     }
     throw e;
   }
+}
+
+// ---- Sweep: copies earlier drills of the same target left behind (a restore that finished after its drill).
+
+export interface SweepInput {
+  sweep: true;
+  /** This drill's copy name: never swept. */
+  drillName: string;
+  target: { name: string; resourceType: string; restoreTimeoutSeconds?: number };
+}
+
+export interface SweepResult {
+  deleted: string[];
+  failed: { resource: string; error: string; message: string }[];
+  /** Copies of this target too young to be leftovers: a drill of the target may still own them. */
+  skipped: string[];
+}
+
+/**
+ * Copies of this target: `drill-<target>-<8 hex>` (the name the workflow's Prepare state gives),
+ * so a target named `hr` never matches `drill-hr-payroll-1a2b3c4d` of a target `hr-payroll`.
+ */
+export function copyPattern(target: string): RegExp {
+  return new RegExp(`^${DRILL_PREFIX}${target}-[0-9a-f]{8}$`);
+}
+
+/**
+ * A copy younger than this may belong to a drill of the same target that is still running (an
+ * on-demand drill overlapping a scheduled one): a drill ends at most its restore timeout, as long
+ * again waiting for a timed-out restore, and its functions' throttling retries (4 h) after it
+ * starts, and its copy is created after it starts.
+ */
+export const minLeftoverAgeSeconds = (restoreTimeoutSeconds: number | undefined) => 2 * (restoreTimeoutSeconds ?? 86400) + 4 * 3600;
+
+interface Candidate {
+  /** What cleanUp deletes: the drill name (named copies) or the id (volumes, file systems). */
+  name: string;
+  /** ARN or id, for the evidence. */
+  resource: string;
+  created?: Date;
+}
+
+/** The target type's drill copies that exist, listed per type (every page). */
+async function candidates(type: string, prefix: string, pattern: RegExp): Promise<Candidate[]> {
+  const found: Candidate[] = [];
+  switch (type) {
+    case 'S3': {
+      // ListBuckets with a Prefix (s3:ListAllMyBuckets): https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html
+      let ContinuationToken: string | undefined;
+      do {
+        // This region's buckets only, as the other types' list calls are regional.
+        const page = await s3.send(new ListBucketsCommand({ Prefix: prefix, BucketRegion: process.env.AWS_REGION, ContinuationToken, MaxBuckets: 1000 }));
+        for (const b of page.Buckets ?? []) if (b.Name && pattern.test(b.Name)) found.push({ name: b.Name, resource: `arn:aws:s3:::${b.Name}`, created: b.CreationDate });
+        ContinuationToken = page.ContinuationToken;
+      } while (ContinuationToken);
+      return found;
+    }
+    case 'DynamoDB': {
+      let ExclusiveStartTableName: string | undefined;
+      do {
+        const page = await ddb.send(new ListTablesCommand({ ExclusiveStartTableName }));
+        for (const t of page.TableNames ?? []) {
+          if (!pattern.test(t)) continue;
+          const table = (await ddb.send(new DescribeTableCommand({ TableName: t }))).Table;
+          found.push({ name: t, resource: table?.TableArn ?? t, created: table?.CreationDateTime });
+        }
+        ExclusiveStartTableName = page.LastEvaluatedTableName;
+      } while (ExclusiveStartTableName);
+      return found;
+    }
+    case 'RDS': {
+      let Marker: string | undefined;
+      do {
+        const page = await rds.send(new DescribeDBInstancesCommand({ Marker }));
+        for (const i of page.DBInstances ?? []) {
+          // Aurora cluster members go with their cluster.
+          if (i.DBInstanceIdentifier && !i.DBClusterIdentifier && pattern.test(i.DBInstanceIdentifier)) found.push({ name: i.DBInstanceIdentifier, resource: i.DBInstanceArn ?? i.DBInstanceIdentifier, created: i.InstanceCreateTime });
+        }
+        Marker = page.Marker;
+      } while (Marker);
+      return found;
+    }
+    case 'Aurora': {
+      let Marker: string | undefined;
+      do {
+        const page = await rds.send(new DescribeDBClustersCommand({ Marker }));
+        for (const c of page.DBClusters ?? []) {
+          if (c.DBClusterIdentifier && pattern.test(c.DBClusterIdentifier)) found.push({ name: c.DBClusterIdentifier, resource: c.DBClusterArn ?? c.DBClusterIdentifier, created: c.ClusterCreateTime });
+        }
+        Marker = page.Marker;
+      } while (Marker);
+      return found;
+    }
+    case 'EBS': {
+      // Volume ids are random: only volumes the workflow tagged are found (and deletable).
+      let NextToken: string | undefined;
+      do {
+        const page = await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: `tag:${DRILL_TAG}`, Values: [`${prefix}*`] }], NextToken }));
+        for (const v of page.Volumes ?? []) {
+          const tag = v.Tags?.find((t) => t.Key === DRILL_TAG)?.Value;
+          if (v.VolumeId && tag && pattern.test(tag)) found.push({ name: v.VolumeId, resource: v.VolumeId, created: v.CreateTime });
+        }
+        NextToken = page.NextToken;
+      } while (NextToken);
+      return found;
+    }
+    case 'EFS': {
+      let Marker: string | undefined;
+      do {
+        const page = await efs.send(new DescribeFileSystemsCommand({ Marker }));
+        for (const f of page.FileSystems ?? []) {
+          const tag = f.Tags?.find((t) => t.Key === DRILL_TAG)?.Value;
+          if (f.FileSystemId && tag && pattern.test(tag)) found.push({ name: f.FileSystemId, resource: f.FileSystemArn ?? f.FileSystemId, created: f.CreationTime });
+        }
+        Marker = page.NextMarker;
+      } while (Marker);
+      return found;
+    }
+    default:
+      throw new Error(`unsupported resource type '${type}'`);
+  }
+}
+
+/**
+ * Deletes the copies earlier drills of this target left (names `drill-<target>-<8 hex>`, volumes
+ * and file systems by the drill tag's value), older than `minLeftoverAgeSeconds`, with the
+ * cleanup's own deletes and permissions. Failures are returned, not thrown: the drill goes on and
+ * its evidence records them.
+ */
+export async function sweep(input: SweepInput, now = Date.now()): Promise<SweepResult> {
+  const result: SweepResult = { deleted: [], failed: [], skipped: [] };
+  const type = input.target?.resourceType;
+  if (typeof input.target?.name !== 'string' || !/^[a-z][a-z0-9-]*$/.test(input.target.name)) throw new Error(`refusing to sweep: invalid target name '${input.target?.name}'`);
+  const pattern = copyPattern(input.target.name);
+  const minAge = minLeftoverAgeSeconds(input.target.restoreTimeoutSeconds) * 1000;
+  const errorOf = (e: unknown) => ({ error: (e as Error)?.name || 'Error', message: String((e as Error)?.message ?? e).slice(0, 500) });
+  let found: Candidate[];
+  try {
+    found = await candidates(type, `${DRILL_PREFIX}${input.target.name}-`, pattern);
+  } catch (e) {
+    result.failed.push({ resource: `${DRILL_PREFIX}${input.target.name}-* (${type})`, ...errorOf(e) });
+    return result;
+  }
+  for (const c of found) {
+    if (c.name === input.drillName) continue;
+    // No creation time: still being created, so not yet a leftover.
+    if (!c.created || now - new Date(c.created).getTime() < minAge) {
+      result.skipped.push(c.resource);
+      continue;
+    }
+    try {
+      const tagged = type === 'EBS' || type === 'EFS';
+      await cleanUp({
+        drillName: tagged ? `${DRILL_PREFIX}sweep` : c.name,
+        target: { resourceType: type },
+        restoreJob: { RestoreJobId: 'sweep' },
+        job: { Status: 'COMPLETED', ...(tagged ? { CreatedResourceArn: `${type === 'EBS' ? 'volume' : 'file-system'}/${c.name}` } : {}) },
+      });
+      result.deleted.push(c.resource);
+    } catch (e) {
+      result.failed.push({ resource: c.resource, ...errorOf(e) });
+    }
+  }
+  return result;
 }

@@ -2,7 +2,7 @@
  * Writes the evidence record of one restore drill into the Object Lock bucket and returns what
  * the workflow publishes: metric data, the notification and a summary (the execution result).
  * Input: the whole drill state (target, drillName, metadata, restoreJob, job, validation,
- * failure, error, cleanup, cleanupError).
+ * failure, error, cleanup, cleanupError, sweep, sweepError).
  */
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DRILL_TAG, METRIC_NAMESPACE } from '../../core/constants';
@@ -48,6 +48,9 @@ export interface DrillState {
   cleanup?: { status?: string; message?: string; [k: string]: unknown };
   cleanupError?: TaskError;
   tagError?: TaskError;
+  /** Leftovers of earlier drills of the target, swept before the restore (drill-cleanup `sweep`). */
+  sweep?: { deleted?: string[]; failed?: { resource?: string; error?: string; message?: string }[]; skipped?: string[] };
+  sweepError?: TaskError;
 }
 
 /** Epoch milliseconds of an SDK date: ISO string, epoch seconds or epoch milliseconds. */
@@ -140,7 +143,18 @@ export function buildEvidence(state: DrillState, now: number) {
     reason = `restored ${state.target.name} in ${rtoSeconds ?? '?'} s from a recovery point ${rpoSeconds ?? '?'} s old, validated and cleaned up`;
   }
   if (status !== 'SUCCEEDED' && status !== 'CLEANUP_FAILED' && cleanupFailed) reason = `${reason}; cleanup also FAILED: ${cleanup.message ?? 'unknown error'}`;
-  if (cleanupPending) reason = `${reason}; the restore job was still running at cleanup: delete ${state.drillName} when it appears`;
+  if (cleanupPending) reason = `${reason}; the restore job was still running at cleanup: the next drill of ${state.target.name} deletes ${state.drillName} once it exists`;
+  // The sweep of earlier leftovers never changes the drill's status: it adds to the reason and to CleanupFailed.
+  const sweepError = describeError(state.sweepError);
+  const sweep = {
+    deleted: state.sweep?.deleted ?? [],
+    failed: [
+      ...(state.sweep?.failed ?? []).map((f) => ({ resource: f.resource ?? 'unknown', error: f.error ?? 'Error', message: f.message ?? '' })),
+      ...(sweepError ? [{ resource: `${state.target.name} leftovers`, error: sweepError.name, message: sweepError.message }] : []),
+    ],
+    ...(state.sweep?.skipped?.length ? { skipped: state.sweep.skipped } : {}),
+  };
+  if (sweep.failed.length) reason = `${reason}; leftovers of earlier drills NOT deleted: ${sweep.failed.map((f) => `${f.resource} (${f.error}: ${f.message})`).join(', ').slice(0, 500)}`;
   if (state.tagError) reason = `${reason}; tagging the restored copy failed: ${errorText(state.tagError)}`;
 
   const record = {
@@ -186,6 +200,7 @@ export function buildEvidence(state: DrillState, now: number) {
           : undefined,
     error,
     cleanup,
+    sweep,
   };
   return record;
 }
@@ -198,7 +213,8 @@ export function metricDataOf(record: ReturnType<typeof buildEvidence>, drill: st
     metric('DrillSucceeded', record.status === 'SUCCEEDED' ? 1 : 0),
     metric('DrillFailed', record.status === 'SUCCEEDED' ? 0 : 1),
     // A copy that may still appear (restore running at cleanup) is a leftover as much as a failed delete.
-    metric('CleanupFailed', record.cleanup.status === 'FAILED' || record.cleanup.status === 'RESTORE_STILL_RUNNING' ? 1 : 0),
+    // A leftover of an earlier drill the sweep could not delete counts too.
+    metric('CleanupFailed', record.cleanup.status === 'FAILED' || record.cleanup.status === 'RESTORE_STILL_RUNNING' || record.sweep.failed.length > 0 ? 1 : 0),
     ...(record.rto.measuredSeconds !== undefined ? [metric('RestoreTimeSeconds', record.rto.measuredSeconds, 'Seconds')] : []),
     ...(record.rpo.measuredSeconds !== undefined ? [metric('RecoveryPointAgeSeconds', record.rpo.measuredSeconds, 'Seconds')] : []),
     // Drill-wide, so one alarm per drill covers every target.
@@ -254,7 +270,7 @@ export async function handler(state: DrillState) {
       `Restore drill of ${record.target} (${record.resourceType}): ${record.status}`,
       record.reason,
       `RTO measured ${record.rto.measuredSeconds ?? 'n/a'} s${record.rto.lowerBound ? ' (at least: the restore had not finished)' : ''} (objective ${record.rto.objectiveSeconds} s); RPO measured ${record.rpo.measuredSeconds ?? 'n/a'} s (objective ${record.rpo.objectiveSeconds} s)`,
-      `Cleanup: ${record.cleanup.status}`,
+      `Cleanup: ${record.cleanup.status}${record.sweep.deleted.length || record.sweep.failed.length ? `; leftovers of earlier drills deleted ${record.sweep.deleted.length}, NOT deleted ${record.sweep.failed.length}` : ''}`,
       `Evidence: ${writeError ? 'NOT recorded' : location}`,
     ].join('\n'),
   };
