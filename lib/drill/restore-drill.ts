@@ -577,14 +577,15 @@ export class RestoreDrill extends Construct {
       EFS: ['elasticfilesystem:DescribeFileSystems'],
     };
     const listActions = [...new Set(this.targets.flatMap((t) => listing[t.resourceType.backupResourceType] ?? []))].sort();
-    statements.push(new iam.PolicyStatement({ sid: 'ListDrillLeftovers', actions: listActions, resources: ['*'] }));
+    // backup:ListRestoreJobs: the sweep deletes only what this drill's restore jobs created.
+    statements.push(new iam.PolicyStatement({ sid: 'ListDrillLeftovers', actions: [...listActions, 'backup:ListRestoreJobs'].sort(), resources: ['*'] }));
     for (const s of statements) role.addToPolicy(s);
     // Not traced: X-Ray (even PassThrough) adds an unconditioned xray statement to this role. The
     // state machine's trace still shows the cleanup task.
     const fn = this.fn('Cleanup', 'drill-cleanup', 'Deletes what a restore drill created, and nothing else', {}, { role, tracing: lambda.Tracing.DISABLED });
     this.wildcards.set(role, [
       ...this.drillCopyWildcards(),
-      { resource: '*', reason: 'The sweep of earlier drills\' leftovers lists names, creation times and tags (ListAllMyBuckets, ListTables, DescribeDBInstances/Clusters, DescribeVolumes, DescribeFileSystems: no resource-level permissions); it deletes only through the drill-named and drill-tagged statements.' },
+      { resource: '*', reason: 'The sweep of earlier drills\' leftovers lists names, creation times and tags (ListAllMyBuckets, ListTables, DescribeDBInstances/Clusters, DescribeVolumes, DescribeFileSystems, ListRestoreJobs: no resource-level permissions); it deletes only what this drill\'s restore jobs created, through the drill-named and drill-tagged statements.' },
     ]);
     return { fn, role };
   }
@@ -1033,7 +1034,7 @@ export class RestoreDrill extends Construct {
     // out): deleted by the cleanup function, with its permissions, before this restore. A failure
     // is caught and recorded (evidence `sweep.failed`, CleanupFailed), never the drill's status.
     const sweep = this.lambdaTask(STATE.SWEEP, this.cleanupFunction, '$.sweep', {
-      payload: sfn.TaskInput.fromObject({ sweep: true, 'drillName.$': '$.drillName', 'target.$': '$.target' }),
+      payload: sfn.TaskInput.fromObject({ sweep: true, 'drillName.$': '$.drillName', 'target.$': '$.target', restoreRoleArn: this.restoreRole.roleArn }),
     });
     sweep.addCatch(find, { resultPath: '$.sweepError' });
     sweep.next(find);

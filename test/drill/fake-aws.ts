@@ -162,6 +162,9 @@ export class FakeAws {
       operation = 'DescribeRecoveryPoint';
       input = { BackupVaultName: m[1], RecoveryPointArn: m[2] };
       encode = (o) => ({ ...o, CreationDate: epochSeconds(o.CreationDate), CompletionDate: epochSeconds(o.CompletionDate) });
+    } else if (service === 'backup' && method === 'GET' && /^\/restore-jobs\/?$/.test(path)) {
+      operation = 'ListRestoreJobs';
+      input = { ByResourceType: q.resourceType, NextToken: q.nextToken };
     } else if (service === 'backup' && method === 'PUT' && (m = /^\/restore-jobs\/([^/]+)\/validations$/.exec(path))) {
       operation = 'PutRestoreValidationResult';
       input = { RestoreJobId: m[1], ...json };

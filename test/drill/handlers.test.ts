@@ -271,6 +271,27 @@ describe('evidence', () => {
     expect(r.rto).toEqual({ measuredSeconds: 9000, objectiveSeconds: 3600, met: false, lowerBound: true });
   });
 
+  test('errors caught on the timeout path (RTO metric, waiting for the restore) are recorded, not lost', () => {
+    const trace = JSON.stringify({ errorType: 'AccessDenied', errorMessage: 'not authorized to perform: cloudwatch:PutMetricData', trace: ['at f (/var/task/index.js:1:2)'] });
+    const r = buildEvidence(
+      {
+        ...base,
+        failure: { status: 'RESTORE_TIMED_OUT', reason: 'timeout' },
+        timeoutMetricsError: { Error: 'AccessDenied', Cause: trace },
+        drainError: { Error: 'Backup.ServiceUnavailableException', Cause: 'try later' },
+      },
+      Date.now(),
+    );
+    expect(r.timeoutPath).toEqual({
+      metricsError: { name: 'AccessDenied', message: 'not authorized to perform: cloudwatch:PutMetricData' },
+      drainError: { name: 'Backup.ServiceUnavailableException', message: 'try later' },
+    });
+    expect(r.reason).toContain('the RTO metric at the timeout was NOT published: AccessDenied: not authorized');
+    expect(r.reason).toContain('waiting for the timed-out restore to end failed: Backup.ServiceUnavailableException: try later');
+    expect(JSON.stringify(r)).not.toContain('index.js');
+    expect(buildEvidence(base, Date.now())).not.toHaveProperty('timeoutPath');
+  });
+
   test('a write that fails is returned, not thrown: the summary says EVIDENCE_FAILED and the message keeps the drill', async () => {
     process.env.EVIDENCE_BUCKET = 'evidence';
     process.env.EVIDENCE_KEY_ARN = 'k';

@@ -36,7 +36,7 @@ describe('cleanup can only reach drill resources', () => {
     expect(logs.Resource).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(drill.node.findChild('CleanupLogs').node.defaultChild as any), 'Arn'] });
   });
 
-  test("the sweep's one unscoped statement only lists (names, creation times, tags), one action per drilled type, no condition", () => {
+  test("the sweep's one unscoped statement only lists (names, creation times, tags, restore jobs), one action per drilled type, no condition", () => {
     const list = statements.find((s: any) => s.Sid === 'ListDrillLeftovers');
     const perType: { [type: string]: string } = {
       S3: 's3:ListAllMyBuckets',
@@ -46,8 +46,9 @@ describe('cleanup can only reach drill resources', () => {
       EBS: 'ec2:DescribeVolumes',
       EFS: 'elasticfilesystem:DescribeFileSystems',
     };
-    const expected = [...new Set(drill.targets.map((t) => perType[t.resourceType.backupResourceType]))].sort();
-    expect(list).toEqual({ Sid: 'ListDrillLeftovers', Effect: 'Allow', Action: expected.length === 1 ? expected[0] : expected, Resource: '*' });
+    // backup:ListRestoreJobs: provenance — the sweep deletes only what this drill's restore jobs created.
+    const expected = [...new Set(drill.targets.map((t) => perType[t.resourceType.backupResourceType])), 'backup:ListRestoreJobs'].sort();
+    expect(list).toEqual({ Sid: 'ListDrillLeftovers', Effect: 'Allow', Action: expected, Resource: '*' });
   });
 
   test('no managed policy: AWSLambdaBasicExecutionRole would reach every log group of the account', () => {

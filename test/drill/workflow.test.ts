@@ -344,6 +344,16 @@ describe('8e: a timed-out restore is still deleted, and its RTO reaches the alar
 
   describe('the next drill of the target sweeps what a timed-out restore left', () => {
     const days = (n: number) => clock.at(-n * 24 * 60);
+    /** The restore role the drill passes to the sweep (its restore jobs' IamRoleArn). */
+    const restoreRoleOf = (run: { asl: any }): string => {
+      const find = (node: any): any =>
+        node && typeof node === 'object' ? (node.States?.[S.SWEEP] ?? Object.values(node).map(find).find((x) => x !== undefined)) : undefined;
+      const state = find(run.asl);
+      return (state.Parameters.Payload ?? state.Parameters).restoreRoleArn;
+    };
+    /** ListRestoreJobs: the given copies were created by restore jobs of `role`. */
+    const restoredBy = (role: string, ...createdResourceArns: string[]) =>
+      aws.on('backup.ListRestoreJobs', { RestoreJobs: createdResourceArns.map((arn, i) => ({ RestoreJobId: `old-${i}`, IamRoleArn: role, CreatedResourceArn: arn, Status: 'COMPLETED' })) });
     /** DescribeTable with creation times (epoch seconds on the wire): the source, and each table named in `created`. */
     const tablesCreated = (created: { [name: string]: string }) =>
       aws.on('dynamodb.DescribeTable', (i: any) => ({
@@ -368,10 +378,12 @@ describe('8e: a timed-out restore is still deleted, and its RTO reaches the alar
         i.ExclusiveStartTableName ? { TableNames: [young, ...others] } : { TableNames: ['hr-employees', leftover], LastEvaluatedTableName: leftover },
       );
       tablesCreated({ [leftover]: days(3), [young]: clock.at(-60) });
+      restoredBy(restoreRoleOf(dynamo), `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${leftover}`);
       const r = await drill();
       expectEnded(r, 'SUCCEEDED');
       // The sweep ran before the restore, with the target and this drill's name.
-      expect(r.calls[S.SWEEP]).toEqual([{ sweep: true, drillName: r.record.drillName, target: expect.objectContaining({ name: 'employees', resourceType: 'DynamoDB', restoreTimeoutSeconds: 8 * 3600 }) }]);
+      expect(r.calls[S.SWEEP]).toEqual([{ sweep: true, drillName: r.record.drillName, restoreRoleArn: restoreRoleOf(dynamo), target: expect.objectContaining({ name: 'employees', resourceType: 'DynamoDB', restoreTimeoutSeconds: 8 * 3600 }) }]);
+      expect(aws.callsOf('backup.ListRestoreJobs')).toEqual([{ ByResourceType: 'DynamoDB' }]);
       expect(aws.callsOf('dynamodb.ListTables')).toEqual([{}, { ExclusiveStartTableName: leftover }]);
       // Deleted: the leftover (sweep) and this drill's own copy (cleanup), nothing else; other targets' tables never even described.
       expect(aws.callsOf('dynamodb.DeleteTable').map((c) => c.TableName)).toEqual([leftover, r.record.drillName]);
@@ -395,6 +407,7 @@ describe('8e: a timed-out restore is still deleted, and its RTO reaches the alar
               { VolumeId: 'vol-0other', State: 'available', CreateTime: old, Tags: [{ Key: 'data-protection:drill', Value: 'drill-employees-archive-0a1b2c3d' }] },
             ] },
       );
+      restoredBy(restoreRoleOf(ebs), `arn:aws:ec2:eu-west-1:${ACCOUNT}:volume/vol-0leftover`);
       const r = await drill({ resourceType: 'EBS', job: { ...never, createdResourceArn: `arn:aws:ec2:eu-west-1:${ACCOUNT}:volume/vol-0late` } }, ebs);
       expect(aws.callsOf('ec2.DescribeVolumes')[0]).toEqual({ 'Filter.1.Name': 'tag:data-protection:drill', 'Filter.1.Value.1': 'drill-employees-*' });
       expect(aws.callsOf('ec2.DeleteVolume')).toEqual([{ VolumeId: 'vol-0leftover' }, { VolumeId: 'vol-0late' }]);
@@ -408,11 +421,37 @@ describe('8e: a timed-out restore is still deleted, and its RTO reaches the alar
       aws.on('s3.DeleteObjects', {});
       aws.on('s3.DeleteBucket', {});
       aws.on('s3.ListObjectsV2', { Contents: [] });
+      restoredBy(restoreRoleOf(s3Drill), 'arn:aws:s3:::drill-employees-0a1b2c3d');
       const r = await drill({ resourceType: 'S3', job: { final: 'FAILED' } }, s3Drill);
       expect(aws.callsOf('s3.ListBuckets')).toEqual([{ Prefix: 'drill-employees-', MaxBuckets: 1000 }]);
       expect(aws.callsOf('s3.DeleteBucket').map((c) => c.Bucket)).toEqual(['drill-employees-0a1b2c3d', r.record.drillName]);
       expect(r.record.sweep).toEqual({ deleted: ['arn:aws:s3:::drill-employees-0a1b2c3d'], failed: [] });
       expectEnded(r, 'RESTORE_FAILED');
+    });
+
+    test('provenance decides, not the name or tag: a look-alike not created by this drill\'s restore jobs is never deleted; unknown provenance deletes nothing', async () => {
+      const lookAlike = 'drill-employees-0a1b2c3d';
+      const lookAlikeArn = `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${lookAlike}`;
+      aws.on('dynamodb.ListTables', { TableNames: ['hr-employees', lookAlike] });
+      tablesCreated({ [lookAlike]: days(30) });
+      // Restored, but by another role (another drill, or someone's own restore): not ours.
+      restoredBy(`arn:aws:iam::${ACCOUNT}:role/someone-else`, lookAlikeArn);
+      const r = await drill();
+      expectEnded(r, 'SUCCEEDED');
+      expect(aws.callsOf('dynamodb.DeleteTable').map((c) => c.TableName)).toEqual([r.record.drillName]);
+      expect(r.record.sweep).toEqual({ deleted: [], failed: [], skipped: [lookAlikeArn] });
+
+      // ListRestoreJobs denied: provenance unknown, nothing is deleted, the failure is recorded.
+      aws.reset();
+      dynamoDbWorld(aws);
+      aws.on('dynamodb.ListTables', { TableNames: ['hr-employees', lookAlike] });
+      tablesCreated({ [lookAlike]: days(30) });
+      aws.fails('backup.ListRestoreJobs', 'AccessDeniedException', 'not authorized to perform: backup:ListRestoreJobs', 400);
+      const denied = await drill();
+      expectEnded(denied, 'SUCCEEDED');
+      expect(aws.callsOf('dynamodb.DeleteTable').map((c) => c.TableName)).toEqual([denied.record.drillName]);
+      expect(denied.record.sweep.failed).toEqual([{ resource: lookAlikeArn, error: 'AccessDeniedException', message: 'not authorized to perform: backup:ListRestoreJobs' }]);
+      expect(denied.metric('CleanupFailed')).toBe(1);
     });
 
     test("a sweep that fails keeps the drill's result: evidence sweep.failed, CleanupFailed=1, notified", async () => {
@@ -423,6 +462,7 @@ describe('8e: a timed-out restore is still deleted, and its RTO reaches the alar
         if (i.TableName === leftover) throw new AwsError('AccessDeniedException', 'not authorized to perform: dynamodb:DeleteTable', 400);
         return { TableDescription: { TableName: i.TableName, TableStatus: 'DELETING' } };
       });
+      restoredBy(restoreRoleOf(dynamo), `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${leftover}`);
       const r = await drill();
       expectEnded(r, 'SUCCEEDED');
       expect(r.record.sweep).toEqual({ deleted: [], failed: [{ resource: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${leftover}`, error: 'AccessDeniedException', message: 'not authorized to perform: dynamodb:DeleteTable' }] });
@@ -453,10 +493,10 @@ describe('8e: a timed-out restore is still deleted, and its RTO reaches the alar
         Object.values(Template.fromStack(app.node.findChild(stackId) as Stack).findResources('AWS::IAM::Policy'))
           .flatMap((p) => p.Properties.PolicyDocument.Statement)
           .find((st: any) => st.Sid === 'ListDrillLeftovers');
-      expect(statementOf('Dynamo')).toEqual({ Sid: 'ListDrillLeftovers', Effect: 'Allow', Action: 'dynamodb:ListTables', Resource: '*' });
-      expect(statementOf('Volume')).toEqual({ Sid: 'ListDrillLeftovers', Effect: 'Allow', Action: 'ec2:DescribeVolumes', Resource: '*' });
-      expect(statementOf('Bucket')).toEqual({ Sid: 'ListDrillLeftovers', Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' });
-      expect(statementOf('Aurora')).toEqual({ Sid: 'ListDrillLeftovers', Effect: 'Allow', Action: 'rds:DescribeDBClusters', Resource: '*' });
+      expect(statementOf('Dynamo')).toEqual({ Sid: 'ListDrillLeftovers', Effect: 'Allow', Action: ['backup:ListRestoreJobs', 'dynamodb:ListTables'], Resource: '*' });
+      expect(statementOf('Volume')).toEqual({ Sid: 'ListDrillLeftovers', Effect: 'Allow', Action: ['backup:ListRestoreJobs', 'ec2:DescribeVolumes'], Resource: '*' });
+      expect(statementOf('Bucket')).toEqual({ Sid: 'ListDrillLeftovers', Effect: 'Allow', Action: ['backup:ListRestoreJobs', 's3:ListAllMyBuckets'], Resource: '*' });
+      expect(statementOf('Aurora')).toEqual({ Sid: 'ListDrillLeftovers', Effect: 'Allow', Action: ['backup:ListRestoreJobs', 'rds:DescribeDBClusters'], Resource: '*' });
     });
   });
 });

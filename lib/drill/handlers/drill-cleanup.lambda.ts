@@ -10,6 +10,7 @@ import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCom
 import { DeleteDBClusterCommand, DeleteDBInstanceCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, ModifyDBClusterCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DeleteVolumeCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DeleteFileSystemCommand, DescribeFileSystemsCommand, EFSClient } from '@aws-sdk/client-efs';
+import { BackupClient, ListRestoreJobsCommand } from '@aws-sdk/client-backup';
 import { DRILL_PREFIX, DRILL_TAG } from '../../core/constants';
 
 const s3 = new S3Client({});
@@ -17,6 +18,7 @@ const ddb = new DynamoDBClient({});
 const rds = new RDSClient({});
 const ec2 = new EC2Client({});
 const efs = new EFSClient({});
+const backup = new BackupClient({});
 
 export interface CleanupInput {
   drillName: string;
@@ -127,14 +129,40 @@ export interface SweepInput {
   /** This drill's copy name: never swept. */
   drillName: string;
   target: { name: string; resourceType: string; restoreTimeoutSeconds?: number };
+  /** The role this drill's restore jobs run with: only their outputs are swept. */
+  restoreRoleArn: string;
 }
 
 export interface SweepResult {
   deleted: string[];
   failed: { resource: string; error: string; message: string }[];
-  /** Copies of this target too young to be leftovers: a drill of the target may still own them. */
+  /**
+   * Left alone: copies too young to be leftovers (a drill of the target may still own them), and
+   * resources that match the name or tag but are not the output of a restore job this drill's
+   * restore role ran (anyone can name or tag a resource like a drill copy).
+   */
   skipped: string[];
 }
+
+/**
+ * ARNs of what the restore jobs run with `restoreRoleArn` created (ListRestoreJobs, every page;
+ * RestoreJobsListMember.CreatedResourceArn and IamRoleArn:
+ * https://docs.aws.amazon.com/aws-backup/latest/devguide/API_RestoreJobsListMember.html). A resource
+ * is swept only when it is one of them: provenance, not a name or a tag, decides.
+ */
+async function restoredBy(restoreRoleArn: string, type: string): Promise<Set<string>> {
+  const arns = new Set<string>();
+  let NextToken: string | undefined;
+  do {
+    const page = await backup.send(new ListRestoreJobsCommand({ ByResourceType: type, NextToken }));
+    for (const j of page.RestoreJobs ?? []) if (j.IamRoleArn === restoreRoleArn && j.CreatedResourceArn) arns.add(j.CreatedResourceArn);
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return arns;
+}
+
+/** Whether `arn` (a restore job's CreatedResourceArn) names the candidate (its name or id ends the ARN). */
+const names = (arn: string, c: { name: string; resource: string }) => arn === c.resource || arn.endsWith(`/${c.name}`) || arn.endsWith(`:${c.name}`);
 
 /**
  * Copies of this target: `drill-<target>-<8 hex>` (the name the workflow's Prepare state gives),
@@ -251,6 +279,7 @@ export async function sweep(input: SweepInput, now = Date.now()): Promise<SweepR
   const result: SweepResult = { deleted: [], failed: [], skipped: [] };
   const type = input.target?.resourceType;
   if (typeof input.target?.name !== 'string' || !/^[a-z][a-z0-9-]*$/.test(input.target.name)) throw new Error(`refusing to sweep: invalid target name '${input.target?.name}'`);
+  if (typeof input.restoreRoleArn !== 'string' || !input.restoreRoleArn.startsWith('arn:')) throw new Error(`refusing to sweep: invalid restore role '${input.restoreRoleArn}'`);
   const pattern = copyPattern(input.target.name);
   const minAge = minLeftoverAgeSeconds(input.target.restoreTimeoutSeconds) * 1000;
   const errorOf = (e: unknown) => ({ error: (e as Error)?.name || 'Error', message: String((e as Error)?.message ?? e).slice(0, 500) });
@@ -261,10 +290,24 @@ export async function sweep(input: SweepInput, now = Date.now()): Promise<SweepR
     result.failed.push({ resource: `${DRILL_PREFIX}${input.target.name}-* (${type})`, ...errorOf(e) });
     return result;
   }
+  const old: Candidate[] = [];
   for (const c of found) {
     if (c.name === input.drillName) continue;
     // No creation time: still being created, so not yet a leftover.
-    if (!c.created || now - new Date(c.created).getTime() < minAge) {
+    if (!c.created || now - new Date(c.created).getTime() < minAge) result.skipped.push(c.resource);
+    else old.push(c);
+  }
+  if (old.length === 0) return result;
+  let restored: Set<string>;
+  try {
+    restored = await restoredBy(input.restoreRoleArn, type);
+  } catch (e) {
+    // Provenance unknown: delete nothing.
+    for (const c of old) result.failed.push({ resource: c.resource, ...errorOf(e) });
+    return result;
+  }
+  for (const c of old) {
+    if (![...restored].some((arn) => names(arn, c))) {
       result.skipped.push(c.resource);
       continue;
     }

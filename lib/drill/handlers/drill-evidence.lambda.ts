@@ -51,6 +51,10 @@ export interface DrillState {
   /** Leftovers of earlier drills of the target, swept before the restore (drill-cleanup `sweep`). */
   sweep?: { deleted?: string[]; failed?: { resource?: string; error?: string; message?: string }[]; skipped?: string[] };
   sweepError?: TaskError;
+  /** The RTO metric published at the timeout could not be written (caught: the drill goes on draining). */
+  timeoutMetricsError?: TaskError;
+  /** Waiting for a timed-out restore to end failed (caught: cleanup runs without it). */
+  drainError?: TaskError;
 }
 
 /** Epoch milliseconds of an SDK date: ISO string, epoch seconds or epoch milliseconds. */
@@ -156,6 +160,11 @@ export function buildEvidence(state: DrillState, now: number) {
   };
   if (sweep.failed.length) reason = `${reason}; leftovers of earlier drills NOT deleted: ${sweep.failed.map((f) => `${f.resource} (${f.error}: ${f.message})`).join(', ').slice(0, 500)}`;
   if (state.tagError) reason = `${reason}; tagging the restored copy failed: ${errorText(state.tagError)}`;
+  // Caught on the timeout path so cleanup still runs; recorded here, never lost.
+  const timeoutMetricsError = describeError(state.timeoutMetricsError);
+  const drainError = describeError(state.drainError);
+  if (timeoutMetricsError) reason = `${reason}; the RTO metric at the timeout was NOT published: ${timeoutMetricsError.name}: ${timeoutMetricsError.message}`;
+  if (drainError) reason = `${reason}; waiting for the timed-out restore to end failed: ${drainError.name}: ${drainError.message}`;
 
   const record = {
     schemaVersion: 2,
@@ -201,6 +210,7 @@ export function buildEvidence(state: DrillState, now: number) {
     error,
     cleanup,
     sweep,
+    ...(timeoutMetricsError || drainError ? { timeoutPath: { ...(timeoutMetricsError ? { metricsError: timeoutMetricsError } : {}), ...(drainError ? { drainError } : {}) } } : {}),
   };
   return record;
 }
