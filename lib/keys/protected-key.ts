@@ -313,7 +313,9 @@ export function buildProtectedKeyPolicy(scope: Construct, props: ProtectedKeyPro
     policy.addStatements(
       // Disabling or deleting the key is break-glass only, deployments included: a merged template
       // change (Enabled: false, rotation off, the key removed after its DeletionPolicy changed)
-      // fails at deploy instead of disabling or deleting the key through CloudFormation.
+      // fails at deploy instead of disabling or deleting the key through CloudFormation. Not a
+      // complete defence: the deployment role keeps PutKeyPolicy (below), so two merged changes —
+      // first drop this statement, then disable — get through; the first raises KeyTamperAlarms.
       new iam.PolicyStatement({
         sid: 'DenyKeyTamperingExceptBreakGlass',
         effect: iam.Effect.DENY,
