@@ -30,6 +30,7 @@ import { KeyTamperAlarms } from '../keys/key-tamper-alarms';
 import { DataProtectionAccounts, validateAccounts, warnSingleAccount } from './accounts';
 import { registerWithStage } from './data-protection-stage';
 import { assertSingleAwsCdkLib } from '../core/single-copy';
+import { VaultTamperAlarms } from '../backup/vault-tamper-alarms';
 
 /**
  * Props of a `DataAccountStack`. `env.account` must be one of `accounts.dataAccounts`; `env.region`
@@ -176,6 +177,8 @@ export class DataAccountStack extends Stack {
       if (claimAccountWide(this, AccountWideWatcher.KEY_TAMPER)) new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
       // Failed backup, copy and restore jobs of the account, whether or not this stack calls protect().
       if (claimAccountWide(this, AccountWideWatcher.BACKUP_JOB_EVENTS)) new BackupAlarms(this, 'BackupJobAlarms', { topic: this.alarmTopic.topic });
+      // The local locked vault's policy, lock and recovery points: the data trail logs the management events.
+      if (claimAccountWide(this, AccountWideWatcher.VAULT_TAMPER)) new VaultTamperAlarms(this, 'VaultTamperAlarms', { topic: this.alarmTopic.topic });
     }
     addStackLimitsValidation(this);
     registerWithStage(this);

@@ -58,9 +58,10 @@ test('a stack given only an account is placed in the primary region', () => {
   });
 });
 
-test('each data account has exactly one trail, one set of job-failure rules, one key-tamper rule and one set of Audit Manager frameworks', () => {
+test('each data account has exactly one trail, one set of job-failure rules, one key-tamper rule, one vault-tamper rule and one set of Audit Manager frameworks', () => {
   expect(perAccount((t) => Object.keys(t.findResources('AWS::CloudTrail::Trail')).length)).toEqual({ [DATA_ACCOUNT]: 1, [SECOND]: 1 });
-  expect(perAccount(rules('aws.backup'))).toEqual({ [DATA_ACCOUNT]: 3, [SECOND]: 3 });
+  // Backup/Copy/Restore job state changes, and the vault-tamper rule (API calls via CloudTrail).
+  expect(perAccount(rules('aws.backup'))).toEqual({ [DATA_ACCOUNT]: 4, [SECOND]: 4 });
   expect(perAccount(rules('aws.kms'))).toEqual({ [DATA_ACCOUNT]: 1, [SECOND]: 1 });
   const frameworks = perAccount((t) => Object.keys(t.findResources('AWS::Backup::Framework')).length);
   expect(frameworks[DATA_ACCOUNT]).toBeGreaterThan(0);

@@ -67,7 +67,8 @@ describe('DataProtectionStage', () => {
     Template.fromStack(data).hasResourceProperties('AWS::S3::Bucket', { BucketName: 'hr-docs', Tags: Match.arrayWith([{ Key: 'data-protection:backup-plan', Value: 'Prod-Hr' }]) });
     Template.fromStack(second).hasResourceProperties('AWS::S3::Bucket', { BucketName: 'crm-notes', Tags: Match.arrayWith([{ Key: 'data-protection:backup-plan', Value: 'Prod-Crm' }]) });
     const jobRules = (d: Stack) => Object.values(Template.fromStack(d).findResources('AWS::Events::Rule')).filter((r: any) => r.Properties.EventPattern?.source?.[0] === 'aws.backup').length;
-    expect([jobRules(data), jobRules(second)]).toEqual([3, 0]);
+    // three job-state rules and the vault-tamper rule
+    expect([jobRules(data), jobRules(second)]).toEqual([4, 0]);
     const tamperRules = (d: Stack) => Object.values(Template.fromStack(d).findResources('AWS::Events::Rule')).filter((r: any) => r.Properties.EventPattern?.source?.[0] === 'aws.kms').length;
     expect([tamperRules(data), tamperRules(second)]).toEqual([1, 0]);
   });
