@@ -1,4 +1,6 @@
-import { Aws, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -67,6 +69,7 @@ export function alarmTopicTarget(topic: sns.ITopic, message?: events.RuleTargetI
   return {
     bind: (rule: events.IRuleRef) => {
       allowEventBridgeRule(topic, rule);
+      watchDelivery(topic, rule);
       return { arn: topic.topicArn, input: message, targetResource: topic };
     },
   };
@@ -140,4 +143,23 @@ function topicArnCondition(topic: sns.ITopic): Record<string, Record<string, str
     return { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': stack.formatArn({ service: 'sns', resource: name }) } };
   }
   return { StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': stack.formatArn({ service: 'sns', resource: '*' }) } };
+}
+
+/**
+ * An alarm on the rule's `FailedInvocations` (AWS/Events, dimension RuleName; sent only when not
+ * zero: "Monitoring Amazon EventBridge"), notifying the same topic through CloudWatch, whose
+ * publishing is authorized separately from EventBridge's. A tamper alarm that EventBridge could
+ * not deliver (a key or topic policy that does not admit it) is then not lost without a word.
+ */
+function watchDelivery(topic: sns.ITopic, rule: events.IRuleRef): void {
+  if (!Construct.isConstruct(rule) || !('ruleName' in rule) || rule.node.tryFindChild('DeliveryFailed')) return;
+  const alarm = new cloudwatch.Alarm(rule, 'DeliveryFailed', {
+    alarmDescription: `cdk-data-protection: EventBridge could not deliver an event of rule ${rule.node.path} to the alarm topic`,
+    metric: new cloudwatch.Metric({ namespace: 'AWS/Events', metricName: 'FailedInvocations', dimensionsMap: { RuleName: (rule as events.IRule).ruleName }, statistic: 'Sum', period: Duration.minutes(5) }),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  alarm.addAlarmAction(new cwActions.SnsAction(topic));
 }

@@ -16,7 +16,13 @@ describe('BackupAlarms', () => {
     });
     template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'detail-type': ['Copy Job State Change'], detail: { state: ['FAILED'] } } });
     template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'detail-type': ['Restore Job State Change'], detail: { status: ['FAILED', 'ABORTED'] } } });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    // No staleness alarm without a vault; one delivery alarm per rule (EventBridge FailedInvocations), to the same topic.
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.map((a: any) => [a.Properties.Namespace, a.Properties.MetricName, a.Properties.AlarmActions])).toEqual(
+      Array(3).fill(['AWS/Events', 'FailedInvocations', [{ Ref: 'TopicBFC7AF6E' }]]),
+    );
+    const ruleNames = Object.keys(template.findResources('AWS::Events::Rule')).map((id) => ({ Ref: id }));
+    expect(alarms.map((a: any) => a.Properties.Dimensions)).toEqual(ruleNames.map((Value) => [{ Name: 'RuleName', Value }]));
   });
 
   test('jobEvents false: no job rules (another stack of the account has them), staleness alarms stay', () => {
@@ -32,7 +38,9 @@ describe('BackupAlarms', () => {
     const stack = testStack(DATA_ACCOUNT);
     new BackupAlarms(stack, 'Alarms', { topic: new sns.Topic(stack, 'Topic'), backupVaultName: 'hr-backups', resourceTypes: ['DynamoDB', 'S3'], maxRecoveryPointAge: Duration.days(2) });
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    // two staleness alarms, and the delivery alarms of the three job rules
+    expect(Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/Backup' } })).length).toBe(2);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Backup',
       MetricName: 'NumberOfRecoveryPointsCompleted',
