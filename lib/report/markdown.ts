@@ -49,7 +49,15 @@ export interface AcknowledgementGroup {
   readonly findings: number;
   readonly reason: string;
   readonly otherReasons: number;
+  /**
+   * Reasons given for a single finding of a rule whose other findings give another reason: the
+   * outliers a reviewer should read (a merged change acknowledging something new hides here).
+   */
+  readonly outliers: Array<{ readonly constructPath: string; readonly reason: string }>;
 }
+
+/** At most this many outlier reasons are listed in the Markdown (every one is in the JSON). */
+const MAX_OUTLIERS = 40;
 
 /** Groups acknowledgements by rule id (findings of one rule, e.g. each IAM5 wildcard, together). */
 export function groupAcknowledgements(acks: AcknowledgementReport[]): AcknowledgementGroup[] {
@@ -60,9 +68,28 @@ export function groupAcknowledgements(acks: AcknowledgementReport[]): Acknowledg
       const reasons = new Map<string, number>();
       for (const a of list) reasons.set(a.reason, (reasons.get(a.reason) ?? 0) + 1);
       const [reason] = [...reasons.entries()].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))[0];
-      return { ruleId, constructs: new Set(list.map((a) => a.constructPath)).size, findings: new Set(list.map((a) => a.ruleId)).size, reason, otherReasons: reasons.size - 1 };
+      const outliers = reasons.size > 1 ? list.filter((a) => reasons.get(a.reason) === 1).map((a) => ({ constructPath: a.constructPath, reason: a.reason })) : [];
+      return { ruleId, constructs: new Set(list.map((a) => a.constructPath)).size, findings: new Set(list.map((a) => a.ruleId)).size, reason, otherReasons: reasons.size - 1, outliers };
     })
     .sort((a, b) => a.ruleId.localeCompare(b.ruleId));
+}
+
+/** Reasons given once where the rule's other findings give another: listed, not folded away. */
+function outlierLines(groups: AcknowledgementGroup[]): string[] {
+  const all = groups.flatMap((g) => g.outliers.map((o) => ({ ruleId: g.ruleId, ...o })));
+  if (all.length === 0) return [];
+  const shown = all.slice(0, MAX_OUTLIERS);
+  return [
+    `<details open><summary>Reasons given once (${all.length}): read these</summary>`,
+    '',
+    '| Rule | Construct | Reason |',
+    '|---|---|---|',
+    ...shown.map((o) => `| ${code(o.ruleId)} | ${code(o.constructPath)} | ${cell(clip(o.reason, MAX_REASON))} |`),
+    ...(all.length > shown.length ? ['', `_+${all.length - shown.length} more in \`${JSON_FILE}\`._`] : []),
+    '',
+    '</details>',
+    '',
+  ];
 }
 
 function templateScanLines(report: DataProtectionReport): string[] {
@@ -146,6 +173,7 @@ export function renderMarkdown(report: DataProtectionReport, maxLength: number =
     '',
     '</details>',
     '',
+    ...outlierLines(groups),
     '<details><summary>Out of scope for infrastructure</summary>',
     '',
     ...report.checklist.filter((r) => r.outOfScope).map((r) => `- **${r.item}**: ${r.outOfScope}`),

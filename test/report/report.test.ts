@@ -136,12 +136,16 @@ test('acknowledgements are grouped by rule in the Markdown, one reason each (all
     { ruleId: 'NIST.800.53.R5-LambdaDLQ', constructPath: 'A/Fn/Resource', reason: 'deploy-time only' },
   ];
   expect(groupAcknowledgements(acks)).toEqual([
-    { ruleId: 'AwsSolutions-IAM5', constructs: 2, findings: 2, reason: 'no resource-level permissions', otherReasons: 1 },
-    { ruleId: 'NIST.800.53.R5-LambdaDLQ', constructs: 1, findings: 1, reason: 'deploy-time only', otherReasons: 0 },
+    { ruleId: 'AwsSolutions-IAM5', constructs: 2, findings: 2, reason: 'no resource-level permissions', otherReasons: 1, outliers: [{ constructPath: 'A/Role/Policy', reason: 'reads any object of the bucket' }] },
+    { ruleId: 'NIST.800.53.R5-LambdaDLQ', constructs: 1, findings: 1, reason: 'deploy-time only', otherReasons: 0, outliers: [] },
   ]);
   const md = renderMarkdown({ ...report, acknowledgements: acks });
   expect(md).toContain('| `AwsSolutions-IAM5` | 2 | 2 | no resource-level permissions _(+1 other reason)_ |');
-  expect(md).not.toContain('A/Role/Policy');
+  // The odd one out is listed, with its construct, in an open block: not folded into "+1 other".
+  expect(md).toContain('<details open><summary>Reasons given once (1): read these</summary>');
+  expect(md).toContain('| `AwsSolutions-IAM5` | `A/Role/Policy` | reads any object of the bucket |');
+  // A rule whose findings all give one reason has no outliers.
+  expect(md).not.toContain('`A/Fn/Resource`');
 });
 
 test('the Markdown never exceeds the pull-request bound: cut at a line, <details> closed, pointer to the JSON', () => {
