@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ObjectLockBucket } from '../backup/object-lock-bucket';
 import { acknowledge, STOCK_RULES } from '../core/acknowledgements';
-import { alarmTopicTarget } from '../keys/alarm-topic';
+import { apiCallAlarmRule } from '../keys/alarm-topic';
 import { AuditNames } from './audit-names';
 import { TRAIL_TAMPER_EVENT_NAMES } from './data-access-alarms';
 
@@ -113,14 +113,11 @@ export class ManagementEventsTrail extends Construct {
       'This trail feeds EventBridge rules (key, vault and trail tampering) in an account that holds no data; its immutable copy is the Object Lock bucket. A CloudWatch Logs copy would add no alarm.',
     );
 
-    this.tamperRule = new events.Rule(this, 'TamperRule', {
+    this.tamperRule = apiCallAlarmRule(this, 'TamperRule', {
+      service: 'cloudtrail',
+      eventNames: TRAIL_TAMPER_EVENT_NAMES,
       description: `cdk-data-protection: the management-events trail ${this.trailName} was stopped, deleted or narrowed`,
-      eventPattern: {
-        source: ['aws.cloudtrail'],
-        detailType: ['AWS API Call via CloudTrail'],
-        detail: { eventSource: ['cloudtrail.amazonaws.com'], eventName: TRAIL_TAMPER_EVENT_NAMES },
-      },
-      targets: [alarmTopicTarget(props.alarmTopic)],
+      topic: props.alarmTopic,
     });
   }
 }

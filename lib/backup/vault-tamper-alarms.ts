@@ -1,7 +1,7 @@
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { alarmTopicTarget } from '../keys/alarm-topic';
+import { apiCallAlarmRule } from '../keys/alarm-topic';
 import { VAULT_DESTRUCTIVE_ACTIONS, VAULT_POLICY_ACTIONS } from './immutable-backup-vault';
 
 /**
@@ -29,14 +29,11 @@ export class VaultTamperAlarms extends Construct {
 
   public constructor(scope: Construct, id: string, props: VaultTamperAlarmsProps) {
     super(scope, id);
-    this.rule = new events.Rule(this, 'Rule', {
+    this.rule = apiCallAlarmRule(this, 'Rule', {
+      service: 'backup',
+      eventNames: VAULT_TAMPER_EVENT_NAMES,
       description: 'cdk-data-protection: a backup vault policy, lock or notification changed, or a vault or recovery point was deleted',
-      eventPattern: {
-        source: ['aws.backup'],
-        detailType: ['AWS API Call via CloudTrail'],
-        detail: { eventSource: ['backup.amazonaws.com'], eventName: VAULT_TAMPER_EVENT_NAMES },
-      },
-      targets: [alarmTopicTarget(props.topic)],
+      topic: props.topic,
     });
   }
 }

@@ -163,3 +163,21 @@ function watchDelivery(topic: sns.ITopic, rule: events.IRuleRef): void {
   });
   alarm.addAlarmAction(new cwActions.SnsAction(topic));
 }
+
+/**
+ * An EventBridge rule on "AWS API Call via CloudTrail" events of `service` (`aws.<service>`,
+ * `<service>.amazonaws.com`) named in `eventNames`, notifying `topic`. EventBridge receives such
+ * events only where a trail logs management events in that account and region ("Events from AWS
+ * services", EventBridge User Guide). One shape for the key, vault and trail tamper rules.
+ */
+export function apiCallAlarmRule(scope: Construct, id: string, props: { service: string; eventNames: string[]; description: string; topic: sns.ITopic }): events.Rule {
+  return new events.Rule(scope, id, {
+    description: props.description,
+    eventPattern: {
+      source: [`aws.${props.service}`],
+      detailType: ['AWS API Call via CloudTrail'],
+      detail: { eventSource: [`${props.service}.amazonaws.com`], eventName: props.eventNames },
+    },
+    targets: [alarmTopicTarget(props.topic)],
+  });
+}

@@ -1,7 +1,7 @@
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { alarmTopicTarget } from './alarm-topic';
+import { apiCallAlarmRule } from './alarm-topic';
 
 /** KMS API calls that weaken or destroy a key. */
 export const KEY_TAMPER_EVENT_NAMES = [
@@ -34,14 +34,11 @@ export class KeyTamperAlarms extends Construct {
 
   public constructor(scope: Construct, id: string, props: KeyTamperAlarmsProps) {
     super(scope, id);
-    this.rule = new events.Rule(this, 'Rule', {
+    this.rule = apiCallAlarmRule(this, 'Rule', {
+      service: 'kms',
+      eventNames: KEY_TAMPER_EVENT_NAMES,
       description: 'cdk-data-protection: KMS key disabled, scheduled for deletion, re-policied or de-aliased',
-      eventPattern: {
-        source: ['aws.kms'],
-        detailType: ['AWS API Call via CloudTrail'],
-        detail: { eventSource: ['kms.amazonaws.com'], eventName: KEY_TAMPER_EVENT_NAMES },
-      },
-      targets: [alarmTopicTarget(props.topic)],
+      topic: props.topic,
     });
   }
 }
