@@ -1,17 +1,7 @@
-/**
- * The account layout as `cdk.json` context holds it, parsed in one place for the app
- * (`DataProtection.accountsFromContext`) and the `doctor` command. Imports nothing from
- * aws-cdk-lib, so the doctor's bundle stays small.
- */
-export interface ContextLayout {
-  readonly keyAccount: string;
-  readonly dataAccounts: string[];
-  readonly backupAccount: string;
-  readonly auditAccount: string;
-  readonly primaryRegion: string;
-  readonly drRegion?: string;
-  readonly organizationId?: string;
-}
+// The account layout as `cdk.json` context holds it, parsed in one place for the app
+// (`DataProtection.accountsFromContext`) and the `doctor` command. The import is type-only:
+// nothing of aws-cdk-lib reaches the doctor's bundle.
+import type { DataProtectionAccounts } from '../topology/accounts';
 
 /**
  * `cdk-data-protection:accounts` (`key`, `data` as one id or a list, `backup`, `audit`),
@@ -20,7 +10,7 @@ export interface ContextLayout {
  * @param where names the source in the error, e.g. a file
  * @throws when the accounts are missing
  */
-export function layoutFromContext(get: (key: string) => any, where = 'cdk.json'): ContextLayout {
+export function layoutFromContext(get: (key: string) => any, where = 'cdk.json'): DataProtectionAccounts {
   const accounts = get('cdk-data-protection:accounts');
   const regions = get('cdk-data-protection:regions') ?? {};
   if (!accounts) {

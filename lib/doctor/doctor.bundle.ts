@@ -26,6 +26,7 @@ import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { existsSync, readFileSync } from 'node:fs';
 import { layoutFromContext } from '../core/account-context';
+import type { DataProtectionAccounts } from '../topology/accounts';
 
 export const DOCTOR_USAGE = `usage: cdk-data-protection doctor [--context cdk.json] [--qualifier hnb659fds] [--trust <account>] [--region <region>]
 
@@ -49,15 +50,6 @@ export interface Finding {
   readonly detail: string;
 }
 
-export interface Layout {
-  readonly key: string;
-  readonly data: string[];
-  readonly backup: string;
-  readonly audit: string;
-  readonly primary: string;
-  readonly dr?: string;
-}
-
 export interface DoctorClients {
   readonly sts: STSClient;
   readonly iam: IAMClient;
@@ -65,35 +57,27 @@ export interface DoctorClients {
 }
 
 export interface DoctorOptions {
-  readonly layout: Layout;
+  readonly layout: DataProtectionAccounts;
   readonly qualifier?: string;
   readonly trust?: string;
 }
 
 /** Reads the layout from a cdk.json-like file's `context`. */
-export function readLayout(file: string): Layout {
+export function readLayout(file: string): DataProtectionAccounts {
   if (!existsSync(file)) throw new Error(`${file} not found: pass --context <file> holding cdk-data-protection:accounts and cdk-data-protection:regions`);
   const context = JSON.parse(readFileSync(file, 'utf8')).context ?? {};
-  const layout = layoutFromContext((key) => context[key], file);
-  return {
-    key: layout.keyAccount,
-    data: layout.dataAccounts,
-    backup: layout.backupAccount,
-    audit: layout.auditAccount,
-    primary: layout.primaryRegion,
-    dr: layout.drRegion,
-  };
+  return layoutFromContext((key) => context[key], file);
 }
 
 /** The regions the layout deploys to in `account`, and the roles the account plays. */
-export function deploymentsOf(layout: Layout, account: string): { roles: string[]; regions: string[] } {
+export function deploymentsOf(layout: DataProtectionAccounts, account: string): { roles: string[]; regions: string[] } {
   const roles: string[] = [];
   const regions = new Set<string>();
-  const both = [layout.primary, ...(layout.dr ? [layout.dr] : [])];
-  if (layout.key === account) (roles.push('key'), both.forEach((r) => regions.add(r)));
-  if (layout.backup === account) (roles.push('backup'), both.forEach((r) => regions.add(r)));
-  if (layout.data.includes(account)) (roles.push('data'), regions.add(layout.primary));
-  if (layout.audit === account) (roles.push('audit'), regions.add(layout.primary));
+  const both = [layout.primaryRegion, ...(layout.drRegion ? [layout.drRegion] : [])];
+  if (layout.keyAccount === account) (roles.push('key'), both.forEach((r) => regions.add(r)));
+  if (layout.backupAccount === account) (roles.push('backup'), both.forEach((r) => regions.add(r)));
+  if (layout.dataAccounts.includes(account)) (roles.push('data'), regions.add(layout.primaryRegion));
+  if (layout.auditAccount === account) (roles.push('audit'), regions.add(layout.primaryRegion));
   return { roles, regions: [...regions] };
 }
 
@@ -200,7 +184,7 @@ export async function main(
     error(`--trust must be a 12-digit account id, got '${trust}'\n${DOCTOR_USAGE}`);
     return 2;
   }
-  let layout: Layout;
+  let layout: DataProtectionAccounts;
   try {
     layout = readLayout(context);
   } catch (e) {
@@ -209,7 +193,7 @@ export async function main(
   }
   let result: { account: string; findings: Finding[] };
   try {
-    result = await runChecks(makeClients(region ?? layout.primary), { layout, qualifier, trust });
+    result = await runChecks(makeClients(region ?? layout.primaryRegion), { layout, qualifier, trust });
   } catch (e) {
     // Only GetCallerIdentity throws out of runChecks: no usable credentials.
     error(`cdk-data-protection doctor: no usable AWS credentials (${errorName(e)}: ${errorMessage(e)}); doctor runs only where credentials exist, and checks nothing without them`);

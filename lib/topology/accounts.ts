@@ -87,7 +87,7 @@ export function validateAccounts(accounts: DataProtectionAccounts, prop = 'DataP
  * `primary` and `dr`; optional `cdk-data-protection:organizationId`.
  */
 export function accountsFromContext(scope: IConstruct): DataProtectionAccounts {
-  const result: DataProtectionAccounts = layoutFromContext((key) => scope.node.tryGetContext(key));
+  const result = layoutFromContext((key) => scope.node.tryGetContext(key));
   validateAccounts(result, "context 'cdk-data-protection:accounts'", "context 'cdk-data-protection:organizationId'");
   return result;
 }
