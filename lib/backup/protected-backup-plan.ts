@@ -54,6 +54,12 @@ export interface ProtectedBackupPlanProps {
    * @default - this stack
    */
   readonly coverage?: IConstruct;
+  /**
+   * Several scopes to look in, e.g. every data stack of the account and region (the plan then
+   * selects their resources by tag, with no reference to their stacks). Replaces `coverage`.
+   * @default - `coverage`
+   */
+  readonly coverageScopes?: IConstruct[];
   /** Resources defined outside this app, selected by ARN. @default - none */
   readonly existingResources?: ExistingBackupResource[];
   /**
@@ -116,6 +122,8 @@ interface PlanPart {
   readonly regionCopy: 'required' | 'unsupported';
   readonly resources: Covered[];
   readonly byTag: boolean;
+  /** Value of the plan tag the tag selection matches. */
+  readonly planTag: string;
   /** Resources of the tag selection. @default ['*'] */
   readonly tagResources?: string[];
   readonly notResources: string[];
@@ -195,9 +203,11 @@ export class ProtectedBackupPlan extends Construct {
     this.planPrefix = planPrefix;
 
     // Group covered resources by level and policy: rules of a plan apply to all its selections.
-    const scope0 = props.coverage ?? stack;
-    this.covered = ClassifiedResources.within(scope0).filter((r) => r.cfnResource && BACKUP_TYPES[r.cfnResource.cfnResourceType]);
-    for (const r of this.covered) claim(r, this, planPrefix);
+    if (props.coverage && props.coverageScopes) throw new Error('ProtectedBackupPlanProps: give coverage or coverageScopes, not both');
+    const scopes = props.coverageScopes ?? [props.coverage ?? stack];
+    const classifiedIn = () => scopes.flatMap((s) => ClassifiedResources.within(s)).filter((r) => r.cfnResource && BACKUP_TYPES[r.cfnResource.cfnResourceType]);
+    this.covered = classifiedIn();
+    for (const r of this.covered) claim(r, this);
     const groups = new Map<string, { level: DataClassification; policy: ProtectionPolicy; resources: Covered[]; byTag: boolean }>();
     for (const level of DataClassification.all()) {
       const floor = ProtectionPolicy.forClassification(level);
@@ -231,16 +241,17 @@ export class ProtectedBackupPlan extends Construct {
       const isFloor = groupKey(ProtectionPolicy.forClassification(level)) === groupKey(policy);
       const suffix = isFloor ? level.name.toLowerCase().replace(/_/g, '-') : `${level.name.toLowerCase().replace(/_/g, '-')}-custom${++custom}`;
       const planId = isFloor ? level.name : `${level.name}Custom${custom}`;
+      // Resources with their own policy carry their own plan's name in the plan tag, so every
+      // selection is by tag: no ARN of another stack, and the level's plan needs no NotResources.
+      const planTag = isFloor ? planPrefix : `${planPrefix}-${suffix}`;
       const types = new Set(group.resources.map((r) => r.cfnType));
       if (group.byTag) for (const r of this.covered.filter((c) => c.classification === level)) types.add(r.cfnResource!.cfnResourceType);
       types.forEach((t) => allTypes.add(t));
 
-      const tracked = group.byTag
-        ? this.covered.filter((c) => c.classification === level && groupKey(c.policy) === groupKey(policy))
-        : group.resources.flatMap((r) => (r.classified ? [r.classified] : []));
-      // Tag selections match everything tagged with the level, except tracked resources whose policy differs (they have their own plan).
-      const others = group.byTag ? this.covered.filter((c) => c.classification === level && groupKey(c.policy) !== groupKey(policy)).map(arnOf) : [];
-      const byArn = group.resources.filter((r) => !(group.byTag && r.classified));
+      const tracked = this.covered.filter((c) => c.classification === level && groupKey(c.policy) === groupKey(policy));
+      for (const r of tracked) Tags.of(r.scope).add(BACKUP_PLAN_TAG, planTag);
+      const byTag = tracked.length > 0;
+      const byArn = group.resources.filter((r) => !r.classified);
       const isRds = (t: string) => RDS_TYPES.includes(t);
       // AWS Backup cannot copy an RDS or Aurora recovery point to another account and another
       // Region ("Copy a backup", AWS Backup Developer Guide: "For Amazon RDS and Aurora snapshots,
@@ -254,7 +265,7 @@ export class ProtectedBackupPlan extends Construct {
         const rdsWildcards = ['db', 'cluster'].map((resource) => stack.formatArn({ service: 'rds', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
         const restByArn = byArn.filter((r) => !isRds(r.cfnType));
         if (rest.size > 0 || restByArn.length > 0) {
-          this.emitPlan(planPrefix, { id: planId, suffix, level, policy, types: rest, regionCopy: 'required', resources: group.resources.filter((r) => !isRds(r.cfnType)), byTag: group.byTag, notResources: [...others, ...rdsWildcards], byArn: restByArn, tracked: tracked.filter((r) => !isRds(r.cfnResource!.cfnResourceType)) }, destinations);
+          this.emitPlan(planPrefix, { id: planId, suffix, level, policy, types: rest, regionCopy: 'required', resources: group.resources.filter((r) => !isRds(r.cfnType)), byTag, planTag, notResources: rdsWildcards, byArn: restByArn, tracked: tracked.filter((r) => !isRds(r.cfnResource!.cfnResourceType)) }, destinations);
         }
         this.emitPlan(planPrefix, {
           id: `${planId}Rds`,
@@ -264,14 +275,15 @@ export class ProtectedBackupPlan extends Construct {
           types: new Set([...own].filter(isRds)),
           regionCopy: 'unsupported',
           resources: group.resources.filter((r) => isRds(r.cfnType)),
-          byTag: group.byTag,
+          byTag,
+          planTag,
           tagResources: rdsWildcards,
-          notResources: others,
+          notResources: [],
           byArn: byArn.filter((r) => isRds(r.cfnType)),
           tracked: tracked.filter((r) => isRds(r.cfnResource!.cfnResourceType)),
         }, destinations);
       } else {
-        this.emitPlan(planPrefix, { id: planId, suffix, level, policy, types, regionCopy: 'required', resources: group.resources, byTag: group.byTag, notResources: others, byArn, tracked }, destinations);
+        this.emitPlan(planPrefix, { id: planId, suffix, level, policy, types, regionCopy: 'required', resources: group.resources, byTag, planTag, notResources: [], byArn, tracked }, destinations);
       }
     }
     this.resourceTypes = [...new Set([...allTypes].map((t) => BACKUP_TYPES[t]?.name).filter((n): n is string => !!n))].sort();
@@ -280,8 +292,8 @@ export class ProtectedBackupPlan extends Construct {
 
     this.node.addValidation({
       validate: () =>
-        ClassifiedResources.within(scope0)
-          .filter((r) => r.cfnResource && BACKUP_TYPES[r.cfnResource.cfnResourceType] && !this.covered.includes(r))
+        classifiedIn()
+          .filter((r) => !this.covered.includes(r))
           .map((r) => `ProtectedBackupPlan ${this.node.path}: ${r.scope.node.path} was classified after the plan was created and is not covered; create the plan after classifying resources`),
     });
   }
@@ -310,14 +322,14 @@ export class ProtectedBackupPlan extends Construct {
           conditions: {
             StringEquals: [
               { ConditionKey: `aws:ResourceTag/${CLASSIFICATION_TAG}`, ConditionValue: level.name },
-              { ConditionKey: `aws:ResourceTag/${BACKUP_PLAN_TAG}`, ConditionValue: planPrefix },
+              { ConditionKey: `aws:ResourceTag/${BACKUP_PLAN_TAG}`, ConditionValue: part.planTag },
             ],
           },
           notResources: part.notResources.length > 0 ? part.notResources : undefined,
         },
       });
     }
-    checkSelectionSize(`${planName} Resources (ProtectedBackupPlanProps.existingResources and resources with their own policy)`, part.byArn.map((r) => r.arn));
+    checkSelectionSize(`${planName} Resources (ProtectedBackupPlanProps.existingResources)`, part.byArn.map((r) => r.arn));
     if (part.byArn.length > 0) {
       new backup.CfnBackupSelection(this, `${plan.node.id}ByArn`, {
         backupPlanId: plan.attrBackupPlanId,
@@ -631,7 +643,7 @@ const CLAIMS = new WeakMap<ClassifiedResource, string>();
  * Tags a covered resource with the plan that selects it, and refuses a second plan: two plans
  * over one resource back it up twice, and only one plan tag can select it.
  */
-function claim(r: ClassifiedResource, plan: ProtectedBackupPlan, planPrefix: string): void {
+function claim(r: ClassifiedResource, plan: ProtectedBackupPlan): void {
   const owner = CLAIMS.get(r);
   if (owner !== undefined) {
     throw new Error(
@@ -639,8 +651,6 @@ function claim(r: ClassifiedResource, plan: ProtectedBackupPlan, planPrefix: str
     );
   }
   CLAIMS.set(r, plan.node.path);
-  // The same scope classify() tagged, so the two tags land on the same resources (TableV2 tags its replicas).
-  Tags.of(r.scope).add(BACKUP_PLAN_TAG, planPrefix);
 }
 
 function groupKey(policy: ProtectionPolicy): string {

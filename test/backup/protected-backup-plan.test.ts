@@ -170,7 +170,7 @@ describe('ProtectedBackupPlan', () => {
     expect(controlsOf(f.cluster)).toContainEqual(expect.objectContaining({ control: CONTROLS.BACKUP_PLAN, plan: 'hr-confidential' }));
   });
 
-  test('a resource with a tightened policy gets its own plan, selected by ARN and excluded from the tag selection', () => {
+  test('a resource with a tightened policy gets its own plan, selected by its own plan tag (no ARN: the plan may live in another stack)', () => {
     const f = dataStack({ withCluster: false });
     classify(f.cluster, DataClassification.CONFIDENTIAL, { backupRetentionDays: 730 });
     plan(f);
@@ -179,8 +179,15 @@ describe('ProtectedBackupPlan', () => {
       Lifecycle: { DeleteAfterDays: 730 },
       CopyActions: [{ Lifecycle: { DeleteAfterDays: 730 } }],
     });
-    template.hasResourceProperties('AWS::Backup::BackupSelection', { BackupSelection: { SelectionName: 'confidential-custom1-by-arn', Resources: [Match.anyValue()] } });
-    template.hasResourceProperties('AWS::Backup::BackupSelection', { BackupSelection: { SelectionName: 'confidential-by-tag', NotResources: [Match.anyValue()] } });
+    const selections = template.findResources('AWS::Backup::BackupSelection');
+    const bySelection = Object.fromEntries(Object.values(selections).map((x: any) => [x.Properties.BackupSelection.SelectionName, x.Properties.BackupSelection]));
+    expect(Object.keys(bySelection).sort()).toEqual(['confidential-by-tag', 'confidential-custom1-by-tag', 'highly-sensitive-by-tag']);
+    expect(bySelection['confidential-custom1-by-tag'].Conditions.StringEquals).toContainEqual({ ConditionKey: 'aws:ResourceTag/data-protection:backup-plan', ConditionValue: 'hr-confidential-custom1' });
+    expect(bySelection['confidential-by-tag'].Conditions.StringEquals).toContainEqual({ ConditionKey: 'aws:ResourceTag/data-protection:backup-plan', ConditionValue: 'hr' });
+    expect(bySelection['confidential-by-tag'].NotResources).toBeUndefined();
+    // The cluster carries its own plan's tag value, the other CONFIDENTIAL resources the level plan's.
+    const cluster = Object.values(template.findResources('AWS::RDS::DBCluster'))[0] as any;
+    expect(cluster.Properties.Tags).toContainEqual({ Key: 'data-protection:backup-plan', Value: 'hr-confidential-custom1' });
     expect(controlsOf(f.cluster)).toContainEqual(expect.objectContaining({ plan: 'hr-confidential-custom1', retentionDays: 730 }));
   });
 
@@ -341,7 +348,7 @@ describe('ProtectedBackupPlan', () => {
       const f = dataStack();
       const existingResources = Array.from({ length: 501 }, (_, i) => ({ resourceArn: `arn:aws:dynamodb:${REGION}:${DATA_ACCOUNT}:table/legacy-${i}`, classification: DataClassification.CONFIDENTIAL }));
       expect(() => plan(f, { existingResources })).toThrow(
-        'ProtectedBackupPlan: hr-confidential Resources (ProtectedBackupPlanProps.existingResources and resources with their own policy) lists 501 ARNs; AWS Backup allows at most 500 per selection.',
+        'ProtectedBackupPlan: hr-confidential Resources (ProtectedBackupPlanProps.existingResources) lists 501 ARNs; AWS Backup allows at most 500 per selection.',
       );
       const g = dataStack();
       const wildcards = Array.from({ length: 31 }, (_, i) => ({ resourceArn: `arn:aws:dynamodb:${REGION}:${DATA_ACCOUNT}:table/legacy-${i}-*`, classification: DataClassification.CONFIDENTIAL }));
