@@ -41,6 +41,8 @@ export { ManagementEventsTrail, ManagementEventsTrailProps } from './audit/manag
 export { DrillResourceType } from './drill/drill-resource-type';
 export { DrillIsolation, DrillTargetProps, DrillTargetOverrides, ClassifiedDrillTargetOptions, DrillTarget } from './drill/drill-target';
 export { DrillStatus, DrillMetrics, RestoreDrill, RestoreDrillProps } from './drill/restore-drill';
+export { DrillDiscoveryProps, DrillDiscoveryLevel, DrillRestoreKeys } from './drill/drill-discovery';
+export { DrillTagDefaults } from './drill/drill-tags';
 
 // checklist enforcement
 export { DataProtectionChecks } from './nag/data-protection-checks';

@@ -19,6 +19,12 @@ export const LOCKED_VAULT_TAG = 'data-protection:locked-vault';
 /** Tag on every resource a restore drill creates; cleanup permissions are conditioned on it. */
 export const DRILL_TAG = 'data-protection:drill';
 
+/**
+ * Tag that keeps a classified resource out of the run-time target discovery of its account's
+ * restore drill: drills turned off for it (with a reason in the report), or a drill of your own.
+ */
+export const DRILL_SKIP_TAG = 'data-protection:drill-skip';
+
 /** Name prefix of every resource a restore drill creates. */
 export const DRILL_PREFIX = 'drill-';
 

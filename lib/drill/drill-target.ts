@@ -5,6 +5,7 @@ import { ClassifiedResource } from '../classification/classify';
 import { DRILL_PREFIX } from '../core/constants';
 import { requireLiteral, validateRange } from '../core/validation';
 import { DrillResourceType } from './drill-resource-type';
+import { defaultRestoreTimeoutSeconds, DRILL_LIMITS, restoreMetadataOf, TARGET_NAME } from './target-item';
 
 /** Where a drill restores to: network placement for database restores, AZ for volumes. */
 export interface DrillIsolation {
@@ -100,7 +101,40 @@ export interface ClassifiedDrillTargetOptions extends DrillTargetOverrides {
   readonly backupVaultName: string;
 }
 
-const NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,39}$/;
+const NAME = TARGET_NAME;
+
+/** A target's times: what `validateDrillTimes` checks. */
+export interface DrillTimes {
+  readonly rto: Duration;
+  readonly rpo: Duration;
+  readonly interval: Duration;
+  readonly restoreTimeout?: Duration;
+}
+
+/**
+ * Checks a target's (or a discovery level's) times at synth: literals, ranges, and an interval
+ * no shorter than the restore timeout. Returns the restore timeout (default: twice the RTO, at
+ * least one hour). The run-time check of tagged stores uses the same limits (`timeProblem`).
+ *
+ * @param p the prop prefix in messages, e.g. `DrillTargetProps(orders)`
+ */
+export function validateDrillTimes(p: string, props: DrillTimes): Duration {
+  const why = 'drill schedules, restore timeouts, poll schedules and RTO alarms are computed from it at synth';
+  for (const [name, value] of [['rto', props.rto], ['rpo', props.rpo], ['interval', props.interval], ['restoreTimeout', props.restoreTimeout]] as const) {
+    requireLiteral(`${p}.${name}`, value, why);
+  }
+  validateRange(`${p}.interval`, props.interval.toHours(), DRILL_LIMITS.intervalHours.min, DRILL_LIMITS.intervalHours.max, 'hours');
+  validateRange(`${p}.rto`, props.rto.toHours({ integral: false }), DRILL_LIMITS.objectiveHours.min, DRILL_LIMITS.objectiveHours.max, 'hours');
+  validateRange(`${p}.rpo`, props.rpo.toHours({ integral: false }), DRILL_LIMITS.objectiveHours.min, DRILL_LIMITS.objectiveHours.max, 'hours');
+  const restoreTimeout = props.restoreTimeout ?? Duration.seconds(defaultRestoreTimeoutSeconds(props.rto.toSeconds()));
+  const timeoutSeconds = restoreTimeout.toSeconds();
+  if (timeoutSeconds > props.interval.toSeconds()) {
+    throw new Error(
+      `${p}.interval must be at least the restore timeout so drills of one resource never overlap: restoreTimeout is ${timeoutSeconds / 3600} hours, got an interval of ${props.interval.toHours({ integral: false })} hours`,
+    );
+  }
+  return restoreTimeout;
+}
 
 /** One resource a `RestoreDrill` restores, validated at synth time. */
 export class DrillTarget {
@@ -151,7 +185,8 @@ export class DrillTarget {
   public readonly isolation?: DrillIsolation;
   public readonly validation: { [key: string]: string };
   public readonly drilledConstruct?: IConstruct;
-  private readonly extraMetadata: { [key: string]: string };
+  /** @internal The target's own restore-metadata keys (`DrillTargetProps.restoreMetadata`). */
+  public readonly _extraMetadata: { [key: string]: string };
 
   private constructor(props: DrillTargetProps) {
     const p = `DrillTargetProps(${props.name})`;
@@ -169,20 +204,7 @@ export class DrillTarget {
     if (!props.resourceArn && !props.recoveryPointArn) {
       throw new Error(`${p}: a recovery point source is required: give resourceArn (restore its latest recovery point) or recoveryPointArn, got neither`);
     }
-    const why = 'drill schedules, restore timeouts, poll schedules and RTO alarms are computed from it at synth';
-    for (const [name, value] of [['rto', props.rto], ['rpo', props.rpo], ['interval', props.interval], ['restoreTimeout', props.restoreTimeout]] as const) {
-      requireLiteral(`${p}.${name}`, value, why);
-    }
-    validateRange(`${p}.interval`, props.interval.toHours(), 24, 366 * 24, 'hours');
-    validateRange(`${p}.rto`, props.rto.toHours({ integral: false }), 0.25, 720, 'hours');
-    validateRange(`${p}.rpo`, props.rpo.toHours({ integral: false }), 0.25, 720, 'hours');
-    this.restoreTimeout = props.restoreTimeout ?? Duration.seconds(Math.max(3600, props.rto.toSeconds() * 2));
-    const timeoutSeconds = this.restoreTimeout.toSeconds();
-    if (timeoutSeconds > props.interval.toSeconds()) {
-      throw new Error(
-        `${p}.interval must be at least the restore timeout so drills of one resource never overlap: restoreTimeout is ${timeoutSeconds / 3600} hours, got an interval of ${props.interval.toHours({ integral: false })} hours`,
-      );
-    }
+    this.restoreTimeout = validateDrillTimes(p, props);
     for (const [k, v] of Object.entries(props.validation ?? {})) {
       if (typeof v !== 'string') throw new Error(`${p}.validation.${k} must be a string, got ${typeof v}`);
     }
@@ -220,8 +242,8 @@ export class DrillTarget {
     this.isolation = props.isolation;
     this.validation = { ...(props.validation ?? {}) };
     this.drilledConstruct = props.drilledConstruct;
-    this.extraMetadata = { ...(props.restoreMetadata ?? {}) };
-    if (this.resourceType.nameMetadataKey && this.resourceType.nameMetadataKey in this.extraMetadata) {
+    this._extraMetadata = { ...(props.restoreMetadata ?? {}) };
+    if (this.resourceType.nameMetadataKey && this.resourceType.nameMetadataKey in this._extraMetadata) {
       throw new Error(`${p}.restoreMetadata.${this.resourceType.nameMetadataKey} is set by the drill (the '${DRILL_PREFIX}' name of the restored copy); remove it`);
     }
   }
@@ -236,33 +258,6 @@ export class DrillTarget {
    * (documented keys only). The `drill-` name is added by the workflow at run time.
    */
   public restoreMetadataOverrides(): { [key: string]: string } {
-    const key = this.restoreKey?.keyArn;
-    const iso = this.isolation ?? {};
-    const m: { [key: string]: string } = {};
-    switch (this.resourceType) {
-      case DrillResourceType.S3:
-        m.NewBucket = 'true';
-        if (key) Object.assign(m, { EncryptionType: 'SSE-KMS', KMSKey: key });
-        break;
-      case DrillResourceType.DYNAMODB:
-        if (key) Object.assign(m, { encryptionType: 'KMS', kmsMasterKeyArn: key });
-        break;
-      case DrillResourceType.RDS:
-      case DrillResourceType.AURORA:
-        if (this.resourceType === DrillResourceType.RDS) Object.assign(m, { PubliclyAccessible: 'false', MultiAZ: 'false' });
-        if (iso.dbSubnetGroupName) m.DBSubnetGroupName = iso.dbSubnetGroupName;
-        if (iso.securityGroupIds?.length) m.VpcSecurityGroupIds = JSON.stringify(iso.securityGroupIds);
-        break;
-      case DrillResourceType.EBS:
-        m.encrypted = 'true';
-        if (key) m.kmsKeyId = key;
-        if (iso.availabilityZone) m.availabilityZone = iso.availabilityZone;
-        break;
-      case DrillResourceType.EFS:
-        Object.assign(m, { newFileSystem: 'true', Encrypted: 'true' });
-        if (key) m.KmsKeyId = key;
-        break;
-    }
-    return { ...m, ...this.extraMetadata };
+    return restoreMetadataOf(this.resourceType.backupResourceType, { keyArn: this.restoreKey?.keyArn, isolation: this.isolation, extra: this._extraMetadata });
   }
 }

@@ -1,4 +1,6 @@
+export * from './drill-discovery';
 export * from './drill-resource-type';
+export * from './drill-tags';
 export * from './drill-target';
 export * from './poll-schedule';
 export * from './restore-drill';

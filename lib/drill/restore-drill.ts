@@ -1,6 +1,9 @@
 import { ArnFormat, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -14,14 +17,17 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ObjectLockBucket } from '../backup/object-lock-bucket';
 import { acknowledge, acknowledgeInlinePolicy, acknowledgeManagedPolicy, acknowledgeWildcards, defaultPolicyOf, STOCK_RULES, WildcardGrant } from '../core/acknowledgements';
-import { DRILL_PREFIX, DRILL_TAG, METRIC_NAMESPACE } from '../core/constants';
+import { CLASSIFICATION_TAG, DRILL_PREFIX, DRILL_TAG, METRIC_NAMESPACE } from '../core/constants';
 import { CONTROLS, recordControl } from '../core/controls';
 import { handlerCode } from '../core/handler-code';
 import { requireLiteral, validateRange } from '../core/validation';
 import { grantAlarmPublish } from '../keys/alarm-topic';
+import { DataClassification } from '../classification/data-classification';
+import { checkEnvironmentSize, DrillDiscoveryProps, resolveDiscovery } from './drill-discovery';
 import { DrillResourceType } from './drill-resource-type';
+import { DrillTagDefaults } from './drill-tags';
 import { DrillTarget } from './drill-target';
-import { drainSchedule, pollSchedule } from './poll-schedule';
+import { DISCOVERY_ENV, DiscoveryConfig, targetItem } from './target-item';
 
 /** Final status of one target's drill, in the evidence, the metrics and the execution result. */
 export class DrillStatus {
@@ -70,8 +76,18 @@ export class DrillMetrics {
 }
 
 export interface RestoreDrillProps {
-  /** The resources to drill. One execution drills them all (a Map state). */
-  readonly targets: DrillTarget[];
+  /**
+   * The resources to drill. One execution drills them all (a Map state). Give this or `discovery`.
+   * @default - none: `discovery` finds the targets when the drill runs
+   */
+  readonly targets?: DrillTarget[];
+  /**
+   * Find the targets when the drill runs instead: the stores of this account and region tagged
+   * with a drilled classification level (docs/drill.md, "Targets found at run time"). Give this
+   * or `targets`.
+   * @default - none: `targets` lists the targets
+   */
+  readonly discovery?: DrillDiscoveryProps;
   /** Customer managed key of the evidence bucket (e.g. `DataAccountStack.evidenceKey`). */
   readonly evidenceKey: kms.IKey;
   /**
@@ -100,9 +116,15 @@ export interface RestoreDrillProps {
   readonly validator?: lambda.IFunction;
   /** Targets drilled at once (1–40). @default 2 */
   readonly maxConcurrency?: number;
-  /** First wait before polling the restore job (1 minute – 24 hours). @default Duration.minutes(15) */
+  /**
+   * First wait for the restore job's state-change event before the drill describes the job itself
+   * (the fallback for lost events; 1 minute – 24 hours). @default Duration.minutes(15)
+   */
   readonly firstPoll?: Duration;
-  /** Longest wait between polls; waits double up to it (≥ firstPoll). @default Duration.hours(8) */
+  /**
+   * Longest later wait for the event (the waits divide the restore timeout evenly), and the
+   * interval of polls after a restore timed out (≥ firstPoll). @default Duration.hours(8)
+   */
   readonly maxPollInterval?: Duration;
   /** Key of the execution log group. @default - `evidenceKey` */
   readonly logKey?: kms.IKey;
@@ -116,7 +138,11 @@ export interface RestoreDrillProps {
    * @default true
    */
   readonly reserveConcurrency?: boolean;
-  /** Create EventBridge Scheduler schedules from each target's interval. @default true */
+  /**
+   * Create EventBridge Scheduler schedules: one per distinct target interval, or with `discovery`
+   * one daily discovery execution; and the daily staleness check.
+   * @default true
+   */
   readonly schedule?: boolean;
   /** @default - generated */
   readonly stateMachineName?: string;
@@ -136,9 +162,8 @@ const STATE = {
   STARTED: 'Restore job started?',
   NOT_STARTED: 'No restore job id',
   WAIT: 'Wait for restore',
-  DESCRIBE: 'Describe restore job',
+  WAIT_AGAIN: 'Keep waiting for restore',
   FINISHED: 'Restore finished?',
-  NEXT_POLL: 'Next poll',
   RESTORE_FAILED: 'Restore failed',
   NO_CREATED_RESOURCE: 'No restored resource',
   TIMED_OUT: 'Restore timed out',
@@ -172,6 +197,10 @@ const STATE = {
   EVIDENCE_ERROR_PLAIN: 'Evidence error name',
   NOTIFY_EVIDENCE_FAILED: 'Notify evidence failure',
   EVIDENCE_FAILED: 'Evidence not recorded',
+  TARGETS_GIVEN: 'Targets given?',
+  DISCOVER: 'Discover targets',
+  ANY_DUE: 'Any target due?',
+  NONE_DUE: 'No target due',
   MAP: 'Drill each target',
   ANY_FAILED: 'Any drill failed?',
   FAIL: 'Drill failed',
@@ -214,9 +243,27 @@ export class RestoreDrill extends Construct {
   public readonly staleAlarm: cloudwatch.Alarm;
   /** Per target: restore slower than its RTO. */
   public readonly rtoAlarm: cloudwatch.Alarm;
-  /** The schedules, one per distinct interval. */
+  /** The schedules, one per distinct interval (with `discovery`: one daily), and the daily staleness check. */
   public readonly schedules: scheduler.Schedule[] = [];
+  /** The targets of `RestoreDrillProps.targets` (empty with `discovery`). */
   public readonly targets: DrillTarget[];
+  /** Finds the targets when the drill runs (with `RestoreDrillProps.discovery` only). */
+  public readonly discoverFunction?: lambda.Function;
+  /**
+   * Resumes a waiting execution when its restore job ends: registers the wait's task token
+   * (workflow task) and answers AWS Backup's restore-job events (EventBridge).
+   */
+  public readonly restoreEventsFunction: lambda.Function;
+  /** Task tokens of the waits, by restore job id (expire after the restore timeout and a day). */
+  public readonly restoreTokenTable: dynamodb.Table;
+  /** AWS Backup "Restore Job State Change" events of the drill's restore role, terminal statuses, to `restoreEventsFunction`. */
+  public readonly restoreEventsRule: events.Rule;
+  /** The restore-events function failed, or EventBridge could not invoke it (the waits' timeouts still resume the drill). */
+  public readonly restoreEventsAlarm: cloudwatch.Alarm;
+
+  /** The resolved discovery configuration (with `RestoreDrillProps.discovery` only). */
+  private readonly discovery?: ReturnType<typeof resolveDiscovery>;
+  private readonly discoveryProps?: DrillDiscoveryProps;
 
   private readonly pollSeconds: { first: number; max: number };
   private readonly functionLogs: { key: kms.IKey; retention: logs.RetentionDays };
@@ -227,11 +274,20 @@ export class RestoreDrill extends Construct {
   public constructor(scope: Construct, id: string, props: RestoreDrillProps) {
     super(scope, id);
     this.drillId = `${Stack.of(this).stackName}/${id}`;
-    if (!props.targets || props.targets.length === 0) {
-      throw new Error('RestoreDrillProps.targets must list at least one DrillTarget, got an empty list');
+    if (props.targets !== undefined && props.discovery !== undefined) {
+      throw new Error(
+        `RestoreDrillProps.targets and RestoreDrillProps.discovery are exclusive: give targets (drilled as listed) or discovery (found at run time by their tags), got both (${props.targets.length} target(s) and discovery)`,
+      );
     }
+    if (props.discovery === undefined && props.targets === undefined) {
+      throw new Error('RestoreDrillProps.targets or RestoreDrillProps.discovery is required: give targets (drilled as listed) or discovery (found at run time by their tags), got neither');
+    }
+    if (props.targets !== undefined && props.targets.length === 0) {
+      throw new Error('RestoreDrillProps.targets must list at least one DrillTarget, got an empty list (or give RestoreDrillProps.discovery instead, to find the targets at run time)');
+    }
+    const targets = props.targets ?? [];
     const names = new Set<string>();
-    for (const t of props.targets) {
+    for (const t of targets) {
       if (names.has(t.name)) throw new Error(`RestoreDrillProps.targets: duplicate target name '${t.name}'; names key evidence and metrics`);
       names.add(t.name);
     }
@@ -244,7 +300,7 @@ export class RestoreDrill extends Construct {
     const max = (props.maxPollInterval ?? Duration.hours(8)).toSeconds();
     validateRange('RestoreDrillProps.firstPoll', first, 60, 86400, 'seconds');
     validateRange('RestoreDrillProps.maxPollInterval', max, first, 7 * 86400, 'seconds');
-    for (const t of props.targets) {
+    for (const t of targets) {
       const timeout = t.restoreTimeout.toSeconds();
       if (timeout < first) {
         throw new Error(
@@ -257,8 +313,10 @@ export class RestoreDrill extends Construct {
         );
       }
     }
-    this.targets = props.targets;
+    this.targets = targets;
     this.pollSeconds = { first, max };
+    if (props.discovery) this.discovery = resolveDiscovery(props.discovery, { drill: this.drillId, poll: this.pollSeconds });
+    this.discoveryProps = props.discovery;
     this.functionLogs = { key: props.logKey ?? props.evidenceKey, retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR };
     this.reservedConcurrency = props.reserveConcurrency ?? true ? maxConcurrency : undefined;
 
@@ -287,20 +345,24 @@ export class RestoreDrill extends Construct {
       new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.evidenceBucket.arnForObjects('drills/*'), this.evidenceBucket.arnForObjects('latest-success/*')] }),
     );
     props.evidenceKey.grant(this.evidenceFunction, 'kms:GenerateDataKey');
+    ({ fn: this.restoreEventsFunction, table: this.restoreTokenTable, rule: this.restoreEventsRule, alarm: this.restoreEventsAlarm } = this.restoreEvents(props));
 
     const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
       encryptionKey: props.logKey ?? props.evidenceKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const longest = Math.max(...props.targets.map((t) => t.restoreTimeout.toSeconds()));
-    const rounds = Math.ceil(props.targets.length / maxConcurrency);
+    if (this.discovery) this.discoverFunction = this.discoverer(props);
+    const longest = this.discovery ? this.discovery.longestRestoreTimeoutSeconds : Math.max(...targets.map((t) => t.restoreTimeout.toSeconds()));
+    const rounds = Math.ceil((this.discovery ? this.discovery.config.maxTargets : targets.length) / maxConcurrency);
     // Per round: the restore timeout, as long again waiting for a timed-out restore to end, and
-    // four functions with their throttling retries.
+    // four functions with their throttling retries; with discovery, one more hour for the discover
+    // function (15 minutes) and its throttling retries. A store's tags cannot ask a longer restore
+    // timeout than the levels' longest: the discover function caps it.
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       definitionBody: sfn.DefinitionBody.fromChainable(this.definition(props, maxConcurrency)),
-      timeout: Duration.seconds(Math.min(rounds * (2 * longest + 4 * 3600), 365 * 86400)),
+      timeout: Duration.seconds(Math.min(rounds * (2 * longest + 4 * 3600) + (this.discovery ? 3600 : 0), 365 * 86400)),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       comment: 'cdk-data-protection restore drill: restore, validate, clean up, record evidence, notify',
@@ -310,8 +372,11 @@ export class RestoreDrill extends Construct {
     this.stalenessFunction = this.fn('Staleness', 'drill-staleness', 'Publishes days since the last successful restore drill', {
       EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
       DRILL_ID: this.drillId,
-      DRILL_TARGETS: JSON.stringify(props.targets.map((t) => ({ name: t.name, intervalDays: t.intervalDays }))),
+      ...(this.discovery
+        ? this.discoveryEnvironment('RestoreDrill staleness function')
+        : { DRILL_TARGETS: JSON.stringify(targets.map((t) => ({ name: t.name, intervalDays: t.intervalDays }))) }),
     }, { reservedConcurrency: 1, invokedAsynchronously: true });
+    if (this.discovery) this.grantDiscovery(this.stalenessFunction);
     this.stalenessFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.evidenceBucket.arnForObjects('latest-success/*')] }));
     // Without ListBucket, HeadObject answers 403 instead of 404 for a target never drilled successfully.
     this.stalenessFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.evidenceBucket.bucketArn] }));
@@ -357,7 +422,7 @@ export class RestoreDrill extends Construct {
       new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: DrillMetrics.RTO_EXCEEDED, dimensionsMap: drillDims, statistic: 'Maximum', period: Duration.hours(1) }),
       cloudwatch.TreatMissingData.NOT_BREACHING,
     );
-    for (const t of props.targets) {
+    for (const t of targets) {
       if (t.drilledConstruct) recordControl(t.drilledConstruct, CONTROLS.RESTORE_DRILL, { drill: this.node.path, intervalDays: t.intervalDays });
     }
 
@@ -366,8 +431,22 @@ export class RestoreDrill extends Construct {
         assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
         description: 'EventBridge Scheduler starts restore drills and the daily staleness check',
       });
+      if (this.discovery) {
+        // One daily execution without targets: its first state finds the due ones.
+        this.schedules.push(
+          new scheduler.Schedule(this, 'DailyDiscovery', {
+            description: `Restore drill of the due stores classified ${this.discovery.classifications.join(', ')}, found daily by their tags`,
+            schedule: scheduler.ScheduleExpression.rate(Duration.days(1)),
+            target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
+              input: scheduler.ScheduleTargetInput.fromObject({}),
+              retryAttempts: 2,
+              role: schedulerRole,
+            }),
+          }),
+        );
+      }
       const byInterval = new Map<number, DrillTarget[]>();
-      for (const t of props.targets) byInterval.set(t.intervalDays, [...(byInterval.get(t.intervalDays) ?? []), t]);
+      for (const t of targets) byInterval.set(t.intervalDays, [...(byInterval.get(t.intervalDays) ?? []), t]);
       for (const [days, group] of [...byInterval.entries()].sort((a, b) => a[0] - b[0])) {
         this.schedules.push(
           new scheduler.Schedule(this, `Every${days}Days`, {
@@ -400,28 +479,101 @@ export class RestoreDrill extends Construct {
    * Start an on-demand drill with it; set `recoveryPointArn` on an item to restore a chosen point.
    */
   public executionInput(targets: DrillTarget[] = this.targets): { [key: string]: unknown } {
+    // One item builder for these targets and the stores the discover function finds (target-item.ts).
     return {
-      targets: targets.map((t) => {
-        const schedule = pollSchedule(this.pollSeconds.first, this.pollSeconds.max, t.restoreTimeout.toSeconds());
-        return {
-          name: t.name,
-          resourceType: t.resourceType.backupResourceType,
-          ...(t.resourceArn ? { resourceArn: t.resourceArn } : {}),
-          ...(t.recoveryPointArn ? { recoveryPointArn: t.recoveryPointArn } : {}),
-          backupVaultName: t.backupVaultName,
-          restoreMetadata: t.restoreMetadataOverrides(),
-          validation: t.validation,
-          drill: this.drillId,
-          rtoSeconds: t.rto.toSeconds(),
-          rpoSeconds: t.rpo.toSeconds(),
-          restoreTimeoutSeconds: t.restoreTimeout.toSeconds(),
-          intervalDays: t.intervalDays,
-          // After a timeout, the job is polled every drainWait seconds until it ends, at most
-          // restoreTimeout longer, so its copy can be deleted.
-          poll: { schedule, last: schedule.length - 1, ...drainSchedule(t.restoreTimeout.toSeconds(), this.pollSeconds.max) },
-        };
-      }),
+      targets: targets.map((t) =>
+        targetItem(
+          {
+            name: t.name,
+            resourceType: t.resourceType.backupResourceType,
+            resourceArn: t.resourceArn,
+            recoveryPointArn: t.recoveryPointArn,
+            backupVaultName: t.backupVaultName,
+            restoreMetadata: t.restoreMetadataOverrides(),
+            validation: t.validation,
+            rtoSeconds: t.rto.toSeconds(),
+            rpoSeconds: t.rpo.toSeconds(),
+            restoreTimeoutSeconds: t.restoreTimeout.toSeconds(),
+            intervalDays: t.intervalDays,
+          },
+          this.drillId,
+          this.pollSeconds,
+        ),
+      ),
     };
+  }
+
+  /**
+   * What this drill's discover function derives for a store of `classification` without drill
+   * tags (its level and the drill's isolation): give it to `drillTagsOf` so a store's tags carry
+   * only what differs.
+   */
+  public defaultsFor(classification: DataClassification): DrillTagDefaults {
+    const level = this.discoveryProps?.levels.find((l) => l.classification === classification);
+    return { ...(level ? { level } : {}), ...(this.discoveryProps?.isolation ? { isolation: this.discoveryProps.isolation } : {}) };
+  }
+
+  /** The resource types the workflow drills: those of the targets, or every drillable type with discovery. */
+  private get drilledTypes(): DrillResourceType[] {
+    return DrillResourceType.all().filter((t) => this.discovery !== undefined || this.targets.some((x) => x.resourceType === t));
+  }
+
+  /** ARNs of the vaults the drill restores from. */
+  private vaultArns(): string[] {
+    const names = this.discovery ? [this.discovery.config.backupVaultName] : this.targets.map((t) => t.backupVaultName);
+    return [...new Set(names)].map((name) => Stack.of(this).formatArn({ service: 'backup', resource: 'backup-vault', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
+  }
+
+  /** Keys restored copies are encrypted with. */
+  private restoreKeys(): kms.IKey[] {
+    return this.discovery ? this.discovery.keys : this.targets.flatMap((t) => (t.restoreKey ? [t.restoreKey] : []));
+  }
+
+  /** The discover and staleness functions' environment: the configuration as one JSON variable, checked against Lambda's 4 KB. */
+  private discoveryEnvironment(fn: string): { [key: string]: string } {
+    const config: DiscoveryConfig = this.discovery!.config;
+    // Measured on the JSON with its deploy-time values (key ARNs) still tokens; a bucket name is at most 63 characters.
+    checkEnvironmentSize(
+      fn,
+      { EVIDENCE_BUCKET: 'x'.repeat(63), DRILL_ID: this.drillId, [DISCOVERY_ENV]: JSON.stringify(config) },
+      'fewer levels or restore keys, shorter isolation values or vault name in RestoreDrillProps.discovery',
+    );
+    return { [DISCOVERY_ENV]: Stack.of(this).toJsonString(config) };
+  }
+
+  /**
+   * Listing the stores and reading their evidence pointers: what the discover and staleness
+   * functions share. GetResources has no resource-level permissions ("Resource types" column
+   * empty for tag:GetResources in the Service Authorization Reference, "Actions, resources, and
+   * condition keys for Amazon Resource Group Tagging API",
+   * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonresourcegrouptaggingapi.html);
+   * it returns ARNs and tags only. DescribeDBInstances is held to this account's and region's
+   * instances carrying a drilled classification.
+   */
+  private grantDiscovery(fn: lambda.Function): void {
+    const stack = Stack.of(this);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['tag:GetResources'], resources: ['*'] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['rds:DescribeDBInstances'],
+        resources: [stack.formatArn({ service: 'rds', resource: 'db', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        conditions: { StringEquals: { [`aws:ResourceTag/${CLASSIFICATION_TAG}`]: this.discovery!.classifications } },
+      }),
+    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.evidenceBucket.arnForObjects('latest-success/*')] }));
+    // Without ListBucket, a missing object answers 403 instead of 404 (a target never drilled successfully).
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.evidenceBucket.bucketArn] }));
+  }
+
+  /** The function finding a discovering drill's due targets (first state of a daily execution). */
+  private discoverer(props: RestoreDrillProps): lambda.Function {
+    const fn = this.fn('Discover', 'drill-discover', 'Finds the stores a restore drill drills today by their classification and drill tags', {
+      EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
+      ...this.discoveryEnvironment('RestoreDrill discover function'),
+    }, { reservedConcurrency: 1 });
+    this.grantDiscovery(fn);
+    props.evidenceKey.grantDecrypt(fn);
+    return fn;
   }
 
   /**
@@ -434,7 +586,7 @@ export class RestoreDrill extends Construct {
     handler: string,
     description: string,
     environment: { [key: string]: string },
-    options: { role?: iam.Role; tracing?: lambda.Tracing; reservedConcurrency?: number; invokedAsynchronously?: boolean } = {},
+    options: { role?: iam.Role; tracing?: lambda.Tracing; reservedConcurrency?: number; invokedAsynchronously?: boolean; dlqReason?: string } = {},
   ): lambda.Function {
     const role = options.role ?? new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { encryptionKey: this.functionLogs.key, retention: this.functionLogs.retention, removalPolicy: RemovalPolicy.RETAIN });
@@ -461,11 +613,93 @@ export class RestoreDrill extends Construct {
     acknowledge(
       cfn,
       STOCK_RULES.LAMBDA_DLQ,
-      options.invokedAsynchronously
+      options.dlqReason ?? (options.invokedAsynchronously
         ? 'A failed daily run publishes no metric and the stale-drill alarm treats missing data as breaching, so a failure alarms without a queue.'
-        : 'The state machine invokes this function synchronously and catches every error into the evidence record and notification: there is no asynchronous event to dead-letter.',
+        : 'The state machine invokes this function synchronously and catches every error into the evidence record and notification: there is no asynchronous event to dead-letter.'),
     );
     return fn;
+  }
+
+  /**
+   * Event-driven completion of the restore waits: the token table, the restore-events function
+   * (register and resume), the EventBridge rule on AWS Backup's restore-job events and its alarm.
+   *
+   * - Events: source `aws.backup`, detail-type `Restore Job State Change`, `detail.restoreJobId`,
+   *   `detail.status` and `detail.iamRoleArn` ("Restore Job events",
+   *   https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html; best effort,
+   *   https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-backup.html). Terminal statuses
+   *   are DescribeRestoreJob's COMPLETED, FAILED and ABORTED. Matching the drill's restore role
+   *   keeps other restores of the account from invoking the function at all; the token lookup
+   *   still ignores any job the drill does not wait for.
+   * - The table holds only task tokens of running waits (TTL: restore timeout + a day). It uses the
+   *   AWS managed key: DynamoDB does not document keys of another account (the evidence key lives
+   *   in the key account, see DataAccountStack.dynamoDbKeyFor), and the tokens are no data of the
+   *   organization, worthless once the wait ends, hence DESTROY on removal. PITR is on: it costs
+   *   nothing at this size and is what the stock packs ask of every table.
+   * - states:SendTaskSuccess has no resource types or condition keys (Service Authorization
+   *   Reference, https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html):
+   *   Resource `*`, acknowledged; the token is the capability, and the function only uses tokens
+   *   the drill's own waits stored in its table. backup:DescribeRestoreJob likewise has no
+   *   resource types (same reference, AWS Backup).
+   */
+  private restoreEvents(props: RestoreDrillProps): { fn: lambda.Function; table: dynamodb.Table; rule: events.Rule; alarm: cloudwatch.Alarm } {
+    const table = new dynamodb.Table(this, 'RestoreTokens', {
+      partitionKey: { name: 'restoreJobId', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const tableCfn = table.node.defaultChild!;
+    const tokensOnly = 'Holds only Step Functions task tokens of running restore-drill waits, each expiring after its restore timeout and a day: no data of the organization to classify, back up or drill.';
+    acknowledge(tableCfn, ['DataProtection-DataStoreClassified'], tokensOnly);
+    acknowledge(tableCfn, STOCK_RULES.DYNAMODB_IN_BACKUP_PLAN, tokensOnly);
+    const fn = this.fn(
+      'RestoreEvents',
+      'drill-restore-events',
+      'Resumes restore drills when their restore jobs end (AWS Backup events), with the token each wait registers',
+      { RESTORE_TOKEN_TABLE: table.tableName },
+      {
+        dlqReason:
+          "EventBridge invokes it asynchronously (Lambda retries twice); an event it could not handle is not lost work: the wait's timeout describes the job itself, and RestoreEventsAlarm reports errors and failed invocations.",
+      },
+    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['backup:DescribeRestoreJob', 'states:SendTaskSuccess'], resources: ['*'] }));
+    this.wildcards.set(fn.role!, [
+      {
+        resource: '*',
+        reason:
+          'states:SendTaskSuccess, backup:DescribeRestoreJob and the X-Ray trace calls have no resource-level permissions; the function only sends task tokens that the drill\'s own waits stored in its token table.',
+      },
+    ]);
+    const rule = new events.Rule(this, 'RestoreEventsRule', {
+      description: 'Restore drill: AWS Backup restore jobs of the drill\'s restore role that ended resume the waiting execution',
+      eventPattern: {
+        source: ['aws.backup'],
+        detailType: ['Restore Job State Change'],
+        detail: { status: ['COMPLETED', 'FAILED', 'ABORTED'], iamRoleArn: [this.restoreRole.roleArn] },
+      },
+      targets: [new eventsTargets.LambdaFunction(fn, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
+    });
+    const alarm = new cloudwatch.Alarm(this, 'RestoreEventsAlarm', {
+      alarmDescription: `Restore drill ${this.drillId}: a restore-job event was not handled (function error or failed invocation); the drill still resumes at its next check, at most maxPollInterval later`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'errors + failed',
+        usingMetrics: {
+          errors: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+          failed: new cloudwatch.Metric({ namespace: 'AWS/Events', metricName: 'FailedInvocations', dimensionsMap: { RuleName: rule.ruleName }, statistic: 'Sum', period: Duration.minutes(5) }),
+        },
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+    return { fn, table, rule, alarm };
   }
 
   private defaultValidator(): lambda.Function {
@@ -495,8 +729,42 @@ export class RestoreDrill extends Construct {
     if (sources(DrillResourceType.DYNAMODB).length) add(['dynamodb:DescribeTable'], sources(DrillResourceType.DYNAMODB));
     const clusters = this.targets.filter((t) => t.resourceType === DrillResourceType.AURORA && t.resourceArn && t.validation.compareWithSource !== 'false');
     if (clusters.length) add(['rds:DescribeDBClusters'], clusters.map((t) => t.resourceArn!));
-    for (const t of this.targets) t.restoreKey?.grantDecrypt(fn);
+    if (this.discovery) this.grantSourceReads(fn);
+    for (const key of this.restoreKeys()) key.grantDecrypt(fn);
     return fn;
+  }
+
+  /**
+   * With discovery the sources are known only at run time: the validator may read the size of
+   * this account's and region's stores of the drilled levels. DynamoDB tables and Aurora clusters
+   * by their classification tag (`aws:ResourceTag/...` applies to the `table` and `cluster`
+   * resource types of dynamodb:DescribeTable and rds:DescribeDBClusters in the Service
+   * Authorization Reference). S3 bucket ARNs carry no account: `s3:ResourceAccount` holds
+   * ListBucket to this account's buckets, and a bucket tag condition would deny every bucket
+   * without ABAC turned on ("By default, ABAC is disabled for all Amazon S3 general purpose
+   * buckets", Amazon S3 User Guide, "Enabling ABAC in general purpose buckets",
+   * https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html).
+   */
+  private grantSourceReads(fn: lambda.Function): void {
+    const stack = Stack.of(this);
+    const classified = { StringEquals: { [`aws:ResourceTag/${CLASSIFICATION_TAG}`]: this.discovery!.classifications } };
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [`arn:${Aws.PARTITION}:s3:::*`], conditions: { StringEquals: { 's3:ResourceAccount': Aws.ACCOUNT_ID } } }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: [stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: '*' })], conditions: classified }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['rds:DescribeDBClusters'],
+        resources: [stack.formatArn({ service: 'rds', resource: 'cluster', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        conditions: classified,
+      }),
+    );
+    this.wildcards.get(fn.role!)!.push(
+      { resource: `arn:${Aws.PARTITION}:s3:::*`, reason: 'Stores are found at run time: the validator lists a source bucket to compare its size; s3:ResourceAccount holds it to this account (bucket ARNs carry none), and bucket tags take part in authorization only with ABAC turned on.' },
+      { resource: stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: '*' }), reason: 'Stores are found at run time: the validator describes a source table of this account and region carrying a drilled classification tag (condition).' },
+      {
+        resource: stack.formatArn({ service: 'rds', resource: 'cluster', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        reason: 'Stores are found at run time: the validator describes a source cluster of this account and region carrying a drilled classification tag (condition).',
+      },
+    );
   }
 
   /**
@@ -506,9 +774,7 @@ export class RestoreDrill extends Construct {
   private recoveryPointChooser(): lambda.Function {
     const stack = Stack.of(this);
     const fn = this.fn('RecoveryPoint', 'drill-recovery-point', 'Chooses the recovery point a restore drill restores', {});
-    const vaults = [...new Set(this.targets.map((t) => t.backupVaultName))].map((name) =>
-      stack.formatArn({ service: 'backup', resource: 'backup-vault', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-    );
+    const vaults = this.vaultArns();
     const recoveryPoints = stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['backup:ListRecoveryPointsByBackupVault'], resources: vaults }));
     // Always: an on-demand execution input may name a recovery point.
@@ -576,7 +842,7 @@ export class RestoreDrill extends Construct {
       EBS: ['ec2:DescribeVolumes'],
       EFS: ['elasticfilesystem:DescribeFileSystems'],
     };
-    const listActions = [...new Set(this.targets.flatMap((t) => listing[t.resourceType.backupResourceType] ?? []))].sort();
+    const listActions = [...new Set(this.drilledTypes.flatMap((t) => listing[t.backupResourceType] ?? []))].sort();
     // backup:ListRestoreJobs: the sweep deletes only what this drill's restore jobs created.
     statements.push(new iam.PolicyStatement({ sid: 'ListDrillLeftovers', actions: [...listActions, 'backup:ListRestoreJobs'].sort(), resources: ['*'] }));
     for (const s of statements) role.addToPolicy(s);
@@ -622,9 +888,17 @@ export class RestoreDrill extends Construct {
       { resource: this.evidenceBucket.arnForObjects('latest-success/*'), reason: pointer },
     ]);
     this.wildcards.set(this.stalenessFunction.role!, [
-      { resource: '*', reason: xray },
+      { resource: '*', reason: this.discovery ? `${xray} tag:GetResources has none either: it lists the ARNs and tags of the stores to drill.` : xray },
       { resource: this.evidenceBucket.arnForObjects('latest-success/*'), reason: pointer },
+      ...(this.discovery ? [this.describeInstancesWildcard()] : []),
     ]);
+    if (this.discoverFunction) {
+      this.wildcards.set(this.discoverFunction.role!, [
+        { resource: '*', reason: `${xray} tag:GetResources has none either: it lists the ARNs and tags of the stores to drill.` },
+        { resource: this.evidenceBucket.arnForObjects('latest-success/*'), reason: pointer },
+        this.describeInstancesWildcard(),
+      ]);
+    }
     const versions = 'Step Functions may invoke the function or its versions (function ARN with :*), nothing else.';
     this.wildcards.set(this.stateMachine.role, [
       { resource: '*', reason: 'DescribeRestoreJob, the X-Ray trace calls and PutMetricData (held to the DataProtection namespace by condition) have no resource-level permissions.' },
@@ -632,7 +906,7 @@ export class RestoreDrill extends Construct {
         resource: stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
         reason: 'AWS Backup generates recovery point ids; the workflow restores the latest one of the drilled vaults.',
       },
-      ...[this.recoveryPointFunction, this.validator, this.cleanupFunction, this.evidenceFunction].map((f) => ({ resource: `${f.functionArn}:*`, reason: versions })),
+      ...[this.recoveryPointFunction, this.validator, this.cleanupFunction, this.evidenceFunction, this.restoreEventsFunction, ...(this.discoverFunction ? [this.discoverFunction] : [])].map((f) => ({ resource: `${f.functionArn}:*`, reason: versions })),
       ...this.drillCopyWildcards().filter((w) => /volume|file-system/.test(w.resource ?? '')),
     ]);
     for (const [role, grants] of this.wildcards) {
@@ -647,6 +921,14 @@ export class RestoreDrill extends Construct {
       acknowledgeManagedPolicy(this.restoreRole, iam.ManagedPolicy.fromAwsManagedPolicyName('AWSBackupServiceRolePolicyForS3Restore'), why);
       acknowledgeInlinePolicy(defaultPolicyOf(this.restoreRole));
     }
+  }
+
+  /** rds:DescribeDBInstances of the discovery (Aurora cluster members are skipped). */
+  private describeInstancesWildcard(): WildcardGrant {
+    return {
+      resource: Stack.of(this).formatArn({ service: 'rds', resource: 'db', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      reason: 'Stores are found at run time: a DB instance of this account and region carrying a drilled classification tag (condition) is described to skip the members of an Aurora cluster, which is drilled as a cluster.',
+    };
   }
 
   private allowMetrics(grantee: iam.IGrantable): void {
@@ -674,17 +956,17 @@ export class RestoreDrill extends Construct {
       StringLike: { [`aws:RequestTag/${DRILL_TAG}`]: `${DRILL_PREFIX}*` },
       'ForAllValues:StringEquals': { 'aws:TagKeys': [DRILL_TAG] },
     };
-    if (this.targets.some((t) => t.resourceType === DrillResourceType.EBS)) {
+    if (this.drilledTypes.includes(DrillResourceType.EBS)) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:CreateTags'], resources: [stack.formatArn({ service: 'ec2', resource: 'volume', resourceName: '*' })], conditions: tagOnly }));
     }
-    if (this.targets.some((t) => t.resourceType === DrillResourceType.EFS)) {
+    if (this.drilledTypes.includes(DrillResourceType.EFS)) {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: ['elasticfilesystem:TagResource'], resources: [stack.formatArn({ service: 'elasticfilesystem', resource: 'file-system', resourceName: '*' })], conditions: tagOnly }),
       );
     }
     this.allowMetrics(role);
     grantAlarmPublish(props.alarmTopic, role);
-    for (const t of this.targets) t.restoreKey?.grant(this.restoreRole, 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey', 'kms:CreateGrant');
+    for (const key of this.restoreKeys()) key.grant(this.restoreRole, 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey', 'kms:CreateGrant');
   }
 
   /**
@@ -708,7 +990,7 @@ export class RestoreDrill extends Construct {
    * The waits (20 s doubling to 5 min, 8 retries: 25 min) outlast one invocation of the other
    * execution (15 min timeout).
    */
-  private lambdaTask(id: string, fn: lambda.IFunction, resultPath: string, options: { payload?: sfn.TaskInput; inputPath?: string } = {}): tasks.LambdaInvoke {
+  private lambdaTask(id: string, fn: lambda.IFunction, resultPath: string | undefined, options: { payload?: sfn.TaskInput; inputPath?: string } = {}): tasks.LambdaInvoke {
     const task = new tasks.LambdaInvoke(this, id, { lambdaFunction: fn, payload: options.payload, inputPath: options.inputPath, payloadResponseOnly: true, resultPath });
     task.addRetry({ errors: ['Lambda.TooManyRequestsException'], interval: Duration.seconds(20), backoffRate: 2, maxDelay: Duration.minutes(5), maxAttempts: 8 });
     return task;
@@ -735,12 +1017,10 @@ export class RestoreDrill extends Construct {
    */
   private definition(props: RestoreDrillProps, maxConcurrency: number): sfn.IChainable {
     const stack = Stack.of(this);
-    const types = DrillResourceType.all().filter((t) => this.targets.some((x) => x.resourceType === t));
+    const types = this.drilledTypes;
     const has = (t: DrillResourceType) => types.includes(t);
     const recoveryPoints = stack.formatArn({ service: 'backup', resource: 'recovery-point', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const vaultArns = [...new Set(this.targets.map((t) => t.backupVaultName))].map((name) =>
-      stack.formatArn({ service: 'backup', resource: 'backup-vault', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-    );
+    const vaultArns = this.vaultArns();
     const fail = (name: string, status: string, reason: string) => new sfn.Pass(this, name, { result: sfn.Result.fromObject({ status, reason }), resultPath: '$.failure' });
     const C = sfn.Condition;
     const typeIs = (t: DrillResourceType) => C.stringEquals('$.target.resourceType', t.backupResourceType);
@@ -885,7 +1165,7 @@ export class RestoreDrill extends Construct {
       t.next(validatorInput);
     }
 
-    // ---- Polling the restore job.
+    // ---- Describing the restore job (after a timeout, until it ends).
     const describeJob = (id: string) =>
       RestoreDrill.retrySdk(
         new tasks.CallAwsService(this, id, {
@@ -930,12 +1210,35 @@ export class RestoreDrill extends Construct {
       .otherwise(new sfn.Pass(this, STATE.NEXT_DRAIN, { parameters: { 'i.$': 'States.MathAdd($.drain.i, 1)' }, resultPath: '$.drain' }).next(drainWait));
     drainWait.next(drainDescribe).next(drainEnded);
 
-    const wait = new sfn.Wait(this, STATE.WAIT, { time: sfn.WaitTime.secondsPath('$.poll.wait') });
-    const describe = catchStep(describeJob(STATE.DESCRIBE));
-    const nextPoll = new sfn.Pass(this, STATE.NEXT_POLL, {
-      parameters: { 'i.$': 'States.MathAdd($.poll.i, 1)', 'wait.$': 'States.ArrayGetItem($.target.poll.schedule, States.MathAdd($.poll.i, 1))' },
-      resultPath: '$.poll',
-    }).next(wait);
+    // Waiting for the restore job: event-driven, with the task's timeout as the fallback for lost
+    // events. Each wait registers its task token for the job (restore-events function, `register`)
+    // and resumes when AWS Backup's "Restore Job State Change" event for a terminal status reaches
+    // the same function through EventBridge, which sends the job's description (SendTaskSuccess).
+    // The register step describes the job right after storing the token, so a job that ended
+    // before (its event found no token) resumes at once, as does a job older than the restore
+    // timeout (then still running). A wait that times out (event lost) registers again: the first
+    // after `firstPoll`, then every `poll.every` (at most maxPollInterval), one state transition each.
+    const waitForEvent = (id: string, waitPath: string) =>
+      new tasks.LambdaInvoke(this, id, {
+        lambdaFunction: this.restoreEventsFunction,
+        integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        payload: sfn.TaskInput.fromObject({
+          register: true,
+          taskToken: sfn.JsonPath.taskToken,
+          'restoreJobId.$': '$.restoreJob.RestoreJobId',
+          'restoreTimeoutSeconds.$': '$.target.restoreTimeoutSeconds',
+          'waitSeconds.$': waitPath,
+        }),
+        taskTimeout: sfn.Timeout.at(waitPath),
+        resultPath: '$.job',
+      }).addRetry({ errors: ['Lambda.TooManyRequestsException'], interval: Duration.seconds(20), backoffRate: 2, maxDelay: Duration.minutes(5), maxAttempts: 8 });
+    const wait = waitForEvent(STATE.WAIT, '$.target.poll.first');
+    const waitAgain = waitForEvent(STATE.WAIT_AGAIN, '$.target.poll.every');
+    // States.Timeout first: a States.ALL catch would take it too (it is listed after).
+    wait.addCatch(waitAgain, { errors: [sfn.Errors.TIMEOUT], resultPath: '$.waitTimedOut' });
+    waitAgain.addCatch(waitAgain, { errors: [sfn.Errors.TIMEOUT], resultPath: '$.waitTimedOut' });
+    catchStep(wait);
+    catchStep(waitAgain);
     const finished = new sfn.Choice(this, STATE.FINISHED);
     if (tagNow.volume) finished.when(C.and(statusIs('COMPLETED'), typeIs(DrillResourceType.EBS), createdArn), tagNow.volume);
     if (tagNow.fileSystem) finished.when(C.and(statusIs('COMPLETED'), typeIs(DrillResourceType.EFS), createdArn), tagNow.fileSystem);
@@ -946,17 +1249,14 @@ export class RestoreDrill extends Construct {
         fail(STATE.NO_CREATED_RESOURCE, DrillStatus.STEP_FAILED, 'the restore job COMPLETED without a CreatedResourceArn').next(cleanup),
       );
     }
-    wait.next(describe).next(
-      finished
-        .when(C.and(statusIs('COMPLETED'), createdArn), validatorInput)
-        .when(statusIs('COMPLETED'), validatorInputNoArn)
-        .when(statusIs('FAILED', 'ABORTED'), fail(STATE.RESTORE_FAILED, DrillStatus.RESTORE_FAILED, 'the restore job ended FAILED or ABORTED').next(cleanup))
-        .when(
-          C.numberGreaterThanEqualsJsonPath('$.poll.i', '$.target.poll.last'),
-          fail(STATE.TIMED_OUT, DrillStatus.RESTORE_TIMED_OUT, 'the restore job did not finish within the restore timeout').next(timeoutMetrics),
-        )
-        .otherwise(nextPoll),
-    );
+    finished
+      .when(C.and(statusIs('COMPLETED'), createdArn), validatorInput)
+      .when(statusIs('COMPLETED'), validatorInputNoArn)
+      .when(statusIs('FAILED', 'ABORTED'), fail(STATE.RESTORE_FAILED, DrillStatus.RESTORE_FAILED, 'the restore job ended FAILED or ABORTED').next(cleanup))
+      // A wait resumes with a job that has not ended only when the restore timeout has passed.
+      .otherwise(fail(STATE.TIMED_OUT, DrillStatus.RESTORE_TIMED_OUT, 'the restore job did not finish within the restore timeout').next(timeoutMetrics));
+    wait.next(finished);
+    waitAgain.next(finished);
 
     // ---- Starting the restore.
     const start = catchStep(
@@ -1026,7 +1326,6 @@ export class RestoreDrill extends Construct {
         'startedAt.$': '$.startedAt',
         // Unique per drill: restores into an existing name fail, and cleanup matches the prefix.
         'drillName.$': `States.Format('${DRILL_PREFIX}{}-{}', $.target.name, States.ArrayGetItem(States.StringSplit(States.UUID(), '-'), 0))`,
-        poll: { i: 0, 'wait.$': '$.target.poll.schedule[0]' },
         drain: { i: 0 },
       },
     });
@@ -1053,10 +1352,21 @@ export class RestoreDrill extends Construct {
       },
     });
     map.itemProcessor(prepare);
-    return map.next(
+    const drilled = map.next(
       new sfn.Choice(this, STATE.ANY_FAILED)
         .when(C.booleanEquals('$.anyFailed', true), new sfn.Fail(this, STATE.FAIL, { errorPath: '$.error', causePath: '$.cause' }))
         .otherwise(new sfn.Succeed(this, STATE.SUCCEED)),
     );
+    if (!this.discoverFunction) return drilled;
+
+    // ---- Discovery: an execution without `targets` (the daily schedule's) finds them first; an
+    // on-demand input with `targets` is drilled as given. No target due is the usual day: the Map
+    // is skipped (its aggregation reads the results' fields, which an empty Map has none of). A
+    // failed discovery is not caught: the execution fails and the drill-failed alarm notifies.
+    const anyDue = new sfn.Choice(this, STATE.ANY_DUE).when(C.isPresent('$.targets[0]'), map).otherwise(new sfn.Succeed(this, STATE.NONE_DUE));
+    // No ResultPath: the function's `{ targets, summary }` becomes the state's output, as an input with targets is.
+    const discover = this.lambdaTask(STATE.DISCOVER, this.discoverFunction, undefined);
+    discover.next(anyDue);
+    return new sfn.Choice(this, STATE.TARGETS_GIVEN).when(C.isPresent('$.targets'), anyDue).otherwise(discover);
   }
 }

@@ -32,9 +32,14 @@ export const BUNDLED: { [state: string]: string } = {
   [S.EVIDENCE]: 'drill-evidence',
 };
 
+/** Table name the restore-events bundle reads (RESTORE_TOKEN_TABLE). */
+export const TOKEN_TABLE = 'drill-restore-tokens';
+let world: FakeAws | undefined;
+
 /** Starts the fake AWS and points the bundles' SDK at it (before they load: they create clients at load). */
 export async function startFakeAws(): Promise<FakeAws> {
   const aws = new FakeAws();
+  world = aws;
   const endpoint = await aws.start();
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: endpoint,
@@ -45,6 +50,7 @@ export async function startFakeAws(): Promise<FakeAws> {
     AWS_MAX_ATTEMPTS: '1',
     EVIDENCE_BUCKET,
     EVIDENCE_KEY_ARN,
+    RESTORE_TOKEN_TABLE: TOKEN_TABLE,
   });
   delete process.env.AWS_PROFILE;
   delete process.env.AWS_SESSION_TOKEN;
@@ -83,8 +89,14 @@ function bundledTask(name: string, faults: Error[]) {
 
 /** A restore job in the shape of DescribeRestoreJob, as Step Functions returns it. */
 export interface JobScenario {
-  /** DescribeRestoreJob calls until the job ends. @default 2 */
+  /**
+   * When the job ends: `1` (or less) before the first wait registers its token (the register step
+   * finds it ended), `Infinity` never, anything else a minute into the first wait. In the
+   * DescribeRestoreJob SDK tasks (drain), the describe calls until the job ends. @default 2
+   */
   polls?: number;
+  /** Whether AWS Backup's "Restore Job State Change" event reaches the restore-events function. @default 'delivered' */
+  events?: 'delivered' | 'lost';
   /** @default 'COMPLETED' */
   final?: string;
   /** The copy's ARN; `null` leaves CreatedResourceArn out. @default a drill- table ARN from the drill name */
@@ -129,10 +141,98 @@ export interface RunOptions {
   functions?: Handlers;
 }
 
+/**
+ * What the restore-events function saw: each registration's outcome (the bundle's return value) and
+ * each event delivered, with the function's outcome.
+ */
+export interface RestoreEventsLog {
+  registered: any[];
+  delivered: Array<{ event: any; outcome: any }>;
+  /** Waits that timed out (event lost or not yet due), simulated. */
+  timeouts: number;
+  /** Simulated seconds since the restore job was created, when the drill moved on. */
+  virtualSeconds: number;
+}
+
+/** An error Step Functions raises when a task's TimeoutSeconds elapses. */
+function statesTimeout(): Error {
+  return Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' });
+}
+
+/**
+ * The world of the event-driven wait, in simulated time (`v`, seconds since the restore job was
+ * created): the job (DescribeRestoreJob through the fake AWS, for the REAL restore-events bundle),
+ * the token table (DynamoDB PutItem/GetItem/DeleteItem) and Step Functions' SendTaskSuccess, which
+ * resolves the waiting task. A wait whose job ends within its timeout gets the event (unless
+ * `events: 'lost'`), run through the bundle as EventBridge would invoke it; otherwise simulated
+ * time moves on by the wait and the task fails with States.Timeout, as Step Functions does.
+ */
+function restoreEventsWorld(aws: FakeAws, job: JobScenario, drillName: () => string, resourceType: string) {
+  const log: RestoreEventsLog = { registered: [], delivered: [], timeouts: 0, virtualSeconds: 0 };
+  const endsAt = (job.polls ?? 2) <= 1 ? 0 : job.polls === Infinity ? Infinity : 60;
+  const items = new Map<string, any>();
+  const pending = new Map<string, { output?: string }>();
+  const describeAt = () => {
+    const v = log.virtualSeconds;
+    const ended = v >= endsAt;
+    const base = describeRestoreJob({ ...job, polls: ended ? 1 : Infinity }, drillName, resourceType)();
+    // A running job's CreationDate lies `v` seconds back, as it would after that long.
+    return ended ? base : { ...base, CreationDate: new Date(Date.now() - v * 1000).toISOString() };
+  };
+  aws.on('backup.DescribeRestoreJob', (i: any) => {
+    if (i.RestoreJobId !== 'job-1') throw new AwsError('ResourceNotFoundException', `restore job ${i.RestoreJobId} not found`);
+    return describeAt();
+  });
+  aws.on('dynamodb.PutItem', (i: any) => {
+    if (i.TableName !== TOKEN_TABLE) throw new AwsError('ResourceNotFoundException', `no table ${i.TableName}`);
+    items.set(i.Item.restoreJobId.S, i.Item);
+    return {};
+  });
+  aws.on('dynamodb.GetItem', (i: any) => (items.has(i.Key.restoreJobId.S) ? { Item: items.get(i.Key.restoreJobId.S) } : {}));
+  aws.on('dynamodb.DeleteItem', (i: any) => {
+    const item = items.get(i.Key.restoreJobId.S);
+    if (!item || item.taskToken.S !== i.ExpressionAttributeValues[':t'].S) throw new AwsError('ConditionalCheckFailedException', 'The conditional request failed');
+    items.delete(i.Key.restoreJobId.S);
+    return {};
+  });
+  aws.on('states.SendTaskSuccess', (i: any) => {
+    const task = pending.get(i.taskToken);
+    if (!task || task.output !== undefined) throw new AwsError('TaskTimedOut', 'Task Timed Out: provided task does not exist anymore');
+    task.output = i.output;
+    return {};
+  });
+  let n = 0;
+  const events = bundle('drill-restore-events');
+  /** The `.waitForTaskToken` task: the REAL register handler, then the event or the timeout. */
+  const wait = async (input: any) => {
+    const token = `token-${++n}`;
+    const task: { output?: string } = {};
+    pending.set(token, task);
+    try {
+      const payload = { ...JSON.parse(JSON.stringify(input.Payload)), taskToken: token };
+      log.registered.push(await events.handler(payload));
+      if (task.output === undefined && job.events !== 'lost' && endsAt <= log.virtualSeconds + payload.waitSeconds) {
+        log.virtualSeconds = Math.max(log.virtualSeconds, endsAt);
+        const event = { version: '0', source: 'aws.backup', 'detail-type': 'Restore Job State Change', detail: { restoreJobId: payload.restoreJobId, status: job.final ?? 'COMPLETED', iamRoleArn: `arn:aws:iam::${ACCOUNT}:role/restore` } };
+        log.delivered.push({ event, outcome: await events.handler(event) });
+      }
+      if (task.output !== undefined) return JSON.parse(task.output);
+      log.virtualSeconds += payload.waitSeconds;
+      log.timeouts++;
+      throw statesTimeout();
+    } finally {
+      if (task.output === undefined) pending.delete(token);
+    }
+  };
+  return { log, wait };
+}
+
 /** Runs the drill: Lambda tasks run the bundles, SDK integration tasks answer as AWS does. Records each task's inputs. */
 export async function runDrill(asl: any, input: unknown, options: RunOptions = {}) {
   const calls: { [state: string]: any[] } = {};
   let drillName = 'drill-unknown';
+  if (!world) throw new Error('runDrill: call startFakeAws() first');
+  const restoreEvents = restoreEventsWorld(world, options.job ?? {}, () => drillName, options.resourceType ?? 'DynamoDB');
   const sdk: Handlers = {
     [S.METADATA]: (i) => ({
       BackupVaultArn: VAULT_ARN,
@@ -144,7 +244,8 @@ export async function runDrill(asl: any, input: unknown, options: RunOptions = {
       drillName = i.IdempotencyToken;
       return { RestoreJobId: 'job-1' };
     },
-    [S.DESCRIBE]: describeRestoreJob(options.job, () => drillName, options.resourceType),
+    [S.WAIT]: restoreEvents.wait,
+    [S.WAIT_AGAIN]: restoreEvents.wait,
     [S.DRAIN_DESCRIBE]: () => describeRestoreJob({ ...options.job, polls: 1 }, () => drillName, options.resourceType)(),
     [S.TAG_VOLUME]: () => ({}),
     [S.TAG_FILE_SYSTEM]: () => ({}),
@@ -169,7 +270,7 @@ export async function runDrill(asl: any, input: unknown, options: RunOptions = {
     ]),
   );
   const result = await runLocally(asl, input, recorded, () => (clock.base = Date.now()));
-  return { result, calls };
+  return { result, calls, restoreEvents: restoreEvents.log };
 }
 
 /** The fake AWS world of a DynamoDB drill that succeeds: 1,200 items in the source and in the copy. */

@@ -10,7 +10,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 
 export interface AwsCall {
-  /** Signing name: s3, dynamodb, rds, ec2, elasticfilesystem, backup, rds-data. */
+  /** Signing name: s3, dynamodb, rds, ec2, elasticfilesystem, backup, rds-data, tagging. */
   service: string;
   operation: string;
   input: any;
@@ -117,7 +117,10 @@ export class FakeAws {
     const method = req.method ?? 'GET';
     switch (service) {
       case 'dynamodb':
+      case 'states':
         return this.json10(service, String(req.headers['x-amz-target']).split('.')[1], body, res);
+      case 'tagging':
+        return this.json11(service, String(req.headers['x-amz-target']).split('.')[1], body, res);
       case 'rds':
       case 'ec2':
         return this.query(service, body, res);
@@ -145,6 +148,18 @@ export class FakeAws {
     res.end(JSON.stringify(output));
   }
 
+  // ---- JSON 1.1 (Resource Groups Tagging API: X-Amz-Target ResourceGroupsTaggingAPI_20170126.<Operation>)
+  private json11(service: string, operation: string, body: Buffer, res: ServerResponse): void {
+    const { output, error } = this.respond(service, operation, JSON.parse(body.toString() || '{}'));
+    res.setHeader('content-type', 'application/x-amz-json-1.1');
+    if (error) {
+      res.statusCode = error.status;
+      res.end(JSON.stringify({ __type: error.code, message: error.message }));
+      return;
+    }
+    res.end(JSON.stringify(output));
+  }
+
   // ---- REST-JSON (Backup, EFS, RDS Data)
   private restJson(service: string, method: string, url: URL, body: Buffer, res: ServerResponse): void {
     const path = decodeURIComponent(url.pathname);
@@ -162,6 +177,10 @@ export class FakeAws {
       operation = 'DescribeRecoveryPoint';
       input = { BackupVaultName: m[1], RecoveryPointArn: m[2] };
       encode = (o) => ({ ...o, CreationDate: epochSeconds(o.CreationDate), CompletionDate: epochSeconds(o.CompletionDate) });
+    } else if (service === 'backup' && method === 'GET' && (m = /^\/restore-jobs\/([^/]+)$/.exec(path))) {
+      operation = 'DescribeRestoreJob';
+      input = { RestoreJobId: m[1] };
+      encode = (o) => ({ ...o, CreationDate: epochSeconds(o.CreationDate), CompletionDate: epochSeconds(o.CompletionDate), RecoveryPointCreationDate: epochSeconds(o.RecoveryPointCreationDate) });
     } else if (service === 'backup' && method === 'GET' && /^\/restore-jobs\/?$/.test(path)) {
       operation = 'ListRestoreJobs';
       input = { ByResourceType: q.resourceType, NextToken: q.nextToken };
@@ -278,6 +297,14 @@ export class FakeAws {
       input = { Bucket: bucket };
       encode = () => {
         res.statusCode = 204;
+        res.end();
+      };
+    } else if (method === 'HEAD' && key) {
+      operation = 'HeadObject';
+      input = { Bucket: bucket, Key: key };
+      encode = (o) => {
+        if (o.LastModified) res.setHeader('last-modified', new Date(o.LastModified).toUTCString());
+        res.setHeader('etag', '"fake"');
         res.end();
       };
     } else if (method === 'GET' && key) {

@@ -64,7 +64,8 @@ export function happyHandlers(): Handlers {
     [S.FIND]: () => ({ found: true, reason: 'newest', RecoveryPointArn: 'arn:aws:backup:eu-west-1:111111111111:recovery-point:rp-1', CreationDate: '2025-01-01T09:30:00.000Z', listed: 2, skippedContinuous: 0, skippedNotRestorable: 1 }),
     [S.METADATA]: (i) => ({ BackupVaultArn: 'arn:aws:backup:eu-west-1:111111111111:backup-vault:data-vault', RecoveryPointArn: i.RecoveryPointArn, RestoreMetadata: { tableName: 'hr-employees', encryptionType: 'Default' }, ResourceType: 'DynamoDB' }),
     [S.START]: () => ({ RestoreJobId: 'job-1' }),
-    [S.DESCRIBE]: restoreJob(3),
+    // The wait resumed by the restore job's event (SendTaskSuccess with DescribeRestoreJob's answer).
+    [S.WAIT]: restoreJob(1),
     [S.TAG_VOLUME]: () => ({}),
     [S.TAG_FILE_SYSTEM]: () => ({}),
     [S.VALIDATE]: () => ({ valid: true, message: '3 check(s) passed', checks: [] }),
@@ -81,15 +82,36 @@ export function happyHandlers(): Handlers {
   };
 }
 
+/**
+ * The ASL as aws-local-stepfunctions 3.0.0 can run it: it reads a task's TimeoutSecondsPath from
+ * the Parameters' output, where Step Functions reads the state input, and has no
+ * `.waitForTaskToken`; the `.waitForTaskToken` tasks' local handlers (drill-harness.ts, the bench)
+ * simulate their timeouts themselves, so the path becomes a fixed day that never elapses.
+ */
+function localAsl(asl: any): any {
+  const copy = JSON.parse(JSON.stringify(asl));
+  const visit = (node: any): void => {
+    if (!node || typeof node !== 'object') return;
+    if (node.Type === 'Task' && node.TimeoutSecondsPath) {
+      delete node.TimeoutSecondsPath;
+      node.TimeoutSeconds = 86400;
+    }
+    Object.values(node).forEach(visit);
+  };
+  visit(copy);
+  return copy;
+}
+
 /** Runs the drill's ASL locally with zero waits and retry intervals; returns status, output/error and events. */
 export async function runLocally(asl: any, input: unknown, handlers: Handlers, beforeRun: () => void = () => undefined) {
   // Zero every wait and every retry interval: the local run takes milliseconds.
   const zero = Object.fromEntries(Object.values(S).map((name) => [name, 0]));
-  const machine = new StateMachine(asl, { validationOptions: { checkArn: false, checkPaths: false } });
+  const machine = new StateMachine(localAsl(asl), { validationOptions: { checkArn: false, checkPaths: false } });
   beforeRun();
   const execution = machine.run(input as any, {
     overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: zero, retryIntervalOverrides: zero },
-    context: { Execution: { Name: 'exec-1', StartTime: '2025-01-01T10:00:00.000Z', Input: input as any } },
+    // Task.Token: `.waitForTaskToken` payloads read $$.Task.Token (the harness replaces it per wait).
+    context: { Execution: { Name: 'exec-1', StartTime: '2025-01-01T10:00:00.000Z', Input: input as any }, Task: { Token: 'local-task-token' } } as any,
   });
   const events: any[] = [];
   const collect = (async () => {

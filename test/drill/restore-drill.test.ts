@@ -91,7 +91,7 @@ describe('8g: the state machine role grants exactly what its states call', () =>
     for (const task of tasksOf(aslOf(t).States)) {
       const sdk = /^arn:aws:states:::aws-sdk:([a-z0-9]+):(\w+)$/.exec(task.Resource);
       if (sdk) calls.add(`${IAM_PREFIX[sdk[1]] ?? sdk[1]}:${sdk[2][0].toUpperCase()}${sdk[2].slice(1)}`);
-      else if (/^arn:aws:lambda:/.test(task.Resource)) calls.add('lambda:InvokeFunction');
+      else if (/^arn:aws:lambda:/.test(task.Resource) || task.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') calls.add('lambda:InvokeFunction');
       else throw new Error(`unexpected task resource ${task.Resource}`);
       if (task.Parameters?.IamRoleArn) calls.add('iam:PassRole');
     }
@@ -191,9 +191,9 @@ test('schedules: one per drill interval with the targets as input, plus the dail
   expect(JSON.stringify(monthly.Properties.Target.Input)).toContain('employees');
 });
 
-test('alarms: drill failed, stale targets, RTO exceeded — one each per drill, all notifying the topic', () => {
+test('alarms: drill failed, stale targets, RTO exceeded, restore events not handled — one each per drill, all notifying the topic', () => {
   const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[];
-  expect(alarms).toHaveLength(3);
+  expect(alarms).toHaveLength(4);
   const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
   for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
   const drill = [{ Name: 'Drill', Value: Match.stringLikeRegexp('/Drill$') }];

@@ -298,7 +298,7 @@ describe('8d: a missing optional field ends with evidence, notification and clea
     aws.reset();
     dynamoDbWorld(aws);
     const noJobId = await drill({ sdk: { [S.START]: () => ({}) } });
-    expect(noJobId.calls[S.DESCRIBE]).toBeUndefined();
+    expect(noJobId.calls[S.WAIT]).toBeUndefined();
     expectEnded(noJobId, 'STEP_FAILED');
     expect(noJobId.record.reason).toContain('StartRestoreJob returned no RestoreJobId');
   });
@@ -309,7 +309,13 @@ describe('8e: a timed-out restore is still deleted, and its RTO reaches the alar
 
   test('the RTO metric is published at the timeout; the job ends later, its copy is deleted, the evidence has the real RTO', async () => {
     const r = await drill({ job: { ...never, seconds: 20 * 3600 } });
-    expect(r.calls[S.DESCRIBE]).toHaveLength(dynamo.input.targets[0].poll.schedule.length);
+    // The first wait (firstPoll), then waits of poll.every until the job is older than the restore timeout.
+    const { first, every } = dynamo.input.targets[0].poll;
+    expect(r.calls[S.WAIT]).toHaveLength(1);
+    // The last wait registers at the timeout itself and resumes at once with the job still RUNNING.
+    expect(r.calls[S.WAIT_AGAIN]).toHaveLength(Math.ceil((8 * 3600 - first) / every) + 1);
+    expect(r.restoreEvents.virtualSeconds).toBe(8 * 3600);
+    expect(r.restoreEvents.registered.at(-1)).toMatchObject({ resumed: true, status: 'RUNNING', reason: expect.stringContaining('after the restore timeout (28800 seconds)') });
     expect(r.calls[S.TIMEOUT_METRICS][0].MetricData).toEqual([
       { MetricName: 'RestoreTimeSeconds', Value: 8 * 3600, Unit: 'Seconds', Dimensions: [{ Name: 'Target', Value: 'employees' }] },
       { MetricName: 'RtoExceeded', Value: 1, Unit: 'Count', Dimensions: [{ Name: 'Drill', Value: 'Dynamo/Drill' }] },
@@ -570,7 +576,7 @@ describe('every other path ends with evidence, a notification and cleanup', () =
     aws.on('s3.ListObjectVersions', {});
     aws.on('s3.DeleteBucket', {});
     aws.on('dynamodb.DescribeTable', (i: any) => ({ Table: { TableName: i.TableName, TableStatus: 'ACTIVE', ItemCount: 1200 } }));
-    const r = await runDrill(run.asl, run.input, { sdk: { [S.DESCRIBE]: () => ({ RestoreJobId: 'job-1', Status: 'COMPLETED', CreationDate: clock.at(0), CompletionDate: clock.at(10) }) } });
+    const r = await runDrill(run.asl, run.input, { job: { polls: 1, createdResourceArn: null, seconds: 600 } });
     expect(evidenceWritten(aws)).toHaveLength(2);
     expect(r.calls[S.NOTIFY]).toHaveLength(2);
     expect(r.result.status).toBe('FAILED');

@@ -7,6 +7,8 @@
  */
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { METRIC_NAMESPACE } from '../../core/constants';
+import { DISCOVERY_ENV } from '../target-item';
+import { configFromEnv, discover } from './discovery';
 
 const s3 = new S3Client({});
 
@@ -18,8 +20,21 @@ interface StalenessTarget {
 export async function handler(): Promise<{ ages: { [target: string]: number | null }; stale: string[] }> {
   const bucket = process.env.EVIDENCE_BUCKET;
   const drill = process.env.DRILL_ID ?? 'unknown';
-  const targets: StalenessTarget[] = JSON.parse(process.env.DRILL_TARGETS ?? '[]');
   if (!bucket) throw new Error('EVIDENCE_BUCKET must be set');
+  // A discovering drill (DRILL_DISCOVERY) finds every target as its discover function does; a
+  // store whose drill tags are wrong is never drilled, so it counts stale (named by its ARN).
+  let targets: StalenessTarget[];
+  let rejected: string[] = [];
+  if (process.env[DISCOVERY_ENV]) {
+    const found = await discover(configFromEnv());
+    targets = found.items.map((i) => ({ name: i.name, intervalDays: i.intervalDays }));
+    rejected = found.rejected.map((r) => {
+      console.warn(`store ${r.resourceArn} is not drilled: ${r.reason}`);
+      return r.resourceArn;
+    });
+  } else {
+    targets = JSON.parse(process.env.DRILL_TARGETS ?? '[]');
+  }
   const now = Date.now();
   const ages: { [target: string]: number | null } = {};
   for (const { name } of targets) {
@@ -35,7 +50,7 @@ export async function handler(): Promise<{ ages: { [target: string]: number | nu
     if (days === null) continue;
     console.log(JSON.stringify(emf(target, Math.round(days * 100) / 100, now)));
   }
-  const stale = targets.filter((t) => ages[t.name] === null || ages[t.name]! > t.intervalDays).map((t) => t.name);
+  const stale = [...targets.filter((t) => ages[t.name] === null || ages[t.name]! > t.intervalDays).map((t) => t.name), ...rejected];
   if (stale.length > 0) console.warn(`stale restore drill targets of ${drill}: ${stale.join(', ')}`);
   console.log(JSON.stringify(staleEmf(drill, stale.length, now)));
   return { ages, stale };

@@ -1,0 +1,146 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { DataClassification } from '../classification/data-classification';
+import { validateInteger, validateRange } from '../core/validation';
+import { DrillIsolation, validateDrillTimes } from './drill-target';
+import { DiscoveryConfig, DiscoveryLevelConfig } from './target-item';
+
+/** Keys the restored copies of one classification level are encrypted with, per resource type. */
+export interface DrillRestoreKeys {
+  /** Key of restored S3 buckets. @default - the encryption recorded in the recovery point */
+  readonly s3?: kms.IKey;
+  /** Key of restored DynamoDB tables. @default - the encryption recorded in the recovery point */
+  readonly dynamoDb?: kms.IKey;
+  /** Key of restored EFS file systems. @default - the encryption recorded in the recovery point */
+  readonly efs?: kms.IKey;
+  /** Key of restored EBS volumes. @default - the encryption recorded in the recovery point */
+  readonly ebs?: kms.IKey;
+}
+
+/**
+ * One classification level a discovering drill drills: every store of the account and region
+ * tagged `data-classification` with this level is a target, with these times unless its
+ * `data-protection:drill-` tags say otherwise.
+ */
+export interface DrillDiscoveryLevel {
+  /** The level: stores whose `data-classification` tag has its name. */
+  readonly classification: DataClassification;
+  /** Recovery time objective of the level: a restore slower than this alarms. */
+  readonly rto: Duration;
+  /** Recovery point objective of the level, recorded against the recovery point's age. */
+  readonly rpo: Duration;
+  /** Time between drills of each store of the level (1–366 days). */
+  readonly interval: Duration;
+  /**
+   * Give up waiting for a restore after this long (RESTORE_TIMED_OUT).
+   * @default - twice the RTO, at least one hour
+   */
+  readonly restoreTimeout?: Duration;
+  /**
+   * Keys restored copies of this level are encrypted with (RDS/Aurora copies keep the snapshot's key).
+   * @default - the encryption recorded in each recovery point
+   */
+  readonly restoreKeys?: DrillRestoreKeys;
+}
+
+/**
+ * A drill that finds its targets when it runs: the stores of this account and region tagged
+ * `data-classification` with one of `levels`, listed through the Resource Groups Tagging API, so
+ * the stack holding the drill needs no ARN of another stack. See docs/drill.md, "Targets found at
+ * run time".
+ */
+export interface DrillDiscoveryProps {
+  /** The vault of this account holding the stores' recovery points. */
+  readonly backupVaultName: string;
+  /** The classification levels drilled, each once, with their times and keys. */
+  readonly levels: DrillDiscoveryLevel[];
+  /** Placement of restored copies, unless a store's tags say otherwise. @default - the source's */
+  readonly isolation?: DrillIsolation;
+  /**
+   * Stores drilled by one execution (1–100): the most overdue ones; the others follow on the
+   * next days. Keeps the Map's input and the execution history far below Step Functions'
+   * quotas (256 KiB of input or output per state, 25,000 history events per execution).
+   * @default 20
+   */
+  readonly maxTargetsPerExecution?: number;
+}
+
+/**
+ * Lambda's quota on a function's environment: "4 KB", all variables together (AWS Lambda
+ * Developer Guide, "Lambda quotas", https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+ */
+export const LAMBDA_ENVIRONMENT_BYTES = 4096;
+/** Length counted for a value known only at deploy time (a key ARN token): longer than any KMS key ARN. */
+const TOKEN_LENGTH = 128;
+
+/** Size in bytes of a Lambda environment, tokens counted as `TOKEN_LENGTH` characters. */
+export function environmentBytes(env: { [key: string]: string }): number {
+  const tokenised = /\$\{Token\[[^\]]*\]\}/g;
+  return Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v.replace(tokenised, 'x'.repeat(TOKEN_LENGTH))), 0);
+}
+
+/** Throws when `env` exceeds Lambda's 4 KB, naming the function, the size and what to shorten. */
+export function checkEnvironmentSize(fn: string, env: { [key: string]: string }, hint: string): void {
+  const bytes = environmentBytes(env);
+  if (bytes > LAMBDA_ENVIRONMENT_BYTES) {
+    throw new Error(
+      `${fn}: its Lambda environment would be ${bytes} bytes (deploy-time values counted as ${TOKEN_LENGTH} characters), over Lambda's ${LAMBDA_ENVIRONMENT_BYTES}-byte quota for all variables together: ${hint}`,
+    );
+  }
+}
+
+/** The discovery configuration of `props`, validated; keys and the longest restore timeout for the grants and the state machine's timeout. */
+export function resolveDiscovery(
+  props: DrillDiscoveryProps,
+  context: { drill: string; poll: { first: number; max: number } },
+): { config: DiscoveryConfig; keys: kms.IKey[]; classifications: string[]; longestRestoreTimeoutSeconds: number } {
+  const p = 'RestoreDrillProps.discovery';
+  if (!props.backupVaultName) throw new Error(`${p}.backupVaultName is required: the vault of this account holding the recovery points, got ${JSON.stringify(props.backupVaultName)}`);
+  if (!props.levels || props.levels.length === 0) throw new Error(`${p}.levels must list at least one DrillDiscoveryLevel (one per classification level drilled), got an empty list`);
+  const max = props.maxTargetsPerExecution ?? 20;
+  if (Token.isUnresolved(max)) throw new Error(`${p}.maxTargetsPerExecution needs a literal value, got a token (known only at deploy time): the state machine's timeout is computed from it at synth`);
+  validateRange(`${p}.maxTargetsPerExecution`, max, 1, 100);
+  validateInteger(`${p}.maxTargetsPerExecution`, max);
+  const seen = new Set<string>();
+  const keys: kms.IKey[] = [];
+  const levels: DiscoveryLevelConfig[] = props.levels.map((l, i) => {
+    if (!(l.classification instanceof DataClassification)) {
+      throw new Error(`${p}.levels[${i}].classification must be a DataClassification (${DataClassification.all().join(', ')}), got '${String(l.classification)}'`);
+    }
+    const lp = `${p}.levels[${l.classification.name}]`;
+    if (seen.has(l.classification.name)) throw new Error(`${p}.levels: ${l.classification.name} is listed twice; give each level once`);
+    seen.add(l.classification.name);
+    const restoreTimeout = validateDrillTimes(lp, l);
+    const timeout = restoreTimeout.toSeconds();
+    if (timeout < context.poll.first) {
+      throw new Error(`${lp}.restoreTimeout must be at least RestoreDrillProps.firstPoll (${context.poll.first} seconds) or the restore is never polled, got ${timeout} seconds`);
+    }
+    if (timeout < l.rto.toSeconds()) {
+      throw new Error(`${lp}.restoreTimeout must be at least its rto (${l.rto.toSeconds()} seconds): a drill that stops waiting before the RTO cannot tell whether it is met, got ${timeout} seconds`);
+    }
+    const restoreKeys: { [type: string]: string } = {};
+    const byType: [string, kms.IKey | undefined][] = [['S3', l.restoreKeys?.s3], ['DynamoDB', l.restoreKeys?.dynamoDb], ['EFS', l.restoreKeys?.efs], ['EBS', l.restoreKeys?.ebs]];
+    for (const [type, key] of byType) {
+      if (!key) continue;
+      restoreKeys[type] = key.keyArn;
+      if (!keys.includes(key)) keys.push(key);
+    }
+    return {
+      classification: l.classification.name,
+      rtoSeconds: l.rto.toSeconds(),
+      rpoSeconds: l.rpo.toSeconds(),
+      intervalDays: l.interval.toDays({ integral: false }),
+      restoreTimeoutSeconds: timeout,
+      restoreKeys,
+    };
+  });
+  const longest = Math.max(...levels.map((l) => l.restoreTimeoutSeconds));
+  const iso = props.isolation;
+  const isolation = iso && (iso.dbSubnetGroupName || iso.securityGroupIds?.length || iso.availabilityZone) ? { ...iso } : undefined;
+  return {
+    config: { drill: context.drill, backupVaultName: props.backupVaultName, levels, ...(isolation ? { isolation } : {}), maxTargets: max, maxRestoreTimeoutSeconds: longest, poll: context.poll },
+    keys,
+    classifications: levels.map((l) => l.classification),
+    longestRestoreTimeoutSeconds: longest,
+  };
+}

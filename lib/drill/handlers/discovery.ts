@@ -1,0 +1,134 @@
+/**
+ * Finds a discovering drill's targets when it runs (drill-discover, drill-staleness): the stores
+ * of this account and region tagged `data-classification` with a drilled level, each turned into
+ * the execution-input item `RestoreDrill.executionInput()` would give (lib/drill/target-item.ts).
+ */
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { CLASSIFICATION_TAG } from '../../core/constants';
+import { DISCOVERY_ENV, DiscoveryConfig, itemOfStore, TargetItem } from '../target-item';
+
+/**
+ * `ResourceTypeFilters` of the drillable types, "in the format service[:resourceType]" (Resource
+ * Groups Tagging API Reference, GetResources,
+ * https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetResources.html):
+ * S3 buckets, DynamoDB tables, RDS instances and Aurora clusters, EBS volumes, EFS file systems.
+ */
+export const RESOURCE_TYPE_FILTERS = ['s3', 'dynamodb:table', 'rds:db', 'rds:cluster', 'ec2:volume', 'elasticfilesystem:file-system'];
+
+/** The discovery configuration of the function's environment. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DiscoveryConfig {
+  const raw = env[DISCOVERY_ENV];
+  if (!raw) throw new Error(`${DISCOVERY_ENV} must be set (the drill's discovery configuration)`);
+  return JSON.parse(raw) as DiscoveryConfig;
+}
+
+export interface Discovered {
+  /** The stores' items, sorted by name. */
+  items: TargetItem[];
+  /** Stores whose tags cannot be drilled, with the reason: counted stale, never skipped in silence. */
+  rejected: { resourceArn: string; reason: string }[];
+  /** Stores found but not drilled by design (drill copies, Aurora cluster members), with the reason. */
+  skipped: { resourceArn: string; reason: string }[];
+}
+
+export interface DiscoveryClients {
+  tagging: Pick<ResourceGroupsTaggingAPIClient, 'send'>;
+  rds: Pick<RDSClient, 'send'>;
+}
+
+let defaultClients: DiscoveryClients | undefined;
+function clients(): DiscoveryClients {
+  return (defaultClients ??= { tagging: new ResourceGroupsTaggingAPIClient({}), rds: new RDSClient({}) });
+}
+
+/**
+ * Every store of the drilled levels (all pages of GetResources), as items. RDS instances that
+ * belong to an Aurora cluster carry the cluster's classification tag (CDK tags every child of a
+ * classified construct) but AWS Backup protects the cluster: they are skipped. Two stores with
+ * one name: the first by ARN is drilled, the second rejected (names key evidence and metrics).
+ */
+export async function discover(config: DiscoveryConfig, c: DiscoveryClients = clients()): Promise<Discovered> {
+  const found: { arn: string; tags: { [key: string]: string } }[] = [];
+  let token: string | undefined;
+  do {
+    const page: any = await c.tagging.send(
+      new GetResourcesCommand({
+        TagFilters: [{ Key: CLASSIFICATION_TAG, Values: config.levels.map((l) => l.classification) }],
+        ResourceTypeFilters: RESOURCE_TYPE_FILTERS,
+        ResourcesPerPage: 100,
+        ...(token ? { PaginationToken: token } : {}),
+      }),
+    );
+    for (const m of page.ResourceTagMappingList ?? []) {
+      if (!m.ResourceARN) continue;
+      found.push({ arn: m.ResourceARN, tags: Object.fromEntries((m.Tags ?? []).map((t: { Key?: string; Value?: string }) => [t.Key ?? '', t.Value ?? ''])) });
+    }
+    // The last page's token is an empty string.
+    token = page.PaginationToken || undefined;
+  } while (token);
+
+  found.sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
+  const out: Discovered = { items: [], rejected: [], skipped: [] };
+  const names = new Map<string, string>();
+  for (const { arn, tags } of found) {
+    const r = itemOfStore(config, arn, tags, CLASSIFICATION_TAG);
+    if ('skipped' in r) {
+      out.skipped.push({ resourceArn: arn, reason: r.skipped });
+      continue;
+    }
+    if ('rejected' in r) {
+      out.rejected.push({ resourceArn: arn, reason: r.rejected });
+      continue;
+    }
+    if (r.item.resourceType === 'RDS' && (await clusterOf(c, arn))) {
+      out.skipped.push({ resourceArn: arn, reason: 'a DB instance of an Aurora cluster: the cluster is drilled' });
+      continue;
+    }
+    const other = names.get(r.item.name);
+    if (other) {
+      out.rejected.push({ resourceArn: arn, reason: `name '${r.item.name}' is already the name of ${other}: set the data-protection:drill-name tag of one of them` });
+      continue;
+    }
+    names.set(r.item.name, arn);
+    out.items.push(r.item);
+  }
+  out.items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return out;
+}
+
+async function clusterOf(c: DiscoveryClients, arn: string): Promise<string | undefined> {
+  const r: any = await c.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: arn }));
+  return r.DBInstances?.[0]?.DBClusterIdentifier || undefined;
+}
+
+let s3: S3Client | undefined;
+
+/**
+ * When each target last drilled successfully (epoch ms), from `latest-success/<name>.json` of the
+ * evidence bucket (written by drill-evidence: `drillFinishedAt`, else the object's LastModified);
+ * undefined when never. Any other error than a missing object is thrown: a drill must not
+ * re-drill everything, nor nothing, because it could not read its evidence.
+ */
+export async function lastSuccesses(bucket: string, names: string[], client: Pick<S3Client, 'send'> = (s3 ??= new S3Client({}))): Promise<{ [name: string]: number | undefined }> {
+  const out: { [name: string]: number | undefined } = {};
+  for (const name of names) {
+    try {
+      const r: any = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `latest-success/${name}.json` }));
+      let at: number | undefined;
+      try {
+        const body = JSON.parse(await r.Body.transformToString());
+        at = Date.parse(body.drillFinishedAt);
+      } catch {
+        at = undefined;
+      }
+      out[name] = at !== undefined && !Number.isNaN(at) ? at : r.LastModified ? new Date(r.LastModified).getTime() : undefined;
+    } catch (e) {
+      const n = (e as { name?: string }).name;
+      if (n !== 'NoSuchKey' && n !== 'NotFound') throw e;
+      out[name] = undefined;
+    }
+  }
+  return out;
+}

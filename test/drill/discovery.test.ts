@@ -1,0 +1,402 @@
+/**
+ * RestoreDrill with `discovery`: targets found at run time by their classification and drill
+ * tags. The template (discover function, one daily schedule, no target list, IAM scoped without
+ * store ARNs), bad input, the per-store tags, and the workflow executed locally with the REAL
+ * bundled handlers against the fake AWS (tagging API included).
+ */
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { DataClassification } from '../../lib';
+import { CLASSIFICATION_TAG, DRILL_SKIP_TAG } from '../../lib/core/constants';
+import { DrillDiscoveryLevel, DrillDiscoveryProps, DrillResourceType, drillTagsOf, DrillTarget, RESTORE_DRILL_STATES as S, RestoreDrill, RestoreDrillProps } from '../../lib/drill';
+import { DISCOVERY_ENV, itemOfStore, parseDrillTags } from '../../lib/drill/target-item';
+import { checkStatement, IamCatalog } from '../aws/iam-data';
+import { ACCOUNT, clock, dynamoDbWorld, evidenceWritten, runDrill, startFakeAws } from './drill-harness';
+import { FakeAws } from './fake-aws';
+import { aslOf, ENV } from './helpers';
+
+const TABLE = `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/hr-employees`;
+const KEY_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+function levels(stack: Stack, withKeys = true): DrillDiscoveryLevel[] {
+  const key = withKeys ? kms.Key.fromKeyArn(stack, 'RestoreKey', KEY_ARN) : undefined;
+  return [
+    { classification: DataClassification.CONFIDENTIAL, rto: Duration.hours(4), rpo: Duration.hours(1), interval: Duration.days(30), ...(key ? { restoreKeys: { s3: key, ebs: key, efs: key } } : {}) },
+    { classification: DataClassification.HIGHLY_SENSITIVE, rto: Duration.hours(2), rpo: Duration.hours(1), interval: Duration.days(7), restoreTimeout: Duration.hours(8) },
+  ];
+}
+
+function discoveryStack(options: { discovery?: Partial<DrillDiscoveryProps>; props?: Partial<RestoreDrillProps>; withKeys?: boolean; app?: App; id?: string } = {}) {
+  const stack = new Stack(options.app ?? new App(), options.id ?? 'Holder', { env: ENV });
+  const key = new kms.Key(stack, 'EvidenceKey');
+  const topic = new sns.Topic(stack, 'Alarms', { masterKey: key });
+  const drill = new RestoreDrill(stack, 'Drill', {
+    discovery: { backupVaultName: 'data-vault', levels: levels(stack, options.withKeys ?? true), ...options.discovery },
+    evidenceKey: key,
+    alarmTopic: topic,
+    ...options.props,
+  });
+  return { stack, drill, key, topic };
+}
+
+describe('template in discovery mode', () => {
+  const { stack, drill } = discoveryStack();
+  const template = Template.fromStack(stack);
+  const functions = template.findResources('AWS::Lambda::Function');
+  const envOf = (fn: any) => (functions[stack.getLogicalId(fn.node.defaultChild)].Properties.Environment?.Variables ?? {}) as { [k: string]: any };
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
+  const statementsOf = (fn: any) => {
+    const roleId = stack.getLogicalId(fn.role.node.defaultChild);
+    return policies.filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+  };
+  const asList = <T>(v: T | T[]) => (Array.isArray(v) ? v : [v]);
+
+  test('a discover function carries the configuration in one variable; no function carries a target list', () => {
+    expect(drill.discoverFunction).toBeDefined();
+    expect(drill.targets).toEqual([]);
+    expect(typeof envOf(drill.discoverFunction)[DISCOVERY_ENV]).toBe('string');
+    expect(JSON.parse(envOf(drill.discoverFunction)[DISCOVERY_ENV])).toMatchObject({
+      drill: 'Holder/Drill',
+      backupVaultName: 'data-vault',
+      maxTargets: 20,
+      maxRestoreTimeoutSeconds: 8 * 3600,
+      levels: [
+        { classification: 'CONFIDENTIAL', rtoSeconds: 4 * 3600, rpoSeconds: 3600, intervalDays: 30, restoreTimeoutSeconds: 8 * 3600, restoreKeys: { S3: KEY_ARN, EBS: KEY_ARN, EFS: KEY_ARN } },
+        { classification: 'HIGHLY_SENSITIVE', rtoSeconds: 2 * 3600, rpoSeconds: 3600, intervalDays: 7, restoreTimeoutSeconds: 8 * 3600, restoreKeys: {} },
+      ],
+    });
+    // The staleness function discovers the same way.
+    expect(envOf(drill.stalenessFunction)[DISCOVERY_ENV]).toEqual(envOf(drill.discoverFunction)[DISCOVERY_ENV]);
+    for (const fn of Object.values(functions) as any[]) expect(Object.keys(fn.Properties.Environment?.Variables ?? {})).not.toContain('DRILL_TARGETS');
+  });
+
+  test('one daily schedule starts a discovery execution (no per-interval schedules), beside the daily staleness check', () => {
+    const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')) as any[];
+    expect(schedules).toHaveLength(2);
+    expect(schedules.map((s) => s.Properties.ScheduleExpression)).toEqual(['rate(1 day)', 'rate(1 day)']);
+    const start = schedules.find((s) => s.Properties.Target.Arn.Ref === stack.getLogicalId(drill.stateMachine.node.defaultChild as any));
+    expect(JSON.parse(start.Properties.Target.Input)).toEqual({});
+    expect(drill.schedules.map((s) => s.node.id)).toEqual(['DailyDiscovery', 'DailyStalenessCheck']);
+  });
+
+  test("the workflow starts with 'Targets given?', discovers otherwise, and skips the Map when nothing is due; timeout from maxTargetsPerExecution and the longest restore timeout", () => {
+    const asl = aslOf(template);
+    expect(asl.StartAt).toBe(S.TARGETS_GIVEN);
+    expect(asl.States[S.TARGETS_GIVEN]).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.targets', IsPresent: true, Next: S.ANY_DUE }], Default: S.DISCOVER });
+    expect(asl.States[S.DISCOVER]).toMatchObject({ Type: 'Task', Next: S.ANY_DUE });
+    expect(asl.States[S.DISCOVER].ResultPath).toBeUndefined();
+    expect(asl.States[S.DISCOVER].Catch).toBeUndefined();
+    expect(asl.States[S.ANY_DUE]).toMatchObject({ Choices: [{ Variable: '$.targets[0]', IsPresent: true, Next: S.MAP }], Default: S.NONE_DUE });
+    // Every drillable type has its states: the stores are known only at run time.
+    for (const t of DrillResourceType.all()) expect(Object.keys(asl.States[S.MAP].ItemProcessor.States)).toContain(`Name ${t.backupResourceType} copy`);
+    // 20 targets, 2 at a time: 10 rounds of (2 × 8 h + 4 h), and an hour for the discovery.
+    const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as any;
+    expect(asl.TimeoutSeconds ?? machine.Properties.TimeoutSeconds).toBe(10 * (2 * 8 * 3600 + 4 * 3600) + 3600);
+  });
+
+  test('the discover role lists tags on * (no resource-level permissions), reads only the evidence pointers, and describes only classified DB instances of this account and region', () => {
+    const statements = statementsOf(drill.discoverFunction);
+    const byAction = (a: string) => statements.filter((s: any) => asList(s.Action).includes(a));
+    expect(byAction('tag:GetResources')).toEqual([expect.objectContaining({ Resource: '*' })]);
+    expect(asList(byAction('tag:GetResources')[0].Action)).toEqual(['tag:GetResources']);
+    const rds = byAction('rds:DescribeDBInstances')[0];
+    expect(JSON.stringify(rds.Resource)).toContain(':rds:eu-west-1:111111111111:db:*');
+    expect(rds.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${CLASSIFICATION_TAG}`]: ['CONFIDENTIAL', 'HIGHLY_SENSITIVE'] } });
+    expect(JSON.stringify(byAction('s3:GetObject')[0].Resource)).toContain('/latest-success/*');
+    // Nothing else on '*' but tag:GetResources and the X-Ray trace calls.
+    const onStar = statements.filter((s: any) => asList(s.Resource).includes('*')).flatMap((s: any) => asList(s.Action));
+    expect(onStar.filter((a: string) => !a.startsWith('xray:'))).toEqual(['tag:GetResources']);
+  });
+
+  test("the validator reads sources of this account only: DynamoDB tables and Aurora clusters by classification tag, buckets by s3:ResourceAccount", () => {
+    const statements = statementsOf(drill.validator);
+    const find = (a: string, re: RegExp) => statements.find((s: any) => asList(s.Action).includes(a) && re.test(JSON.stringify(s.Resource)));
+    const classified = { StringEquals: { [`aws:ResourceTag/${CLASSIFICATION_TAG}`]: ['CONFIDENTIAL', 'HIGHLY_SENSITIVE'] } };
+    expect(find('dynamodb:DescribeTable', /table\/\*"/).Condition).toEqual(classified);
+    expect(find('rds:DescribeDBClusters', /cluster:\*"/).Condition).toEqual(classified);
+    expect(find('s3:ListBucket', /s3:::\*"/).Condition).toEqual({ StringEquals: { 's3:ResourceAccount': { Ref: 'AWS::AccountId' } } });
+    // The levels' restore key is granted to the validator and the restore role.
+    expect(JSON.stringify(statements)).toContain(KEY_ARN);
+    expect(JSON.stringify(statementsOf({ role: drill.restoreRole }))).toContain(KEY_ARN);
+  });
+
+  test('every statement of the drill passes the IAM data check (actions exist, condition keys apply to them)', async () => {
+    const catalog = new IamCatalog();
+    const findings: string[] = [];
+    for (const p of policies) for (const s of p.Properties.PolicyDocument.Statement) findings.push(...(await checkStatement(catalog, s)));
+    expect(findings).toEqual([]);
+  });
+
+  test('the wildcard resources of discovery are acknowledged with their reasons', () => {
+    const acknowledged = (c: IConstruct) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
+    const text = JSON.stringify(drill.node.findAll().flatMap(acknowledged));
+    expect(text).toContain('tag:GetResources has none either');
+    expect(text).toContain('skip the members of an Aurora cluster');
+    expect(text).toContain('s3:ResourceAccount holds it to this account');
+  });
+
+  test('defaultsFor gives the level and the isolation the discover function derives', () => {
+    expect(drill.defaultsFor(DataClassification.HIGHLY_SENSITIVE).level?.rto.toHours()).toBe(2);
+    expect(drill.defaultsFor(DataClassification.PUBLIC)).toEqual({});
+  });
+});
+
+describe('bad input', () => {
+  const build = (props: Partial<RestoreDrillProps>) => {
+    const stack = new Stack(new App(), 'S', { env: ENV });
+    const key = new kms.Key(stack, 'K');
+    return () => new RestoreDrill(stack, 'Drill', { evidenceKey: key, alarmTopic: new sns.Topic(stack, 'T', { masterKey: key }), ...props } as RestoreDrillProps);
+  };
+  const level = (extra: Partial<DrillDiscoveryLevel> = {}): DrillDiscoveryLevel => ({ classification: DataClassification.CONFIDENTIAL, rto: Duration.hours(4), rpo: Duration.hours(1), interval: Duration.days(30), ...extra });
+  const target = DrillTarget.of({ name: 'employees', resourceType: DrillResourceType.DYNAMODB, resourceArn: TABLE, backupVaultName: 'v', rto: Duration.hours(4), rpo: Duration.hours(1), interval: Duration.days(30) });
+
+  test('both targets and discovery, or neither, name both props', () => {
+    expect(build({ targets: [target], discovery: { backupVaultName: 'v', levels: [level()] } })).toThrow(/RestoreDrillProps.targets and RestoreDrillProps.discovery are exclusive.*got both/);
+    expect(build({})).toThrow('RestoreDrillProps.targets or RestoreDrillProps.discovery is required');
+  });
+
+  test('maxTargetsPerExecution outside 1-100, levels empty or repeated, the vault missing', () => {
+    expect(build({ discovery: { backupVaultName: 'v', levels: [level()], maxTargetsPerExecution: 0 } })).toThrow('RestoreDrillProps.discovery.maxTargetsPerExecution must be between 1 and 100, got 0');
+    expect(build({ discovery: { backupVaultName: 'v', levels: [level()], maxTargetsPerExecution: 101 } })).toThrow('must be between 1 and 100, got 101');
+    expect(build({ discovery: { backupVaultName: 'v', levels: [level()], maxTargetsPerExecution: 2.5 } })).toThrow('must be a whole number, got 2.5');
+    expect(build({ discovery: { backupVaultName: 'v', levels: [] } })).toThrow('RestoreDrillProps.discovery.levels must list at least one DrillDiscoveryLevel');
+    expect(build({ discovery: { backupVaultName: 'v', levels: [level(), level()] } })).toThrow('CONFIDENTIAL is listed twice');
+    expect(build({ discovery: { backupVaultName: '', levels: [level()] } })).toThrow('RestoreDrillProps.discovery.backupVaultName is required');
+  });
+
+  test("a level's times are checked as a DrillTarget's: ranges, restore timeout within the interval, at least the RTO and the first poll", () => {
+    const d = (extra: Partial<DrillDiscoveryLevel>) => build({ discovery: { backupVaultName: 'v', levels: [level(extra)] } });
+    expect(d({ rto: Duration.minutes(5) })).toThrow('RestoreDrillProps.discovery.levels[CONFIDENTIAL].rto must be between 0.25 and 720 hours, got 0.08333333333333333 hours');
+    expect(d({ interval: Duration.hours(12) })).toThrow('RestoreDrillProps.discovery.levels[CONFIDENTIAL].interval must be between 24 and 8784 hours, got 12 hours');
+    expect(d({ interval: Duration.days(1), restoreTimeout: Duration.hours(30) })).toThrow('levels[CONFIDENTIAL].interval must be at least the restore timeout');
+    expect(d({ restoreTimeout: Duration.hours(2) })).toThrow('levels[CONFIDENTIAL].restoreTimeout must be at least its rto (14400 seconds)');
+    expect(d({ rto: Duration.minutes(15), restoreTimeout: Duration.minutes(16) })).not.toThrow();
+    expect(build({ firstPoll: Duration.minutes(30), discovery: { backupVaultName: 'v', levels: [level({ rto: Duration.minutes(15), restoreTimeout: Duration.minutes(20) })] } })).toThrow(
+      'levels[CONFIDENTIAL].restoreTimeout must be at least RestoreDrillProps.firstPoll (1800 seconds)',
+    );
+  });
+
+  test("a configuration over Lambda's 4 KB environment is a synth error naming the size", () => {
+    const groups = Array.from({ length: 250 }, (_, i) => `sg-${String(i).padStart(17, '0')}`);
+    expect(build({ discovery: { backupVaultName: 'v', levels: [level()], isolation: { securityGroupIds: groups } } })).toThrow(
+      /RestoreDrill discover function: its Lambda environment would be \d+ bytes .* over Lambda's 4096-byte quota/,
+    );
+  });
+});
+
+describe('per-store drill tags (drillTagsOf)', () => {
+  const stack = new Stack(new App(), 'Data', { env: ENV });
+  const key = kms.Key.fromKeyArn(stack, 'K', KEY_ARN);
+  const otherKey = kms.Key.fromKeyArn(stack, 'K2', `arn:aws:kms:eu-west-1:${ACCOUNT}:key/other`);
+  const level: DrillDiscoveryLevel = { classification: DataClassification.CONFIDENTIAL, rto: Duration.hours(4), rpo: Duration.hours(1), interval: Duration.days(30), restoreKeys: { s3: key } };
+  const base = { resourceType: DrillResourceType.S3, resourceArn: 'arn:aws:s3:::hr-documents', backupVaultName: 'data-vault', rto: Duration.hours(4), rpo: Duration.hours(1), interval: Duration.days(30) };
+
+  test('nothing is written when the store is what the level and its ARN give', () => {
+    expect(drillTagsOf(DrillTarget.of({ ...base, name: 's3-hr-documents', restoreKey: key }), { level })).toEqual({});
+  });
+
+  test('only what differs: the name, the times, the key, the isolation, validation and restore metadata', () => {
+    const t = DrillTarget.of({
+      ...base,
+      name: 'documents',
+      rto: Duration.hours(6),
+      interval: Duration.days(90),
+      restoreKey: otherKey,
+      isolation: { securityGroupIds: ['sg-1', 'sg-2'] },
+      validation: { minObjects: '10' },
+      restoreMetadata: { CreationToken: 'x' },
+    });
+    expect(drillTagsOf(t, { level })).toEqual({
+      'data-protection:drill-name': 'documents',
+      'data-protection:drill-rto-seconds': '21600',
+      'data-protection:drill-interval-days': '90',
+      'data-protection:drill-restore-key': `arn:aws:kms:eu-west-1:${ACCOUNT}:key/other`,
+      'data-protection:drill-security-groups': 'sg-1 sg-2',
+      'data-protection:drill-validation:minObjects': '10',
+      'data-protection:drill-restore-metadata:CreationToken': 'x',
+    });
+  });
+
+  test('without a level, the times are written; a token value is accepted', () => {
+    const tokenKey = new kms.Key(stack, 'Own');
+    const tags = drillTagsOf(DrillTarget.of({ ...base, name: 's3-hr-documents', restoreKey: tokenKey }));
+    expect(Object.keys(tags).sort()).toEqual(['data-protection:drill-interval-days', 'data-protection:drill-restore-key', 'data-protection:drill-rpo-seconds', 'data-protection:drill-rto-seconds']);
+  });
+
+  test('a value no tag can carry is a synth error naming the setting and the value', () => {
+    const t = DrillTarget.of({ ...base, resourceType: DrillResourceType.RDS, resourceArn: `arn:aws:rds:eu-west-1:${ACCOUNT}:db:payroll`, name: 'payroll', validation: { sqlQuery: 'SELECT count(*) FROM t' } });
+    expect(() => drillTagsOf(t, { level })).toThrow("DrillTarget(payroll).validation.sqlQuery cannot be carried by a tag: 'SELECT count(*) FROM t' has a character outside letters, digits, spaces and _ . : / = + -");
+    const long = DrillTarget.of({ ...base, name: 'docs', validation: { note: 'x'.repeat(300) } });
+    expect(() => drillTagsOf(long, { level })).toThrow('DrillTarget(docs).validation.note cannot be carried by a tag');
+    expect(() => drillTagsOf(DrillTarget.of({ ...base, name: 'docs', isolation: { availabilityZone: 'eu-west-1a@' } }), { level })).toThrow("isolation.availabilityZone cannot be carried by a tag: 'eu-west-1a@'");
+  });
+
+  test('round trip: the tags give the discover function the item executionInput() gives for the target', () => {
+    const stack2 = new Stack(new App(), 'Holder', { env: ENV });
+    const k = kms.Key.fromKeyArn(stack2, 'K', KEY_ARN);
+    const evidenceKey = new kms.Key(stack2, 'E');
+    const lvl: DrillDiscoveryLevel = { classification: DataClassification.CONFIDENTIAL, rto: Duration.hours(4), rpo: Duration.hours(1), interval: Duration.days(30), restoreKeys: { ebs: k } };
+    const target = DrillTarget.of({
+      name: 'volume-a',
+      resourceType: DrillResourceType.EBS,
+      resourceArn: `arn:aws:ec2:eu-west-1:${ACCOUNT}:volume/vol-0abc`,
+      backupVaultName: 'data-vault',
+      rto: Duration.hours(3),
+      rpo: Duration.hours(2),
+      interval: Duration.days(14),
+      restoreKey: k,
+      isolation: { availabilityZone: 'eu-west-1b' },
+      validation: { tolerancePercent: '5' },
+    });
+    const topic = new sns.Topic(stack2, 'T', { masterKey: evidenceKey });
+    const discovering = new RestoreDrill(stack2, 'Drill', { discovery: { backupVaultName: 'data-vault', levels: [lvl] }, evidenceKey, alarmTopic: topic, schedule: false });
+    const listed = new RestoreDrill(stack2, 'Listed', { targets: [target], evidenceKey, alarmTopic: topic, schedule: false });
+    const config = JSON.parse(Template.fromStack(stack2).toJSON().Resources[stack2.getLogicalId(discovering.discoverFunction!.node.defaultChild as any)].Properties.Environment.Variables[DISCOVERY_ENV]);
+    const tags = { [CLASSIFICATION_TAG]: 'CONFIDENTIAL', ...drillTagsOf(target, discovering.defaultsFor(DataClassification.CONFIDENTIAL)) };
+    const found = itemOfStore(config, target.resourceArn!, tags, CLASSIFICATION_TAG);
+    const expected = (stack2.resolve(listed.executionInput()) as any).targets[0];
+    expect(found).toEqual({ item: { ...expected, drill: 'Holder/Drill' } });
+    expect(parseDrillTags(tags).problems).toEqual([]);
+  });
+});
+
+// ---- The workflow, executed locally with the real bundled handlers.
+
+const app = new App();
+const wf = discoveryStack({ app, id: 'Discovering', withKeys: false, props: { schedule: false } });
+const wfTemplate = Template.fromStack(wf.stack);
+const asl = aslOf(wfTemplate);
+const discoveryEnv = wfTemplate.toJSON().Resources[wf.stack.getLogicalId(wf.drill.discoverFunction!.node.defaultChild as any)].Properties.Environment.Variables[DISCOVERY_ENV];
+
+describe('the workflow in discovery mode (real bundled handlers, fake AWS)', () => {
+  let aws: FakeAws;
+  beforeAll(async () => {
+    aws = await startFakeAws();
+    process.env[DISCOVERY_ENV] = discoveryEnv;
+  });
+  afterAll(async () => {
+    delete process.env[DISCOVERY_ENV];
+    await aws.stop();
+  });
+  beforeEach(() => {
+    aws.reset();
+    dynamoDbWorld(aws);
+  });
+
+  const tags = (o: { [k: string]: string }) => Object.entries(o).map(([Key, Value]) => ({ Key, Value }));
+  /**
+   * The Discover task as Step Functions runs it: the REAL bundled drill-discover handler; a thrown
+   * error becomes Error = errorType and Cause = the Node.js runtime's error payload.
+   */
+  const discoverTask = async (input: unknown) => {
+    try {
+      return JSON.parse(JSON.stringify(await require('../../assets/handlers/drill-discover/index.js').handler(input)));
+    } catch (e) {
+      const err = e as Error;
+      throw Object.assign(new Error(JSON.stringify({ errorType: err.name, errorMessage: err.message, trace: [] })), { name: err.name });
+    }
+  };
+  const run = (input: unknown) => runDrill(asl, input, { functions: { [S.DISCOVER]: discoverTask } });
+  /** Two pages: the table (due, never drilled), a bucket drilled 2 days ago (not due), a drill copy, a skipped store. */
+  function taggedWorld() {
+    aws.on('tagging.GetResources', (i: any) =>
+      i.PaginationToken === 'page-2'
+        ? {
+            PaginationToken: '',
+            ResourceTagMappingList: [
+              { ResourceARN: 'arn:aws:s3:::hr-documents', Tags: tags({ [CLASSIFICATION_TAG]: 'CONFIDENTIAL' }) },
+              { ResourceARN: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/drill-employees-1a2b3c4d`, Tags: tags({ [CLASSIFICATION_TAG]: 'HIGHLY_SENSITIVE' }) },
+              { ResourceARN: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/legacy`, Tags: tags({ [CLASSIFICATION_TAG]: 'HIGHLY_SENSITIVE', [DRILL_SKIP_TAG]: 'true' }) },
+            ],
+          }
+        : { PaginationToken: 'page-2', ResourceTagMappingList: [{ ResourceARN: TABLE, Tags: tags({ [CLASSIFICATION_TAG]: 'HIGHLY_SENSITIVE', 'data-protection:drill-name': 'employees' }) }] },
+    );
+    aws.on('s3.GetObject', (i: any) => {
+      if (i.Key === 'latest-success/s3-hr-documents.json') return { Body: JSON.stringify({ drillFinishedAt: clock.at(-2 * 24 * 60) }) };
+      throw new (require('./fake-aws').AwsError)('NoSuchKey', 'The specified key does not exist.', 404);
+    });
+  }
+
+  test('a daily execution discovers the due table across pages and drills it like a listed target', async () => {
+    taggedWorld();
+    const r = await run({});
+    expect(r.result.status).toBe('SUCCEEDED');
+    // Both pages were read, filtered by the drilled levels and the drillable types.
+    const calls = aws.callsOf('tagging.GetResources');
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toMatchObject({ TagFilters: [{ Key: CLASSIFICATION_TAG, Values: ['CONFIDENTIAL', 'HIGHLY_SENSITIVE'] }], ResourceTypeFilters: expect.arrayContaining(['dynamodb:table', 'rds:cluster', 'ec2:volume']) });
+    expect(calls[1].PaginationToken).toBe('page-2');
+    // Only the due table was drilled: the bucket succeeded 2 days ago (30-day interval), the copy and the skipped table are left out.
+    const discovered = (r.calls[S.DISCOVER] ?? []).length;
+    expect(discovered).toBe(1);
+    expect(r.calls[S.FIND].map((c: any) => c.target.name)).toEqual(['employees']);
+    expect(r.calls[S.FIND][0].target).toMatchObject({ resourceType: 'DynamoDB', resourceArn: TABLE, backupVaultName: 'data-vault', drill: 'Discovering/Drill', rtoSeconds: 7200, intervalDays: 7, restoreTimeoutSeconds: 8 * 3600 });
+    const evidence = evidenceWritten(aws);
+    expect(evidence).toHaveLength(1);
+    expect(evidence[0].record).toMatchObject({ target: 'employees', status: 'SUCCEEDED' });
+    expect((r.result as any).output.results[0]).toMatchObject({ target: 'employees', status: 'SUCCEEDED', ok: true });
+  });
+
+  test('nothing due: the execution succeeds without entering the Map', async () => {
+    aws.on('tagging.GetResources', { ResourceTagMappingList: [{ ResourceARN: 'arn:aws:s3:::hr-documents', Tags: tags({ [CLASSIFICATION_TAG]: 'CONFIDENTIAL' }) }] });
+    aws.on('s3.GetObject', { Body: JSON.stringify({ drillFinishedAt: clock.at(-24 * 60) }) });
+    const r = await run({});
+    expect(r.result.status).toBe('SUCCEEDED');
+    expect(r.calls[S.FIND]).toBeUndefined();
+    expect(r.result.events.some((e: any) => e.state?.name === S.NONE_DUE)).toBe(true);
+  });
+
+  test('the discover step failing fails the execution with its error (the drill-failed alarm notifies), nothing is drilled', async () => {
+    aws.fails('tagging.GetResources', 'AccessDeniedException', 'User is not authorized to perform: tag:GetResources', 400);
+    const r = await run({});
+    expect(r.result.status).toBe('FAILED');
+    expect(r.result.error).toBe('AccessDeniedException');
+    expect(r.result.cause).toContain('tag:GetResources');
+    expect(r.calls[S.FIND]).toBeUndefined();
+    expect(evidenceWritten(aws)).toEqual([]);
+  });
+
+  test('an on-demand input with targets skips the discovery', async () => {
+    const stackInput = { targets: [{ ...((await discoverOnce()) as any).targets[0] }] };
+    aws.reset();
+    dynamoDbWorld(aws);
+    const r = await run(stackInput);
+    expect(r.result.status).toBe('SUCCEEDED');
+    expect(r.calls[S.DISCOVER]).toBeUndefined();
+    expect(aws.callsOf('tagging.GetResources')).toEqual([]);
+    expect(r.calls[S.FIND].map((c: any) => c.target.name)).toEqual(['employees']);
+  });
+
+  async function discoverOnce() {
+    taggedWorld();
+    const bundle = require('../../assets/handlers/drill-discover/index.js');
+    return bundle.handler({});
+  }
+
+  test('the staleness function discovers every target (due or not) and counts stores with wrong tags stale', async () => {
+    taggedWorld();
+    aws.on('tagging.GetResources', {
+      ResourceTagMappingList: [
+        { ResourceARN: TABLE, Tags: tags({ [CLASSIFICATION_TAG]: 'HIGHLY_SENSITIVE', 'data-protection:drill-name': 'employees' }) },
+        { ResourceARN: 'arn:aws:s3:::hr-documents', Tags: tags({ [CLASSIFICATION_TAG]: 'CONFIDENTIAL' }) },
+        { ResourceARN: 'arn:aws:s3:::broken', Tags: tags({ [CLASSIFICATION_TAG]: 'CONFIDENTIAL', 'data-protection:drill-rto-seconds': 'soon' }) },
+      ],
+    });
+    aws.on('s3.HeadObject', {});
+    const staleness = require('../../assets/handlers/drill-staleness/index.js');
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const out = await staleness.handler();
+      expect(Object.keys(out.ages).sort()).toEqual(['employees', 's3-hr-documents']);
+      expect(out.stale).toContain('arn:aws:s3:::broken');
+      expect(warn.mock.calls.flat().join(' ')).toContain("tag data-protection:drill-rto-seconds must be a positive number, got 'soon'");
+    } finally {
+      log.mockRestore();
+      warn.mockRestore();
+    }
+  });
+});
