@@ -1,8 +1,10 @@
-import { Annotations, AspectPriority, Aspects, Stack, StackProps, Stage, Token } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { Annotations, AspectPriority, Aspects, Duration, Stack, StackProps, Stage, Tags, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IConstruct } from 'constructs';
 import { DataClassification } from '../classification/data-classification';
+import { ProtectionPolicy } from '../classification/protection-policy';
 import { AccountWideWatcher, claimAccountWide, registeredPerAccountAndRegion, registerPerAccountAndRegion } from '../core/account-wide';
 import { addStackLimitsValidation } from '../core/stack-limits';
 import { AuditNames } from '../audit/audit-names';
@@ -14,12 +16,13 @@ import { BackupConfigRecorder } from '../backup/backup-config-recorder';
 import { BackupVaultTarget, ImmutableBackupVault } from '../backup/immutable-backup-vault';
 import { ExistingBackupResource, ProtectedBackupPlan } from '../backup/protected-backup-plan';
 import { ClassifiedResource, ClassifiedResources } from '../classification/classify';
-import { METADATA } from '../core/constants';
-import { CONTROLS, controlsOf } from '../core/controls';
+import { DRILL_SKIP_TAG, METADATA } from '../core/constants';
+import { CONTROLS, controlsOf, recordControl } from '../core/controls';
 import { requireReason } from '../core/validation';
 import { DrillResourceType } from '../drill/drill-resource-type';
 import { DrillIsolation, DrillTarget, DrillTargetOverrides } from '../drill/drill-target';
 import { RestoreDrill } from '../drill/restore-drill';
+import { drillTagsOf } from '../drill/drill-tags';
 import { CENTRAL_BACKUP_VAULT_NAME, CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS, CENTRAL_VAULT_DEFAULT_MIN_RETENTION_DAYS } from './backup-account-stack';
 import { AlarmTopic } from '../keys/alarm-topic';
 import { CrossAccountKey } from '../keys/cross-account-key';
@@ -131,26 +134,35 @@ export interface IDrillTargetOptions {
 /**
  * A data account: classified resources encrypted with keys held in the key account. Add your
  * resources to this stack (or a subclass), encrypt them with `keyFor` / `dynamoDbKeyFor`, and
- * `classify` them. Call `protect(options)` after classifying to configure their protection; a
- * stack whose `protect` was not called is protected with the default options at synth.
+ * `classify` them.
+ *
+ * One `DataAccountStack` per account and region (`accountWide`, the first by default) holds the
+ * account's **protection set**: the locked vault, the backup plans and role, the restore drill
+ * (which finds its targets at run time by their classification tag), the evidence bucket, the
+ * alarm topic and alarms, the data-access trail and the Audit Manager frameworks. It covers the
+ * classified resources of every data stack of that account and region by tag: the other data
+ * stacks hold their stores, their keys and the tags, and no reference to the protection set.
+ * Call `protect(options)` after classifying; a stack whose `protect` was not called is
+ * protected with the default options at synth.
  */
 export class DataAccountStack extends Stack {
   public readonly accounts: DataProtectionAccounts;
-  /** Where this stack's alarms go (recovery points, drills; in the accountWide stack also job failures, data access and key tampering). */
-  public readonly alarmTopic: AlarmTopic;
-  /** Whether this stack holds the account-wide protections (trail, frameworks, job-failure and key-tamper rules). */
+  /** Whether this stack holds the protection set of its account and region (vault, plans, drill, topic, trail, frameworks, account-wide alarms). */
   public readonly accountWide: boolean;
-  /** This stack's locked vault. Set by `protect` (or at synth, when `protect` was not called). */
+  /** The account's locked vault, in the `accountWide` stack. Set by `protect` (or at synth). */
   public backupVault?: ImmutableBackupVault;
-  /** This stack's backup plans. Set by `protect` (or at synth, when `protect` was not called). */
+  /** The account's backup plans, in the `accountWide` stack. Set at synth, once every data stack of the account exists. */
   public backupPlan?: ProtectedBackupPlan;
   /** The account's data-access trail, in the `accountWide` stack. Set by `protect` (or at synth). */
   public dataAccessTrail?: DataAccessTrail;
-  /** The restore drill of this stack's drillable resources. Set by `protect` (or at synth). */
+  /** The account's restore drill (targets found at run time), in the `accountWide` stack. Set by `protect` (or at synth). */
   public restoreDrill?: RestoreDrill;
+  private readonly ownTopic?: AlarmTopic;
   private readonly keys = new Map<string, kms.IKey>();
   private protectedResources?: Set<ClassifiedResource>;
+  private options?: DataProtectionOptions;
   private readonly configRecorder?: ConfigRecorderOptions;
+  private sharedBuilt = false;
 
   public constructor(scope: Construct, id: string, props: DataAccountStackProps) {
     super(scope, id, withPrimaryRegion(scope, props));
@@ -163,26 +175,29 @@ export class DataAccountStack extends Stack {
     }
     warnSingleAccount(this, props.accounts);
     this.accounts = props.accounts;
-    this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
     this.accountWide = claimDataAccountWide(this, props.accountWide);
-    if (props.configRecorder && !this.accountWide) {
-      throw new Error(
-        `DataAccountStackProps.configRecorder applies to the stack that holds the account-wide protections of ${this.account}/${this.region}, and ${this.node.path} does not (accountWide is false): set it on that stack`,
-      );
+    registerDataStack(this);
+    for (const [prop, value] of [['alarmEmails', props.alarmEmails], ['configRecorder', props.configRecorder]] as const) {
+      if (value !== undefined && !this.accountWide) {
+        throw new Error(
+          `DataAccountStackProps.${prop} applies to the stack that holds the protection set of ${this.account}/${this.region}, and ${this.node.path} does not (accountWide is false): set it on that stack`,
+        );
+      }
     }
     this.configRecorder = props.configRecorder;
-    // Key tampering is an account-wide event stream: one rule per account, or each stack notifies.
     if (this.accountWide) {
+      this.ownTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
+      // Key tampering is an account-wide event stream: one rule per account, or each stack notifies.
       // Once per account and region in the app (another stack may already watch this account).
-      if (claimAccountWide(this, AccountWideWatcher.KEY_TAMPER)) new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
+      if (claimAccountWide(this, AccountWideWatcher.KEY_TAMPER)) new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.ownTopic.topic });
       // Failed backup, copy and restore jobs of the account, whether or not this stack calls protect().
-      if (claimAccountWide(this, AccountWideWatcher.BACKUP_JOB_EVENTS)) new BackupAlarms(this, 'BackupJobAlarms', { topic: this.alarmTopic.topic });
+      if (claimAccountWide(this, AccountWideWatcher.BACKUP_JOB_EVENTS)) new BackupAlarms(this, 'BackupJobAlarms', { topic: this.ownTopic.topic });
       // The local locked vault's policy, lock and recovery points: the data trail logs the management events.
-      if (claimAccountWide(this, AccountWideWatcher.VAULT_TAMPER)) new VaultTamperAlarms(this, 'VaultTamperAlarms', { topic: this.alarmTopic.topic });
+      if (claimAccountWide(this, AccountWideWatcher.VAULT_TAMPER)) new VaultTamperAlarms(this, 'VaultTamperAlarms', { topic: this.ownTopic.topic });
     }
     addStackLimitsValidation(this);
     registerWithStage(this);
-    // Resources classified after protect() would silently miss their backups, trail and drills.
+    // Resources classified after protect() would silently miss their drill settings and reports.
     // (Without protect(), the nag pack reports every classified resource that lacks a control.)
     this.node.addValidation({
       validate: () => {
@@ -193,41 +208,114 @@ export class DataAccountStack extends Stack {
           : [`${this.stackName}: ${late.map((r) => r.scope.node.path).join(', ')} classified after protect(): classify first, then call protect() once`];
       },
     });
-    // Every account and region holding a data stack gets its account-wide protections exactly once.
+    // Every account and region holding a data stack gets its protection set exactly once.
     if (!this.accountWide) this.node.addValidation({ validate: () => missingAccountWide(this) });
-    // Forgetting protect() must not leave classified data unprotected: protect with the defaults at synth.
-    // An aspect runs before the tree is resolved, so what protect() adds is tagged and rendered like the rest.
-    Aspects.of(this).add({ visit: (node: IConstruct) => { if (node === this) this.protectAtSynth(); } }, { priority: AspectPriority.MUTATING });
+    // At synth, once every stack exists: the protection set covers every data stack of the account
+    // (whichever data stack is visited first builds it, before any of them is checked), and a
+    // forgotten protect() runs with the defaults. An aspect runs before the tree is resolved, so
+    // what it adds is tagged and rendered like the rest.
+    Aspects.of(this).add({ visit: (node: IConstruct) => { if (node === this) buildProtectionSet(this); } }, { priority: AspectPriority.MUTATING });
   }
 
   /**
-   * Protects every resource classified in this stack, as its `ProtectionPolicy` asks: a locked
-   * vault and a `ProtectedBackupPlan` copying into the backup account's central vault (and the DR
-   * vault), backup alarms, a `RestoreDrill` per drillable resource with evidence under Object
-   * Lock, and, for the account-wide stack, the data-access trail with its alarms and the Backup
-   * Audit Manager frameworks. Call once, after classifying. When it is not called, the stack calls
-   * it with the default options at synth (and says so in an info annotation).
+   * Where the account's alarms go: the topic of the stack holding the protection set (recovery
+   * points, drills, job failures, data access, key and vault tampering).
+   * @throws when no `DataAccountStack` of this account and region holds the protection set yet
+   */
+  public get alarmTopic(): AlarmTopic {
+    if (this.ownTopic) return this.ownTopic;
+    const holder = holderOf(this);
+    if (!holder?.ownTopic) {
+      throw new Error(`${this.node.path}: no DataAccountStack of ${this.account}/${this.region} holds the protection set (and its alarm topic) yet; create the accountWide stack first`);
+    }
+    return holder.ownTopic;
+  }
+
+  /** The stack holding the protection set of this stack's account and region (this stack when `accountWide`). */
+  public get protectionSetStack(): DataAccountStack | undefined {
+    return this.accountWide ? this : holderOf(this);
+  }
+
+  /**
+   * Configures the protection of the resources classified in this stack. In the `accountWide`
+   * stack: the account's locked vault, its `ProtectedBackupPlan` copying into the backup
+   * account's central vault (and the DR vault), backup alarms, a `RestoreDrill` that finds the
+   * account's classified resources at run time and writes evidence under Object Lock, the
+   * data-access trail with its alarms and the Backup Audit Manager frameworks. In every data
+   * stack: the per-resource drill settings (`drill.targetOptions`), written as tags the drill
+   * reads. Call once, after classifying. When it is not called, the stack calls it with the
+   * default options at synth (and says so in an info annotation).
    */
   public protect(options: DataProtectionOptions = {}): void {
     if (this.protectedResources) throw new Error(`${this.stackName}: protect() was already called; call it once, after classifying every resource`);
-    if (options.dataAccessAlarms && !this.accountWide) {
-      throw new Error(
-        `DataProtectionOptions.dataAccessAlarms applies to the stack that holds the account-wide protections of ${this.account}/${this.region}, and ${this.node.path} does not (accountWide is false): set the thresholds in that stack's protect()`,
-      );
+    if (!this.accountWide) {
+      const holder = holderOf(this)?.node.path ?? 'the accountWide stack';
+      const accountOptions: [string, unknown][] = [
+        ['backupVaultName', options.backupVaultName],
+        ['noCrossAccountCopyReason', options.noCrossAccountCopyReason],
+        ['existingResources', options.existingResources],
+        ['dataAccessAlarms', options.dataAccessAlarms],
+        ['drill.isolation', options.drill?.isolation],
+        ['drill.validator', options.drill?.validator],
+      ];
+      for (const [prop, value] of accountOptions) {
+        if (value === undefined) continue;
+        throw new Error(
+          `DataProtectionOptions.${prop} applies to the protection set of ${this.account}/${this.region}, held by ${holder}, and ${this.node.path} does not hold it (accountWide is false): set it in that stack's protect()`,
+        );
+      }
     }
+    this.protectedResources = new Set(ClassifiedResources.within(this));
+    this.options = options;
+    if (options.drill?.disabledReason !== undefined) requireReason('DataProtectionDrillOptions.disabledReason', options.drill.disabledReason, 'restore drills are turned off');
+    if (!this.accountWide) return;
     const { accounts } = this;
-    const classified = ClassifiedResources.within(this);
-    this.protectedResources = new Set(classified);
     const topic = this.alarmTopic.topic;
-    const vaultName = options.backupVaultName ?? `data-protection-${this.stackName}`.slice(0, 50);
-
     this.backupVault = new ImmutableBackupVault(this, 'BackupVault', {
-      backupVaultName: vaultName,
+      backupVaultName: this.vaultName,
       encryptionKey: this.backupKey,
       // After a data-account compromise, copies come back from the backup account into this vault.
       copySourceAccounts: [accounts.backupAccount],
       copySourceOrganizationId: accounts.organizationId,
     });
+    if (options.drill?.disabledReason === undefined) {
+      this.restoreDrill = new RestoreDrill(this, 'RestoreDrill', {
+        discovery: {
+          backupVaultName: this.vaultName,
+          isolation: options.drill?.isolation,
+          levels: DataClassification.all()
+            .filter((c) => c.isAtLeast(DataClassification.INTERNAL))
+            .map((c) => {
+              const policy = ProtectionPolicy.forClassification(c);
+              const key = this.keyFor(c);
+              // DynamoDB copies: each table's own stack's fallback key, carried by its drill tags.
+              return { classification: c, rto: Duration.hours(policy.rtoHours), rpo: Duration.hours(policy.rpoHours), interval: Duration.days(policy.drillIntervalDays), restoreKeys: { s3: key, efs: key, ebs: key } };
+            }),
+        },
+        evidenceKey: this.evidenceKey,
+        alarmTopic: topic,
+        validator: options.drill?.validator,
+      });
+    }
+    this.addAccountWideProtections(options.dataAccessAlarms);
+  }
+
+  /** Name of the account's locked vault. */
+  private get vaultName(): string {
+    return this.options?.backupVaultName ?? `data-protection-${this.stackName}`.slice(0, 50);
+  }
+
+  /**
+   * At synth, in the `accountWide` stack: the backup plans over the classified resources of every
+   * data stack of this account and region (selected by tag: no reference to their stacks), and
+   * the vault's alarms. Data stacks whose resources a `ProtectedBackupPlan` of your own covers
+   * are left to it.
+   */
+  private buildSharedPlan(stacks: DataAccountStack[]): void {
+    const options = this.options ?? {};
+    const { accounts } = this;
+    const coverageScopes = stacks.filter((s) => !s.handBuilt(CONTROLS.BACKUP_PLAN) && !s.handBuilt(CONTROLS.RESTORE_DRILL));
+    if (!this.backupVault || !coverageScopes.some((s) => ClassifiedResources.within(s).length > 0) && !(options.existingResources?.length)) return;
     const central = (region: string): BackupVaultTarget => ({
       backupVaultName: CENTRAL_BACKUP_VAULT_NAME,
       account: accounts.backupAccount,
@@ -243,36 +331,69 @@ export class DataAccountStack extends Stack {
       noCrossRegionCopyReason: options.noCrossAccountCopyReason ?? (accounts.drRegion ? undefined : 'No DR region is configured (cdk-data-protection:regions.dr)'),
       existingResources: options.existingResources,
       backupPlanName: this.stackName,
+      coverageScopes,
     });
-    new BackupAlarms(this, 'BackupAlarms', { topic, backupVaultName: vaultName, resourceTypes: this.backupPlan.resourceTypes, jobEvents: false });
+    new BackupAlarms(this, 'BackupAlarms', { topic: this.alarmTopic.topic, backupVaultName: this.vaultName, resourceTypes: this.backupPlan.resourceTypes, jobEvents: false });
+  }
 
-    const drillable = classified.filter((r) => r.resourceType && DrillResourceType.supports(r.resourceType));
-    if (options.drill?.disabledReason) {
-      const reason = requireReason('DataProtectionDrillOptions.disabledReason', options.drill.disabledReason, 'restore drills are turned off');
-      for (const r of drillable) (r.cfnResource ?? r.scope).node.addMetadata(METADATA.OVERRIDE, { prop: 'drillIntervalDays', floor: String(r.policy.drillIntervalDays), value: 'none', reason });
-    } else if (drillable.length > 0) {
-      this.restoreDrill = new RestoreDrill(this, 'RestoreDrill', {
-        targets: drillable.map((r) => {
-          // An option set to undefined keeps the stack's default rather than erasing it.
-          const overrides = Object.fromEntries(Object.entries(options.drill?.targetOptions?.optionsFor(r) ?? {}).filter(([, v]) => v !== undefined)) as DrillTargetOverrides;
-          if ('backupVaultName' in overrides) {
-            throw new Error(`DataProtectionDrillOptions.targetOptions(${r.scope.node.path}) returned backupVaultName '${String((overrides as { backupVaultName?: unknown }).backupVaultName)}': drills restore from this stack's vault; use your own RestoreDrill for another vault`);
-          }
-          return DrillTarget.fromClassified(r, {
-            isolation: options.drill?.isolation,
-            // Restored copies are encrypted like their source: S3 with the key-account key, DynamoDB with the fallback key.
-            restoreKey: restoreKeyFor(this, r),
-            ...overrides,
-            backupVaultName: vaultName,
-          });
-        }),
-        evidenceKey: this.evidenceKey,
-        alarmTopic: topic,
-        validator: options.drill?.validator,
-      });
+  /**
+   * At synth, in every data stack: the drill settings of its drillable resources, as tags the
+   * account's drill reads at run time (or the reason drills are off), and the drill control.
+   */
+  private tagDrillTargets(drill: RestoreDrill | undefined, vaultName: string, holderDisabledReason: string | undefined, names: Map<string, string>, handBuilt: boolean): void {
+    const options = this.options ?? {};
+    const drillable = ClassifiedResources.within(this).filter((r) => r.resourceType && DrillResourceType.supports(r.resourceType));
+    if (handBuilt) {
+      // Your own plan (its own vault) or drill covers this stack: the account's drill, which
+      // restores from the account's vault, must not find these resources at run time.
+      for (const r of drillable) Tags.of(r.scope).add(DRILL_SKIP_TAG, 'true');
+      return;
     }
+    const disabled = options.drill?.disabledReason ?? holderDisabledReason;
+    if (disabled !== undefined || !drill) {
+      const reason = disabled ?? 'the protection set of this account has no restore drill';
+      for (const r of drillable) {
+        (r.cfnResource ?? r.scope).node.addMetadata(METADATA.OVERRIDE, { prop: 'drillIntervalDays', floor: String(r.policy.drillIntervalDays), value: 'none', reason });
+        Tags.of(r.scope).add(DRILL_SKIP_TAG, 'true');
+      }
+      return;
+    }
+    for (const r of drillable) {
+      // An option set to undefined keeps the default rather than erasing it.
+      const overrides = Object.fromEntries(Object.entries(options.drill?.targetOptions?.optionsFor(r) ?? {}).filter(([, v]) => v !== undefined)) as DrillTargetOverrides;
+      if ('backupVaultName' in overrides) {
+        throw new Error(`DataProtectionDrillOptions.targetOptions(${r.scope.node.path}) returned backupVaultName '${String((overrides as { backupVaultName?: unknown }).backupVaultName)}': drills restore from the account's vault; use your own RestoreDrill for another vault`);
+      }
+      // Validated like any target at synth; its settings travel as tags to the drill of the account.
+      // Named after the store's physical name when it is literal (unique in the account), else its construct id.
+      const physical = literalPhysicalName(r);
+      const target = DrillTarget.fromClassified(r, {
+        ...(physical !== undefined ? { name: drillNameOf(physical) } : {}),
+        // Restored copies are encrypted like their source: S3, EFS and EBS with the key-account key, DynamoDB with this stack's fallback key.
+        restoreKey: restoreKeyFor(this, r),
+        ...overrides,
+        backupVaultName: vaultName,
+      });
+      // Names key evidence and metrics, so they are unique among the targets of the account's drill.
+      const other = names.get(target.name);
+      if (other !== undefined) {
+        throw new Error(
+          `${r.scope.node.path} and ${other} would both be drilled as '${target.name}' by the restore drill of ${this.account}/${this.region} (names key evidence and metrics): ` +
+            "give one of them its own name with DataProtectionDrillOptions.targetOptions (optionsFor returns { name: '...' }) or a different construct id",
+        );
+      }
+      names.set(target.name, r.scope.node.path);
+      for (const [key, value] of Object.entries(drillTagsOf(target, drill.defaultsFor(r.classification)))) Tags.of(r.scope).add(key, value);
+      recordControl(target.drilledConstruct ?? r.scope, CONTROLS.RESTORE_DRILL, { drill: drill.node.path, intervalDays: target.intervalDays });
+    }
+  }
 
-    if (this.accountWide) this.addAccountWideProtections(options.dataAccessAlarms);
+  /**
+   * Whether a `ProtectedBackupPlan` or `RestoreDrill` of your own covers a classified resource of
+   * this stack (checked before the protection set records its own controls).
+   */
+  private handBuilt(control: string): boolean {
+    return ClassifiedResources.within(this).some((r) => controlsOf(r.scope).some((c) => c.control === control));
   }
 
   /** The trail, its alarms and the Audit Manager frameworks of the account (accountWide stack only). */
@@ -311,29 +432,50 @@ export class DataAccountStack extends Stack {
   }
 
   /**
-   * At synth, when `protect` was not called: protects the classified resources with the default
-   * options. When none is classified, or a `ProtectedBackupPlan` or `RestoreDrill` of your own
-   * already covers one (protection built by hand), it adds nothing to them, but the account-wide stack still gets the
-   * account's trail, alarms and frameworks (they cover the other data stacks of the account too)
-   * unless it has a `DataAccessTrail` of its own.
+   * At synth: `protect()` with the default options when it was not called. When none is
+   * classified, or a `ProtectedBackupPlan` or `RestoreDrill` of your own already covers one
+   * (protection built by hand), it adds nothing for them, but the account-wide stack still gets
+   * the account's protection set (it covers the other data stacks of the account too) unless it
+   * has a `DataAccessTrail` of its own.
    */
-  private protectAtSynth(): void {
+  private protectAtSynth(coversOthers: boolean): void {
     if (this.protectedResources) return;
     const classified = ClassifiedResources.within(this);
     const handBuilt = classified.filter((r) => controlsOf(r.scope).some((c) => c.control === CONTROLS.BACKUP_PLAN || c.control === CONTROLS.RESTORE_DRILL));
-    if (classified.length > 0 && handBuilt.length === 0) {
-      this.protect();
-      Annotations.of(this).addInfo(
-        `cdk-data-protection: protect() was not called on ${this.node.path}; its ${classified.length} classified resource(s) are protected with the default options at synth. Call this.protect(options) after classifying to configure the vault, copies, drills and alarms.`,
-      );
-      return;
-    }
     if (handBuilt.length > 0) {
       Annotations.of(this).addInfo(
-        `cdk-data-protection: protect() was not called on ${this.node.path} and your own backup plan or restore drill covers ${handBuilt.map((r) => r.scope.node.path).join(', ')}: the stack adds no vault, plan or drill (the nag pack checks what is missing).`,
+        `cdk-data-protection: protect() was not called on ${this.node.path} and your own backup plan or restore drill covers ${handBuilt.map((r) => r.scope.node.path).join(', ')}: the protection set adds no plan or drill settings for this stack (the nag pack checks what is missing).`,
       );
+      if (this.accountWide && coversOthers && !this.node.findAll().some((c) => c instanceof DataAccessTrail)) this.protect();
+      else if (this.accountWide && !this.node.findAll().some((c) => c instanceof DataAccessTrail)) this.addAccountWideProtections();
+      return;
+    }
+    if (classified.length > 0 || (this.accountWide && coversOthers)) {
+      this.protect();
+      if (classified.length > 0) {
+        Annotations.of(this).addInfo(
+          `cdk-data-protection: protect() was not called on ${this.node.path}; its ${classified.length} classified resource(s) are protected with the default options at synth. Call this.protect(options) after classifying to configure the vault, copies, drills and alarms.`,
+        );
+      }
+      return;
     }
     if (this.accountWide && !this.node.findAll().some((c) => c instanceof DataAccessTrail)) this.addAccountWideProtections();
+  }
+
+  /** Builds the protection set of this stack's account and region once (see `buildProtectionSet`). */
+  private buildShared(group: DataAccountStack[]): void {
+    if (this.sharedBuilt) return;
+    this.sharedBuilt = true;
+    const others = group.filter((s) => s !== this);
+    const coversOthers = others.some((s) => ClassifiedResources.within(s).length > 0);
+    this.protectAtSynth(coversOthers);
+    for (const s of others) s.protectAtSynth(false);
+    // Before the protection set records its own controls: stacks protected by hand are left to their plan or drill.
+    const handBuilt = new Set(group.filter((s) => s.handBuilt(CONTROLS.BACKUP_PLAN) || s.handBuilt(CONTROLS.RESTORE_DRILL)));
+    this.buildSharedPlan(group);
+    const disabled = this.options?.drill?.disabledReason;
+    const names = new Map<string, string>();
+    for (const s of group) s.tagDrillTargets(this.restoreDrill, this.vaultName, disabled, names, handBuilt.has(s));
   }
 
   /**
@@ -370,15 +512,19 @@ export class DataAccountStack extends Stack {
 
   /**
    * A key for DynamoDB tables of a level. DynamoDB does not document keys from other accounts,
-   * so this is a `DataAccountFallbackKey`: held here, administered from the key account only.
+   * so this is a `DataAccountFallbackKey`: held in this stack, administered from the key account
+   * only. Its alias is `alias/data-protection/<level>-dynamodb` in the `accountWide` stack and
+   * `alias/data-protection/<level>-dynamodb/<stack name>` in the others (aliases are unique per
+   * account and region).
    */
   public dynamoDbKeyFor(classification: DataClassification): kms.IKey {
     if (!classification.isAtLeast(DataClassification.INTERNAL)) {
       throw new Error(`DataAccountStack.dynamoDbKeyFor: ${classification.name} data has no CMK; use INTERNAL or above`);
     }
+    const alias = `${KeyAliases.forClassification(classification)}-dynamodb`;
     return this.memo(`ddb-${classification.name}`, () =>
       new DataAccountFallbackKey(this, `DynamoDb${classification.name}Key`, {
-        aliasName: `${KeyAliases.forClassification(classification)}-dynamodb`,
+        aliasName: this.accountWide ? alias : `${alias}/${this.stackName}`,
         keyAccount: this.accounts.keyAccount,
         services: [KeyConsumerService.DYNAMODB, KeyConsumerService.BACKUP],
         reason: 'DynamoDB documents only keys stored in the table owner account',
@@ -394,6 +540,44 @@ export class DataAccountStack extends Stack {
     }
     return key;
   }
+
+  /** @internal Builds the protection set of `stack`'s account and region, once. */
+  public static _buildProtectionSet(holder: DataAccountStack, group: DataAccountStack[]): void {
+    holder.buildShared(group);
+  }
+}
+
+/** Per app root: `<account>/<region>` → the data stacks there, in creation order. */
+const DATA_STACKS = new WeakMap<IConstruct, Map<string, DataAccountStack[]>>();
+
+function groupKeyOf(stack: DataAccountStack): string {
+  return `${stack.account}/${stack.region}`;
+}
+
+function registerDataStack(stack: DataAccountStack): void {
+  const root = stack.node.root;
+  const byKey = DATA_STACKS.get(root) ?? new Map<string, DataAccountStack[]>();
+  DATA_STACKS.set(root, byKey);
+  // Environment-agnostic stacks are each their own account.
+  const key = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region) ? `agnostic/${stack.node.path}` : groupKeyOf(stack);
+  byKey.set(key, [...(byKey.get(key) ?? []), stack]);
+}
+
+function groupOf(stack: DataAccountStack): DataAccountStack[] {
+  const byKey = DATA_STACKS.get(stack.node.root);
+  const key = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region) ? `agnostic/${stack.node.path}` : groupKeyOf(stack);
+  return byKey?.get(key) ?? [stack];
+}
+
+function holderOf(stack: DataAccountStack): DataAccountStack | undefined {
+  return groupOf(stack).find((s) => s.accountWide);
+}
+
+/** Builds the protection set of `stack`'s account and region once, when the first of its data stacks is visited at synth. */
+function buildProtectionSet(stack: DataAccountStack): void {
+  const holder = holderOf(stack);
+  if (!holder) return; // missingAccountWide reports it
+  DataAccountStack._buildProtectionSet(holder, groupOf(stack));
 }
 
 /** Registry kind of the data stack holding an account's account-wide protections. */
@@ -421,19 +605,39 @@ function claimDataAccountWide(stack: DataAccountStack, requested: boolean | unde
 
 /** The validation error of a data stack whose account and region have no data stack holding the account-wide protections. */
 function missingAccountWide(stack: DataAccountStack): string[] {
-  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region) || registeredPerAccountAndRegion(stack, DATA_ACCOUNT_WIDE) !== undefined) return [];
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
+    return [
+      `${stack.node.path}: an environment-agnostic DataAccountStack cannot share another stack's protection set (its account is unknown), and accountWide is false: nothing would back up, drill or audit its resources; remove accountWide: false or give the stack an env`,
+    ];
+  }
+  if (registeredPerAccountAndRegion(stack, DATA_ACCOUNT_WIDE) !== undefined) return [];
   return [
-    `${stack.node.path}: no DataAccountStack of account ${stack.account} in ${stack.region} holds the account-wide protections (data-access trail and alarms, Audit Manager frameworks, job-failure and key-tamper rules): DataAccountStackProps.accountWide is false on each; set it to true on one of them, or leave it unset on the first`,
+    `${stack.node.path}: no DataAccountStack of account ${stack.account} in ${stack.region} holds the protection set (locked vault, backup plans, restore drill, data-access trail and alarms, Audit Manager frameworks, job-failure and key-tamper rules): DataAccountStackProps.accountWide is false on each; set it to true on one of them, or leave it unset on the first`,
   ];
 }
 
+/** The literal physical name of a classified store (bucket, table, database), or undefined when CloudFormation generates it. */
+function literalPhysicalName(r: ClassifiedResource): string | undefined {
+  const cfn = r.cfnResource as unknown as { bucketName?: unknown; tableName?: unknown; dbClusterIdentifier?: unknown; dbInstanceIdentifier?: unknown } | undefined;
+  const name = cfn?.bucketName ?? cfn?.tableName ?? cfn?.dbClusterIdentifier ?? cfn?.dbInstanceIdentifier;
+  return typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined;
+}
+
+/** A drill target name (DrillTargetProps.name rules, at most 40 characters) from a physical name; a hash keeps shortened names distinct. */
+function drillNameOf(physical: string): string {
+  const clean = physical.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^[^a-z]+/, '').replace(/-+$/g, '') || 'store';
+  if (clean.length <= 40) return clean;
+  const hash = createHash('sha256').update(physical).digest('hex').slice(0, 8);
+  return `${clean.slice(0, 31).replace(/-+$/, '')}-${hash}`;
+}
+
+/**
+ * The key a drill encrypts a restored copy of `r` with, when it is not the level's key-account key
+ * the account's drill already knows: for DynamoDB, the fallback key of the table's own stack.
+ */
 function restoreKeyFor(stack: DataAccountStack, r: ClassifiedResource): kms.IKey | undefined {
   if (!r.classification.isAtLeast(DataClassification.INTERNAL)) return undefined;
   switch (r.resourceType) {
-    case 'AWS::S3::Bucket':
-    case 'AWS::EFS::FileSystem':
-    case 'AWS::EC2::Volume':
-      return stack.keyFor(r.classification);
     case 'AWS::DynamoDB::Table':
     case 'AWS::DynamoDB::GlobalTable':
       return stack.dynamoDbKeyFor(r.classification);

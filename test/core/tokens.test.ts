@@ -135,11 +135,13 @@ const CASES: Case[] = [
   {
     prop: 'DrillTargetOverrides.restoreTimeout',
     reportedAs: 'DrillTargetProps(docs).restoreTimeout',
-    build: ({ app, n }) => {
-      const data = new DataAccountStack(app, 'Data', { env: ENV, accounts: ACCOUNTS });
+    // Per-resource drill settings are checked when the protection set is built, at synth: in an app of its own.
+    build: ({ n }) => {
+      const own = new App();
+      const data = new DataAccountStack(own, 'Data', { env: ENV, accounts: ACCOUNTS });
       classify(new s3.Bucket(data, 'Docs', { encryption: s3.BucketEncryption.KMS, encryptionKey: data.keyFor(DataClassification.CONFIDENTIAL) }), DataClassification.CONFIDENTIAL);
       data.protect({ drill: { targetOptions: { optionsFor: () => ({ restoreTimeout: Duration.hours(n) }) } } });
-      return data;
+      own.synth();
     },
   },
   { prop: 'RestoreDrillProps.maxPollInterval', build: ({ stack, n }) => void drill(stack, target(), { maxPollInterval: Duration.minutes(n) }) },

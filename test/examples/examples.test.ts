@@ -1,3 +1,4 @@
+import { drillDiscoveryConfig, drillTagsIn } from '../helpers';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildExistingResourcesApp } from '../../examples/existing-resources/app';
@@ -94,7 +95,7 @@ describe('example quickstart', () => {
     const selectors = plain(t.findResources('AWS::CloudTrail::Trail'));
     expect(selectors).toContain('quickstart-invoices-222222222222/');
     expect(selectors).toContain('table/quickstart-orders');
-    expect(data.restoreDrill?.targets.map((x) => x.name).sort()).toEqual(['invoices', 'orders']);
+    expect(Object.keys(drillTagsIn(data)).sort()).toEqual(['quickstart-invoices-222222222222', 'quickstart-orders']);
   });
 });
 
@@ -113,15 +114,16 @@ describe('example hr-records', () => {
     expect([hr.account, crm.account]).toEqual(['222222222222', '555555555555']);
     Template.fromStack(hr).resourceCountIs('AWS::CloudTrail::Trail', 1);
     Template.fromStack(crm).resourceCountIs('AWS::CloudTrail::Trail', 1);
-    expect(crm.restoreDrill?.targets.map((x) => x.name).sort()).toEqual(['attachments', 'contacts']);
+    expect(Object.keys(drillTagsIn(crm)).sort()).toEqual(['crm-attachments-555555555555', 'crm-contacts']);
     expect(plain(Template.fromStack(stage.keys).findResources('AWS::KMS::Key'))).toContain('555555555555');
   });
 
   test('every HR store is drilled, databases into the isolated drill subnet group', () => {
-    expect(hr.restoreDrill?.targets.map((x) => x.name).sort()).toEqual(['applicants', 'documents', 'employees', 'payroll']);
-    const payroll = hr.restoreDrill!.targets.find((x) => x.name === 'payroll')!;
-    expect(payroll.isolation?.dbSubnetGroupName).toBeDefined();
-    expect(payroll.isolation?.securityGroupIds).toHaveLength(1);
+    expect(Object.keys(drillTagsIn(hr)).sort()).toEqual(['hr-applicants', 'hr-documents-222222222222', 'hr-employees', 'payroll']);
+    // The account's drill restores databases into the isolated subnet group by default: no tag repeats it.
+    const { isolation } = drillDiscoveryConfig(hr);
+    expect(isolation.dbSubnetGroupName).toBeDefined();
+    expect(isolation.securityGroupIds).toHaveLength(1);
   });
 
   test('the applicants override carries its reason', () => {

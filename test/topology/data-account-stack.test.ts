@@ -23,8 +23,17 @@ function stackWith(options: DataProtectionOptions): DataAccountStack {
   return stack;
 }
 
+/** The tags of the stack's table and cluster after synth: drill settings travel to the account's drill as tags. */
+function tagsOf(stack: DataAccountStack): { employees: { [k: string]: unknown }; payroll: { [k: string]: unknown } } {
+  const template = Template.fromStack(stack);
+  const table = Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))[0] as any;
+  const cluster = Object.values(template.findResources('AWS::RDS::DBCluster'))[0] as any;
+  const toMap = (tags: { Key: string; Value: unknown }[] = []) => Object.fromEntries(tags.map((t) => [t.Key, t.Value]));
+  return { employees: toMap(table.Properties.Replicas[0].Tags), payroll: toMap(cluster.Properties.Tags) };
+}
+
 describe('DataAccountStack.protect drill options', () => {
-  test('targetOptions sets per-resource drill settings; the others keep the defaults', () => {
+  test('targetOptions sets per-resource drill settings, carried as tags the account drill reads; the others keep the defaults', () => {
     const stack = stackWith({
       drill: {
         targetOptions: {
@@ -33,32 +42,36 @@ describe('DataAccountStack.protect drill options', () => {
         },
       },
     });
-    const byName = Object.fromEntries(stack.restoreDrill!.targets.map((t) => [t.name, t]));
-    expect(byName.payroll.validation).toEqual({ tolerancePercent: '5' });
-    expect(byName.payroll.restoreTimeout.toHours()).toBe(10);
-    expect(byName.employees.validation).toEqual({});
-    // The vault stays the stack's for every target.
-    expect(new Set(stack.restoreDrill!.targets.map((t) => t.backupVaultName))).toEqual(new Set([stack.backupVault!.backupVaultName]));
+    const { employees, payroll } = tagsOf(stack);
+    expect(payroll).toMatchObject({ 'data-protection:drill-name': 'payroll', 'data-protection:drill-validation:tolerancePercent': '5', 'data-protection:drill-restore-timeout-seconds': '36000' });
+    expect(employees['data-protection:drill-name']).toBe('employees');
+    expect(Object.keys(employees).filter((k) => k.startsWith('data-protection:drill-validation'))).toEqual([]);
+    // The drill finds them at run time: it lists no target, and restores from the account's vault.
+    expect(stack.restoreDrill!.targets).toEqual([]);
+    expect(JSON.stringify(Template.fromStack(stack).findResources('AWS::Lambda::Function'))).toContain(`\\"backupVaultName\\":\\"${stack.backupVault!.backupVaultName}\\"`);
   });
 
   test('an option returned as undefined keeps the stack default', () => {
     const isolation = { dbSubnetGroupName: 'drill-subnets', securityGroupIds: ['sg-0123456789abcdef0'] };
     const stack = stackWith({ drill: { isolation, targetOptions: { optionsFor: () => ({ isolation: undefined, restoreKey: undefined }) } } });
-    const payroll = stack.restoreDrill!.targets.find((t) => t.name === 'payroll')!;
-    const employees = stack.restoreDrill!.targets.find((t) => t.name === 'employees')!;
-    expect(payroll.isolation).toEqual(isolation);
-    expect(employees.restoreKey).toBeDefined(); // the fallback key of the table's level
+    const { employees, payroll } = tagsOf(stack);
+    // The drill's isolation is the default: no tag repeats it.
+    expect(payroll['data-protection:drill-subnet-group']).toBeUndefined();
+    // The table's restored copy is encrypted with its stack's fallback key of the level.
+    expect(employees['data-protection:drill-restore-key']).toBeDefined();
   });
 
   test('a sqlQuery on an Aurora cluster is a synth error: the restored cluster has no DB instance to query', () => {
-    expect(() =>
-      stackWith({ drill: { targetOptions: { optionsFor: (r) => (r.resourceType === 'AWS::RDS::DBCluster' ? { validation: { sqlQuery: 'select 1', secretArn: SECRET } } : undefined) } } }),
-    ).toThrow(/DrillTargetProps\(payroll\)\.validation\.sqlQuery is not supported for an Aurora target: AWS Backup restores the cluster without DB instances.*got 'select 1'.*compares its engine and AllocatedStorage/);
+    const stack = stackWith({ drill: { targetOptions: { optionsFor: (r) => (r.resourceType === 'AWS::RDS::DBCluster' ? { validation: { sqlQuery: 'select 1', secretArn: SECRET } } : undefined) } } });
+    expect(() => (stack.node.root as App).synth()).toThrow(
+      /DrillTargetProps\(payroll\)\.validation\.sqlQuery is not supported for an Aurora target: AWS Backup restores the cluster without DB instances.*got 'select 1'.*compares its engine and AllocatedStorage/,
+    );
   });
 
   test('targetOptions cannot move a target to another vault', () => {
-    expect(() => stackWith({ drill: { targetOptions: { optionsFor: () => ({ backupVaultName: 'elsewhere' }) as any } } })).toThrow(
-      "DataProtectionDrillOptions.targetOptions(Hr/Employees) returned backupVaultName 'elsewhere': drills restore from this stack's vault; use your own RestoreDrill for another vault",
+    const stack = stackWith({ drill: { targetOptions: { optionsFor: () => ({ backupVaultName: 'elsewhere' }) as any } } });
+    expect(() => (stack.node.root as App).synth()).toThrow(
+      "DataProtectionDrillOptions.targetOptions(Hr/Employees) returned backupVaultName 'elsewhere': drills restore from the account's vault; use your own RestoreDrill for another vault",
     );
   });
 });
@@ -72,5 +85,33 @@ describe('DataAccountStack account-wide alarms', () => {
       Object.values(Template.fromStack(s).findResources('AWS::Events::Rule')).map((r: any) => `${r.Properties.EventPattern.source[0]} ${r.Properties.EventPattern['detail-type'][0]}`).sort();
     expect(sources(wide)).toEqual(['aws.backup AWS API Call via CloudTrail', 'aws.backup Backup Job State Change', 'aws.backup Copy Job State Change', 'aws.backup Restore Job State Change', 'aws.kms AWS API Call via CloudTrail']);
     expect(sources(other)).toEqual([]);
+  });
+});
+
+describe('DataAccountStack: data stacks sharing the protection set of their account', () => {
+  test('two stores drilled under one name in one account are a synth error naming both and the fix', () => {
+    const app = new App();
+    const env = { account: DATA_ACCOUNT, region: REGION };
+    for (const id of ['Hr', 'Crm']) {
+      const s = new DataAccountStack(app, id, { env, accounts: ACCOUNTS });
+      classify(new dynamodb.TableV2(s, 'Orders', {
+        partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+        encryption: dynamodb.TableEncryptionV2.customerManagedKey(s.dynamoDbKeyFor(DataClassification.CONFIDENTIAL)),
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
+      }), DataClassification.CONFIDENTIAL);
+    }
+    expect(() => app.synth()).toThrow(
+      "Crm/Orders and Hr/Orders would both be drilled as 'orders' by the restore drill of 222222222222/eu-west-1 (names key evidence and metrics): give one of them its own name with DataProtectionDrillOptions.targetOptions (optionsFor returns { name: '...' }) or a different construct id",
+    );
+  });
+
+  test('fallback DynamoDB keys keep one alias per account and region: the other stacks suffix theirs with the stack name', () => {
+    const app = new App();
+    const env = { account: DATA_ACCOUNT, region: REGION };
+    const [hr, crm] = ['Hr', 'Crm'].map((id) => new DataAccountStack(app, id, { env, accounts: ACCOUNTS }));
+    for (const s of [hr, crm]) s.dynamoDbKeyFor(DataClassification.CONFIDENTIAL);
+    const alias = (s: DataAccountStack) => Object.values(Template.fromStack(s).findResources('AWS::KMS::Alias')).map((a: any) => a.Properties.AliasName);
+    const dynamo = (s: DataAccountStack) => alias(s).filter((a) => a.includes('dynamodb'));
+    expect([dynamo(hr), dynamo(crm)]).toEqual([['alias/data-protection/data-confidential-dynamodb'], ['alias/data-protection/data-confidential-dynamodb/Crm']]);
   });
 });

@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AuditNames } from '../../lib/audit/audit-names';
 import { classify } from '../../lib/classification/classify';
@@ -60,8 +60,8 @@ test('a stack given only an account is placed in the primary region', () => {
 
 test('each data account has exactly one trail, one set of job-failure rules, one key-tamper rule, one vault-tamper rule and one set of Audit Manager frameworks', () => {
   expect(perAccount((t) => Object.keys(t.findResources('AWS::CloudTrail::Trail')).length)).toEqual({ [DATA_ACCOUNT]: 1, [SECOND]: 1 });
-  // Backup/Copy/Restore job state changes, and the vault-tamper rule (API calls via CloudTrail).
-  expect(perAccount(rules('aws.backup'))).toEqual({ [DATA_ACCOUNT]: 4, [SECOND]: 4 });
+  // Backup/Copy/Restore job state changes, the vault-tamper rule (API calls via CloudTrail) and the drill's restore-job events.
+  expect(perAccount(rules('aws.backup'))).toEqual({ [DATA_ACCOUNT]: 5, [SECOND]: 5 });
   expect(perAccount(rules('aws.kms'))).toEqual({ [DATA_ACCOUNT]: 1, [SECOND]: 1 });
   const frameworks = perAccount((t) => Object.keys(t.findResources('AWS::Backup::Framework')).length);
   expect(frameworks[DATA_ACCOUNT]).toBeGreaterThan(0);
@@ -75,7 +75,8 @@ test('every trail the audit archive admits exists, in the account and region it 
 
 test('a stack whose protect() was never called is protected at synth, with aspect stabilization on too', () => {
   expect(hr.backupVault).toBeDefined();
-  expect(hr.restoreDrill?.targets.map((t) => t.name)).toEqual(['docs']);
+  expect(hr.restoreDrill).toBeDefined();
+  expect(Template.fromStack(hr).findResources('AWS::S3::Bucket', { Properties: { Tags: Match.arrayWith([{ Key: 'data-protection:drill-name', Value: 'hr-docs' }]) } })).not.toEqual({});
 });
 
 test('dataStackProps(account) rejects an account that is not a data account, naming the allowed ones', () => {
@@ -106,7 +107,7 @@ describe('DataAccountStackProps.accountWide, set by hand', () => {
   test('false on every data stack of an account fails synth saying how to fix it', () => {
     const lonely = new DataAccountStack(new App(), 'Lonely', { env, accounts: ACCOUNTS, accountWide: false });
     expect(lonely.node.validate()).toEqual([
-      `Lonely: no DataAccountStack of account ${DATA_ACCOUNT} in ${REGION} holds the account-wide protections (data-access trail and alarms, Audit Manager frameworks, job-failure and key-tamper rules): DataAccountStackProps.accountWide is false on each; set it to true on one of them, or leave it unset on the first`,
+      `Lonely: no DataAccountStack of account ${DATA_ACCOUNT} in ${REGION} holds the protection set (locked vault, backup plans, restore drill, data-access trail and alarms, Audit Manager frameworks, job-failure and key-tamper rules): DataAccountStackProps.accountWide is false on each; set it to true on one of them, or leave it unset on the first`,
     ]);
   });
 
@@ -115,7 +116,7 @@ describe('DataAccountStackProps.accountWide, set by hand', () => {
     new DataAccountStack(other, 'First', { env, accounts: ACCOUNTS });
     const second = new DataAccountStack(other, 'Second', { env, accounts: ACCOUNTS });
     expect(() => second.protect({ dataAccessAlarms: { massReadThreshold: 10 } })).toThrow(
-      `DataProtectionOptions.dataAccessAlarms applies to the stack that holds the account-wide protections of ${DATA_ACCOUNT}/${REGION}, and Second does not (accountWide is false): set the thresholds in that stack's protect()`,
+      `DataProtectionOptions.dataAccessAlarms applies to the protection set of ${DATA_ACCOUNT}/${REGION}, held by First, and Second does not hold it (accountWide is false): set it in that stack's protect()`,
     );
   });
 });

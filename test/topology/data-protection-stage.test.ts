@@ -50,25 +50,31 @@ describe('DataProtectionStage', () => {
     for (const s of assembly.stacks) expect(JSON.stringify(s.template)).not.toContain('Fn::ImportValue');
   });
 
-  test('only the first data stack of an account holds the trail and Audit Manager frameworks', () => {
-    Template.fromStack(data).resourceCountIs('AWS::CloudTrail::Trail', 1);
-    Template.fromStack(second).resourceCountIs('AWS::CloudTrail::Trail', 0);
-    Template.fromStack(second).resourceCountIs('AWS::Backup::Framework', 0);
-    Template.fromStack(second).resourceCountIs('AWS::Backup::BackupPlan', 1);
+  test('only the first data stack of an account holds the protection set: trail, frameworks, vault, plans, drill, topic', () => {
+    for (const [type, counts] of Object.entries({
+      'AWS::CloudTrail::Trail': [1, 0],
+      'AWS::Backup::Framework': [Template.fromStack(data).toJSON().Resources ? Object.keys(Template.fromStack(data).findResources('AWS::Backup::Framework')).length : 0, 0],
+      'AWS::Backup::BackupVault': [1, 0],
+      'AWS::StepFunctions::StateMachine': [1, 0],
+      'AWS::SNS::Topic': [1, 0],
+    })) {
+      expect([type, ...[data, second].map((d) => Object.keys(Template.fromStack(d).findResources(type)).length)]).toEqual([type, ...counts]);
+    }
+    expect(Object.keys(Template.fromStack(data).findResources('AWS::Backup::Framework')).length).toBeGreaterThan(0);
   });
 
-  test('two data stacks of one account: each backs up only its own resources, job-failure and key-tamper rules exist once', () => {
+  test('two data stacks of one account: one plan per level selects both stacks\' resources by tag, job-failure and key-tamper rules exist once', () => {
     const planTags = [data, second].map((d) =>
       Object.values(Template.fromStack(d).findResources('AWS::Backup::BackupSelection')).flatMap((r: any) =>
         r.Properties.BackupSelection.Conditions.StringEquals.filter((c: any) => c.ConditionKey === 'aws:ResourceTag/data-protection:backup-plan').map((c: any) => c.ConditionValue),
       ),
     );
-    expect(planTags).toEqual([['Prod-Hr'], ['Prod-Crm']]);
+    expect(planTags.map((t) => [...new Set(t)])).toEqual([['Prod-Hr'], []]);
     Template.fromStack(data).hasResourceProperties('AWS::S3::Bucket', { BucketName: 'hr-docs', Tags: Match.arrayWith([{ Key: 'data-protection:backup-plan', Value: 'Prod-Hr' }]) });
-    Template.fromStack(second).hasResourceProperties('AWS::S3::Bucket', { BucketName: 'crm-notes', Tags: Match.arrayWith([{ Key: 'data-protection:backup-plan', Value: 'Prod-Crm' }]) });
+    Template.fromStack(second).hasResourceProperties('AWS::S3::Bucket', { BucketName: 'crm-notes', Tags: Match.arrayWith([{ Key: 'data-protection:backup-plan', Value: 'Prod-Hr' }]) });
     const jobRules = (d: Stack) => Object.values(Template.fromStack(d).findResources('AWS::Events::Rule')).filter((r: any) => r.Properties.EventPattern?.source?.[0] === 'aws.backup').length;
-    // three job-state rules and the vault-tamper rule
-    expect([jobRules(data), jobRules(second)]).toEqual([4, 0]);
+    // three job-state rules, the vault-tamper rule and the drill's restore-job events
+    expect([jobRules(data), jobRules(second)]).toEqual([5, 0]);
     const tamperRules = (d: Stack) => Object.values(Template.fromStack(d).findResources('AWS::Events::Rule')).filter((r: any) => r.Properties.EventPattern?.source?.[0] === 'aws.kms').length;
     expect([tamperRules(data), tamperRules(second)]).toEqual([1, 0]);
   });

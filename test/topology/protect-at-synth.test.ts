@@ -36,9 +36,9 @@ function withData(stack: DataAccountStack): DataAccountStack {
 
 // The quickstart as pasted: classified, protect() forgotten. The first stack of the account.
 const forgotten = withData(new DataAccountStack(app, 'Forgotten', { env, accounts: ACCOUNTS }));
-// Explicit configuration still wins.
+// Explicit configuration still wins (a stack sharing the account's protection set sets only its own drill options).
 const explicit = withData(new DataAccountStack(app, 'Explicit', { env, accounts: ACCOUNTS }));
-explicit.protect({ backupVaultName: 'explicit-vault', drill: { disabledReason: 'drilled by the platform team in the backup account' } });
+explicit.protect({ drill: { disabledReason: 'drilled by the platform team in the backup account' } });
 // Protection built by hand with the library's constructs.
 const byHand = withData(new DataAccountStack(app, 'ByHand', { env, accounts: ACCOUNTS }));
 new ProtectedBackupPlan(byHand, 'Plan', {
@@ -54,18 +54,22 @@ const template = (s: DataAccountStack) => Template.fromStack(s);
 const count = (s: DataAccountStack, type: string) => Object.keys(template(s).findResources(type)).length;
 
 describe('protect() forgotten', () => {
-  test('the stack is protected with the default options at synth: vault, plan copying to the backup account, drill, trail', () => {
+  test('the stack is protected with the default options at synth: vault, plan copying to the backup account, drill, trail — for every data stack of the account but the hand-built one', () => {
     expect([count(forgotten, 'AWS::Backup::BackupVault'), count(forgotten, 'AWS::Backup::BackupPlan'), count(forgotten, 'AWS::StepFunctions::StateMachine'), count(forgotten, 'AWS::CloudTrail::Trail')]).toEqual([1, 1, 1, 1]);
-    expect(forgotten.backupPlan!.covered.map((r) => r.scope.node.id).sort()).toEqual(['Docs', 'Orders']);
-    expect(forgotten.restoreDrill!.targets.map((t) => t.name).sort()).toEqual(['docs', 'orders']);
+    expect(forgotten.backupPlan!.covered.map((r) => r.scope.node.path).sort()).toEqual(['Explicit/Docs', 'Explicit/Orders', 'Forgotten/Docs', 'Forgotten/Orders']);
+    // The drill finds its targets at run time, by tag.
+    expect(forgotten.restoreDrill!.targets).toEqual([]);
+    template(forgotten).hasResourceProperties('AWS::S3::Bucket', { Tags: Match.arrayWith([{ Key: 'data-protection:drill-name', Value: 'docs' }]) });
     expect(JSON.stringify(template(forgotten).findResources('AWS::Backup::BackupPlan'))).toContain(':backup-vault:data-protection-central');
   });
 
-  test('tags added at synth reach the template: each resource carries its plan tag', () => {
-    template(forgotten).hasResourceProperties('AWS::S3::Bucket', { Tags: Match.arrayWith([{ Key: 'data-protection:backup-plan', Value: 'Forgotten' }]) });
-    template(forgotten).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
-      Replicas: Match.arrayWith([Match.objectLike({ Tags: Match.arrayWith([{ Key: 'data-protection:backup-plan', Value: 'Forgotten' }]) })]),
-    });
+  test('tags added at synth reach the template: each resource of the account carries the shared plan tag', () => {
+    for (const s of [forgotten, explicit]) {
+      template(s).hasResourceProperties('AWS::S3::Bucket', { Tags: Match.arrayWith([{ Key: 'data-protection:backup-plan', Value: 'Forgotten' }]) });
+      template(s).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        Replicas: Match.arrayWith([Match.objectLike({ Tags: Match.arrayWith([{ Key: 'data-protection:backup-plan', Value: 'Forgotten' }]) })]),
+      });
+    }
   });
 
   test('says so in an info annotation, and no aspect was skipped', () => {
@@ -79,19 +83,28 @@ describe('protect() forgotten', () => {
   });
 });
 
-test('an explicit protect(options) is kept, with no second protection at synth and no annotation', () => {
-  expect(count(explicit, 'AWS::Backup::BackupVault')).toBe(1);
-  template(explicit).hasResourceProperties('AWS::Backup::BackupVault', { BackupVaultName: 'explicit-vault' });
-  expect(count(explicit, 'AWS::StepFunctions::StateMachine')).toBe(0);
+test('an explicit protect(options) is kept, with no second protection at synth and no annotation: drills off for its resources (skip tag)', () => {
+  expect([count(explicit, 'AWS::Backup::BackupVault'), count(explicit, 'AWS::StepFunctions::StateMachine')]).toEqual([0, 0]);
+  template(explicit).hasResourceProperties('AWS::S3::Bucket', { Tags: Match.arrayWith([{ Key: 'data-protection:drill-skip', Value: 'true' }]) });
   Annotations.fromStack(explicit).hasNoInfo('*', Match.stringLikeRegexp('protect\\(\\) was not called'));
+});
+
+test('options of the whole account on a stack that does not hold the protection set are an error naming the holder', () => {
+  const other = new App();
+  new DataAccountStack(other, 'Holder', { env, accounts: ACCOUNTS });
+  const second = new DataAccountStack(other, 'Second', { env, accounts: ACCOUNTS });
+  expect(() => second.protect({ backupVaultName: 'mine' })).toThrow(
+    `DataProtectionOptions.backupVaultName applies to the protection set of ${DATA_ACCOUNT}/${REGION}, held by Holder, and Second does not hold it (accountWide is false): set it in that stack's protect()`,
+  );
 });
 
 test('protection built by hand is left alone: no second vault or plan, and an annotation says so', () => {
   expect([count(byHand, 'AWS::Backup::BackupVault'), count(byHand, 'AWS::Backup::BackupPlan')]).toEqual([1, 1]);
   expect(byHand.backupVault).toBeUndefined();
-  Annotations.fromStack(byHand).hasInfo('*', Match.stringLikeRegexp('protect\\(\\) was not called on ByHand and your own backup plan or restore drill covers ByHand/Docs, ByHand/Orders'));
+  Annotations.fromStack(byHand).hasInfo('*', Match.stringLikeRegexp('protect\\(\\) was not called on ByHand and your own backup plan or restore drill covers ByHand/Docs, ByHand/Orders: the protection set adds no plan or drill settings'));
 });
 
-test('a stack with nothing classified gets nothing but its alarm topic (the account-wide protections are in the first stack)', () => {
-  expect([empty.accountWide, count(empty, 'AWS::Backup::BackupVault'), count(empty, 'AWS::CloudTrail::Trail')]).toEqual([false, 0, 0]);
+test('a stack with nothing classified gets nothing: the protection set is in the first stack', () => {
+  expect([empty.accountWide, count(empty, 'AWS::Backup::BackupVault'), count(empty, 'AWS::CloudTrail::Trail'), count(empty, 'AWS::SNS::Topic')]).toEqual([false, 0, 0, 0]);
+  expect(empty.alarmTopic).toBe(forgotten.alarmTopic);
 });
