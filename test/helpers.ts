@@ -29,19 +29,36 @@ export function referenceContext(): Record<string, unknown> {
 
 /**
  * The drill settings of a stack's stores as the account's drill reads them at run time: the
- * `data-protection:drill-` tags of each resource carrying a drill name, by name.
+ * `data-protection:drill-` tags of each classified store of a drillable type, by the name the drill
+ * gives it (its name tag, else the name derived from its type and literal physical name).
  */
 export function drillTagsIn(stack: Stack): { [name: string]: { [key: string]: unknown } } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Template } = require('aws-cdk-lib/assertions');
-  const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Properties?: { Tags?: unknown; Replicas?: { Tags?: unknown }[] } }>;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { nameOfStore } = require('../lib/drill/target-item');
+  const types: { [cfn: string]: [string, string] } = {
+    'AWS::S3::Bucket': ['S3', 'BucketName'],
+    'AWS::DynamoDB::Table': ['DynamoDB', 'TableName'],
+    'AWS::DynamoDB::GlobalTable': ['DynamoDB', 'TableName'],
+    'AWS::RDS::DBCluster': ['Aurora', 'DBClusterIdentifier'],
+    'AWS::RDS::DBInstance': ['RDS', 'DBInstanceIdentifier'],
+    'AWS::EFS::FileSystem': ['EFS', ''],
+    'AWS::EC2::Volume': ['EBS', ''],
+  };
+  const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties?: any }>;
   const out: { [name: string]: { [key: string]: unknown } } = {};
-  for (const r of Object.values(resources)) {
-    const tags = [...((r.Properties?.Tags as { Key: string; Value: unknown }[]) ?? []), ...(r.Properties?.Replicas ?? []).flatMap((x) => (x.Tags as { Key: string; Value: unknown }[]) ?? [])];
-    if (!Array.isArray(tags)) continue;
-    const drill = Object.fromEntries(tags.filter((t) => t.Key?.startsWith('data-protection:drill-')).map((t) => [t.Key, t.Value]));
-    const name = drill['data-protection:drill-name'];
-    if (typeof name === 'string') out[name] = drill;
+  for (const [id, r] of Object.entries(resources)) {
+    const type = types[r.Type];
+    if (!type) continue;
+    const raw = [...(r.Properties?.Tags ?? r.Properties?.FileSystemTags ?? []), ...(r.Properties?.Replicas ?? []).flatMap((x: any) => x.Tags ?? [])] as { Key: string; Value: unknown }[];
+    const tags = Object.fromEntries(raw.map((t) => [t.Key, t.Value]));
+    if (tags['data-classification'] === undefined || tags['data-protection:drill-skip'] === 'true') continue;
+    if (r.Type === 'AWS::RDS::DBInstance' && r.Properties?.DBClusterIdentifier !== undefined) continue; // a cluster member: the cluster is drilled
+    const drill = Object.fromEntries(Object.entries(tags).filter(([k]) => k.startsWith('data-protection:drill-')));
+    const physical = type[1] ? r.Properties?.[type[1]] : undefined;
+    const name = (drill['data-protection:drill-name'] as string | undefined) ?? (typeof physical === 'string' ? nameOfStore(type[0], physical) : `<${id}>`);
+    out[name] = drill;
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { Aspects, IAspect, Stage } from 'aws-cdk-lib';
+import { Aspects, IAspect, Stack, Stage } from 'aws-cdk-lib';
 import { WriteNagSuppressionsToCloudFormationAspect } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 
@@ -55,8 +55,21 @@ class InheritedValidationAspects implements IAspect {
 
 /** Makes every nested stage above `scope` run the inheritable aspects of its ancestors. Idempotent. */
 export function inheritValidationAspects(scope: IConstruct): void {
-  const stage = Stage.isStage(scope) ? scope : Stage.of(scope);
+  const stage = Stage.isStage(scope) ? scope : stageOf(scope);
   if (stage) inheritValidationAspectsInStage(stage);
+}
+
+/** `Stage.of`, cached per stack: it walks every scope up to the root on each call (thousands per app). */
+const STAGE_OF_STACK = new WeakMap<Stack, Stage | undefined>();
+function stageOf(scope: IConstruct): Stage | undefined {
+  let stack: Stack;
+  try {
+    stack = Stack.of(scope);
+  } catch {
+    return Stage.of(scope);
+  }
+  if (!STAGE_OF_STACK.has(stack)) STAGE_OF_STACK.set(stack, Stage.of(stack));
+  return STAGE_OF_STACK.get(stack);
 }
 
 /** Makes `stage` and every nested stage above it run the inheritable aspects of their ancestors. */

@@ -352,7 +352,10 @@ export class RestoreDrill extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    if (this.discovery) this.discoverFunction = this.discoverer(props);
+    if (this.discovery) {
+      this.discoverFunction = this.discoverer(props);
+      this.grantAccountKeysViaServices(this.validator);
+    }
     const longest = this.discovery ? this.discovery.longestRestoreTimeoutSeconds : Math.max(...targets.map((t) => t.restoreTimeout.toSeconds()));
     const rounds = Math.ceil((this.discovery ? this.discovery.config.maxTargets : targets.length) / maxConcurrency);
     // Per round: the restore timeout, as long again waiting for a timed-out restore to end, and
@@ -565,6 +568,30 @@ export class RestoreDrill extends Construct {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.evidenceBucket.bucketArn] }));
   }
 
+  /**
+   * With discovery, a restored copy may be encrypted with a key of this account the synth never
+   * saw (a table's own key, read at run time, or a data stack's fallback key named by a tag): the
+   * restore role and the validator may use this account's keys, only through the services that
+   * restore and read the copies (`kms:ViaService`), grants only for AWS resources.
+   */
+  private grantAccountKeysViaServices(validator: iam.IGrantable): void {
+    const accountKeys = Stack.of(this).formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
+    const services = ['dynamodb', 'backup', 's3', 'elasticfilesystem', 'ec2', 'rds'].map((s) => `${s}.${Aws.REGION}.amazonaws.com`);
+    const restore = [
+      new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'], resources: [accountKeys], conditions: { StringEquals: { 'kms:ViaService': services } } }),
+      new iam.PolicyStatement({ actions: ['kms:CreateGrant'], resources: [accountKeys], conditions: { StringEquals: { 'kms:ViaService': services }, Bool: { 'kms:GrantIsForAWSResource': 'true' } } }),
+    ];
+    for (const st of restore) this.restoreRole.addToPrincipalPolicy(st);
+    validator.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [accountKeys], conditions: { StringEquals: { 'kms:ViaService': ['dynamodb', 's3'].map((s) => `${s}.${Aws.REGION}.amazonaws.com`) } } }),
+    );
+    const reason = "Keys have random ids, and with discovery the copies' keys are known only at run time: this account's keys, only through the services that restore and read the copies (kms:ViaService).";
+    const restoreRole = this.restoreRole as iam.Role;
+    if (this.wildcards.has(restoreRole) || restoreRole instanceof iam.Role) this.wildcards.set(restoreRole, [...(this.wildcards.get(restoreRole) ?? []), { resource: accountKeys, reason }]);
+    const validatorRole = (validator as lambda.IFunction).role;
+    if (validatorRole) this.wildcards.set(validatorRole, [...(this.wildcards.get(validatorRole) ?? []), { resource: accountKeys, reason }]);
+  }
+
   /** The function finding a discovering drill's due targets (first state of a daily execution). */
   private discoverer(props: RestoreDrillProps): lambda.Function {
     const fn = this.fn('Discover', 'drill-discover', 'Finds the stores a restore drill drills today by their classification and drill tags', {
@@ -572,6 +599,14 @@ export class RestoreDrill extends Construct {
       ...this.discoveryEnvironment('RestoreDrill discover function'),
     }, { reservedConcurrency: 1 });
     this.grantDiscovery(fn);
+    // A DynamoDB target without a restore-key tag is restored with its source table's key (drill-discover: withSourceKeys).
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:DescribeTable'],
+        resources: [Stack.of(this).formatArn({ service: 'dynamodb', resource: 'table', resourceName: '*' })],
+        conditions: { StringEquals: { [`aws:ResourceTag/${CLASSIFICATION_TAG}`]: this.discovery!.classifications } },
+      }),
+    );
     props.evidenceKey.grantDecrypt(fn);
     return fn;
   }
@@ -897,6 +932,7 @@ export class RestoreDrill extends Construct {
         { resource: '*', reason: `${xray} tag:GetResources has none either: it lists the ARNs and tags of the stores to drill.` },
         { resource: this.evidenceBucket.arnForObjects('latest-success/*'), reason: pointer },
         this.describeInstancesWildcard(),
+        { resource: stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: '*' }), reason: 'Stores are found at run time: the function describes a due source table of this account and region carrying a drilled classification tag (condition), to restore it with its own key.' },
       ]);
     }
     const versions = 'Step Functions may invoke the function or its versions (function ARN with :*), nothing else.';

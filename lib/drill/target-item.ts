@@ -301,10 +301,21 @@ export function parseStoreArn(arn: string): { resourceType: string; id: string }
  */
 export function nameFromArn(arn: string): string {
   const parsed = parseStoreArn(arn);
-  const raw = `${(parsed?.resourceType ?? 'store').toLowerCase()}-${parsed?.id ?? arn}`;
+  return parsed ? nameOfStore(parsed.resourceType, parsed.id) : nameOfStore('store', arn);
+}
+
+/**
+ * The default name of a store from its type (`S3`, `DynamoDB`, `RDS`, `Aurora`, `EBS`, `EFS`) and
+ * resource id (bucket or table name, DB identifier, volume or file system id): what the discover
+ * function derives from its ARN, and what a data stack computes at synth for a literal physical
+ * name (so it writes no name tag). A hash of the type and id keeps shortened names distinct
+ * (ids are unique per type in an account and region).
+ */
+export function nameOfStore(resourceType: string, id: string): string {
+  const raw = `${resourceType.toLowerCase()}-${id}`;
   const clean = raw.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
   if (clean.length <= 40) return clean;
-  const hash = createHash('sha256').update(arn).digest('hex').slice(0, 8);
+  const hash = createHash('sha256').update(`${resourceType}:${id}`).digest('hex').slice(0, 8);
   return `${clean.slice(0, 31).replace(/-+$/, '')}-${hash}`;
 }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Annotations, AspectPriority, Aspects, Duration, Stack, StackProps, Stage, Tags, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -23,6 +22,7 @@ import { DrillResourceType } from '../drill/drill-resource-type';
 import { DrillIsolation, DrillTarget, DrillTargetOverrides } from '../drill/drill-target';
 import { RestoreDrill } from '../drill/restore-drill';
 import { drillTagsOf } from '../drill/drill-tags';
+import { DRILL_TAGS, nameOfStore } from '../drill/target-item';
 import { CENTRAL_BACKUP_VAULT_NAME, CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS, CENTRAL_VAULT_DEFAULT_MIN_RETENTION_DAYS } from './backup-account-stack';
 import { AlarmTopic } from '../keys/alarm-topic';
 import { CrossAccountKey } from '../keys/cross-account-key';
@@ -365,12 +365,15 @@ export class DataAccountStack extends Stack {
         throw new Error(`DataProtectionDrillOptions.targetOptions(${r.scope.node.path}) returned backupVaultName '${String((overrides as { backupVaultName?: unknown }).backupVaultName)}': drills restore from the account's vault; use your own RestoreDrill for another vault`);
       }
       // Validated like any target at synth; its settings travel as tags to the drill of the account.
-      // Named after the store's physical name when it is literal (unique in the account), else its construct id.
+      // Named as the drill names a store it finds, from its type and literal physical name (unique
+      // in the account; no name tag needed), else after its construct id (a name tag).
       const physical = literalPhysicalName(r);
+      const type = DrillResourceType.fromCloudFormationType(r.resourceType!, `${r.scope.node.path}.resourceType`).backupResourceType;
+      const derived = physical !== undefined ? nameOfStore(type, physical) : undefined;
       const target = DrillTarget.fromClassified(r, {
-        ...(physical !== undefined ? { name: drillNameOf(physical) } : {}),
-        // Restored copies are encrypted like their source: S3, EFS and EBS with the key-account key, DynamoDB with this stack's fallback key.
-        restoreKey: restoreKeyFor(this, r),
+        ...(derived !== undefined ? { name: derived } : {}),
+        // Restored copies are encrypted like their source: S3, EFS and EBS with the level's
+        // key-account key (the drill's defaults), DynamoDB with the table's own key (read when it runs).
         ...overrides,
         backupVaultName: vaultName,
       });
@@ -383,7 +386,9 @@ export class DataAccountStack extends Stack {
         );
       }
       names.set(target.name, r.scope.node.path);
-      for (const [key, value] of Object.entries(drillTagsOf(target, drill.defaultsFor(r.classification)))) Tags.of(r.scope).add(key, value);
+      const tags = drillTagsOf(target, drill.defaultsFor(r.classification));
+      if (derived !== undefined && target.name === derived) delete tags[DRILL_TAGS.NAME];
+      for (const [key, value] of Object.entries(tags)) Tags.of(r.scope).add(key, value);
       recordControl(target.drilledConstruct ?? r.scope, CONTROLS.RESTORE_DRILL, { drill: drill.node.path, intervalDays: target.intervalDays });
     }
   }
@@ -623,25 +628,3 @@ function literalPhysicalName(r: ClassifiedResource): string | undefined {
   return typeof name === 'string' && !Token.isUnresolved(name) ? name : undefined;
 }
 
-/** A drill target name (DrillTargetProps.name rules, at most 40 characters) from a physical name; a hash keeps shortened names distinct. */
-function drillNameOf(physical: string): string {
-  const clean = physical.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^[^a-z]+/, '').replace(/-+$/g, '') || 'store';
-  if (clean.length <= 40) return clean;
-  const hash = createHash('sha256').update(physical).digest('hex').slice(0, 8);
-  return `${clean.slice(0, 31).replace(/-+$/, '')}-${hash}`;
-}
-
-/**
- * The key a drill encrypts a restored copy of `r` with, when it is not the level's key-account key
- * the account's drill already knows: for DynamoDB, the fallback key of the table's own stack.
- */
-function restoreKeyFor(stack: DataAccountStack, r: ClassifiedResource): kms.IKey | undefined {
-  if (!r.classification.isAtLeast(DataClassification.INTERNAL)) return undefined;
-  switch (r.resourceType) {
-    case 'AWS::DynamoDB::Table':
-    case 'AWS::DynamoDB::GlobalTable':
-      return stack.dynamoDbKeyFor(r.classification);
-    default:
-      return undefined;
-  }
-}

@@ -141,3 +141,33 @@ describe('discover (all pages, Aurora members, duplicate names)', () => {
     expect(found.rejected).toEqual([{ resourceArn: 'arn:aws:s3:::docs-copy', reason: expect.stringContaining("name 's3-docs' is already the name of arn:aws:s3:::docs") }]);
   });
 });
+
+describe('DynamoDB targets are restored with their own table key', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { withSourceKeys } = require('../../assets/handlers/drill-discover/index.js');
+  const table = (name: string, tags: { [k: string]: string } = {}) =>
+    (itemOfStore(config, `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${name}`, { [CLASSIFICATION_TAG]: 'HIGHLY_SENSITIVE', ...tags }, CLASSIFICATION_TAG) as any).item;
+
+  test('no key from a tag or the level: the KMS key DescribeTable reports (an AWS-owned key would be the restore default)', async () => {
+    const calls: string[] = [];
+    const client = { send: async (cmd: any) => { calls.push(cmd.input.TableName); return { Table: { SSEDescription: { Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/table-key` } } }; } };
+    const [t] = await withSourceKeys([table('orders')], client);
+    expect(t.restoreMetadata).toMatchObject({ encryptionType: 'KMS', kmsMasterKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/table-key` });
+    expect(calls).toEqual([`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/orders`]);
+  });
+
+  test('a restore-key tag wins, and a table without a KMS key keeps the default', async () => {
+    const tagged = table('payroll', { 'data-protection:drill-restore-key': `arn:aws:kms:eu-west-1:${ACCOUNT}:key/tagged` });
+    const calls: string[] = [];
+    const client = { send: async (cmd: any) => { calls.push(cmd.input.TableName); return { Table: { SSEDescription: undefined } } } };
+    const [a, b] = await withSourceKeys([tagged, table('plain')], client);
+    expect(a.restoreMetadata.kmsMasterKeyArn).toBe(`arn:aws:kms:eu-west-1:${ACCOUNT}:key/tagged`);
+    expect(b.restoreMetadata.kmsMasterKeyArn).toBeUndefined();
+    expect(calls).toEqual([`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/plain`]);
+  });
+
+  test('an error describing the table fails the discovery (the drill alarms) rather than restoring with a weaker key', async () => {
+    const client = { send: async () => { throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' }); } };
+    await expect(withSourceKeys([table('orders')], client)).rejects.toThrow('denied');
+  });
+});

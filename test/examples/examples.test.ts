@@ -95,7 +95,7 @@ describe('example quickstart', () => {
     const selectors = plain(t.findResources('AWS::CloudTrail::Trail'));
     expect(selectors).toContain('quickstart-invoices-222222222222/');
     expect(selectors).toContain('table/quickstart-orders');
-    expect(Object.keys(drillTagsIn(data)).sort()).toEqual(['quickstart-invoices-222222222222', 'quickstart-orders']);
+    expect(Object.keys(drillTagsIn(data)).sort()).toEqual(['dynamodb-quickstart-orders', 's3-quickstart-invoices-222222222222']);
   });
 });
 
@@ -114,12 +114,12 @@ describe('example hr-records', () => {
     expect([hr.account, crm.account]).toEqual(['222222222222', '555555555555']);
     Template.fromStack(hr).resourceCountIs('AWS::CloudTrail::Trail', 1);
     Template.fromStack(crm).resourceCountIs('AWS::CloudTrail::Trail', 1);
-    expect(Object.keys(drillTagsIn(crm)).sort()).toEqual(['crm-attachments-555555555555', 'crm-contacts']);
+    expect(Object.keys(drillTagsIn(crm)).sort()).toEqual(['dynamodb-crm-contacts', 's3-crm-attachments-555555555555']);
     expect(plain(Template.fromStack(stage.keys).findResources('AWS::KMS::Key'))).toContain('555555555555');
   });
 
   test('every HR store is drilled, databases into the isolated drill subnet group', () => {
-    expect(Object.keys(drillTagsIn(hr)).sort()).toEqual(['hr-applicants', 'hr-documents-222222222222', 'hr-employees', 'payroll']);
+    expect(Object.keys(drillTagsIn(hr)).sort()).toEqual(['dynamodb-hr-applicants', 'dynamodb-hr-employees', 'payroll', 's3-hr-documents-222222222222']);
     // The account's drill restores databases into the isolated subnet group by default: no tag repeats it.
     const { isolation } = drillDiscoveryConfig(hr);
     expect(isolation.dbSubnetGroupName).toBeDefined();

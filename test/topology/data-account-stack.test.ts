@@ -57,8 +57,8 @@ describe('DataAccountStack.protect drill options', () => {
     const { employees, payroll } = tagsOf(stack);
     // The drill's isolation is the default: no tag repeats it.
     expect(payroll['data-protection:drill-subnet-group']).toBeUndefined();
-    // The table's restored copy is encrypted with its stack's fallback key of the level.
-    expect(employees['data-protection:drill-restore-key']).toBeDefined();
+    // The table's restored copy is encrypted with the table's own key, read when the drill runs: no tag.
+    expect(employees['data-protection:drill-restore-key']).toBeUndefined();
   });
 
   test('a sqlQuery on an Aurora cluster is a synth error: the restored cluster has no DB instance to query', () => {

@@ -5,8 +5,35 @@
  * `maxTargets`. Stores whose drill tags are wrong are logged and listed in `summary.rejected`
  * (the daily staleness check counts them stale).
  */
-import { selectDue } from '../target-item';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { selectDue, TargetItem } from '../target-item';
 import { configFromEnv, discover, lastSuccesses } from './discovery';
+
+const dynamodb = new DynamoDBClient({});
+
+/**
+ * A DynamoDB target whose tags and level name no restore key is restored with its source table's
+ * own key. Without one, AWS Backup encrypts the restored table with a DynamoDB-owned key (AWS
+ * Backup Developer Guide, "Restore a DynamoDB table",
+ * https://docs.aws.amazon.com/aws-backup/latest/devguide/restoring-dynamodb.html: "(Default)
+ * DynamoDB-owned KMS key"): weaker than its source. Each table's key is read from DescribeTable
+ * (`SSEDescription.KMSMasterKeyArn`), so data stacks need not tag it.
+ */
+export async function withSourceKeys(targets: TargetItem[], client: Pick<DynamoDBClient, 'send'> = dynamodb): Promise<TargetItem[]> {
+  const out: TargetItem[] = [];
+  for (const t of targets) {
+    const metadata = t.restoreMetadata;
+    if (t.resourceType !== 'DynamoDB' || metadata.kmsMasterKeyArn || !t.resourceArn) {
+      out.push(t);
+      continue;
+    }
+    const table: any = await client.send(new DescribeTableCommand({ TableName: t.resourceArn }));
+    const sse = table.Table?.SSEDescription;
+    const key = sse?.SSEType === 'KMS' ? sse.KMSMasterKeyArn : undefined;
+    out.push(key ? { ...t, restoreMetadata: { ...metadata, encryptionType: 'KMS', kmsMasterKeyArn: key } } : t);
+  }
+  return out;
+}
 
 /** At most this many rejected or skipped stores are listed in the result (the log has them all). */
 const LISTED = 20;
@@ -19,7 +46,7 @@ export async function handler(): Promise<{ targets: unknown[]; summary: { [key: 
   for (const r of found.rejected) console.warn(`restore drill ${config.drill}: store ${r.resourceArn} is not drilled: ${r.reason}`);
   const last = await lastSuccesses(bucket, found.items.map((i) => i.name));
   const due = selectDue(found.items, last, Date.now(), Number.POSITIVE_INFINITY);
-  const targets = due.slice(0, config.maxTargets);
+  const targets = await withSourceKeys(due.slice(0, config.maxTargets));
   console.log(JSON.stringify({ drill: config.drill, discovered: found.items.length, due: due.length, selected: targets.map((t) => t.name), skipped: found.skipped.length, rejected: found.rejected.length }));
   return {
     targets,
