@@ -2,13 +2,16 @@
  * `npm run bench`: synth scale (library vs plain aws-cdk-lib), validation cost (all nag packs),
  * drill cost and the test suite's wall time. Writes bench/RESULTS.md. Not part of `npm test`.
  * Options: BENCH_N=10,100 to choose sizes; BENCH_DENSE=100 for the extra resources-per-stack rows
- * at the largest N; BENCH_REPEAT=3 runs per case (median reported); BENCH_SKIP=nag,drill,tests to
- * skip sections.
+ * at the largest N; BENCH_REPEAT=3 runs per case (median reported); BENCH_SKIP=nag,issue16,drill,tests to
+ * skip sections. `npm run bench -- --only issue16` (or BENCH_ONLY=issue16) runs only the "Issue 16 shape"
+ * section and replaces it in bench/RESULTS.md, keeping the other sections' text; its options are in
+ * bench/issue16-section.ts.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { ISSUE16_HEADING, issue16OptionsFromEnv, issue16Section, spliceSection } from './issue16-section';
 import { RESOURCES_PER_STACK } from './scale-apps';
 
 interface Case {
@@ -36,6 +39,18 @@ const tsx = join(root, 'node_modules', '.bin', 'tsx');
 const repeat = Number(process.env.BENCH_REPEAT ?? '3');
 if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`BENCH_REPEAT must be a whole number of runs, at least 1, got '${process.env.BENCH_REPEAT}'`);
 if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`BENCH_N must list whole numbers of resources, at least 1, got '${process.env.BENCH_N}'`);
+
+/** Sections that run alone (`--only <name>` or BENCH_ONLY), replacing their own text in RESULTS.md. */
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : process.env.BENCH_ONLY;
+if (only !== undefined && only !== '') {
+  if (only !== 'issue16') throw new Error(`--only (BENCH_ONLY) must be 'issue16', got '${only}'`);
+  const file = join(__dirname, 'RESULTS.md');
+  const section = issue16Section(issue16OptionsFromEnv(repeat));
+  writeFileSync(file, spliceSection(existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n', ISSUE16_HEADING, section, '## Drill cost'));
+  process.stdout.write(section.join('\n') + '\n');
+  process.exit(0);
+}
 
 function runCase(mode: string, n: number, nag: boolean, stackSize = perStack): Case {
   const runs = Array.from({ length: repeat }, () => runOnce(mode, n, nag, stackSize)).sort((a, b) => a.ms - b.ms);
@@ -151,6 +166,8 @@ if (!skip.has('nag')) {
     lines.push(`| ${n} | ${fmt(base)} | ${fmt(withNag.ms)} | ${added < 0 ? `${fmt(added)} (within noise)` : fmt(added)} | ${added < 0 ? '≈0' : fmt(added / n, 1)} |`);
   }
 }
+
+if (!skip.has('issue16')) lines.push('', ...issue16Section(issue16OptionsFromEnv(repeat)));
 
 if (!skip.has('drill') && existsSync(join(__dirname, 'drill-cost.ts'))) {
   process.stderr.write('drill cost...\n');
