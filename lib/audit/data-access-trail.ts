@@ -68,6 +68,17 @@ export interface DataAccessTrailProps {
    */
   readonly coverageScopes?: IConstruct[];
   /**
+   * Whether covered resources with generated names in other stacks may be selected by importing
+   * their ARNs (one CloudFormation export each, which couples the stacks' deployment order and
+   * blocks replacing or deleting the resource while in use). When false, the types of such
+   * resources are selected by exclusion instead (every resource of the type in the account but the
+   * app's known unrecorded ones), so this trail's stack depends on no other stack: what a
+   * `DataAccountStack` holding its account's protection set needs, since the other data stacks
+   * deploy after it.
+   * @default true
+   */
+  readonly crossStackReferences?: boolean;
+  /**
    * Resources created outside this app (imported by ARN) whose data events are recorded too,
    * always by exact ARN. Same shape as `ExistingBackupResource`, so one list serves both; add
    * more later with `addExistingResources`.
@@ -149,6 +160,7 @@ export class DataAccessTrail extends Construct {
       trail: this,
       coverageScopes: props.coverageScopes,
       organizationTrail: this.organizationTrail,
+      crossStackReferences: props.crossStackReferences,
       existingArns: this.existingArns,
       // A token too: selectors that could match it exclude it with NotStartsWith.
       ownBucketNames: [props.archiveBucketName],

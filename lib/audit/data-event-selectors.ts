@@ -100,6 +100,12 @@ export interface DataEventSelectorPlanInput {
   /** An organization trail covers every account of the app. */
   readonly organizationTrail: boolean;
   /**
+   * Whether covered resources with generated names in other stacks may be selected by importing
+   * their ARNs (a CloudFormation export each). When false, their types are selected by exclusion
+   * instead, so the trail's stack depends on no other stack. @default true
+   */
+  readonly crossStackReferences?: boolean;
+  /**
    * Buckets the trail writes into (never selected: logging them would feed back). A token is
    * excluded with `NotStartsWith` wherever a selector could match it.
    */
@@ -434,10 +440,21 @@ export function planDataEventSelectors(input: DataEventSelectorPlanInput): DataE
   for (const info of ORDER) {
     if (covered.get(info)!.length > 0 || existing.get(info)!.length > 0) choices.set(info, exactChoice(info, covered.get(info)!, existing.get(info)!));
   }
+  // Without cross-stack references, a type whose covered resources include generated names in
+  // other stacks can only be selected by exclusion (which names the unrecorded ones, never them).
+  const fixed = new Set<TypeInfo>();
+  if (input.crossStackReferences === false) {
+    for (const info of ORDER) {
+      const imported = (covered.get(info) ?? []).some((t) => t.name === undefined && Stack.of(t.cfn) !== trailStack);
+      if (!imported || !choices.has(info)) continue;
+      choices.set(info, exclusionChoice(info, covered.get(info)!, existing.get(info)!, uncovered.get(info)!, input.ownBucketNames, existingNames, trailStack));
+      fixed.add(info);
+    }
+  }
   const management = input.includeManagementEvents ? 1 : 0;
   const total = () => management + [...choices.values()].reduce((n, c) => n + c.values, 0);
   // Existing resources alone never widen to the whole type, to guessed prefixes or to exclusion.
-  const widenable = () => [...choices.values()].filter((c) => c.covered.length > 0);
+  const widenable = () => [...choices.values()].filter((c) => c.covered.length > 0 && !fixed.has(c.info));
   const inclusion = new Map<TypeInfo, TypeChoice>();
   if (total() > maxValues) {
     // 1. Select the recorded resources with fewer values (records the least beyond them).

@@ -1,4 +1,4 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -16,6 +16,14 @@ export interface CrossAccountKeyProps {
   readonly aliasName: string;
   /** @default - this stack's region */
   readonly region?: string;
+  /**
+   * ARN of a key-lookup function of this account and region to resolve the alias with (e.g. the
+   * one of the `DataAccountStack` holding the account's protection set, named
+   * `KeyLookupProvider.SHARED_FUNCTION_NAME`), instead of a function in this stack. That function's
+   * stack must deploy first, and its role must be allowed to describe the key account's keys.
+   * @default - a key-lookup function in this stack
+   */
+  readonly lookupFunctionArn?: string;
 }
 
 /**
@@ -42,10 +50,14 @@ export class CrossAccountKey extends Construct {
     const stack = Stack.of(this);
     const region = props.region ?? stack.region;
     this.aliasArn = ProtectedKey.aliasArnFor(props.keyAccount, region, props.aliasName);
-    const provider = KeyLookupProvider.of(stack);
-    provider.allowDescribeKeysOf(props.keyAccount, region);
+    let serviceToken = props.lookupFunctionArn;
+    if (serviceToken === undefined) {
+      const provider = KeyLookupProvider.of(stack);
+      provider.allowDescribeKeysOf(props.keyAccount, region);
+      serviceToken = provider.function.functionArn;
+    }
     const lookup = new CustomResource(this, 'DescribeKey', {
-      serviceToken: provider.function.functionArn,
+      serviceToken,
       resourceType: 'Custom::DataProtectionKeyLookup',
       properties: { AliasArn: this.aliasArn, Region: region },
       // The handler retries for at most ~6 min and always answers; do not let a lost answer block the stack for an hour.
@@ -68,13 +80,37 @@ export class KeyLookupProvider extends Construct {
     return (stack.node.tryFindChild(id) as KeyLookupProvider | undefined) ?? new KeyLookupProvider(stack, id);
   }
 
+  /** Name of the key-lookup function the data stacks of an account share (in the stack holding the account's protection set). */
+  public static readonly SHARED_FUNCTION_NAME = 'data-protection-key-lookup';
+
+  /**
+   * The shared key-lookup function of `stack`'s account and region, created in `stack` with the
+   * fixed name `SHARED_FUNCTION_NAME` (one per account and region), so the account's other stacks
+   * can use it by ARN, without a CloudFormation reference. Idempotent.
+   */
+  public static shared(stack: Stack): KeyLookupProvider {
+    const id = 'DataProtectionKeyLookupProvider';
+    const existing = stack.node.tryFindChild(id) as KeyLookupProvider | undefined;
+    if (existing && !existing.shared) throw new Error(`${stack.node.path}: its key-lookup function was created before it became the shared one; create the shared provider first`);
+    return existing ?? new KeyLookupProvider(stack, id, KeyLookupProvider.SHARED_FUNCTION_NAME);
+  }
+
+  /** ARN of the shared key-lookup function of `stack`'s account and region (`shared`), built from its name. */
+  public static sharedFunctionArn(stack: Stack): string {
+    return stack.formatArn({ service: 'lambda', resource: 'function', resourceName: KeyLookupProvider.SHARED_FUNCTION_NAME, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  }
+
+  /** Whether this is the account's shared function (fixed name). */
+  public readonly shared: boolean;
+
   public readonly function: lambda.Function;
   private readonly role: iam.Role;
   private readonly keyResources = new Set<string>();
   private readonly statement: iam.PolicyStatement;
 
-  private constructor(scope: Stack, id: string) {
+  private constructor(scope: Stack, id: string, functionName?: string) {
     super(scope, id);
+    this.shared = functionName !== undefined;
     const description = 'cdk-data-protection: resolves key-account alias ARNs to key ARNs at deploy time';
     this.role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
@@ -93,6 +129,7 @@ export class KeyLookupProvider extends Construct {
       // 6 min 15 s of backoff plus the calls themselves.
       timeout: Duration.minutes(10),
       memorySize: 256,
+      functionName,
     });
     const fn = this.function.node.defaultChild!;
     acknowledge(fn, STOCK_RULES.LAMBDA_CONCURRENCY, 'The key lookup runs only while CloudFormation deploys the stack, once per key: reserving concurrency would only take capacity from the account.');
@@ -112,7 +149,7 @@ export class KeyLookupProvider extends Construct {
       {
         resource,
         reason:
-          "Key ids are random, so DescribeKey names key/* of the key account in this region; DescribeKey returns metadata only, and the key account's key policies allow it only to their consumer accounts (kms:CallerAccount).",
+          "Key ids are random, so DescribeKey names key/* of the key account (or of this account, for its fallback keys) in this region; DescribeKey returns metadata only, and the keys' policies allow it only to their consumer accounts (kms:CallerAccount).",
       },
     ]);
   }

@@ -25,7 +25,7 @@ import { drillTagsOf } from '../drill/drill-tags';
 import { DRILL_TAGS, nameOfStore } from '../drill/target-item';
 import { CENTRAL_BACKUP_VAULT_NAME, CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS, CENTRAL_VAULT_DEFAULT_MIN_RETENTION_DAYS } from './backup-account-stack';
 import { AlarmTopic } from '../keys/alarm-topic';
-import { CrossAccountKey } from '../keys/cross-account-key';
+import { CrossAccountKey, KeyLookupProvider } from '../keys/cross-account-key';
 import { DataAccountFallbackKey } from '../keys/data-account-fallback-key';
 import { KeyAliases } from '../keys/key-aliases';
 import { KeyConsumerService } from '../keys/key-consumer-service';
@@ -163,6 +163,8 @@ export class DataAccountStack extends Stack {
   private options?: DataProtectionOptions;
   private readonly configRecorder?: ConfigRecorderOptions;
   private sharedBuilt = false;
+  /** Whether this stack resolves keys through the protection set's shared key lookups (it then deploys after that stack). */
+  private usesSharedLookups = false;
 
   public constructor(scope: Construct, id: string, props: DataAccountStackProps) {
     super(scope, id, withPrimaryRegion(scope, props));
@@ -186,6 +188,12 @@ export class DataAccountStack extends Stack {
     }
     this.configRecorder = props.configRecorder;
     if (this.accountWide) {
+      if (!Token.isUnresolved(this.account) && !Token.isUnresolved(this.region)) {
+        // One key-lookup function for every data stack of the account (by its fixed name): key-account keys and this account's fallback keys.
+        const lookups = KeyLookupProvider.shared(this);
+        lookups.allowDescribeKeysOf(this.accounts.keyAccount, this.region);
+        lookups.allowDescribeKeysOf(this.account, this.region);
+      }
       this.ownTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
       // Key tampering is an account-wide event stream: one rule per account, or each stack notifies.
       // Once per account and region in the app (another stack may already watch this account).
@@ -407,6 +415,8 @@ export class DataAccountStack extends Stack {
     this.dataAccessTrail = new DataAccessTrail(this, 'DataAccessTrail', {
       encryptionKey: this.auditKey,
       archiveBucketName: AuditNames.archiveBucketName(accounts.auditAccount, accounts.primaryRegion),
+      // The account's other data stacks deploy after this one (they use its key lookups and fallback keys).
+      crossStackReferences: false,
     });
     new DataAccessAlarms(this, 'DataAccessAlarms', { ...dataAccessAlarms, logGroup: this.dataAccessTrail.logGroup, topic: this.alarmTopic.topic });
     // Every Audit Manager control evaluates what AWS Config records ("Choosing your controls").
@@ -472,6 +482,7 @@ export class DataAccountStack extends Stack {
     if (this.sharedBuilt) return;
     this.sharedBuilt = true;
     const others = group.filter((s) => s !== this);
+    for (const s of others) if (s.usesSharedLookups) s.addStackDependency(this, 'resolves its keys through the shared key lookups and fallback keys of the protection set');
     const coversOthers = others.some((s) => ClassifiedResources.within(s).length > 0);
     this.protectAtSynth(coversOthers);
     for (const s of others) s.protectAtSynth(false);
@@ -492,27 +503,40 @@ export class DataAccountStack extends Stack {
     if (!classification.isAtLeast(DataClassification.INTERNAL)) {
       throw new Error(`DataAccountStack.keyFor: ${classification.name} data has no key in the key account; use INTERNAL or above`);
     }
-    return this.memo(`key-${classification.name}`, () =>
-      new CrossAccountKey(this, `${classification.name}Key`, {
-        keyAccount: this.accounts.keyAccount,
-        aliasName: KeyAliases.forClassification(classification),
-      }).key,
-    );
+    return this.memo(`key-${classification.name}`, () => this.lookUpKey(`${classification.name}Key`, this.accounts.keyAccount, KeyAliases.forClassification(classification)));
   }
 
   /** The key-account key for the evidence of restore drills. */
   public get evidenceKey(): kms.IKey {
-    return this.memo('evidence', () => new CrossAccountKey(this, 'EvidenceKey', { keyAccount: this.accounts.keyAccount, aliasName: KeyAliases.EVIDENCE }).key);
+    return this.memo('evidence', () => this.lookUpKey('EvidenceKey', this.accounts.keyAccount, KeyAliases.EVIDENCE));
   }
 
   /** The key-account key of this account's locked backup vault. */
   public get backupKey(): kms.IKey {
-    return this.memo('backup', () => new CrossAccountKey(this, 'BackupKey', { keyAccount: this.accounts.keyAccount, aliasName: KeyAliases.BACKUP }).key);
+    return this.memo('backup', () => this.lookUpKey('BackupKey', this.accounts.keyAccount, KeyAliases.BACKUP));
   }
 
   /** The key-account key for the audit trail and its logs. */
   public get auditKey(): kms.IKey {
-    return this.memo('audit', () => new CrossAccountKey(this, 'AuditKey', { keyAccount: this.accounts.keyAccount, aliasName: KeyAliases.AUDIT }).key);
+    return this.memo('audit', () => this.lookUpKey('AuditKey', this.accounts.keyAccount, KeyAliases.AUDIT));
+  }
+
+  /**
+   * A key resolved from its alias at deploy time: through the account's shared key-lookup function
+   * when the stack holding the protection set is known and in the same stage (this stack then
+   * deploys after it), else through a function of this stack.
+   */
+  private lookUpKey(id: string, account: string, aliasName: string): kms.IKey {
+    const holder = this.sharedHolder();
+    if (holder) this.usesSharedLookups = true;
+    return new CrossAccountKey(this, id, { keyAccount: account, aliasName, lookupFunctionArn: holder ? KeyLookupProvider.sharedFunctionArn(this) : undefined }).key;
+  }
+
+  /** The stack holding this account's protection set, when this stack can use its shared key lookups and fallback keys. */
+  private sharedHolder(): DataAccountStack | undefined {
+    if (this.accountWide || Token.isUnresolved(this.account) || Token.isUnresolved(this.region)) return undefined;
+    const holder = holderOf(this);
+    return holder && Stage.of(holder) === Stage.of(this) ? holder : undefined;
   }
 
   /**
@@ -527,6 +551,12 @@ export class DataAccountStack extends Stack {
       throw new Error(`DataAccountStack.dynamoDbKeyFor: ${classification.name} data has no CMK; use INTERNAL or above`);
     }
     const alias = `${KeyAliases.forClassification(classification)}-dynamodb`;
+    const holder = this.sharedHolder();
+    if (holder) {
+      // The protection set holds the account's fallback key of the level; this stack resolves it by alias.
+      holder.dynamoDbKeyFor(classification);
+      return this.memo(`ddb-${classification.name}`, () => this.lookUpKey(`DynamoDb${classification.name}Key`, this.account, alias));
+    }
     return this.memo(`ddb-${classification.name}`, () =>
       new DataAccountFallbackKey(this, `DynamoDb${classification.name}Key`, {
         aliasName: this.accountWide ? alias : `${alias}/${this.stackName}`,

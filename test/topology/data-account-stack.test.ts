@@ -105,13 +105,46 @@ describe('DataAccountStack: data stacks sharing the protection set of their acco
     );
   });
 
-  test('fallback DynamoDB keys keep one alias per account and region: the other stacks suffix theirs with the stack name', () => {
+  test('fallback DynamoDB keys are held once by the protection set; the other stacks resolve them by alias through its shared key lookup and deploy after it', () => {
     const app = new App();
     const env = { account: DATA_ACCOUNT, region: REGION };
     const [hr, crm] = ['Hr', 'Crm'].map((id) => new DataAccountStack(app, id, { env, accounts: ACCOUNTS }));
-    for (const s of [hr, crm]) s.dynamoDbKeyFor(DataClassification.CONFIDENTIAL);
+    for (const s of [hr, crm]) {
+      s.dynamoDbKeyFor(DataClassification.CONFIDENTIAL);
+      s.keyFor(DataClassification.CONFIDENTIAL);
+    }
+    app.synth();
     const alias = (s: DataAccountStack) => Object.values(Template.fromStack(s).findResources('AWS::KMS::Alias')).map((a: any) => a.Properties.AliasName);
-    const dynamo = (s: DataAccountStack) => alias(s).filter((a) => a.includes('dynamodb'));
-    expect([dynamo(hr), dynamo(crm)]).toEqual([['alias/data-protection/data-confidential-dynamodb'], ['alias/data-protection/data-confidential-dynamodb/Crm']]);
+    expect(alias(hr)).toContain('alias/data-protection/data-confidential-dynamodb');
+    expect(alias(crm)).toEqual([]);
+    // No function in the second stack: its lookups call the holder's function by its fixed name.
+    expect(Object.keys(Template.fromStack(crm).findResources('AWS::Lambda::Function'))).toEqual([]);
+    Template.fromStack(hr).hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'data-protection-key-lookup' });
+    const lookups = Object.values(Template.fromStack(crm).findResources('Custom::DataProtectionKeyLookup')) as any[];
+    expect(lookups.map((l) => JSON.stringify(l.Properties.ServiceToken))).toEqual(lookups.map(() => expect.stringContaining(':function:data-protection-key-lookup')));
+    expect(lookups.map((l) => JSON.stringify(l.Properties.AliasArn)).sort()).toEqual([
+      expect.stringContaining(`:kms:eu-west-1:${ACCOUNTS.keyAccount}:alias/data-protection/data-confidential`),
+      expect.stringContaining(`:kms:eu-west-1:${DATA_ACCOUNT}:alias/data-protection/data-confidential-dynamodb`),
+    ].sort((a: any, b: any) => String(a).localeCompare(String(b))));
+    expect(crm.dependencies.map((s) => s.stackName)).toEqual(['Hr']);
+  });
+});
+
+describe('the protection set depends on no data stack', () => {
+  test('a classified bucket with a generated name in another data stack is recorded by exclusion, not through an exported ARN (the data stacks deploy after the holder)', () => {
+    const app = new App();
+    const env = { account: DATA_ACCOUNT, region: REGION };
+    const holder = new DataAccountStack(app, 'Holder', { env, accounts: ACCOUNTS });
+    const other = new DataAccountStack(app, 'Other', { env, accounts: ACCOUNTS });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const s3 = require('aws-cdk-lib/aws-s3');
+    classify(new s3.Bucket(other, 'Generated', { encryption: s3.BucketEncryption.KMS, encryptionKey: other.keyFor(DataClassification.CONFIDENTIAL) }), DataClassification.CONFIDENTIAL);
+    const assembly = app.synth();
+    for (const s of assembly.stacks) expect(JSON.stringify(s.template)).not.toContain('Fn::ImportValue');
+    const trail = Object.values(Template.fromStack(holder).findResources('AWS::CloudTrail::Trail'))[0] as any;
+    const s3Selector = trail.Properties.AdvancedEventSelectors.find((x: any) => JSON.stringify(x).includes('AWS::S3::Object'));
+    expect(s3Selector.Name).toMatch(/exclusion/);
+    expect(holder.dependencies).toEqual([]);
+    expect(other.dependencies.map((d) => d.stackName)).toEqual(['Holder']);
   });
 });

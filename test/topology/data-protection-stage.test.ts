@@ -39,10 +39,9 @@ describe('DataProtectionStage', () => {
     });
   });
 
-  test('data stacks deploy after the key, backup and audit stacks', () => {
-    for (const d of [data, second]) {
-      expect(d.dependencies.map((s) => s.stackName).sort()).toEqual(['Prod-Audit', 'Prod-Backup', 'Prod-BackupDr', 'Prod-Keys']);
-    }
+  test('data stacks deploy after the key, backup and audit stacks, and the account\'s other data stacks after the one holding its protection set', () => {
+    expect(data.dependencies.map((s) => s.stackName).sort()).toEqual(['Prod-Audit', 'Prod-Backup', 'Prod-BackupDr', 'Prod-Keys']);
+    expect(second.dependencies.map((s) => s.stackName).sort()).toEqual(['Prod-Audit', 'Prod-Backup', 'Prod-BackupDr', 'Prod-Hr', 'Prod-Keys']);
     expect(stage.backupDr!.dependencies.map((s) => s.stackName)).toEqual(['Prod-KeysDr']);
   });
 
