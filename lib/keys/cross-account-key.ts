@@ -51,12 +51,18 @@ export class CrossAccountKey extends Construct {
     const region = props.region ?? stack.region;
     this.aliasArn = ProtectedKey.aliasArnFor(props.keyAccount, region, props.aliasName);
     let serviceToken = props.lookupFunctionArn;
+    let shared = serviceToken !== undefined;
     if (serviceToken === undefined) {
       const provider = KeyLookupProvider.of(stack);
       provider.allowDescribeKeysOf(props.keyAccount, region);
       serviceToken = provider.function.functionArn;
+      shared = provider.shared;
     }
-    const lookup = new CustomResource(this, 'DescribeKey', {
+    // CloudFormation cannot change a custom resource's ServiceToken ("Updates are not supported",
+    // AWS::CloudFormation::CustomResource, https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cfn-customresource.html):
+    // a lookup through the account's shared function has its own logical id, so a deployed stack
+    // moving to it replaces its lookups instead of failing the update.
+    const lookup = new CustomResource(this, shared ? 'SharedLookup' : 'DescribeKey', {
       serviceToken,
       resourceType: 'Custom::DataProtectionKeyLookup',
       properties: { AliasArn: this.aliasArn, Region: region },

@@ -103,14 +103,14 @@ describe('DataAccessTrail', () => {
       EnableLogFileValidation: true,
       S3BucketName: `data-protection-audit-444444444444-${REGION}`,
       S3KeyPrefix: 'data-access',
-      KMSKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('AuditKeyDescribeKey'), 'KeyMetadata.Arn'] },
+      KMSKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('AuditKey(DescribeKey|SharedLookup)'), 'KeyMetadata.Arn'] },
       CloudWatchLogsLogGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('TrailLogGroup'), 'Arn'] },
     });
     template.hasResource('AWS::Logs::LogGroup', {
       Properties: {
         LogGroupName: '/data-protection/cloudtrail/data-protection-data-access',
         RetentionInDays: 365,
-        KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('AuditKeyDescribeKey'), 'KeyMetadata.Arn'] },
+        KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('AuditKey(DescribeKey|SharedLookup)'), 'KeyMetadata.Arn'] },
       },
       DeletionPolicy: 'Retain',
     });

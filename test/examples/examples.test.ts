@@ -137,7 +137,7 @@ describe('example hr-records', () => {
       ManageMasterUserPassword: true,
       MasterUserSecret: { KmsKeyId: Match.anyValue() },
       StorageEncrypted: true,
-      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('HIGHLYSENSITIVEKeyDescribeKey'), 'KeyMetadata.Arn'] },
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('HIGHLYSENSITIVEKey(DescribeKey|SharedLookup)'), 'KeyMetadata.Arn'] },
     });
   });
 });

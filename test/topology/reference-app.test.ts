@@ -39,7 +39,7 @@ describe('reference app', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [
-          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('CONFIDENTIALKeyDescribeKey'), 'KeyMetadata.Arn'] } } },
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('CONFIDENTIALKey(DescribeKey|SharedLookup)'), 'KeyMetadata.Arn'] } } },
         ],
       },
       Tags: Match.arrayWith([{ Key: CLASSIFICATION_TAG, Value: 'CONFIDENTIAL' }]),
