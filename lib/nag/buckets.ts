@@ -17,12 +17,33 @@ export function bucketPurpose(bucket: CfnResource): BucketPurpose | undefined {
   if (controlsOn(bucket, CONTROLS.OBJECT_LOCK).length > 0) return 'evidence';
   const p = propsOf(bucket);
   if (p.ObjectLockEnabled === true || p.ObjectLockEnabled === 'true') return 'evidence';
-  const uses = (type: string, pick: (props: Record<string, any>) => unknown) =>
-    resourcesOfType(bucket, type).some((r) => r !== bucket && mentions(pick(propsOf(r)), bucket, r));
-  if (uses('AWS::CloudTrail::Trail', (t) => t.S3BucketName)) return 'audit';
-  if (uses('AWS::Backup::ReportPlan', (r) => r.ReportDeliveryChannel?.S3BucketName)) return 'evidence';
-  if (uses('AWS::S3::Bucket', (b) => b.LoggingConfiguration?.DestinationBucketName)) return 'logs';
+  const uses = (type: string, pick: (props: Record<string, any>) => unknown) => usersOf(bucket, type, pick).some((r) => r !== bucket && mentions(pick(propsOf(r)), bucket, r));
+  if (uses('AWS::CloudTrail::Trail', TRAIL_BUCKET)) return 'audit';
+  if (uses('AWS::Backup::ReportPlan', REPORT_BUCKET)) return 'evidence';
+  if (uses('AWS::S3::Bucket', LOG_DESTINATION)) return 'logs';
   return undefined;
+}
+
+const TRAIL_BUCKET = (t: Record<string, any>) => t.S3BucketName;
+const REPORT_BUCKET = (r: Record<string, any>) => r.ReportDeliveryChannel?.S3BucketName;
+const LOG_DESTINATION = (b: Record<string, any>) => b.LoggingConfiguration?.DestinationBucketName;
+
+/** Per app and picker: the resources of a type whose picked property is set (few: most buckets log nowhere), so each bucket is not compared with every other. */
+const USERS = new WeakMap<object, Map<(props: Record<string, any>) => unknown, Map<string, CfnResource[]>>>();
+
+function usersOf(scope: CfnResource, type: string, pick: (props: Record<string, any>) => unknown): CfnResource[] {
+  // Keyed by the (session-cached) list of the app's resources, so a new inspection session recomputes.
+  const app = resourcesOfType(scope);
+  const byPick = USERS.get(app) ?? new Map<(props: Record<string, any>) => unknown, Map<string, CfnResource[]>>();
+  USERS.set(app, byPick);
+  const byType = byPick.get(pick) ?? new Map<string, CfnResource[]>();
+  byPick.set(pick, byType);
+  let users = byType.get(type);
+  if (!users) {
+    users = app.filter((r) => r.cfnResourceType === type && pick(propsOf(r)) !== undefined);
+    byType.set(type, users);
+  }
+  return users;
 }
 
 /** The resolved statements of every bucket policy attached to the bucket (same stack). */

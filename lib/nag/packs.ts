@@ -2,6 +2,7 @@ import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NagPackProps, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { DataProtectionChecks, errorsDecideSuccess } from './data-protection-checks';
+import { withFrozenTree } from './frozen-tree';
 
 export interface DataProtectionPacksOptions {
   /**
@@ -42,6 +43,6 @@ export function dataProtectionPacks(scope?: IConstruct, props?: NagPackProps): N
 /** `pack`, reporting success unless it finds an error (see `errorsDecideSuccess`). */
 function failOnErrorsOnly<T extends NagPack>(pack: T): T {
   const validateScope = pack.validateScope.bind(pack);
-  pack.validateScope = (s: IConstruct) => errorsDecideSuccess(validateScope(s));
+  pack.validateScope = (s: IConstruct) => errorsDecideSuccess(withFrozenTree(() => validateScope(s)));
   return pack;
 }
