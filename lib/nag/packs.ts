@@ -36,8 +36,15 @@ export function dataProtectionPacks(scope?: IConstruct, props?: NagPackProps): N
     failOnErrorsOnly(new NIST80053R5Checks(scope, props)),
     failOnErrorsOnly(new HIPAASecurityChecks(scope, props)),
     failOnErrorsOnly(new PCIDSS321Checks(scope, props)),
-    new DataProtectionChecks(scope, props),
+    frozen(new DataProtectionChecks(scope, props)),
   ];
+}
+
+/** `pack`, validating with tree walks and token resolution memoized (the app is synthesized). */
+function frozen<T extends NagPack>(pack: T): T {
+  const validateScope = pack.validateScope.bind(pack);
+  pack.validateScope = (s: IConstruct) => withFrozenTree(() => validateScope(s));
+  return pack;
 }
 
 /** `pack`, reporting success unless it finds an error (see `errorsDecideSuccess`). */
