@@ -37,7 +37,15 @@ console.error = (...args: unknown[]) => {
 };
 
 // aws-cdk-lib runs its bundled CloudFormation template validator on every synth (about 2 s per
-// app). The tests run it once, on purpose, in test/aws/cloudformation.test.ts (over the reference
+// app). The tests run it once, on purpose, in test/aws/aws-data.test.ts (over the reference
 // app and every example, warnings included); every other synth skips it. `cdk synth` and CI's
 // reference-app synth keep it on.
 process.env.CDK_VALIDATION = 'false';
+
+// aws-cdk-lib records a creation stack trace on every stack and CloudFormation element
+// (`aws:cdk:creationStack` metadata, used only to point reports at source lines). Under jest a
+// trace is up to 100 frames (jest raises Error.stackTraceLimit), each one source-mapped by jest:
+// about a fifth of the synth time of the larger apps. No test reads them; every app the tests
+// build gets the context key that turns them off (CDK_CONTEXT_JSON is merged into every App's
+// context, over its own). `cdk synth` keeps them.
+process.env.CDK_CONTEXT_JSON = JSON.stringify({ ...JSON.parse(process.env.CDK_CONTEXT_JSON ?? '{}'), 'aws:cdk:disable-creation-stack-traces': true });

@@ -1,7 +1,8 @@
 /**
- * The apps the AWS-data checks (test/aws/*.test.ts) run over: the reference app (bin/app.ts) and
- * every example (examples/<name>/app.ts), synthesized as `cdk synth` does from each one's own
- * cdk.json context. Each test file calls `synthesizeAll()` once, in its module scope.
+ * The apps the AWS-data checks (test/aws/aws-data.test.ts) run over: the reference app (bin/app.ts)
+ * and every example (examples/<name>/app.ts), synthesized as `cdk synth` does from each one's own
+ * cdk.json context. The test file calls `synthesizeAll()` once, in its module scope, for all its
+ * checks (CloudFormation, IAM, Step Functions): the synthesis costs more than any check.
  */
 import { App } from 'aws-cdk-lib';
 import { buildReferenceApp } from '../../bin/app';
