@@ -99,6 +99,17 @@ export function classify(scope: IConstruct, classification: DataClassification, 
   return resource;
 }
 
+/** Construct paths never change once a construct exists; `node.path` walks every scope on each call. */
+const PATHS = new WeakMap<ClassifiedResource, string>();
+function pathOf(r: ClassifiedResource): string {
+  let path = PATHS.get(r);
+  if (path === undefined) {
+    path = r.scope.node.path;
+    PATHS.set(r, path);
+  }
+  return path;
+}
+
 /** Finds classified resources recorded by `classify`. */
 export class ClassifiedResources {
   /** Every classified resource in the app that contains `scope`, in classification order. */
@@ -109,9 +120,10 @@ export class ClassifiedResources {
   /** The classified resources under `scope` (e.g. one stack). */
   public static within(scope: IConstruct, minimum: DataClassification = DataClassification.PUBLIC): ClassifiedResource[] {
     const prefix = scope.node.path;
-    return ClassifiedResources.all(scope).filter(
-      (r) => (prefix === '' || r.scope.node.path === prefix || r.scope.node.path.startsWith(prefix + '/')) && r.classification.isAtLeast(minimum),
-    );
+    return ClassifiedResources.all(scope).filter((r) => {
+      const path = pathOf(r);
+      return (prefix === '' || path === prefix || path.startsWith(prefix + '/')) && r.classification.isAtLeast(minimum);
+    });
   }
 
   /** The record for this construct (or the L2 whose default child it is), if classified. */
