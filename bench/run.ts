@@ -141,9 +141,9 @@ if (dense !== undefined && at(largest).lib.stacks !== at(largest, dense).lib.sta
   const perResourceText = perResourceMs < 1 ? 'next to nothing per classified resource (within noise)' : `${fmt(perResourceMs, 1)} ms per classified resource`;
   lines.push(
     `- Where the extra time goes (estimate from the two N=${largest} rows): about **${fmt(perStackMs)} ms per data stack** and ${perResourceText}. ` +
-      `Each data stack carries its own protections, ~${fmt(extraResources(b))} resources whatever its size: ` +
-      'locked vault, backup plans and role, restore-drill workflow (state machine, functions, evidence bucket, schedules, alarms), key lookups, ' +
-      'fallback DynamoDB keys, alarm topic. The ratio therefore depends on how many data stores a stack holds, not on N.',
+      `The library adds ~${fmt(extraResources(b))} resources per data stack on average: the protection set (locked vault, backup plans and role, ` +
+      'restore-drill workflow, evidence bucket, alarm topic, alarms, trail, frameworks, key lookups, fallback DynamoDB keys) once per account in the first ' +
+      'data stack, and a few key lookups in each of the others.',
   );
 }
 lines.push(
