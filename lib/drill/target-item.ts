@@ -84,19 +84,8 @@ export interface ItemSource {
 }
 
 /** One item of the execution input's `targets`, as the workflow reads it. */
-export interface TargetItem {
-  readonly name: string;
-  readonly resourceType: string;
-  readonly resourceArn?: string;
-  readonly recoveryPointArn?: string;
-  readonly backupVaultName: string;
-  readonly restoreMetadata: { [key: string]: string };
-  readonly validation: { [key: string]: string };
+export interface TargetItem extends ItemSource {
   readonly drill: string;
-  readonly rtoSeconds: number;
-  readonly rpoSeconds: number;
-  readonly restoreTimeoutSeconds: number;
-  readonly intervalDays: number;
   /** Waits for the restore job's event (`first`, then `every` seconds) and, after a timeout, the polls until it ends. */
   readonly poll: { first: number; every: number; drainWait: number; drainLast: number };
 }

@@ -318,3 +318,20 @@ export function evidenceWritten(aws: FakeAws): any[] {
 }
 
 export { AwsError };
+
+/**
+ * One fake AWS for a test file: started before its tests, stopped after, reset to the DynamoDB
+ * world (or `world`) before each test. `set` receives the instance.
+ */
+export function withFakeAws(set: (aws: FakeAws) => void, world: (aws: FakeAws) => void = (a) => dynamoDbWorld(a)): void {
+  let aws: FakeAws;
+  beforeAll(async () => {
+    aws = await startFakeAws();
+    set(aws);
+  });
+  afterAll(() => aws.stop());
+  beforeEach(() => {
+    aws.reset();
+    world(aws);
+  });
+}

@@ -11,7 +11,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DrillResourceType, DrillTarget, RESTORE_DRILL_STATES as S, RestoreDrill, waitSchedule } from '../../lib/drill';
-import { ACCOUNT, dynamoDbWorld, evidenceWritten, runDrill, RunOptions, startFakeAws, TOKEN_TABLE } from './drill-harness';
+import { ACCOUNT, evidenceWritten, runDrill, RunOptions, TOKEN_TABLE, withFakeAws } from './drill-harness';
 import { FakeAws } from './fake-aws';
 import { aslOf, ENV } from './helpers';
 
@@ -33,14 +33,7 @@ const states = asl.States[S.MAP].ItemProcessor.States;
 const { first, every } = input.targets[0].poll;
 
 let aws: FakeAws;
-beforeAll(async () => {
-  aws = await startFakeAws();
-});
-afterAll(() => aws.stop());
-beforeEach(() => {
-  aws.reset();
-  dynamoDbWorld(aws);
-});
+withFakeAws((a) => (aws = a));
 
 async function run(options: RunOptions = {}) {
   const r = await runDrill(asl, input, options);

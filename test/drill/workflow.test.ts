@@ -11,7 +11,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DrillResourceType, DrillTarget, DrillTargetProps, RESTORE_DRILL_STATES as S, RestoreDrill } from '../../lib/drill';
-import { ACCOUNT, AwsError, BUNDLED, clock, EVIDENCE_KEY_ARN, evidenceWritten, lambdaServiceError, rpArn, RunOptions, runDrill, dynamoDbWorld, startFakeAws } from './drill-harness';
+import { ACCOUNT, AwsError, BUNDLED, clock, EVIDENCE_KEY_ARN, evidenceWritten, lambdaServiceError, rpArn, RunOptions, runDrill, dynamoDbWorld, withFakeAws } from './drill-harness';
 import { FakeAws } from './fake-aws';
 import { aslOf, drillStack, ENV } from './helpers';
 
@@ -55,14 +55,7 @@ const multi = drillStack({ schedule: false }, app);
 const [dynamo, chosen, s3Drill, aurora, ebs, custom] = [variants.dynamo(), variants.chosen(), variants.s3(), variants.aurora(), variants.ebs(), variants.custom()];
 
 let aws: FakeAws;
-beforeAll(async () => {
-  aws = await startFakeAws();
-});
-afterAll(() => aws.stop());
-beforeEach(() => {
-  aws.reset();
-  dynamoDbWorld(aws);
-});
+withFakeAws((a) => (aws = a));
 
 const STACK_FRAME = /\bat\s+\S+\s+\(|\.js:\d+:\d+|"trace"/;
 
