@@ -2,7 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { DrillDiscoveryLevel } from './drill-discovery';
 import { DrillIsolation, DrillTarget } from './drill-target';
-import { defaultRestoreTimeoutSeconds, DRILL_TAGS, DrillTagSettings, formatDrillTags, nameFromArn, tagKeyProblem, tagValueProblem } from './target-item';
+import { defaultRestoreTimeoutSeconds, DRILL_TAGS, GUARDED_RESTORE_METADATA, DrillTagSettings, formatDrillTags, nameFromArn, tagKeyProblem, tagValueProblem } from './target-item';
 
 /** What a discovering drill derives for a store without tags: its level and the drill's isolation. */
 export interface DrillTagDefaults {
@@ -47,13 +47,26 @@ export function drillTagsOf(target: DrillTarget, defaults: DrillTagDefaults = {}
     ...(iso.availabilityZone && iso.availabilityZone !== dIso.availabilityZone ? { availabilityZone: iso.availabilityZone } : {}),
   };
   const extra = target._extraMetadata;
+  // The drill refuses what a tag could use to weaken a restore (target-item.ts, GUARDED_RESTORE_METADATA): say so at synth.
+  if (target.restoreKey && !sameKey(target.restoreKey, levelKey(level, type))) {
+    throw new Error(
+      `DrillTarget(${target.name}).restoreKey cannot be set per store for a drill that finds its targets at run time: copies are encrypted with their level's key (DrillDiscoveryLevel.restoreKeys) or a table's own key, never a key a tag names (anyone who may tag the store could choose it). Remove restoreKey, or drill the store with a RestoreDrill of your own`,
+    );
+  }
+  for (const k of Object.keys(extra)) {
+    if (GUARDED_RESTORE_METADATA.has(k)) {
+      throw new Error(
+        `DrillTarget(${target.name}).restoreMetadata.${k} cannot be set per store for a drill that finds its targets at run time: it decides the restored copy's exposure or encryption, which tags (writable by anyone who may tag the store) may not set. Remove it, or drill the store with a RestoreDrill of your own`,
+      );
+    }
+  }
   const settings: DrillTagSettings = {
     ...(nameDerived ? {} : { name: target.name }),
     ...(writeRto ? { rtoSeconds: rto } : {}),
     ...(!level || level.rpo.toSeconds() !== target.rpo.toSeconds() ? { rpoSeconds: target.rpo.toSeconds() } : {}),
     ...(!level || level.interval.toSeconds() !== target.interval.toSeconds() ? { intervalDays: target.intervalDays } : {}),
     ...(derivedTimeout !== target.restoreTimeout.toSeconds() ? { restoreTimeoutSeconds: target.restoreTimeout.toSeconds() } : {}),
-    ...(target.restoreKey && !sameKey(target.restoreKey, levelKey(level, type)) ? { restoreKeyArn: target.restoreKey.keyArn } : {}),
+
     ...(Object.keys(isolation).length ? { isolation } : {}),
     ...(Object.keys(target.validation).length ? { validation: target.validation } : {}),
     ...(Object.keys(extra).length ? { restoreMetadata: extra } : {}),

@@ -83,6 +83,19 @@ export interface ItemSource {
   readonly intervalDays: number;
 }
 
+/** Restore-metadata keys that decide a restored copy's exposure or encryption: never from a tag. */
+export const GUARDED_RESTORE_METADATA: ReadonlySet<string> = new Set([
+  'PubliclyAccessible',
+  'Encrypted',
+  'encrypted',
+  'EncryptionType',
+  'encryptionType',
+  'KMSKey',
+  'KmsKeyId',
+  'kmsKeyId',
+  'kmsMasterKeyArn',
+]);
+
 /** One item of the execution input's `targets`, as the workflow reads it. */
 export interface TargetItem extends ItemSource {
   readonly drill: string;
@@ -398,6 +411,12 @@ export function itemOfStore(config: DiscoveryConfig, arn: string, tags: { [key: 
   const nameKey = { S3: 'DestinationBucketName', DynamoDB: 'targetTableName', RDS: 'DBInstanceIdentifier', Aurora: 'DBClusterIdentifier', EFS: 'CreationToken' }[parsed.resourceType];
   if (nameKey && nameKey in extra) return { rejected: `tag ${DRILL_TAGS.RESTORE_METADATA}${nameKey} is set by the drill (the '${DRILL_PREFIX}' name of the restored copy)` };
   if (parsed.resourceType === 'Aurora' && settings.validation?.sqlQuery !== undefined) return { rejected: 'validation:sqlQuery is not supported for an Aurora target: the restored cluster has no DB instance' };
+  // Tags steer restores of production data, and anyone who may tag a store can write them: they
+  // can never weaken how the copy is exposed or encrypted, nor choose its key (the level's key,
+  // or a table's own key, decides). Such a store is rejected (and counted stale), not drilled.
+  const guarded = Object.keys(extra).filter((k) => GUARDED_RESTORE_METADATA.has(k));
+  if (guarded.length > 0) return { rejected: `tags ${guarded.map((k) => DRILL_TAGS.RESTORE_METADATA + k).join(', ')} would change the restored copy's exposure or encryption, which tags may not set` };
+  if (settings.restoreKeyArn !== undefined) return { rejected: `tag ${DRILL_TAGS.RESTORE_KEY} is not accepted: a restored copy is encrypted with its level's key or the source table's own key, never a key a tag names` };
   const item = targetItem(
     {
       name,

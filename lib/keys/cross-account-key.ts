@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -18,8 +19,8 @@ export interface CrossAccountKeyProps {
   readonly region?: string;
   /**
    * ARN of a key-lookup function of this account and region to resolve the alias with (e.g. the
-   * one of the `DataAccountStack` holding the account's protection set, named
-   * `KeyLookupProvider.SHARED_FUNCTION_NAME`), instead of a function in this stack. That function's
+   * one of the `DataAccountStack` holding the account's protection set, named by
+   * `KeyLookupProvider.sharedFunctionName`), instead of a function in this stack. That function's
    * stack must deploy first, and its role must be allowed to describe the key account's keys.
    * @default - a key-lookup function in this stack
    */
@@ -86,24 +87,34 @@ export class KeyLookupProvider extends Construct {
     return (stack.node.tryFindChild(id) as KeyLookupProvider | undefined) ?? new KeyLookupProvider(stack, id);
   }
 
-  /** Name of the key-lookup function the data stacks of an account share (in the stack holding the account's protection set). */
-  public static readonly SHARED_FUNCTION_NAME = 'data-protection-key-lookup';
+  /**
+   * Name of the key-lookup function the data stacks of an account share, held by the stack
+   * `holderStackName` (the one holding the account's protection set): derived from that stack's
+   * name, so moving the protection set to another stack, or a second stage in the same account,
+   * never collides with a function that still exists.
+   */
+  public static sharedFunctionName(holderStackName: string): string {
+    const name = `data-protection-key-lookup-${holderStackName}`;
+    // Lambda function names: at most 64 letters, digits, hyphens and underscores.
+    if (name.length <= 64) return name;
+    return `${name.slice(0, 55)}-${createHash('sha256').update(holderStackName).digest('hex').slice(0, 8)}`;
+  }
 
   /**
-   * The shared key-lookup function of `stack`'s account and region, created in `stack` with the
-   * fixed name `SHARED_FUNCTION_NAME` (one per account and region), so the account's other stacks
-   * can use it by ARN, without a CloudFormation reference. Idempotent.
+   * The shared key-lookup function of `stack`'s account and region, created in `stack` under
+   * `sharedFunctionName(stack.stackName)`, so the account's other stacks can use it by ARN,
+   * without a CloudFormation reference. Idempotent.
    */
   public static shared(stack: Stack): KeyLookupProvider {
     const id = 'DataProtectionKeyLookupProvider';
     const existing = stack.node.tryFindChild(id) as KeyLookupProvider | undefined;
     if (existing && !existing.shared) throw new Error(`${stack.node.path}: its key-lookup function was created before it became the shared one; create the shared provider first`);
-    return existing ?? new KeyLookupProvider(stack, id, KeyLookupProvider.SHARED_FUNCTION_NAME);
+    return existing ?? new KeyLookupProvider(stack, id, KeyLookupProvider.sharedFunctionName(stack.stackName));
   }
 
-  /** ARN of the shared key-lookup function of `stack`'s account and region (`shared`), built from its name. */
-  public static sharedFunctionArn(stack: Stack): string {
-    return stack.formatArn({ service: 'lambda', resource: 'function', resourceName: KeyLookupProvider.SHARED_FUNCTION_NAME, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  /** ARN of the shared key-lookup function held by the stack named `holderStackName`, in `scope`'s account and region (`shared`), built from its name. */
+  public static sharedFunctionArn(scope: Stack, holderStackName: string): string {
+    return scope.formatArn({ service: 'lambda', resource: 'function', resourceName: KeyLookupProvider.sharedFunctionName(holderStackName), arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   }
 
   /** Whether this is the account's shared function (fixed name). */

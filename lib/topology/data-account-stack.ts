@@ -438,7 +438,7 @@ export class DataAccountStack extends Stack {
   private get backupReportsKey(): kms.IKey {
     return this.memo('backup-reports', () =>
       new DataAccountFallbackKey(this, 'BackupReportsKey', {
-        aliasName: 'alias/data-protection/backup-reports',
+        aliasName: `alias/data-protection/backup-reports/${this.stackName}`,
         keyAccount: this.accounts.keyAccount,
         services: [KeyConsumerService.S3],
         reason: 'Backup Audit Manager writes reports as its service-linked role, which has no KMS permissions of its own: only a key of this account whose policy names the role can encrypt them',
@@ -529,7 +529,7 @@ export class DataAccountStack extends Stack {
   private lookUpKey(id: string, account: string, aliasName: string): kms.IKey {
     const holder = this.sharedHolder();
     if (holder) this.usesSharedLookups = true;
-    return new CrossAccountKey(this, id, { keyAccount: account, aliasName, lookupFunctionArn: holder ? KeyLookupProvider.sharedFunctionArn(this) : undefined }).key;
+    return new CrossAccountKey(this, id, { keyAccount: account, aliasName, lookupFunctionArn: holder ? KeyLookupProvider.sharedFunctionArn(this, holder.stackName) : undefined }).key;
   }
 
   /** The stack holding this account's protection set, when this stack can use its shared key lookups and fallback keys. */
@@ -542,24 +542,25 @@ export class DataAccountStack extends Stack {
   /**
    * A key for DynamoDB tables of a level. DynamoDB does not document keys from other accounts,
    * so this is a `DataAccountFallbackKey`: held in this stack, administered from the key account
-   * only. Its alias is `alias/data-protection/<level>-dynamodb` in the `accountWide` stack and
-   * `alias/data-protection/<level>-dynamodb/<stack name>` in the others (aliases are unique per
-   * account and region).
+   * only. The stack holding the account's protection set holds it, as
+   * `alias/data-protection/<level>-dynamodb/<its stack name>` (aliases are unique per account and
+   * region); the account's other data stacks resolve it by that alias.
    */
   public dynamoDbKeyFor(classification: DataClassification): kms.IKey {
     if (!classification.isAtLeast(DataClassification.INTERNAL)) {
       throw new Error(`DataAccountStack.dynamoDbKeyFor: ${classification.name} data has no CMK; use INTERNAL or above`);
     }
-    const alias = `${KeyAliases.forClassification(classification)}-dynamodb`;
+    // Named after the stack holding the key: two stacks (or the stack the protection set moves to) never collide on an alias.
+    const aliasOf = (stack: DataAccountStack) => `${KeyAliases.forClassification(classification)}-dynamodb/${stack.stackName}`;
     const holder = this.sharedHolder();
     if (holder) {
       // The protection set holds the account's fallback key of the level; this stack resolves it by alias.
       holder.dynamoDbKeyFor(classification);
-      return this.memo(`ddb-${classification.name}`, () => this.lookUpKey(`DynamoDb${classification.name}Key`, this.account, alias));
+      return this.memo(`ddb-${classification.name}`, () => this.lookUpKey(`DynamoDb${classification.name}Key`, this.account, aliasOf(holder)));
     }
     return this.memo(`ddb-${classification.name}`, () =>
       new DataAccountFallbackKey(this, `DynamoDb${classification.name}Key`, {
-        aliasName: this.accountWide ? alias : `${alias}/${this.stackName}`,
+        aliasName: aliasOf(this),
         keyAccount: this.accounts.keyAccount,
         services: [KeyConsumerService.DYNAMODB, KeyConsumerService.BACKUP],
         reason: 'DynamoDB documents only keys stored in the table owner account',
@@ -585,8 +586,9 @@ export class DataAccountStack extends Stack {
 /** Per app root: `<account>/<region>` → the data stacks there, in creation order. */
 const DATA_STACKS = new WeakMap<IConstruct, Map<string, DataAccountStack[]>>();
 
+/** Data stacks share a protection set within one stage (a stage deploys on its own). */
 function groupKeyOf(stack: DataAccountStack): string {
-  return `${stack.account}/${stack.region}`;
+  return `${Stage.of(stack)?.node.path ?? ''}//${stack.account}/${stack.region}`;
 }
 
 function registerDataStack(stack: DataAccountStack): void {
@@ -628,7 +630,7 @@ function withPrimaryRegion(scope: Construct, props: DataAccountStackProps): Data
 function claimDataAccountWide(stack: DataAccountStack, requested: boolean | undefined): boolean {
   if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) return requested ?? true;
   if (requested === false) return false;
-  const holder = registerPerAccountAndRegion(stack, DATA_ACCOUNT_WIDE);
+  const holder = registerPerAccountAndRegion(stack, DATA_ACCOUNT_WIDE, Stage.of(stack)?.node.path ?? '');
   if (holder === undefined) return true;
   if (requested === true) {
     throw new Error(
@@ -645,7 +647,7 @@ function missingAccountWide(stack: DataAccountStack): string[] {
       `${stack.node.path}: an environment-agnostic DataAccountStack cannot share another stack's protection set (its account is unknown), and accountWide is false: nothing would back up, drill or audit its resources; remove accountWide: false or give the stack an env`,
     ];
   }
-  if (registeredPerAccountAndRegion(stack, DATA_ACCOUNT_WIDE) !== undefined) return [];
+  if (registeredPerAccountAndRegion(stack, DATA_ACCOUNT_WIDE, Stage.of(stack)?.node.path ?? '') !== undefined) return [];
   return [
     `${stack.node.path}: no DataAccountStack of account ${stack.account} in ${stack.region} holds the protection set (locked vault, backup plans, restore drill, data-access trail and alarms, Audit Manager frameworks, job-failure and key-tamper rules): DataAccountStackProps.accountWide is false on each; set it to true on one of them, or leave it unset on the first`,
   ];

@@ -156,18 +156,34 @@ describe('DynamoDB targets are restored with their own table key', () => {
     expect(calls).toEqual([`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/orders`]);
   });
 
-  test('a restore-key tag wins, and a table without a KMS key keeps the default', async () => {
-    const tagged = table('payroll', { 'data-protection:drill-restore-key': `arn:aws:kms:eu-west-1:${ACCOUNT}:key/tagged` });
+  test('a table without a KMS key keeps the default', async () => {
     const calls: string[] = [];
-    const client = { send: async (cmd: any) => { calls.push(cmd.input.TableName); return { Table: { SSEDescription: undefined } } } };
-    const [a, b] = await withSourceKeys([tagged, table('plain')], client);
-    expect(a.restoreMetadata.kmsMasterKeyArn).toBe(`arn:aws:kms:eu-west-1:${ACCOUNT}:key/tagged`);
+    const client = { send: async (cmd: any) => { calls.push(cmd.input.TableName); return { Table: { SSEDescription: undefined } }; } };
+    const [b] = await withSourceKeys([table('plain')], client);
     expect(b.restoreMetadata.kmsMasterKeyArn).toBeUndefined();
     expect(calls).toEqual([`arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/plain`]);
   });
 
-  test('an error describing the table fails the discovery (the drill alarms) rather than restoring with a weaker key', async () => {
-    const client = { send: async () => { throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' }); } };
-    await expect(withSourceKeys([table('orders')], client)).rejects.toThrow('denied');
+  test('a table whose key cannot be read is left out today (never restored with a weaker key), the others are drilled', async () => {
+    const client = { send: async (cmd: any) => {
+      if (cmd.input.TableName.endsWith('/gone')) throw Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' });
+      return { Table: { SSEDescription: { SSEType: 'KMS', KMSMasterKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/k` } } };
+    } };
+    const out = await withSourceKeys([table('gone'), table('orders')], client);
+    expect(out.map((t: any) => t.name)).toEqual(['dynamodb-orders']);
+  });
+});
+
+describe('tags cannot weaken a restore', () => {
+  test('restore metadata deciding exposure or encryption, and a restore key, are refused: the store is rejected (counted stale), not drilled', () => {
+    for (const [key, value] of [
+      ['data-protection:drill-restore-metadata:PubliclyAccessible', 'true'],
+      ['data-protection:drill-restore-metadata:EncryptionType', 'SSE-S3'],
+      ['data-protection:drill-restore-metadata:KMSKey', `arn:aws:kms:eu-west-1:${ACCOUNT}:key/attacker`],
+      ['data-protection:drill-restore-key', `arn:aws:kms:eu-west-1:${ACCOUNT}:key/attacker`],
+    ]) {
+      const r: any = item('arn:aws:s3:::hr-documents', { [key]: value });
+      expect({ key, rejected: r.rejected }).toEqual({ key, rejected: expect.stringMatching(/may not set|not accepted/) });
+    }
   });
 });

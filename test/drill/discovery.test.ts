@@ -198,13 +198,12 @@ describe('per-store drill tags (drillTagsOf)', () => {
     expect(drillTagsOf(DrillTarget.of({ ...base, name: 's3-hr-documents', restoreKey: key }), { level })).toEqual({});
   });
 
-  test('only what differs: the name, the times, the key, the isolation, validation and restore metadata', () => {
+  test('only what differs: the name, the times, the isolation, validation and restore metadata', () => {
     const t = DrillTarget.of({
       ...base,
       name: 'documents',
       rto: Duration.hours(6),
       interval: Duration.days(90),
-      restoreKey: otherKey,
       isolation: { securityGroupIds: ['sg-1', 'sg-2'] },
       validation: { minObjects: '10' },
       restoreMetadata: { CreationToken: 'x' },
@@ -213,17 +212,24 @@ describe('per-store drill tags (drillTagsOf)', () => {
       'data-protection:drill-name': 'documents',
       'data-protection:drill-rto-seconds': '21600',
       'data-protection:drill-interval-days': '90',
-      'data-protection:drill-restore-key': `arn:aws:kms:eu-west-1:${ACCOUNT}:key/other`,
       'data-protection:drill-security-groups': 'sg-1 sg-2',
       'data-protection:drill-validation:minObjects': '10',
       'data-protection:drill-restore-metadata:CreationToken': 'x',
     });
   });
 
+  test('a per-store restore key, or restore metadata deciding exposure or encryption, is a synth error: the drill would refuse such tags', () => {
+    expect(() => drillTagsOf(DrillTarget.of({ ...base, name: 'documents', restoreKey: otherKey }), { level })).toThrow(
+      /DrillTarget\(documents\)\.restoreKey cannot be set per store for a drill that finds its targets at run time/,
+    );
+    expect(() => drillTagsOf(DrillTarget.of({ ...base, name: 'documents', restoreMetadata: { EncryptionType: 'SSE-S3' } }), { level })).toThrow(
+      /DrillTarget\(documents\)\.restoreMetadata\.EncryptionType cannot be set per store/,
+    );
+  });
+
   test('without a level, the times are written; a token value is accepted', () => {
-    const tokenKey = new kms.Key(stack, 'Own');
-    const tags = drillTagsOf(DrillTarget.of({ ...base, name: 's3-hr-documents', restoreKey: tokenKey }));
-    expect(Object.keys(tags).sort()).toEqual(['data-protection:drill-interval-days', 'data-protection:drill-restore-key', 'data-protection:drill-rpo-seconds', 'data-protection:drill-rto-seconds']);
+    const tags = drillTagsOf(DrillTarget.of({ ...base, name: 's3-hr-documents', validation: { minObjects: new kms.Key(stack, 'Own').keyArn } }));
+    expect(Object.keys(tags).sort()).toEqual(['data-protection:drill-interval-days', 'data-protection:drill-rpo-seconds', 'data-protection:drill-rto-seconds', 'data-protection:drill-validation:minObjects']);
   });
 
   test('a value no tag can carry is a synth error naming the setting and the value', () => {

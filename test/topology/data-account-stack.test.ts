@@ -115,16 +115,17 @@ describe('DataAccountStack: data stacks sharing the protection set of their acco
     }
     app.synth();
     const alias = (s: DataAccountStack) => Object.values(Template.fromStack(s).findResources('AWS::KMS::Alias')).map((a: any) => a.Properties.AliasName);
-    expect(alias(hr)).toContain('alias/data-protection/data-confidential-dynamodb');
+    // Named after the stack holding it: moving the protection set, or a second stage in the account, never collides.
+    expect(alias(hr)).toContain('alias/data-protection/data-confidential-dynamodb/Hr');
     expect(alias(crm)).toEqual([]);
-    // No function in the second stack: its lookups call the holder's function by its fixed name.
+    // No function in the second stack: its lookups call the holder's function by its name.
     expect(Object.keys(Template.fromStack(crm).findResources('AWS::Lambda::Function'))).toEqual([]);
-    Template.fromStack(hr).hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'data-protection-key-lookup' });
+    Template.fromStack(hr).hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'data-protection-key-lookup-Hr' });
     const lookups = Object.values(Template.fromStack(crm).findResources('Custom::DataProtectionKeyLookup')) as any[];
-    expect(lookups.map((l) => JSON.stringify(l.Properties.ServiceToken))).toEqual(lookups.map(() => expect.stringContaining(':function:data-protection-key-lookup')));
+    expect(lookups.map((l) => JSON.stringify(l.Properties.ServiceToken))).toEqual(lookups.map(() => expect.stringContaining(':function:data-protection-key-lookup-Hr')));
     expect(lookups.map((l) => JSON.stringify(l.Properties.AliasArn)).sort()).toEqual([
       expect.stringContaining(`:kms:eu-west-1:${ACCOUNTS.keyAccount}:alias/data-protection/data-confidential`),
-      expect.stringContaining(`:kms:eu-west-1:${DATA_ACCOUNT}:alias/data-protection/data-confidential-dynamodb`),
+      expect.stringContaining(`:kms:eu-west-1:${DATA_ACCOUNT}:alias/data-protection/data-confidential-dynamodb/Hr`),
     ].sort((a: any, b: any) => String(a).localeCompare(String(b))));
     expect(crm.dependencies.map((s) => s.stackName)).toEqual(['Hr']);
   });
@@ -146,5 +147,25 @@ describe('the protection set depends on no data stack', () => {
     expect(s3Selector.Name).toMatch(/exclusion/);
     expect(holder.dependencies).toEqual([]);
     expect(other.dependencies.map((d) => d.stackName)).toEqual(['Holder']);
+  });
+});
+
+describe('one protection set per stage', () => {
+  test('two stages deploying data stacks into the same account each get their own protection set, with names that do not collide', () => {
+    const app = new App();
+    const env = { account: DATA_ACCOUNT, region: REGION };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Stage } = require('aws-cdk-lib');
+    const stacks = ['Beta', 'Prod'].map((name) => new DataAccountStack(new Stage(app, name), 'Data', { env, accounts: ACCOUNTS }));
+    expect(stacks.map((s) => s.accountWide)).toEqual([true, true]);
+    for (const s of stacks) s.dynamoDbKeyFor(DataClassification.CONFIDENTIAL);
+    const names = stacks.map((s) => {
+      const t = Template.fromStack(s);
+      return [
+        ...Object.values(t.findResources('AWS::Lambda::Function')).map((f: any) => f.Properties.FunctionName).filter((n: unknown) => typeof n === 'string'),
+        ...Object.values(t.findResources('AWS::KMS::Alias')).map((a: any) => a.Properties.AliasName),
+      ];
+    });
+    expect(names[0].filter((n: string) => names[1].includes(n))).toEqual([]);
   });
 });

@@ -48,8 +48,8 @@ describe('reference app', () => {
     // DynamoDB's (classified data) and the Backup Audit Manager reports' (its role can use no other account's key).
     const dataKeys = Object.values(template.findResources('AWS::KMS::Key')).filter((k: any) => k.Properties.Description.includes('fallback'));
     expect(dataKeys.map((k: any) => k.Properties.Description.split(':')[0]).sort()).toEqual([
-      'cdk-data-protection fallback key alias/data-protection/backup-reports',
-      'cdk-data-protection fallback key alias/data-protection/data-highly-sensitive-dynamodb',
+      'cdk-data-protection fallback key alias/data-protection/backup-reports/DataAccount',
+      'cdk-data-protection fallback key alias/data-protection/data-highly-sensitive-dynamodb/DataAccount',
     ]);
     for (const key of dataKeys) expect(JSON.stringify(key)).toContain(':iam::111111111111:role/data-protection-key-admin');
   });

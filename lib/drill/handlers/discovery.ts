@@ -82,9 +82,19 @@ export async function discover(config: DiscoveryConfig, c: DiscoveryClients = cl
       out.rejected.push({ resourceArn: arn, reason: r.rejected });
       continue;
     }
-    if (r.item.resourceType === 'RDS' && (await clusterOf(c, arn))) {
-      out.skipped.push({ resourceArn: arn, reason: 'a DB instance of an Aurora cluster: the cluster is drilled' });
-      continue;
+    if (r.item.resourceType === 'RDS') {
+      let cluster: string | undefined;
+      try {
+        cluster = await clusterOf(c, arn);
+      } catch (e) {
+        // One instance that cannot be described (deleted since, or not readable) does not stop the others; it is counted stale.
+        out.rejected.push({ resourceArn: arn, reason: `DescribeDBInstances failed (${(e as Error).name}: ${(e as Error).message})` });
+        continue;
+      }
+      if (cluster) {
+        out.skipped.push({ resourceArn: arn, reason: 'a DB instance of an Aurora cluster: the cluster is drilled' });
+        continue;
+      }
     }
     const other = names.get(r.item.name);
     if (other) {

@@ -27,7 +27,15 @@ export async function withSourceKeys(targets: TargetItem[], client: Pick<DynamoD
       out.push(t);
       continue;
     }
-    const table: any = await client.send(new DescribeTableCommand({ TableName: t.resourceArn }));
+    let table: any;
+    try {
+      table = await client.send(new DescribeTableCommand({ TableName: t.resourceArn }));
+    } catch (e) {
+      // Never restored with a weaker key, and one table (deleted since, or not readable) does not
+      // stop the others: it is left out today; the staleness check counts it until it is drilled.
+      console.warn(`restore drill: ${t.name} (${t.resourceArn}) left out today: its key could not be read (${(e as Error).name}: ${(e as Error).message})`);
+      continue;
+    }
     const sse = table.Table?.SSEDescription;
     const key = sse?.SSEType === 'KMS' ? sse.KMSMasterKeyArn : undefined;
     out.push(key ? { ...t, restoreMetadata: { ...metadata, encryptionType: 'KMS', kmsMasterKeyArn: key } } : t);
