@@ -85,6 +85,8 @@ async function main() {
       const handlers = happyHandlers();
       handlers[S.WAIT] = wait;
       handlers[S.WAIT_AGAIN] = wait;
+      // AWS Backup's own answer after the wait resumes.
+      handlers[S.CONFIRM] = () => ({ RestoreJobId: 'job-1', Status: 'COMPLETED', CreationDate: 0, CompletionDate: seconds, CreatedResourceArn: 'arn:x/drill-bench' });
       const result = await runLocally(asl, input, handlers);
       if (result.status !== 'SUCCEEDED') throw new Error(`${label}: drill ended ${result.status} ${result.error}`);
       const entered = result.events.filter((e: any) => e.type === 'StateEntered');

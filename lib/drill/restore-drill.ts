@@ -163,6 +163,7 @@ const STATE = {
   NOT_STARTED: 'No restore job id',
   WAIT: 'Wait for restore',
   WAIT_AGAIN: 'Keep waiting for restore',
+  CONFIRM: 'Confirm restore job',
   FINISHED: 'Restore finished?',
   RESTORE_FAILED: 'Restore failed',
   NO_CREATED_RESOURCE: 'No restored resource',
@@ -1275,6 +1276,9 @@ export class RestoreDrill extends Construct {
     waitAgain.addCatch(waitAgain, { errors: [sfn.Errors.TIMEOUT], resultPath: '$.waitTimedOut' });
     catchStep(wait);
     catchStep(waitAgain);
+    // The resumed wait carries a job description, but anyone allowed states:SendTaskSuccess with a
+    // token could send one: the workflow decides on AWS Backup's own answer (one transition).
+    const confirm = catchStep(describeJob(STATE.CONFIRM));
     const finished = new sfn.Choice(this, STATE.FINISHED);
     if (tagNow.volume) finished.when(C.and(statusIs('COMPLETED'), typeIs(DrillResourceType.EBS), createdArn), tagNow.volume);
     if (tagNow.fileSystem) finished.when(C.and(statusIs('COMPLETED'), typeIs(DrillResourceType.EFS), createdArn), tagNow.fileSystem);
@@ -1291,8 +1295,9 @@ export class RestoreDrill extends Construct {
       .when(statusIs('FAILED', 'ABORTED'), fail(STATE.RESTORE_FAILED, DrillStatus.RESTORE_FAILED, 'the restore job ended FAILED or ABORTED').next(cleanup))
       // A wait resumes with a job that has not ended only when the restore timeout has passed.
       .otherwise(fail(STATE.TIMED_OUT, DrillStatus.RESTORE_TIMED_OUT, 'the restore job did not finish within the restore timeout').next(timeoutMetrics));
-    wait.next(finished);
-    waitAgain.next(finished);
+    wait.next(confirm);
+    waitAgain.next(confirm);
+    confirm.next(finished);
 
     // ---- Starting the restore.
     const start = catchStep(

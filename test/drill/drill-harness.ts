@@ -224,7 +224,7 @@ function restoreEventsWorld(aws: FakeAws, job: JobScenario, drillName: () => str
       if (task.output === undefined) pending.delete(token);
     }
   };
-  return { log, wait };
+  return { log, wait, describe: describeAt };
 }
 
 /** Runs the drill: Lambda tasks run the bundles, SDK integration tasks answer as AWS does. Records each task's inputs. */
@@ -246,6 +246,11 @@ export async function runDrill(asl: any, input: unknown, options: RunOptions = {
     },
     [S.WAIT]: restoreEvents.wait,
     [S.WAIT_AGAIN]: restoreEvents.wait,
+    // AWS Backup's own answer after the wait resumes.
+    [S.CONFIRM]: (i: any) => {
+      if (i.RestoreJobId !== 'job-1') throw new AwsError('ResourceNotFoundException', `restore job ${i.RestoreJobId} not found`);
+      return restoreEvents.describe();
+    },
     [S.DRAIN_DESCRIBE]: () => describeRestoreJob({ ...options.job, polls: 1 }, () => drillName, options.resourceType)(),
     [S.TAG_VOLUME]: () => ({}),
     [S.TAG_FILE_SYSTEM]: () => ({}),

@@ -66,6 +66,7 @@ export function happyHandlers(): Handlers {
     [S.START]: () => ({ RestoreJobId: 'job-1' }),
     // The wait resumed by the restore job's event (SendTaskSuccess with DescribeRestoreJob's answer).
     [S.WAIT]: restoreJob(1),
+    [S.CONFIRM]: restoreJob(1),
     [S.TAG_VOLUME]: () => ({}),
     [S.TAG_FILE_SYSTEM]: () => ({}),
     [S.VALIDATE]: () => ({ valid: true, message: '3 check(s) passed', checks: [] }),

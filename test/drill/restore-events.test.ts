@@ -99,6 +99,14 @@ describe('the drill resumes from the restore job event', () => {
     expect(r.result).toMatchObject({ status: 'FAILED', error: '["RESTORE_FAILED"]' });
   });
 
+  test('a forged resume (SendTaskSuccess claiming COMPLETED with the source as the copy) changes nothing: the drill decides on DescribeRestoreJob, which says FAILED', async () => {
+    const forged = { RestoreJobId: 'job-1', Status: 'COMPLETED', CreationDate: new Date().toISOString(), CompletionDate: new Date().toISOString(), CreatedResourceArn: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/hr-employees` };
+    const r = await run({ job: { final: 'FAILED', polls: 1 }, sdk: { [S.WAIT]: () => forged } });
+    expect(r.entered).toContain(S.CONFIRM);
+    expect(r.calls[S.VALIDATE]).toBeUndefined();
+    expect(r.record.status).toBe('RESTORE_FAILED');
+  });
+
   test('restore timeout: the waits sum to it, the last registration resumes with the job still RUNNING, the drain follows', async () => {
     const r = await run({ job: { polls: Infinity } });
     expect(r.restoreEvents.virtualSeconds).toBe(8 * 3600);
@@ -209,9 +217,13 @@ describe('the template', () => {
     });
   });
 
+  test('after a wait resumes, the job is described again and the decision is on AWS Backup\'s answer, not on what SendTaskSuccess carried', () => {
+    expect(states[S.CONFIRM]).toMatchObject({ Resource: 'arn:aws:states:::aws-sdk:backup:describeRestoreJob', Parameters: { 'RestoreJobId.$': '$.restoreJob.RestoreJobId' }, ResultPath: '$.job', Next: S.FINISHED });
+  });
+
   test('the wait states: .waitForTaskToken, timeouts from the input, States.Timeout before States.ALL, the second loops on itself', () => {
     for (const [name, path] of [[S.WAIT, '$.target.poll.first'], [S.WAIT_AGAIN, '$.target.poll.every']]) {
-      expect(states[name]).toMatchObject({ Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', TimeoutSecondsPath: path, ResultPath: '$.job', Next: S.FINISHED });
+      expect(states[name]).toMatchObject({ Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', TimeoutSecondsPath: path, ResultPath: '$.job', Next: S.CONFIRM });
       expect(states[name].Parameters.Payload['taskToken.$']).toBe('$$.Task.Token');
       expect(states[name].Catch.map((c: any) => [c.ErrorEquals, c.Next])).toEqual([[['States.Timeout'], S.WAIT_AGAIN], [['States.ALL'], 'Drill step failed']]);
       expect(states[name].Retry).toEqual(expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['Lambda.TooManyRequestsException'], MaxAttempts: 8 })]));
