@@ -1,6 +1,7 @@
 import { Aws, Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { breakGlassRoleArn, defaultDeploymentRoleArn, denyAllBut } from '../core/break-glass';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { LOCKED_VAULT_TAG, METADATA } from '../core/constants';
@@ -197,26 +198,12 @@ export class ImmutableBackupVault extends Construct {
       validateOrganizationId('ImmutableBackupVaultProps.copySourceOrganizationId', props.copySourceOrganizationId, [...otherSources, stack.account]);
     }
 
-    const breakGlassArn = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: props.breakGlassRoleName ?? DEFAULT_BREAK_GLASS_ROLE_NAME });
-    const deployers = props.deploymentRoleArns ?? [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/cdk-hnb659fds-cfn-exec-role-${Aws.ACCOUNT_ID}-${Aws.REGION}`];
+    const breakGlassArn = breakGlassRoleArn(stack, props.breakGlassRoleName ?? DEFAULT_BREAK_GLASS_ROLE_NAME);
+    const deployers = props.deploymentRoleArns ?? [defaultDeploymentRoleArn()];
     const accessPolicy = new iam.PolicyDocument({
       statements: [
-        new iam.PolicyStatement({
-          sid: 'DenyRecoveryPointDeletionExceptBreakGlass',
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: VAULT_DESTRUCTIVE_ACTIONS,
-          resources: ['*'],
-          conditions: { ArnNotLike: { 'aws:PrincipalArn': [breakGlassArn] } },
-        }),
-        new iam.PolicyStatement({
-          sid: 'DenyVaultPolicyChangesExceptBreakGlassAndDeployment',
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: VAULT_POLICY_ACTIONS,
-          resources: ['*'],
-          conditions: { ArnNotLike: { 'aws:PrincipalArn': [breakGlassArn, ...deployers] } },
-        }),
+        denyAllBut('DenyRecoveryPointDeletionExceptBreakGlass', VAULT_DESTRUCTIVE_ACTIONS, [breakGlassArn]),
+        denyAllBut('DenyVaultPolicyChangesExceptBreakGlassAndDeployment', VAULT_POLICY_ACTIONS, [breakGlassArn, ...deployers]),
       ],
     });
     const sources = props.copySourceAccounts ?? [];

@@ -1,5 +1,6 @@
 import { Aws, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { defaultDeploymentRoleArn } from '../core/break-glass';
 import { Construct } from 'constructs';
 import { CONTROLS, recordControl } from '../core/controls';
 import { validateAccountId } from '../core/validation';
@@ -35,7 +36,7 @@ export interface DataAccountFallbackKeyProps {
 export class DataAccountFallbackKey extends ProtectedKey {
   public constructor(scope: Construct, id: string, props: DataAccountFallbackKeyProps) {
     validateAccountId('DataAccountFallbackKeyProps.keyAccount', props.keyAccount);
-    const deployRole = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/cdk-hnb659fds-cfn-exec-role-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+    const deployRole = defaultDeploymentRoleArn();
     super(scope, id, {
       aliasName: props.aliasName,
       rotationPeriod: props.rotationPeriod,

@@ -2,6 +2,7 @@ import { Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { breakGlassRoleArn, defaultDeploymentRoleArn, denyAllBut } from '../core/break-glass';
 import { CONTROLS, recordControl } from '../core/controls';
 import { KEY_CRYPTO_ACTIONS, KEY_DESTRUCTIVE_ACTIONS, KEY_GRANT_ACTIONS, KEY_MANAGEMENT_ACTIONS, KEY_POLICY_CHANGE_ACTIONS, KEY_READ_ACTIONS, keyPolicyFindings } from '../core/key-policy';
 import { validateAccountId, validateRange } from '../core/validation';
@@ -306,35 +307,19 @@ export function buildProtectedKeyPolicy(scope: Construct, props: ProtectedKeyPro
         }),
       );
     }
-    const breakGlassArn = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: props.breakGlassRoleName ?? DEFAULT_BREAK_GLASS_ROLE_NAME });
-    const deployers = props.deploymentRoleArns ?? [
-      `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/cdk-hnb659fds-cfn-exec-role-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
-    ];
+    const breakGlassArn = breakGlassRoleArn(stack, props.breakGlassRoleName ?? DEFAULT_BREAK_GLASS_ROLE_NAME);
+    const deployers = props.deploymentRoleArns ?? [defaultDeploymentRoleArn()];
     policy.addStatements(
       // Disabling or deleting the key is break-glass only, deployments included: a merged template
       // change (Enabled: false, rotation off, the key removed after its DeletionPolicy changed)
       // fails at deploy instead of disabling or deleting the key through CloudFormation. Not a
       // complete defence: the deployment role keeps PutKeyPolicy (below), so two merged changes —
       // first drop this statement, then disable — get through; the first raises KeyTamperAlarms.
-      new iam.PolicyStatement({
-        sid: 'DenyKeyTamperingExceptBreakGlass',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: KEY_DESTRUCTIVE_ACTIONS,
-        resources: ['*'],
-        conditions: { ArnNotLike: { 'aws:PrincipalArn': [breakGlassArn] } },
-      }),
+      denyAllBut('DenyKeyTamperingExceptBreakGlass', KEY_DESTRUCTIVE_ACTIONS, [breakGlassArn]),
       // The deployment roles keep PutKeyPolicy only: KMS's policy lockout safety check refuses a
       // policy that stops its creator from calling PutKeyPolicy again (KMS API reference, PutKeyPolicy
       // and CreateKey, "BypassPolicyLockoutSafetyCheck"). Policy changes raise KeyTamperAlarms.
-      new iam.PolicyStatement({
-        sid: 'DenyKeyPolicyChangesExceptBreakGlassAndDeployment',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: KEY_POLICY_CHANGE_ACTIONS,
-        resources: ['*'],
-        conditions: { ArnNotLike: { 'aws:PrincipalArn': [breakGlassArn, ...deployers] } },
-      }),
+      denyAllBut('DenyKeyPolicyChangesExceptBreakGlassAndDeployment', KEY_POLICY_CHANGE_ACTIONS, [breakGlassArn, ...deployers]),
     );
   return policy;
 }
