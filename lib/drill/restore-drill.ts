@@ -587,8 +587,8 @@ export class RestoreDrill extends Construct {
       new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [accountKeys], conditions: { StringEquals: { 'kms:ViaService': ['dynamodb', 's3'].map((s) => `${s}.${Aws.REGION}.amazonaws.com`) } } }),
     );
     const reason = "Keys have random ids, and with discovery the copies' keys are known only at run time: this account's keys, only through the services that restore and read the copies (kms:ViaService).";
-    const restoreRole = this.restoreRole as iam.Role;
-    if (this.wildcards.has(restoreRole) || restoreRole instanceof iam.Role) this.wildcards.set(restoreRole, [...(this.wildcards.get(restoreRole) ?? []), { resource: accountKeys, reason }]);
+    // A role of this drill (an imported restore role has no policy here to acknowledge).
+    if (this.restoreRole instanceof iam.Role) this.wildcards.set(this.restoreRole, [...(this.wildcards.get(this.restoreRole) ?? []), { resource: accountKeys, reason }]);
     const validatorRole = (validator as lambda.IFunction).role;
     if (validatorRole) this.wildcards.set(validatorRole, [...(this.wildcards.get(validatorRole) ?? []), { resource: accountKeys, reason }]);
   }

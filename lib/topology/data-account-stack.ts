@@ -222,7 +222,7 @@ export class DataAccountStack extends Stack {
     // (whichever data stack is visited first builds it, before any of them is checked), and a
     // forgotten protect() runs with the defaults. An aspect runs before the tree is resolved, so
     // what it adds is tagged and rendered like the rest.
-    Aspects.of(this).add({ visit: (node: IConstruct) => { if (node === this) buildProtectionSet(this); } }, { priority: AspectPriority.MUTATING });
+    Aspects.of(this).add({ visit: (node: IConstruct) => { if (node === this) holderOf(this)?.buildShared(groupOf(this)); } }, { priority: AspectPriority.MUTATING });
   }
 
   /**
@@ -319,10 +319,9 @@ export class DataAccountStack extends Stack {
    * the vault's alarms. Data stacks whose resources a `ProtectedBackupPlan` of your own covers
    * are left to it.
    */
-  private buildSharedPlan(stacks: DataAccountStack[]): void {
+  private buildSharedPlan(coverageScopes: DataAccountStack[]): void {
     const options = this.options ?? {};
     const { accounts } = this;
-    const coverageScopes = stacks.filter((s) => !s.handBuilt(CONTROLS.BACKUP_PLAN) && !s.handBuilt(CONTROLS.RESTORE_DRILL));
     if (!this.backupVault || !coverageScopes.some((s) => ClassifiedResources.within(s).length > 0) && !(options.existingResources?.length)) return;
     const central = (region: string): BackupVaultTarget => ({
       backupVaultName: CENTRAL_BACKUP_VAULT_NAME,
@@ -457,12 +456,16 @@ export class DataAccountStack extends Stack {
     if (this.protectedResources) return;
     const classified = ClassifiedResources.within(this);
     const handBuilt = classified.filter((r) => controlsOf(r.scope).some((c) => c.control === CONTROLS.BACKUP_PLAN || c.control === CONTROLS.RESTORE_DRILL));
+    // The account-wide stack without a trail of its own still gets the account's protections.
+    const needsAccountWide = () => this.accountWide && !this.node.findAll().some((c) => c instanceof DataAccessTrail);
     if (handBuilt.length > 0) {
       Annotations.of(this).addInfo(
         `cdk-data-protection: protect() was not called on ${this.node.path} and your own backup plan or restore drill covers ${handBuilt.map((r) => r.scope.node.path).join(', ')}: the protection set adds no plan or drill settings for this stack (the nag pack checks what is missing).`,
       );
-      if (this.accountWide && coversOthers && !this.node.findAll().some((c) => c instanceof DataAccessTrail)) this.protect();
-      else if (this.accountWide && !this.node.findAll().some((c) => c instanceof DataAccessTrail)) this.addAccountWideProtections();
+      if (needsAccountWide()) {
+        if (coversOthers) this.protect();
+        else this.addAccountWideProtections();
+      }
       return;
     }
     if (classified.length > 0 || (this.accountWide && coversOthers)) {
@@ -474,10 +477,10 @@ export class DataAccountStack extends Stack {
       }
       return;
     }
-    if (this.accountWide && !this.node.findAll().some((c) => c instanceof DataAccessTrail)) this.addAccountWideProtections();
+    if (needsAccountWide()) this.addAccountWideProtections();
   }
 
-  /** Builds the protection set of this stack's account and region once (see `buildProtectionSet`). */
+  /** Builds the protection set of this stack's account and region once: at synth, when the first data stack of `group` is visited, before any pack checks them. */
   private buildShared(group: DataAccountStack[]): void {
     if (this.sharedBuilt) return;
     this.sharedBuilt = true;
@@ -488,7 +491,7 @@ export class DataAccountStack extends Stack {
     for (const s of others) s.protectAtSynth(false);
     // Before the protection set records its own controls: stacks protected by hand are left to their plan or drill.
     const handBuilt = new Set(group.filter((s) => s.handBuilt(CONTROLS.BACKUP_PLAN) || s.handBuilt(CONTROLS.RESTORE_DRILL)));
-    this.buildSharedPlan(group);
+    this.buildSharedPlan(group.filter((s) => !handBuilt.has(s)));
     const disabled = this.options?.drill?.disabledReason;
     const names = new Map<string, string>();
     for (const s of group) s.tagDrillTargets(this.restoreDrill, this.vaultName, disabled, names, handBuilt.has(s));
@@ -576,11 +579,6 @@ export class DataAccountStack extends Stack {
     }
     return key;
   }
-
-  /** @internal Builds the protection set of `stack`'s account and region, once. */
-  public static _buildProtectionSet(holder: DataAccountStack, group: DataAccountStack[]): void {
-    holder.buildShared(group);
-  }
 }
 
 /** Per app root: `<account>/<region>` → the data stacks there, in creation order. */
@@ -610,12 +608,6 @@ function holderOf(stack: DataAccountStack): DataAccountStack | undefined {
   return groupOf(stack).find((s) => s.accountWide);
 }
 
-/** Builds the protection set of `stack`'s account and region once, when the first of its data stacks is visited at synth. */
-function buildProtectionSet(stack: DataAccountStack): void {
-  const holder = holderOf(stack);
-  if (!holder) return; // missingAccountWide reports it
-  DataAccountStack._buildProtectionSet(holder, groupOf(stack));
-}
 
 /** Registry kind of the data stack holding an account's account-wide protections. */
 const DATA_ACCOUNT_WIDE = 'data-account-wide';
