@@ -84,7 +84,7 @@ export function buildIssue16App(side: Issue16Side, n: number, perStack: number, 
   const keys = new KeyAccountStack(app, 'KeyAccount', { env: env(accounts.keyAccount), accounts });
   const backup = new BackupAccountStack(app, 'BackupAccount', { env: env(accounts.backupAccount), accounts });
   backup.addStackDependency(keys, 'the central vault uses the key-account backup key');
-  const audit = new AuditAccountStack(app, 'AuditAccount', { env: env(accounts.auditAccount), accounts });
+  const audit = new AuditAccountStack(app, 'AuditAccount', { env: env(accounts.auditAccount), accounts, alarmEmails: ['security@example.com'] });
   audit.addStackDependency(keys, 'the archive uses the key-account audit key');
   for (let start = 0, s = 0; start < n; start += perStack, s++) {
     const stack = new DataAccountStack(app, `Data${s}`, { env: env(accounts.dataAccounts[0]), accounts });

@@ -121,7 +121,7 @@ export function buildReferenceApp(app: App): ReferenceApp {
   const keysDr = accounts.drRegion ? new KeyAccountReplicaStack(app, 'KeyAccountDr', { env: env(accounts.keyAccount, accounts.drRegion), accounts }) : undefined;
   const backup = new BackupAccountStack(app, 'BackupAccount', { env: env(accounts.backupAccount), accounts });
   const backupDr = accounts.drRegion ? new BackupAccountStack(app, 'BackupAccountDr', { env: env(accounts.backupAccount, accounts.drRegion), accounts }) : undefined;
-  const audit = new AuditAccountStack(app, 'AuditAccount', { env: env(accounts.auditAccount), accounts });
+  const audit = new AuditAccountStack(app, 'AuditAccount', { env: env(accounts.auditAccount), accounts, alarmEmails: ['security-oncall@example.com'] });
   const data = new HrDataStack(app, 'DataAccount', { env: env(accounts.dataAccounts[0]), accounts });
 
   after(keysDr, [keys, 'replicas are created from the primary keys']);

@@ -10,7 +10,8 @@ export { ProtectionPolicy, ProtectionPolicyProps, ProtectionPolicyOverrides, Pol
 export { ClassifyOptions, ClassifiedResource, ClassifiedResources } from './classification/classify';
 
 // keys
-export { AlarmTopic, AlarmTopicProps } from './keys/alarm-topic';
+export { AlarmTopic, AlarmTopicProps, SecurityEventForwarding } from './keys/alarm-topic';
+export { BreakGlassRole, BreakGlassRoleProps } from './core/break-glass-role';
 export { CrossAccountKey, CrossAccountKeyProps } from './keys/cross-account-key';
 export { DataAccountFallbackKey, DataAccountFallbackKeyProps } from './keys/data-account-fallback-key';
 export { KeyAliases } from './keys/key-aliases';
@@ -27,6 +28,8 @@ export { BackupCompliance, BackupComplianceProps } from './backup/backup-complia
 export { BackupAlarms, BackupAlarmsProps } from './backup/backup-alarms';
 export { BackupConfigRecorder, BackupConfigRecorderProps } from './backup/backup-config-recorder';
 export { VaultTamperAlarms, VaultTamperAlarmsProps } from './backup/vault-tamper-alarms';
+export { CopyArrivalMonitor, CopyArrivalMonitorProps } from './backup/copy-arrival-monitor';
+export { BackupErosionAlarms, BackupErosionAlarmsProps } from './backup/backup-erosion-alarms';
 export { BackupLegalHold, BackupLegalHoldProps } from './backup/legal-hold';
 
 // audit
@@ -36,6 +39,8 @@ export { DataAccessTrail, DataAccessTrailProps, ExistingDataEventResource } from
 export { DataAccessAlarms, DataAccessAlarmsOptions, DataAccessAlarmsProps } from './audit/data-access-alarms';
 export { AuditLogArchive, AuditLogArchiveProps, OrganizationTrailSource } from './audit/audit-log-archive';
 export { ManagementEventsTrail, ManagementEventsTrailProps } from './audit/management-events-trail';
+export { SecurityEventBus, SecurityEventBusProps, TrailDeliveryMonitor, TrailDeliveryMonitorProps } from './audit/security-event-bus';
+export { MonitoringTamperAlarms, MonitoringTamperAlarmsProps } from './audit/monitoring-tamper-alarms';
 
 // drill
 export { DrillResourceType } from './drill/drill-resource-type';
@@ -52,6 +57,7 @@ export { DataProtectionPacksOptions } from './nag/packs';
 export { DataProtectionAccounts } from './topology/accounts';
 export { KeyAccountStack, KeyAccountStackProps, KeyAccountReplicaStack, KeyAccountReplicaStackProps } from './topology/key-account-stack';
 export { DataAccountStack, DataAccountStackProps, ConfigRecorderOptions, DataProtectionOptions, DataProtectionDrillOptions, IDrillTargetOptions } from './topology/data-account-stack';
+export { DataPerimeterOptions } from './topology/data-perimeter';
 export { BackupAccountStack, BackupAccountStackProps } from './topology/backup-account-stack';
 export { AuditAccountStack, AuditAccountStackProps } from './topology/audit-account-stack';
 export { DataProtectionStage, DataProtectionStageProps, SingleAccountStageProps } from './topology/data-protection-stage';

@@ -116,7 +116,7 @@ export interface ExistingResourcesApp {
 
 /** Builds the existing-resources example into `app` (accounts and regions from cdk.json context). */
 export function buildExistingResourcesApp(app: App): ExistingResourcesApp {
-  const stage = new DataProtectionStage(app, 'Legacy', { accounts: DataProtection.accountsFromContext(app) });
+  const stage = new DataProtectionStage(app, 'Legacy', { accounts: DataProtection.accountsFromContext(app), alarmEmails: ['platform-oncall@example.com'] });
   const billing = new LegacyBillingStack(stage, 'Billing', stage.dataStackProps());
   return { stage, billing };
 }

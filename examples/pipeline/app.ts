@@ -112,7 +112,7 @@ export function buildPipelineApp(app: App): PipelineApp {
     settings,
   });
 
-  const test = new DataProtectionStage(app, 'Test', { accounts: settings.testAccounts });
+  const test = new DataProtectionStage(app, 'Test', { accounts: settings.testAccounts, alarmEmails: ['data-platform-oncall@example.com'] });
   const testData = new LedgerDataStack(test, 'Ledger', test.dataStackProps());
   const prod = new DataProtectionStage(app, 'Prod', { accounts: settings.prodAccounts, alarmEmails: ['data-platform-oncall@example.com'] });
   const prodData = new LedgerDataStack(prod, 'Ledger', prod.dataStackProps());

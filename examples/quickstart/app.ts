@@ -68,7 +68,7 @@ export interface QuickstartApp {
 
 /** Builds the quickstart into `app` (accounts and regions from cdk.json context). */
 export function buildQuickstartApp(app: App): QuickstartApp {
-  const stage = new DataProtectionStage(app, 'Quickstart', { accounts: DataProtection.accountsFromContext(app) });
+  const stage = new DataProtectionStage(app, 'Quickstart', { accounts: DataProtection.accountsFromContext(app), alarmEmails: ['security-oncall@example.com'] });
   const data = new QuickstartDataStack(stage, 'Shop', stage.dataStackProps());
   return { stage, data };
 }

@@ -5,7 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { requireLiteral, validateRange } from '../core/validation';
-import { alarmTopicTarget } from '../keys/alarm-topic';
+import { alarmTargets } from '../keys/alarm-topic';
 
 /** Backup job states that mean a recovery point was not made. */
 export const FAILED_BACKUP_JOB_STATES = ['FAILED', 'ABORTED', 'EXPIRED'];
@@ -63,23 +63,24 @@ export class BackupAlarms extends Construct {
   public constructor(scope: Construct, id: string, props: BackupAlarmsProps) {
     super(scope, id);
     if (props.jobEvents ?? true) {
-      // No RoleArn, and each rule admitted by its ARN (alarmTopicTarget), not targets.SnsTopic's unconditioned grant.
-      const target = alarmTopicTarget(props.topic);
+      // No RoleArn, and each rule admitted by its ARN (alarmTopicTarget), not targets.SnsTopic's unconditioned grant;
+      // and the audit account's bus when the topic forwards.
+      const targets = alarmTargets(props.topic);
       this.backupJobRule = new events.Rule(this, 'BackupJobFailed', {
         description: 'cdk-data-protection: an AWS Backup job failed, was aborted or expired',
         eventPattern: { source: ['aws.backup'], detailType: ['Backup Job State Change'], detail: { state: FAILED_BACKUP_JOB_STATES } },
-        targets: [target],
+        targets,
       });
       this.copyJobRule = new events.Rule(this, 'CopyJobFailed', {
         description: 'cdk-data-protection: an AWS Backup copy job failed',
         eventPattern: { source: ['aws.backup'], detailType: ['Copy Job State Change'], detail: { state: FAILED_COPY_JOB_STATES } },
-        targets: [target],
+        targets,
       });
       this.restoreJobRule = new events.Rule(this, 'RestoreJobFailed', {
         description: 'cdk-data-protection: an AWS Backup restore job failed',
         // Restore events report `status`, not `state`.
         eventPattern: { source: ['aws.backup'], detailType: ['Restore Job State Change'], detail: { status: FAILED_RESTORE_JOB_STATUSES } },
-        targets: [target],
+        targets,
       });
     }
 

@@ -6,3 +6,5 @@ export * from './backup-alarms';
 export * from './legal-hold';
 export * from './backup-config-recorder';
 export * from './vault-tamper-alarms';
+export * from './data-store-tamper-alarms';
+export * from './copy-arrival-monitor';

@@ -29,6 +29,15 @@ export interface ProtectedBackupPlanProps {
   /** The locked vault in this account that receives the recovery points. */
   readonly backupVault: ImmutableBackupVault;
   /**
+   * More locked vaults of this account, one per retention class: each rule writes to the vault
+   * (of `backupVault` and these) with the highest lock minimum that its retention fits, so a
+   * recovery point is locked for as long as the longest floor it can be (a HIGHLY_SENSITIVE
+   * recovery point kept 365 days lands in a vault whose lock minimum is 365, not 7, and nobody
+   * can shorten the plan below it). `DataAccountStack` creates one per retention floor.
+   * @default - none: every rule writes to `backupVault`
+   */
+  readonly retentionClassVaults?: ImmutableBackupVault[];
+  /**
    * The backup account's central vault: every recovery point of a resource whose policy has
    * `crossAccountCopy` (CONFIDENTIAL and above) is copied into it.
    * @default - none: an error unless `noCrossAccountCopyReason` is given
@@ -172,6 +181,12 @@ export class ProtectedBackupPlan extends Construct {
   /** The classified resources covered. */
   public readonly covered: ClassifiedResource[];
 
+  /**
+   * @internal AWS Backup resource type names of the scheduled (snapshot) recovery points each
+   * local vault receives, by vault name: its "no recent recovery point" alarms.
+   */
+  public readonly _scheduledTypesByVault = new Map<string, Set<string>>();
+
   private readonly props: ProtectedBackupPlanProps;
   private readonly planPrefix: string;
 
@@ -234,6 +249,10 @@ export class ProtectedBackupPlan extends Construct {
     });
     const allTypes = new Set<string>();
     const destinations = new Set<string>([props.backupVault.backupVaultArn]);
+    for (const [i, v] of (props.retentionClassVaults ?? []).entries()) {
+      if (!(v instanceof ImmutableBackupVault)) throw new Error(`ProtectedBackupPlanProps.retentionClassVaults[${i}] must be an ImmutableBackupVault of this account, got ${String(v)}`);
+      destinations.add(v.backupVaultArn);
+    }
 
     let custom = 0;
     for (const group of groups.values()) {
@@ -351,6 +370,7 @@ export class ProtectedBackupPlan extends Construct {
         crossAccountCopy: rules.crossAccountCopy,
         crossRegionCopy: rules.crossRegionCopy,
         retentionDays: policy.backupRetentionDays,
+        ...recoveryPointObjectives(policy, r.cfnResource!.cfnResourceType, rules),
       });
     }
   }
@@ -391,7 +411,7 @@ export class ProtectedBackupPlan extends Construct {
 
   private rulesFor(planName: string, policy: ProtectionPolicy, resources: Covered[], types: Set<string>, destinations: Set<string>, regionCopy: 'required' | 'unsupported') {
     const props = this.props;
-    const vault = props.backupVault;
+    const vault = this.vaultFor(policy.backupRetentionDays);
     const level = policy.classification.name;
     const retention = policy.backupRetentionDays;
     const rules: backup.CfnBackupPlan.BackupRuleResourceTypeProperty[] = [];
@@ -401,6 +421,9 @@ export class ProtectedBackupPlan extends Construct {
     const cold = props.coldStorageAfter ? durationIn('ProtectedBackupPlanProps.coldStorageAfter', props.coldStorageAfter, 'days') : undefined;
 
     checkLock(scheduled, retention, vaultLabel(vault), vault.minRetentionDays, vault.maxRetentionDays);
+    const scheduledTypes = this._scheduledTypesByVault.get(vault.backupVaultName) ?? new Set<string>();
+    for (const t of types) if (BACKUP_TYPES[t]) scheduledTypes.add(BACKUP_TYPES[t].name);
+    this._scheduledTypesByVault.set(vault.backupVaultName, scheduledTypes);
     if (cold !== undefined && !Token.isUnresolved(cold) && retention - cold < COLD_STORAGE_MIN_DAYS) {
       throw new Error(
         `ProtectedBackupPlan rule '${scheduled}': moves recovery points to cold storage after ${cold} days and deletes them after ${retention} days in vault '${vault.backupVaultName}'; deletion must come at least ${COLD_STORAGE_MIN_DAYS} days after cold storage (after ${cold + COLD_STORAGE_MIN_DAYS} days or later)`,
@@ -440,10 +463,18 @@ export class ProtectedBackupPlan extends Construct {
       }
     }
 
+    // Copies run after each backup job of the rule whose copy action they are ("Creating backup
+    // copies across AWS accounts", https://docs.aws.amazon.com/aws-backup/latest/devguide/create-cross-account-backup.html;
+    // copy actions of a continuous rule copy a snapshot taken at the rule's frequency, "Copying
+    // continuous backups", https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery-copying.html):
+    // the rule carrying the copies runs at least every copyRpoHours, so the copy in the backup
+    // account is never older than the objective (HIGHLY_SENSITIVE: hourly, the shortest
+    // frequency AWS Backup schedules, "Continuous backups and point-in-time recovery").
+    const intervalHours = copyActions.length > 0 ? Math.min(policy.backupIntervalHours, policy.copyRpoHours) : policy.backupIntervalHours;
     rules.push({
       ruleName: scheduled,
       targetBackupVault: vault.backupVaultName,
-      scheduleExpression: scheduleFor(policy.backupIntervalHours, props.scheduleStartHour ?? 3),
+      scheduleExpression: scheduleFor(intervalHours, props.scheduleStartHour ?? 3),
       startWindowMinutes: 60,
       lifecycle: { deleteAfterDays: retention, moveToColdStorageAfterDays: cold },
       copyActions: copyActions.length > 0 ? copyActions : undefined,
@@ -454,10 +485,12 @@ export class ProtectedBackupPlan extends Construct {
       const pitr = policy.pointInTimeRecoveryDays;
       const name = `${planName}-continuous`;
       validateRange(`ProtectionPolicy.pointInTimeRecoveryDays (rule '${name}')`, pitr, 1, 35, 'days');
-      checkLock(name, pitr, vaultLabel(vault), vault.minRetentionDays, vault.maxRetentionDays);
+      // Continuous recovery points live at most 35 days: the retention class of their own.
+      const continuousVault = this.vaultFor(pitr);
+      checkLock(name, pitr, vaultLabel(continuousVault), continuousVault.minRetentionDays, continuousVault.maxRetentionDays);
       rules.push({
         ruleName: name,
-        targetBackupVault: vault.backupVaultName,
+        targetBackupVault: continuousVault.backupVaultName,
         scheduleExpression: scheduleFor(24, props.scheduleStartHour ?? 3),
         startWindowMinutes: 60,
         enableContinuousBackup: true,
@@ -465,7 +498,20 @@ export class ProtectedBackupPlan extends Construct {
         recoveryPointTags: tags,
       });
     }
-    return { rules, crossAccountCopy, crossRegionCopy, skippedAccountCopy, skippedRegionCopy };
+    return { rules, crossAccountCopy, crossRegionCopy, skippedAccountCopy, skippedRegionCopy, intervalHours };
+  }
+
+  /**
+   * The local vault a rule keeping recovery points `days` days writes to: of the vaults whose
+   * lock admits `days`, the one with the highest minimum (`backupVault` when no other fits, and
+   * then `checkLock` says why).
+   */
+  private vaultFor(days: number): ImmutableBackupVault {
+    const all = [this.props.backupVault, ...(this.props.retentionClassVaults ?? [])];
+    if (Token.isUnresolved(days)) return this.props.backupVault;
+    const fits = all.filter((v) => v.minRetentionDays <= days && days <= v.maxRetentionDays);
+    if (fits.length === 0) return this.props.backupVault;
+    return fits.reduce((best, v) => (v.minRetentionDays > best.minRetentionDays ? v : best));
   }
 
   private missingCopy(reasonProp: 'noCrossAccountCopyReason' | 'noCrossRegionCopyReason', vaultProp: string, level: string, resources: Covered[], field: string, what: string): string {
@@ -600,6 +646,29 @@ export class ProtectedBackupPlan extends Construct {
   }
 }
 
+/**
+ * What each recovery location actually gives, next to the objectives, for the report: the data
+ * account (continuous backup where the type supports it, else the snapshot schedule), the copy in
+ * the backup account and the copy in the DR region (the frequency of the rule whose copy action
+ * makes them). A location without a copy says `none`.
+ */
+function recoveryPointObjectives(
+  policy: ProtectionPolicy,
+  cfnType: string,
+  rules: { intervalHours: number; crossAccountCopy: boolean; crossRegionCopy: boolean },
+): { rpoObjectiveHours: number; localRpo: string; copyRpoObjectiveHours: number; backupAccountRpo: string; drRegionRpo: string } {
+  // DynamoDB's point-in-time recovery is the table's own (checked at synth when the policy requires it).
+  const dynamoDb = cfnType === 'AWS::DynamoDB::Table' || cfnType === 'AWS::DynamoDB::GlobalTable';
+  const continuous = policy.pointInTimeRecovery && (BACKUP_TYPES[cfnType]?.continuous === true || dynamoDb);
+  return {
+    rpoObjectiveHours: policy.rpoHours,
+    localRpo: continuous ? `continuous (${dynamoDb ? 'DynamoDB ' : ''}point-in-time recovery)` : `${rules.intervalHours} h (snapshots)`,
+    copyRpoObjectiveHours: policy.copyRpoHours,
+    backupAccountRpo: rules.crossAccountCopy ? `${rules.intervalHours} h` : 'none',
+    drRegionRpo: rules.crossRegionCopy ? `${rules.intervalHours} h` : 'none',
+  };
+}
+
 function vaultLabel(vault: ImmutableBackupVault): string {
   return Token.isUnresolved(vault.backupVaultName) ? `${vault.node.path}` : `'${vault.backupVaultName}'`;
 }
@@ -670,6 +739,9 @@ function checkLock(rule: string, days: number, vault: string, min: number | unde
 /** A cron expression every `hours` hours (1–24), starting at `startHour` UTC. */
 function scheduleFor(hours: number, startHour: number): string {
   if (hours >= 24) return `cron(0 ${startHour} * * ? *)`;
+  // Hourly, on the hour (the AWS Backup guide's hourly example is `cron(15 * ? * * *)`, "Creating a backup plan",
+  // https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html).
+  if (hours === 1) return 'cron(0 * * * ? *)';
   return `cron(0 ${startHour % hours}/${hours} * * ? *)`;
 }
 

@@ -29,6 +29,13 @@ export interface ProtectionPolicyProps {
   readonly rtoHours?: number;
   /** Recovery point objective in hours: the oldest acceptable recovery point (1–720). */
   readonly rpoHours?: number;
+  /**
+   * Recovery point objective of the copy in the backup account, in hours (1–24): the data lost
+   * when the data account is compromised and only the copies remain. The backup rule that copies
+   * runs at least this often (copies run after each backup job of the rule with the copy action).
+   * Applies when `crossAccountCopy` is true.
+   */
+  readonly copyRpoHours?: number;
 }
 
 /** Overrides of a level's policy, with the reason kept for the report. */
@@ -68,6 +75,7 @@ const STRICTER: Record<Field, 'true' | 'higher' | 'lower'> = {
   drillIntervalDays: 'lower',
   rtoHours: 'lower',
   rpoHours: 'lower',
+  copyRpoHours: 'lower',
 };
 
 const RANGES: Partial<Record<Field, [number, number, string]>> = {
@@ -77,25 +85,35 @@ const RANGES: Partial<Record<Field, [number, number, string]>> = {
   drillIntervalDays: [1, 366, 'days'],
   rtoHours: [1, 720, 'hours'],
   rpoHours: [1, 720, 'hours'],
+  // Copies run after each backup job of their rule, and a rule runs at most hourly ("snapshot
+  // backups can be taken as frequently as every hour", AWS Backup Developer Guide, "Continuous
+  // backups and point-in-time recovery", https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery.html);
+  // the library's schedules run every 1-24 hours.
+  copyRpoHours: [1, 24, 'hours'],
 };
 
-/** The floors per level. Quarterly drills for CONFIDENTIAL follow seed 000's prescription. */
+/**
+ * The floors per level. Quarterly drills for CONFIDENTIAL follow seed 000's prescription.
+ * `rpoHours` is met in the data account (continuous backup where the type supports it);
+ * `copyRpoHours` is what survives a compromised data account: HIGHLY_SENSITIVE copies hourly
+ * (24 backup jobs and 24 copy jobs per resource and day, plus 24 DR-region copies), CONFIDENTIAL daily.
+ */
 const FLOORS: Record<string, Required<ProtectionPolicyProps>> = {
   PUBLIC: {
     requireCmk: false, backupRetentionDays: 7, backupIntervalHours: 24, crossAccountCopy: false, crossRegionCopy: false,
-    pointInTimeRecovery: false, pointInTimeRecoveryDays: 7, dataEvents: false, drillIntervalDays: 366, rtoHours: 72, rpoHours: 24,
+    pointInTimeRecovery: false, pointInTimeRecoveryDays: 7, dataEvents: false, drillIntervalDays: 366, rtoHours: 72, rpoHours: 24, copyRpoHours: 24,
   },
   INTERNAL: {
     requireCmk: true, backupRetentionDays: 35, backupIntervalHours: 24, crossAccountCopy: false, crossRegionCopy: false,
-    pointInTimeRecovery: false, pointInTimeRecoveryDays: 7, dataEvents: false, drillIntervalDays: 180, rtoHours: 24, rpoHours: 24,
+    pointInTimeRecovery: false, pointInTimeRecoveryDays: 7, dataEvents: false, drillIntervalDays: 180, rtoHours: 24, rpoHours: 24, copyRpoHours: 24,
   },
   CONFIDENTIAL: {
     requireCmk: true, backupRetentionDays: 90, backupIntervalHours: 24, crossAccountCopy: true, crossRegionCopy: false,
-    pointInTimeRecovery: true, pointInTimeRecoveryDays: 35, dataEvents: true, drillIntervalDays: 90, rtoHours: 8, rpoHours: 1,
+    pointInTimeRecovery: true, pointInTimeRecoveryDays: 35, dataEvents: true, drillIntervalDays: 90, rtoHours: 8, rpoHours: 1, copyRpoHours: 24,
   },
   HIGHLY_SENSITIVE: {
     requireCmk: true, backupRetentionDays: 365, backupIntervalHours: 12, crossAccountCopy: true, crossRegionCopy: true,
-    pointInTimeRecovery: true, pointInTimeRecoveryDays: 35, dataEvents: true, drillIntervalDays: 30, rtoHours: 4, rpoHours: 1,
+    pointInTimeRecovery: true, pointInTimeRecoveryDays: 35, dataEvents: true, drillIntervalDays: 30, rtoHours: 4, rpoHours: 1, copyRpoHours: 1,
   },
 };
 
@@ -120,6 +138,8 @@ export class ProtectionPolicy {
   public readonly drillIntervalDays: number;
   public readonly rtoHours: number;
   public readonly rpoHours: number;
+  /** Recovery point objective of the copy in the backup account, in hours. */
+  public readonly copyRpoHours: number;
 
   private constructor(
     /** The level this policy belongs to. */
@@ -139,6 +159,7 @@ export class ProtectionPolicy {
     this.drillIntervalDays = values.drillIntervalDays;
     this.rtoHours = values.rtoHours;
     this.rpoHours = values.rpoHours;
+    this.copyRpoHours = values.copyRpoHours;
   }
 
   /**
@@ -200,6 +221,7 @@ export class ProtectionPolicy {
       drillIntervalDays: this.drillIntervalDays,
       rtoHours: this.rtoHours,
       rpoHours: this.rpoHours,
+      copyRpoHours: this.copyRpoHours,
     };
   }
 }

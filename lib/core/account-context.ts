@@ -4,7 +4,7 @@
 import type { DataProtectionAccounts } from '../topology/accounts';
 
 /**
- * `cdk-data-protection:accounts` (`key`, `data` as one id or a list, `backup`, `audit`),
+ * `cdk-data-protection:accounts` (`key`, `data` as one id or a list, `backup`, `audit`, `identity`),
  * `cdk-data-protection:regions` (`primary`, `dr`), `cdk-data-protection:organizationId`.
  * @param get reads one context key
  * @param where names the source in the error, e.g. a file
@@ -21,6 +21,7 @@ export function layoutFromContext(get: (key: string) => any, where = 'cdk.json')
     dataAccounts: (Array.isArray(accounts.data) ? accounts.data : [accounts.data]).map(String),
     backupAccount: String(accounts.backup),
     auditAccount: String(accounts.audit),
+    identityAccount: accounts.identity === undefined ? undefined : String(accounts.identity),
     primaryRegion: regions.primary ?? 'us-east-1',
     drRegion: regions.dr,
     organizationId: get('cdk-data-protection:organizationId'),

@@ -46,6 +46,16 @@ export enum AccountWideWatcher {
   BACKUP_JOB_EVENTS = 'backup-job-events',
   /** EventBridge rule on vault policy, lock and recovery-point changes (`VaultTamperAlarms`). */
   VAULT_TAMPER = 'vault-tamper',
+  /** EventBridge rule forwarding the library's alarm state changes to the audit account (`AlarmTopicProps.forwardTo`). */
+  ALARM_FORWARDING = 'alarm-forwarding',
+  /** EventBridge rule on tampering with the monitoring itself (`MonitoringTamperAlarms`). */
+  MONITORING_TAMPER = 'monitoring-tamper',
+  /** EventBridge rules on backup erosion: plan, selection and region-setting changes, classification tags removed (`BackupErosionAlarms`). */
+  BACKUP_EROSION = 'backup-erosion',
+  /** EventBridge rule on every assumption of the break-glass role (`BreakGlassRole`). */
+  BREAK_GLASS = 'break-glass',
+  /** EventBridge rule on data stores weakened: deletion protection off, PITR changed, bucket protection changed (`DataStoreTamperAlarms`). */
+  DATA_STORE_TAMPER = 'data-store-tamper',
 }
 
 /**

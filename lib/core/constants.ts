@@ -40,3 +40,13 @@ export const METADATA = {
 
 /** CloudWatch namespace for metrics the library publishes. */
 export const METRIC_NAMESPACE = 'DataProtection';
+
+/**
+ * Copy-arrival metric of `CopyArrivalMonitor` (namespace `DataProtection`): hours since the newest
+ * copy from a source account completed in a vault, dimensions `BackupVaultName` and `SourceAccount`.
+ */
+export const COPY_ARRIVAL = {
+  METRIC: 'HoursSinceLastCopy',
+  VAULT_DIMENSION: 'BackupVaultName',
+  ACCOUNT_DIMENSION: 'SourceAccount',
+} as const;

@@ -19,6 +19,10 @@ export const CONTROLS = {
   DATA_EVENTS: 'data-events',
   /** Covered by a restore drill (on the classified resource): `{ drill, intervalDays }`. */
   RESTORE_DRILL: 'restore-drill',
+  /** Denies principals outside the organization in its bucket policy (on the classified bucket): `{ organizationId }`. */
+  DATA_PERIMETER: 'data-perimeter',
+  /** Bucket-policy denies on a classified bucket (on the AWS::S3::Bucket): uploads under another key, and versioning, lifecycle, encryption, replication and policy changes by all but the deployment and break-glass roles. */
+  BUCKET_GUARD: 'bucket-guard',
 } as const;
 
 /** The CloudFormation resource behind a construct: itself, or its default child. */

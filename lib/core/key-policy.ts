@@ -63,6 +63,38 @@ export const KEY_DESTRUCTIVE_ACTIONS = ['kms:DeleteImportedKeyMaterial', 'kms:Di
  */
 export const KEY_POLICY_CHANGE_ACTIONS = ['kms:PutKeyPolicy'];
 
+/**
+ * What CloudFormation needs, as the deployment role, to create and keep deploying a key whose
+ * policy it may not change (`DataAccountFallbackKey`): the AWS::KMS::Key handlers create the key
+ * with its policy in the CreateKey call, then EnableKeyRotation; updates call UpdateKeyDescription,
+ * EnableKeyRotation (a new rotation period), TagResource/UntagResource, and PutKeyPolicy only when
+ * the template's policy changed (aws-cloudformation-resource-providers-kms, key/CreateHandler.java
+ * and UpdateHandler.java; handler permissions in key/aws-kms-key.json). The alias needs
+ * CreateAlias on the key. Reads (DescribeKey, GetKeyPolicy, GetKeyRotationStatus, ListResourceTags)
+ * serve the read handler and drift detection. None of these disables, deletes, re-policies or
+ * re-points the key.
+ */
+export const KEY_DEPLOYMENT_ACTIONS = [
+  'kms:CreateAlias',
+  'kms:DescribeKey',
+  'kms:EnableKeyRotation',
+  'kms:GetKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:ListResourceTags',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:UpdateKeyDescription',
+];
+
+/**
+ * What a principal of another account can do on a key at all: KMS refuses every other management
+ * call across accounts ("Cross-account use: No" in the KMS API reference of PutKeyPolicy,
+ * ScheduleKeyDeletion, DisableKey, ...; "Allowing users in other accounts to use a KMS key",
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html).
+ * The read-only subset the key account's admin role gets on a data account's fallback key.
+ */
+export const KEY_CROSS_ACCOUNT_READ_ACTIONS = ['kms:DescribeKey', 'kms:GetKeyRotationStatus', 'kms:ListGrants'];
+
 /** A key-policy statement as it appears in a resolved template. */
 export interface KeyPolicyStatement {
   Effect?: string;
@@ -87,17 +119,25 @@ function grantsAny(statement: KeyPolicyStatement, actions: string[]): boolean {
   return asList(statement.Action).some((p) => typeof p === 'string' && actions.some((a) => actionMatches(p, a)));
 }
 
-/** Each principal of a statement as a stable string (resolved intrinsics are stringified). */
+/**
+ * Each principal of a statement as a stable string (resolved intrinsics are stringified). A
+ * principal narrowed by an `ArnEquals`/`ArnLike` condition on `aws:PrincipalArn` (an account root
+ * that admits one role of the account, as the break-glass statement of a fallback key does) is
+ * that role: `root|arn`.
+ */
 function principals(statement: KeyPolicyStatement): string[] {
   const p = statement.Principal;
-  if (p === '*') return ['*'];
+  const cond = statement.Condition ?? {};
+  const narrowed = ['ArnEquals', 'ArnLike'].flatMap((op) => asList((cond[op] as Record<string, unknown> | undefined)?.['aws:PrincipalArn']));
+  const suffix = narrowed.length > 0 ? `|${JSON.stringify(narrowed)}` : '';
+  if (p === '*') return ['*' + suffix];
   if (p && typeof p === 'object') {
-    return Object.entries(p as Record<string, unknown>).flatMap(([kind, v]) => asList(v).map((x) => `${kind}:${typeof x === 'string' ? x : JSON.stringify(x)}`));
+    return Object.entries(p as Record<string, unknown>).flatMap(([kind, v]) => asList(v).map((x) => `${kind}:${typeof x === 'string' ? x : JSON.stringify(x)}${suffix}`));
   }
   return [];
 }
 
-const isStar = (principal: string) => principal === '*' || principal === 'AWS:*';
+const isStar = (principal: string) => principal === '*' || principal === 'AWS:*' || principal.startsWith('*|') || principal.startsWith('AWS:*|');
 
 /**
  * The ways a key policy breaks the library's guarantees, as human-readable findings. Empty

@@ -25,6 +25,12 @@ export interface DrillRestoreKeys {
 export interface DrillDiscoveryLevel {
   /** The level: stores whose `data-classification` tag has its name. */
   readonly classification: DataClassification;
+  /**
+   * The vault of this account holding the level's recovery points, when the account keeps one
+   * locked vault per retention class (`DataAccountStack` does).
+   * @default - `DrillDiscoveryProps.backupVaultName`
+   */
+  readonly backupVaultName?: string;
   /** Recovery time objective of the level: a restore slower than this alarms. */
   readonly rto: Duration;
   /** Recovery point objective of the level, recorded against the recovery point's age. */
@@ -125,8 +131,12 @@ export function resolveDiscovery(
       restoreKeys[type] = key.keyArn;
       if (!keys.includes(key)) keys.push(key);
     }
+    if (l.backupVaultName !== undefined && !Token.isUnresolved(l.backupVaultName) && !/^[a-zA-Z0-9_-]{2,50}$/.test(l.backupVaultName)) {
+      throw new Error(`${lp}.backupVaultName must be 2-50 characters of [a-zA-Z0-9_-] (an AWS Backup vault name), got '${l.backupVaultName}'`);
+    }
     return {
       classification: l.classification.name,
+      ...(l.backupVaultName !== undefined && l.backupVaultName !== props.backupVaultName ? { backupVaultName: l.backupVaultName } : {}),
       rtoSeconds: l.rto.toSeconds(),
       rpoSeconds: l.rpo.toSeconds(),
       intervalDays: l.interval.toDays({ integral: false }),

@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -19,12 +19,14 @@ import { ObjectLockBucket } from '../backup/object-lock-bucket';
 import { acknowledge, acknowledgeInlinePolicy, acknowledgeManagedPolicy, acknowledgeWildcards, defaultPolicyOf, STOCK_RULES, WildcardGrant } from '../core/acknowledgements';
 import { CLASSIFICATION_TAG, DRILL_PREFIX, DRILL_TAG, METRIC_NAMESPACE } from '../core/constants';
 import { CONTROLS, recordControl } from '../core/controls';
-import { handlerCode } from '../core/handler-code';
+import { LIBRARY_NAME_PREFIX, libraryResourceName } from '../core/naming';
+import { handlerFunction } from '../core/handler-function';
 import { requireLiteral, validateRange } from '../core/validation';
-import { grantAlarmPublish } from '../keys/alarm-topic';
+import { ALARM_DESCRIPTION_PREFIX, grantAlarmPublish } from '../keys/alarm-topic';
 import { DataClassification } from '../classification/data-classification';
 import { checkEnvironmentSize, DrillDiscoveryProps, resolveDiscovery } from './drill-discovery';
 import { DrillResourceType } from './drill-resource-type';
+import { CANARY_KEY_PREFIX, CANARY_PARTITION_KEY, CANARY_RECORD_PREFIX } from './canary';
 import { DrillTagDefaults } from './drill-tags';
 import { DrillTarget } from './drill-target';
 import { DISCOVERY_ENV, DiscoveryConfig, targetItem } from './target-item';
@@ -111,9 +113,31 @@ export interface RestoreDrillProps {
    * a boolean records VALIDATION_ERROR). It should report with `PutRestoreValidationResult`.
    * @default - the library's validator: the copy compared with its source within
    *   `validation.tolerancePercent` (object count and bytes, item count, Aurora storage), checksums,
-   *   a sample item, status and encryption (no SQL: a restored Aurora cluster has no DB instance)
+   *   a sample item, status and encryption (no SQL: a restored Aurora cluster has no DB instance),
+   *   and the content of S3 and DynamoDB copies by their canary (`canary`)
    */
   readonly validator?: lambda.IFunction;
+  /**
+   * Write canary records into the drilled S3 buckets and DynamoDB tables, daily, and check them in
+   * each restored copy: an object `data-protection-canary/current` (S3), an item with the reserved
+   * partition-key value `data-protection-canary` (DynamoDB tables with a string partition key;
+   * other tables are reported 'not applicable'). Each canary's random content and SHA-256 are
+   * recorded first as an Object Lock object in the evidence bucket (`canaries/<target>/<id>.json`);
+   * the default validator fails the drill when the restored canary is missing, unknown or changed
+   * (data encrypted by ransomware after it was written), whatever the copy's counts. A target opts
+   * out with `validation: { canary: 'false' }`. With a custom `validator`, the canaries are
+   * written and the validator may read their records (docs/drill.md, "Content checks").
+   * @default - true with the default validator, false with a custom `validator`
+   */
+  readonly canary?: boolean;
+  /**
+   * Code signing configuration applied to every function of the drill (validator, recovery point,
+   * cleanup, evidence, restore events, staleness, discover, canary writer). CDK does not sign
+   * assets: the pipeline must sign the bundles with AWS Signer (a profile of the configuration)
+   * before deploying, or an `Enforce` configuration rejects them (README, "Restore drills").
+   * @default - none: the functions' code is not signature-checked
+   */
+  readonly codeSigningConfig?: lambda.ICodeSigningConfig;
   /** Targets drilled at once (1–40). @default 2 */
   readonly maxConcurrency?: number;
   /**
@@ -236,6 +260,10 @@ export class RestoreDrill extends Construct {
   public readonly evidenceFunction: lambda.Function;
   /** Publishes days since the last successful drill, daily. */
   public readonly stalenessFunction: lambda.Function;
+  /** Writes canaries into the drilled S3 buckets and DynamoDB tables, daily (`RestoreDrillProps.canary`). */
+  public readonly canaryFunction?: lambda.Function;
+  /** The canary writer failed for a store (its Errors metric). */
+  public readonly canaryAlarm?: cloudwatch.Alarm;
   /** Any execution failed, timed out or was aborted. */
   public readonly drillFailedAlarm: cloudwatch.Alarm;
   /** Per target: no successful drill within its interval. */
@@ -269,6 +297,9 @@ export class RestoreDrill extends Construct {
   private readonly pollSeconds: { first: number; max: number };
   private readonly functionLogs: { key: kms.IKey; retention: logs.RetentionDays };
   private readonly reservedConcurrency?: number;
+  private readonly codeSigningConfig?: lambda.ICodeSigningConfig;
+  /** Canaries written and (by the default validator) checked. */
+  private readonly canaryEnabled: boolean;
   /** Wildcard resources of the workflow's roles, acknowledged once every grant is in. */
   private readonly wildcards = new Map<iam.IRole, WildcardGrant[]>();
 
@@ -320,6 +351,8 @@ export class RestoreDrill extends Construct {
     this.discoveryProps = props.discovery;
     this.functionLogs = { key: props.logKey ?? props.evidenceKey, retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR };
     this.reservedConcurrency = props.reserveConcurrency ?? true ? maxConcurrency : undefined;
+    this.codeSigningConfig = props.codeSigningConfig;
+    this.canaryEnabled = props.canary ?? props.validator === undefined;
 
     this.evidenceBucket =
       props.evidenceBucket ??
@@ -334,7 +367,7 @@ export class RestoreDrill extends Construct {
       ],
     });
 
-    this.validator = props.validator ?? this.defaultValidator();
+    this.validator = props.validator ?? this.defaultValidator(props);
     this.recoveryPointFunction = this.recoveryPointChooser();
     ({ fn: this.cleanupFunction, role: this.cleanupRole } = this.cleanup());
     this.evidenceFunction = this.fn('EvidenceWriter', 'drill-evidence', 'Writes restore drill evidence and computes RTO/RPO', {
@@ -363,8 +396,15 @@ export class RestoreDrill extends Construct {
     // four functions with their throttling retries; with discovery, one more hour for the discover
     // function (15 minutes) and its throttling retries. A store's tags cannot ask a longer restore
     // timeout than the levels' longest: the discover function caps it.
+    if (props.stateMachineName !== undefined && !Token.isUnresolved(props.stateMachineName) && !props.stateMachineName.startsWith(LIBRARY_NAME_PREFIX)) {
+      Annotations.of(this).addWarningV2(
+        'cdk-data-protection:drill-name-unwatched',
+        `RestoreDrillProps.stateMachineName '${props.stateMachineName}' does not start with '${LIBRARY_NAME_PREFIX}': the monitoring-tamper rule will not report changes to this drill's workflow`,
+      );
+    }
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: props.stateMachineName,
+      // A name the monitoring-tamper rule recognizes: replacing the workflow is reported to the audit account.
+      stateMachineName: props.stateMachineName ?? libraryResourceName(this, 'drill', 80),
       definitionBody: sfn.DefinitionBody.fromChainable(this.definition(props, maxConcurrency)),
       timeout: Duration.seconds(Math.min(rounds * (2 * longest + 4 * 3600) + (this.discovery ? 3600 : 0), 365 * 86400)),
       tracingEnabled: true,
@@ -385,12 +425,18 @@ export class RestoreDrill extends Construct {
     // Without ListBucket, HeadObject answers 403 instead of 404 for a target never drilled successfully.
     this.stalenessFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.evidenceBucket.bucketArn] }));
     props.evidenceKey.grantDecrypt(this.stalenessFunction);
+    if (this.canaryEnabled) {
+      this.canaryFunction = this.canaryWriter(props);
+      // A custom validator may read the records to check the canaries itself.
+      if (props.validator) this.grantCanaryRecordsRead(props.validator, props.evidenceKey);
+    }
 
     // Every drill alarm fires on one datapoint >= 1 and notifies the alarm topic.
     const action = new cwActions.SnsAction(props.alarmTopic);
     const alarm = (id: string, alarmDescription: string, metric: cloudwatch.IMetric, treatMissingData: cloudwatch.TreatMissingData) => {
       const a = new cloudwatch.Alarm(this, id, {
-        alarmDescription,
+        // The prefix forwards the alarm's state changes to the audit account (AlarmTopicProps.forwardTo).
+        alarmDescription: `${ALARM_DESCRIPTION_PREFIX} ${alarmDescription}`.slice(0, 1024),
         metric,
         threshold: 1,
         evaluationPeriods: 1,
@@ -426,6 +472,14 @@ export class RestoreDrill extends Construct {
       new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: DrillMetrics.RTO_EXCEEDED, dimensionsMap: drillDims, statistic: 'Maximum', period: Duration.hours(1) }),
       cloudwatch.TreatMissingData.NOT_BREACHING,
     );
+    if (this.canaryFunction) {
+      this.canaryAlarm = alarm(
+        'CanaryAlarm',
+        `restore drill ${this.drillId}: the canary writer failed for a store (its log names the store and the error); drills of that store check an older canary until it writes again`,
+        this.canaryFunction.metricErrors({ period: Duration.days(1), statistic: 'Sum' }),
+        cloudwatch.TreatMissingData.NOT_BREACHING,
+      );
+    }
     for (const t of targets) {
       if (t.drilledConstruct) recordControl(t.drilledConstruct, CONTROLS.RESTORE_DRILL, { drill: this.node.path, intervalDays: t.intervalDays });
     }
@@ -471,8 +525,20 @@ export class RestoreDrill extends Construct {
           target: new schedulerTargets.LambdaInvoke(this.stalenessFunction, { retryAttempts: 2, role: schedulerRole }),
         }),
       );
+      if (this.canaryFunction) {
+        this.schedules.push(
+          new scheduler.Schedule(this, 'DailyCanary', {
+            description: 'Writes a new canary into each drilled S3 bucket and DynamoDB table, for the next backup to hold and the drill to check',
+            schedule: scheduler.ScheduleExpression.rate(Duration.days(1)),
+            target: new schedulerTargets.LambdaInvoke(this.canaryFunction, { retryAttempts: 2, role: schedulerRole }),
+          }),
+        );
+      }
       this.wildcards.set(schedulerRole, [
         { resource: `${this.stalenessFunction.functionArn}:*`, reason: 'The scheduler target may invoke the staleness function and its versions (function ARN with :*), nothing else.' },
+        ...(this.canaryFunction
+          ? [{ resource: `${this.canaryFunction.functionArn}:*`, reason: 'The scheduler target may invoke the canary writer and its versions (function ARN with :*), nothing else.' }]
+          : []),
       ]);
     }
     this.acknowledgeDesign();
@@ -524,7 +590,9 @@ export class RestoreDrill extends Construct {
 
   /** ARNs of the vaults the drill restores from. */
   private vaultArns(): string[] {
-    const names = this.discovery ? [this.discovery.config.backupVaultName] : this.targets.map((t) => t.backupVaultName);
+    const names = this.discovery
+      ? [this.discovery.config.backupVaultName, ...this.discovery.config.levels.flatMap((l) => (l.backupVaultName ? [l.backupVaultName] : []))]
+      : this.targets.map((t) => t.backupVaultName);
     return [...new Set(names)].map((name) => Stack.of(this).formatArn({ service: 'backup', resource: 'backup-vault', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
   }
 
@@ -624,36 +692,23 @@ export class RestoreDrill extends Construct {
     environment: { [key: string]: string },
     options: { role?: iam.Role; tracing?: lambda.Tracing; reservedConcurrency?: number; invokedAsynchronously?: boolean; dlqReason?: string } = {},
   ): lambda.Function {
-    const role = options.role ?? new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, { encryptionKey: this.functionLogs.key, retention: this.functionLogs.retention, removalPolicy: RemovalPolicy.RETAIN });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteOwnLogsOnly', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-    const fn = new lambda.Function(this, id, {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      handler: 'index.handler',
-      code: handlerCode(handler),
+    return handlerFunction(this, id, {
+      handler,
       description,
       environment,
-      role,
-      logGroup,
-      tracing: options.tracing ?? lambda.Tracing.ACTIVE,
-      timeout: Duration.minutes(15),
-      memorySize: 512,
+      role: options.role,
+      logKey: this.functionLogs.key,
+      logRetention: this.functionLogs.retention,
+      tracing: options.tracing,
+      codeSigningConfig: this.codeSigningConfig,
       reservedConcurrentExecutions: this.reservedConcurrency === undefined ? undefined : (options.reservedConcurrency ?? this.reservedConcurrency),
+      vpcReason: 'Drill functions call only AWS APIs (S3, Backup, DynamoDB, RDS, EC2, EFS), never a database endpoint, so a VPC would add endpoints without isolating anything.',
+      dlqReason:
+        options.dlqReason ??
+        (options.invokedAsynchronously
+          ? 'A failed daily run publishes no metric and the stale-drill alarm treats missing data as breaching, so a failure alarms without a queue.'
+          : 'The state machine invokes this function synchronously and catches every error into the evidence record and notification: there is no asynchronous event to dead-letter.'),
     });
-    const cfn = fn.node.defaultChild!;
-    acknowledge(
-      cfn,
-      STOCK_RULES.LAMBDA_IN_VPC,
-      'Drill functions call only AWS APIs (S3, Backup, DynamoDB, RDS, EC2, EFS), never a database endpoint, so a VPC would add endpoints without isolating anything.',
-    );
-    acknowledge(
-      cfn,
-      STOCK_RULES.LAMBDA_DLQ,
-      options.dlqReason ?? (options.invokedAsynchronously
-        ? 'A failed daily run publishes no metric and the stale-drill alarm treats missing data as breaching, so a failure alarms without a queue.'
-        : 'The state machine invokes this function synchronously and catches every error into the evidence record and notification: there is no asynchronous event to dead-letter.'),
-    );
-    return fn;
   }
 
   /**
@@ -720,7 +775,7 @@ export class RestoreDrill extends Construct {
       targets: [new eventsTargets.LambdaFunction(fn, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
     });
     const alarm = new cloudwatch.Alarm(this, 'RestoreEventsAlarm', {
-      alarmDescription: `Restore drill ${this.drillId}: a restore-job event was not handled (function error or failed invocation); the drill still resumes at its next check, at most maxPollInterval later`,
+      alarmDescription: `${ALARM_DESCRIPTION_PREFIX} restore drill ${this.drillId}: a restore-job event was not handled (function error or failed invocation); the drill still resumes at its next check, at most maxPollInterval later`,
       metric: new cloudwatch.MathExpression({
         expression: 'errors + failed',
         usingMetrics: {
@@ -738,9 +793,9 @@ export class RestoreDrill extends Construct {
     return { fn, table, rule, alarm };
   }
 
-  private defaultValidator(): lambda.Function {
+  private defaultValidator(props: RestoreDrillProps): lambda.Function {
     const stack = Stack.of(this);
-    const fn = this.fn('Validator', 'drill-validator', 'Validates data restored by a restore drill', {});
+    const fn = this.fn('Validator', 'drill-validator', 'Validates data restored by a restore drill', this.canaryEnabled ? { CANARY_RECORDS_BUCKET: this.evidenceBucket.bucketName } : {});
     this.wildcards.set(fn.role!, [
       { resource: '*', reason: 'ec2:DescribeVolumes, backup:PutRestoreValidationResult and the X-Ray trace calls have no resource-level permissions.' },
       ...this.drillCopyWildcards(),
@@ -767,6 +822,112 @@ export class RestoreDrill extends Construct {
     if (clusters.length) add(['rds:DescribeDBClusters'], clusters.map((t) => t.resourceArn!));
     if (this.discovery) this.grantSourceReads(fn);
     for (const key of this.restoreKeys()) key.grantDecrypt(fn);
+    if (this.canaryEnabled) {
+      this.grantCanaryRecordsRead(fn, props.evidenceKey);
+      // The restored table's canary item only (the copy's S3 canary is read with the s3:GetObject above).
+      add(['dynamodb:GetItem'], [stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${DRILL_PREFIX}*` })], {
+        'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [CANARY_PARTITION_KEY] },
+      });
+    }
+    return fn;
+  }
+
+  /**
+   * Reading the canary records of the evidence bucket (`canaries/`): the record a restored canary
+   * names, and the oldest one (ListObjectsV2 with MaxKeys 1). Without s3:ListBucket, GetObject of a
+   * missing key answers 403 instead of 404 (an unknown canary id).
+   */
+  private grantCanaryRecordsRead(grantee: iam.IGrantable, evidenceKey: kms.IKey): void {
+    const p = grantee.grantPrincipal;
+    p.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.evidenceBucket.arnForObjects(`${CANARY_RECORD_PREFIX}*`)] }));
+    p.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.evidenceBucket.bucketArn] }));
+    evidenceKey.grantDecrypt(grantee);
+    const role = (grantee as lambda.IFunction).role;
+    const known = role ? this.wildcards.get(role) : undefined;
+    known?.push({ resource: this.evidenceBucket.arnForObjects(`${CANARY_RECORD_PREFIX}*`), reason: 'The validator reads the canary records (canaries/<target>/<id>.json), one per canary written.' });
+  }
+
+  /**
+   * The canary writer (drill-canary): daily, for each drilled S3 bucket and DynamoDB table, a
+   * locked record in the evidence bucket, then the canary in the store. It may write nothing else:
+   * - S3: s3:PutObject on `<bucket>/data-protection-canary/*` only. With discovery the buckets are
+   *   found at run time: any bucket of this account (`s3:ResourceAccount`; bucket ARNs carry no
+   *   account), still only under the canary prefix. A bucket-tag condition is not used: bucket
+   *   tags take part in authorization only with ABAC turned on ("By default, ABAC is disabled for
+   *   all Amazon S3 general purpose buckets",
+   *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html).
+   * - DynamoDB: dynamodb:PutItem of the item whose partition key is `data-protection-canary` only
+   *   (`dynamodb:LeadingKeys`, "Using IAM policy conditions for fine-grained access control",
+   *   https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html),
+   *   and DescribeTable for the key schema. With discovery, tables of this account and region
+   *   carrying a drilled classification tag (`aws:ResourceTag/...` applies to the `table` resource
+   *   of both actions in the Service Authorization Reference,
+   *   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html).
+   * - KMS: the stores' keys are not known at synth (a data stack's key, or any with discovery):
+   *   this account's keys, only through S3 and DynamoDB (`kms:ViaService`). Uploading an SSE-KMS
+   *   object needs kms:GenerateDataKey ("Using server-side encryption with AWS KMS keys",
+   *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html).
+   * - Evidence: s3:PutObject under `canaries/` of the Object Lock bucket, with the evidence key.
+   */
+  private canaryWriter(props: RestoreDrillProps): lambda.Function | undefined {
+    const stack = Stack.of(this);
+    const p = Aws.PARTITION;
+    const types = (t: DrillResourceType) => this.targets.filter((x) => x.resourceType === t && x.resourceArn && x.validation.canary !== 'false');
+    const buckets = types(DrillResourceType.S3);
+    const tables = types(DrillResourceType.DYNAMODB);
+    if (!this.discovery && buckets.length === 0 && tables.length === 0) return undefined;
+    let environment: { [key: string]: string };
+    if (this.discovery) {
+      environment = { EVIDENCE_BUCKET: this.evidenceBucket.bucketName, EVIDENCE_KEY_ARN: props.evidenceKey.keyArn, ...this.discoveryEnvironment('RestoreDrill canary function') };
+    } else {
+      const list = [...buckets, ...tables].map((t) => ({ name: t.name, resourceType: t.resourceType.backupResourceType, resourceArn: t.resourceArn }));
+      checkEnvironmentSize('RestoreDrill canary function', { EVIDENCE_BUCKET: 'x'.repeat(63), EVIDENCE_KEY_ARN: 'x'.repeat(100), CANARY_TARGETS: JSON.stringify(list) }, 'fewer S3 and DynamoDB targets in one RestoreDrill, or validation.canary false on some');
+      environment = { EVIDENCE_BUCKET: this.evidenceBucket.bucketName, EVIDENCE_KEY_ARN: props.evidenceKey.keyArn, CANARY_TARGETS: stack.toJsonString(list) };
+    }
+    const fn = this.fn('Canary', 'drill-canary', 'Writes canary records into the drilled S3 buckets and DynamoDB tables for restore drills to check', environment, {
+      reservedConcurrency: 1,
+      invokedAsynchronously: true,
+    });
+    const add = (actions: string[], resources: string[], conditions?: { [k: string]: unknown }) => fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources, conditions }));
+    const leadingKey = { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [CANARY_PARTITION_KEY] } };
+    const grants: WildcardGrant[] = [{ resource: '*', reason: 'The X-Ray trace calls have no resource-level permissions.' }];
+    if (this.discovery) {
+      const classified = { StringEquals: { [`aws:ResourceTag/${CLASSIFICATION_TAG}`]: this.discovery.classifications } };
+      const anyTable = stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: '*' });
+      const anyCanaryObject = `arn:${p}:s3:::*/${CANARY_KEY_PREFIX}*`;
+      // Finding the stores: as the discover function does (GetResources has no resource-level permissions).
+      add(['tag:GetResources'], ['*']);
+      add(['rds:DescribeDBInstances'], [stack.formatArn({ service: 'rds', resource: 'db', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })], classified);
+      add(['s3:PutObject'], [anyCanaryObject], { StringEquals: { 's3:ResourceAccount': Aws.ACCOUNT_ID } });
+      add(['dynamodb:DescribeTable'], [anyTable], classified);
+      add(['dynamodb:PutItem'], [anyTable], { ...classified, ...leadingKey });
+      grants.push(
+        { resource: anyCanaryObject, reason: "Stores are found at run time: the writer may put objects only under data-protection-canary/ of this account's buckets (s3:ResourceAccount; bucket ARNs carry no account)." },
+        { resource: anyTable, reason: "Stores are found at run time: the writer may describe, and put only the canary item (dynamodb:LeadingKeys) of, this account's tables carrying a drilled classification tag." },
+        this.describeInstancesWildcard(),
+      );
+      grants[0] = { resource: '*', reason: 'The X-Ray trace calls and tag:GetResources have no resource-level permissions; GetResources lists the ARNs and tags of the stores.' };
+    } else {
+      if (buckets.length) {
+        const objects = buckets.map((t) => `${t.resourceArn}/${CANARY_KEY_PREFIX}*`);
+        add(['s3:PutObject'], objects);
+        for (const resource of objects) grants.push({ resource, reason: 'The canary object of a drilled bucket: only keys under data-protection-canary/ (each write has a new key, so the prefix).' });
+      }
+      if (tables.length) {
+        add(['dynamodb:DescribeTable'], tables.map((t) => t.resourceArn!));
+        add(['dynamodb:PutItem'], tables.map((t) => t.resourceArn!), leadingKey);
+      }
+    }
+    const accountKeys = stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
+    const via = (...services: string[]) => ({ StringEquals: { 'kms:ViaService': services.map((s) => `${s}.${Aws.REGION}.amazonaws.com`) } });
+    add(['kms:GenerateDataKey'], [accountKeys], via('s3', 'dynamodb'));
+    // DynamoDB decrypts a customer managed table key for a write through the service only.
+    add(['kms:Decrypt'], [accountKeys], via('dynamodb'));
+    grants.push({ resource: accountKeys, reason: "The stores' keys are not known at synth (a data stack's key, or found at run time): this account's keys, only through S3 and DynamoDB (kms:ViaService), to encrypt the canary." });
+    add(['s3:PutObject'], [this.evidenceBucket.arnForObjects(`${CANARY_RECORD_PREFIX}*`)]);
+    props.evidenceKey.grant(fn, 'kms:GenerateDataKey');
+    grants.push({ resource: this.evidenceBucket.arnForObjects(`${CANARY_RECORD_PREFIX}*`), reason: 'One locked record per canary under canaries/ (Object Lock keeps each).' });
+    this.wildcards.set(fn.role!, grants);
     return fn;
   }
 
@@ -1180,6 +1341,8 @@ export class RestoreDrill extends Construct {
     );
     const validatorPayload = {
       'restoreJobId.$': '$.restoreJob.RestoreJobId',
+      // DescribeRestoreJob's answer (always there once a wait resumed): RecoveryPointCreationDate dates the canary check.
+      'job.$': '$.job',
       'resourceType.$': '$.target.resourceType',
       'drillName.$': '$.drillName',
       'target.$': '$.target',

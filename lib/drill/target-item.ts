@@ -356,6 +356,8 @@ export const DISCOVERY_ENV = 'DRILL_DISCOVERY';
 export interface DiscoveryLevelConfig {
   /** Value of the `data-classification` tag. */
   readonly classification: string;
+  /** Vault of the level's recovery points. @default - `DiscoveryConfig.backupVaultName` */
+  readonly backupVaultName?: string;
   readonly rtoSeconds: number;
   readonly rpoSeconds: number;
   readonly intervalDays: number;
@@ -422,7 +424,7 @@ export function itemOfStore(config: DiscoveryConfig, arn: string, tags: { [key: 
       name,
       resourceType: parsed.resourceType,
       resourceArn: arn,
-      backupVaultName: config.backupVaultName,
+      backupVaultName: level.backupVaultName ?? config.backupVaultName,
       restoreMetadata: restoreMetadataOf(parsed.resourceType, {
         keyArn: settings.restoreKeyArn ?? level.restoreKeys[parsed.resourceType],
         isolation: { ...(config.isolation ?? {}), ...(settings.isolation ?? {}) },

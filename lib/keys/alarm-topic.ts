@@ -7,13 +7,47 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { ProtectedKey } from './protected-key';
+import { AccountWideWatcher, claimAccountWide } from '../core/account-wide';
+import { METADATA } from '../core/constants';
+import { acknowledgeInlinePolicy, defaultPolicyOf } from '../core/acknowledgements';
+import { requireReason, validateAccountId } from '../core/validation';
 
 export interface AlarmTopicProps {
   /** @default 'data-protection-alarms' */
   readonly topicName?: string;
   /** Email addresses subscribed to the topic. @default - none */
   readonly emailSubscribers?: string[];
+  /**
+   * Forward every alarm and tamper event of this topic to the audit account's security event bus
+   * (`SecurityEventBus`), where an attacker holding this account cannot unsubscribe, re-key or
+   * silence it.
+   * @default - not forwarded (the topic then needs a subscriber, or `noSubscriberReason`)
+   */
+  readonly forwardTo?: SecurityEventForwarding;
+  /**
+   * Why this topic may have no subscriber and no forwarding at synth (e.g. subscriptions are
+   * added outside CDK). Without it, such a topic is a synth error: an alarm nobody receives
+   * protects nothing. Shown in the report.
+   * @default - a subscriber or `forwardTo` is required
+   */
+  readonly noSubscriberReason?: string;
 }
+
+/** Where an account forwards its data-protection events: the audit account's `SecurityEventBus`. */
+export interface SecurityEventForwarding {
+  /** The audit account (12 digits). */
+  readonly auditAccount: string;
+  /** Region of the audit account's bus. @default - the forwarding stack's region */
+  readonly region?: string;
+  /** @default AuditNames.SECURITY_EVENT_BUS_NAME ('data-protection-security-events') */
+  readonly eventBusName?: string;
+}
+
+/** Name of the audit account's security event bus, rebuilt by every forwarding account. */
+export const SECURITY_EVENT_BUS_NAME = 'data-protection-security-events';
+
+/** Every CloudWatch alarm of the library starts its description with this: the forwarding rule matches on it. */
+export const ALARM_DESCRIPTION_PREFIX = 'cdk-data-protection:';
 
 /**
  * The SNS topic every alarm of the library notifies: encrypted with a `ProtectedKey` of its
@@ -24,6 +58,8 @@ export interface AlarmTopicProps {
 export class AlarmTopic extends Construct {
   public readonly topic: sns.ITopic;
   public readonly key: ProtectedKey;
+  /** The audit account's bus this topic's events are forwarded to (undefined without `forwardTo`). */
+  public readonly securityEventBusArn?: string;
 
   public constructor(scope: Construct, id: string, props: AlarmTopicProps = {}) {
     super(scope, id);
@@ -43,7 +79,86 @@ export class AlarmTopic extends Construct {
     );
     for (const email of props.emailSubscribers ?? []) topic.addSubscription(new subs.EmailSubscription(email));
     this.topic = topic;
+    if (props.forwardTo) {
+      this.securityEventBusArn = forwardTopic(this, topic, props.forwardTo);
+    }
+    if (props.noSubscriberReason !== undefined) {
+      const reason = requireReason('AlarmTopicProps.noSubscriberReason', props.noSubscriberReason, 'an alarm nobody receives protects nothing');
+      topic.node.addMetadata(METADATA.OVERRIDE, { prop: 'AlarmTopicProps.noSubscriberReason', floor: 'a subscriber or forwarding to the audit account', value: 'neither', reason });
+    } else if (!props.forwardTo) {
+      // Subscriptions may be added after construction (topic.addSubscription): count them at synth.
+      this.node.addValidation({
+        validate: () =>
+          topic.node.findAll().some((c) => c instanceof sns.Subscription || c instanceof sns.CfnSubscription)
+            ? []
+            : [
+              `${this.node.path}: the alarm topic ${topicName} has no subscriber and forwards nowhere: its alarms would reach nobody. ` +
+                'Set AlarmTopicProps.emailSubscribers (or alarmEmails on the stack), forwardTo the audit account, add a subscription, or give noSubscriberReason',
+            ],
+      });
+    }
   }
+}
+
+/** Per forwarding topic: the EventBridge target that puts events on the audit account's bus. */
+const FORWARD_TARGETS = new WeakMap<sns.ITopic, events.IRuleTarget>();
+
+/**
+ * Makes `topic` forward: one role per stack that may `events:PutEvents` on the audit account's
+ * bus only, a target using it (a cross-account event-bus target takes a role: "the sending event bus
+ * must have IAM roles attached to them when sending events to another account",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html; "We recommend
+ * always using IAM roles when the target of a rule is an event bus",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html), and, once per
+ * account and region, a rule forwarding the state changes of the library's CloudWatch alarms
+ * (matched on `detail.configuration.description`, which CloudWatch puts in every "CloudWatch Alarm
+ * State Change" event and whose delivery it guarantees:
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html).
+ */
+function forwardTopic(scope: AlarmTopic, topic: sns.ITopic, forwarding: SecurityEventForwarding): string {
+  validateAccountId('AlarmTopicProps.forwardTo.auditAccount', forwarding.auditAccount);
+  const stack = Stack.of(scope);
+  const busArn = stack.formatArn({
+    service: 'events',
+    account: forwarding.auditAccount,
+    region: forwarding.region ?? stack.region,
+    resource: 'event-bus',
+    resourceName: forwarding.eventBusName ?? SECURITY_EVENT_BUS_NAME,
+  });
+  const role = new iam.Role(scope, 'ForwardRole', {
+    assumedBy: new iam.ServicePrincipal('events.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
+    description: 'cdk-data-protection: EventBridge forwards data-protection events to the audit account',
+  });
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [busArn] }));
+  acknowledgeInlinePolicy(defaultPolicyOf(role));
+  const target: events.IRuleTarget = { bind: () => ({ arn: busArn, role }) };
+  FORWARD_TARGETS.set(topic, target);
+  if (claimAccountWide(scope, AccountWideWatcher.ALARM_FORWARDING)) {
+    new events.Rule(scope, 'ForwardAlarms', {
+      description: 'cdk-data-protection: forwards the state changes of the library alarms of this account to the audit account',
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        detail: { configuration: { description: [{ prefix: ALARM_DESCRIPTION_PREFIX }] } },
+      },
+      targets: [target],
+    });
+  }
+  return busArn;
+}
+
+/**
+ * The targets of a rule that notifies `topic`: the topic (`alarmTopicTarget`) and, when the topic
+ * forwards (`AlarmTopicProps.forwardTo`), the audit account's security event bus.
+ */
+export function alarmTargets(topic: sns.ITopic, message?: events.RuleTargetInput): events.IRuleTarget[] {
+  const forward = FORWARD_TARGETS.get(topic);
+  return forward ? [alarmTopicTarget(topic, message), forward] : [alarmTopicTarget(topic, message)];
+}
+
+/** Whether `topic` forwards its events to the audit account. */
+export function isForwarded(topic: sns.ITopic): boolean {
+  return FORWARD_TARGETS.has(topic);
 }
 
 /**
@@ -164,20 +279,48 @@ function watchDelivery(topic: sns.ITopic, rule: events.IRuleRef): void {
   alarm.addAlarmAction(new cwActions.SnsAction(topic));
 }
 
+/** API calls of one service that a rule matches (`apiCallAlarmRule`). */
+export interface ApiCalls {
+  /** The service: event source `aws.<service>`, CloudTrail `eventSource` `<service>.amazonaws.com`. */
+  readonly service: string;
+  /** The calls (CloudTrail `eventName`). */
+  readonly eventNames: string[];
+  /** The EventBridge `source` when it differs from `aws.<service>` (e.g. `aws.cloudwatch` for `monitoring`). */
+  readonly source?: string;
+  /** More `detail` fields to match (e.g. `requestParameters`). */
+  readonly detail?: Record<string, unknown>;
+}
+
+/** Options of `apiCallAlarmRule`. */
+export interface ApiCallAlarmRuleProps extends ApiCalls {
+  readonly description: string;
+  readonly topic: sns.ITopic;
+  /** Calls of more services matched by the same rule (`$or` of the services' `detail`). */
+  readonly more?: ApiCalls[];
+}
+
 /**
  * An EventBridge rule on "AWS API Call via CloudTrail" events of `service` (`aws.<service>`,
- * `<service>.amazonaws.com`) named in `eventNames`, notifying `topic`. EventBridge receives such
- * events only where a trail logs management events in that account and region ("Events from AWS
- * services", EventBridge User Guide). One shape for the key, vault and trail tamper rules.
+ * `<service>.amazonaws.com`) named in `eventNames` (and of the `more` services), notifying `topic`
+ * and, when the topic forwards, the audit account. EventBridge receives such events only where a
+ * trail logs management events in that account and region ("Events from AWS services",
+ * EventBridge User Guide). Several services in one rule use `$or` ("Content filtering in Amazon
+ * EventBridge event patterns", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html).
+ * One shape for the key, vault, trail, monitoring and erosion rules.
  */
-export function apiCallAlarmRule(scope: Construct, id: string, props: { service: string; eventNames: string[]; description: string; topic: sns.ITopic }): events.Rule {
+export function apiCallAlarmRule(scope: Construct, id: string, props: ApiCallAlarmRuleProps): events.Rule {
+  if (!props.description.startsWith(ALARM_DESCRIPTION_PREFIX)) {
+    throw new Error(`apiCallAlarmRule: the description of ${scope.node.path}/${id} must start with '${ALARM_DESCRIPTION_PREFIX}', got '${props.description}'`);
+  }
+  const calls = [props, ...(props.more ?? [])];
+  const detailOf = (c: ApiCalls) => ({ eventSource: [`${c.service}.amazonaws.com`], eventName: c.eventNames, ...c.detail });
   return new events.Rule(scope, id, {
-    description: props.description,
+    description: props.description.slice(0, 512),
     eventPattern: {
-      source: [`aws.${props.service}`],
+      source: [...new Set(calls.map((c) => c.source ?? `aws.${c.service}`))],
       detailType: ['AWS API Call via CloudTrail'],
-      detail: { eventSource: [`${props.service}.amazonaws.com`], eventName: props.eventNames },
+      detail: calls.length === 1 ? detailOf(props) : { $or: calls.map(detailOf) },
     },
-    targets: [alarmTopicTarget(props.topic)],
+    targets: alarmTargets(props.topic),
   });
 }

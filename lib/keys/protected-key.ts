@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { breakGlassRoleArn, defaultDeploymentRoleArn, denyAllBut } from '../core/break-glass';
 import { CONTROLS, recordControl } from '../core/controls';
-import { KEY_CRYPTO_ACTIONS, KEY_DESTRUCTIVE_ACTIONS, KEY_GRANT_ACTIONS, KEY_MANAGEMENT_ACTIONS, KEY_POLICY_CHANGE_ACTIONS, KEY_READ_ACTIONS, keyPolicyFindings } from '../core/key-policy';
+import { KEY_CROSS_ACCOUNT_READ_ACTIONS, KEY_CRYPTO_ACTIONS, KEY_DEPLOYMENT_ACTIONS, KEY_DESTRUCTIVE_ACTIONS, KEY_GRANT_ACTIONS, KEY_MANAGEMENT_ACTIONS, KEY_POLICY_CHANGE_ACTIONS, KEY_READ_ACTIONS, keyPolicyFindings } from '../core/key-policy';
 import { validateAccountId, validateRange } from '../core/validation';
 import { KeyConsumerService } from './key-consumer-service';
 
@@ -82,6 +82,28 @@ export interface ProtectedKeyProps {
 }
 
 /**
+ * Internal (not public API): the governance of a key whose policy only the break-glass role may
+ * change, set by `DataAccountFallbackKey` through `breakGlassOnlyPolicy`.
+ */
+export interface BreakGlassOnlyGovernance {
+  /** Principals of another account that may read the key's state (the cross-account reads KMS allows). */
+  readonly observers: iam.IPrincipal[];
+}
+
+const BREAK_GLASS_ONLY = new WeakMap<ProtectedKeyProps, BreakGlassOnlyGovernance>();
+
+/**
+ * Marks `props` so that the key they build is administered by the break-glass role alone: created
+ * with `BypassPolicyLockoutSafetyCheck`, the deployment roles keep only what CloudFormation needs
+ * to create and re-deploy it (`KEY_DEPLOYMENT_ACTIONS`, no PutKeyPolicy), and every other
+ * management action is denied to everyone but break-glass. Internal to the library.
+ */
+export function breakGlassOnlyPolicy(props: ProtectedKeyProps, governance: BreakGlassOnlyGovernance): ProtectedKeyProps {
+  BREAK_GLASS_ONLY.set(props, governance);
+  return props;
+}
+
+/**
  * A customer managed KMS key that cannot be deployed wrong: rotation always on, a 30-day
  * deletion window, administrators separated from users, no wildcard actions or unconditioned
  * `*` principals, tampering (disable, deletion, policy change) denied to all but a break-glass
@@ -129,6 +151,15 @@ export class ProtectedKey extends Construct {
       pendingWindowInDays: pendingDays,
       multiRegion: props.multiRegion ?? false,
       keyPolicy: policy.toJSON(),
+      // Only for a break-glass-only key (DataAccountFallbackKey): its policy does not let the
+      // deployment role (the creator) call PutKeyPolicy, which KMS's lockout check otherwise refuses
+      // ("The key policy must allow the calling principal to make a subsequent PutKeyPolicy request
+      // on the KMS key ... (To omit this condition, set BypassPolicyLockoutSafetyCheck to true.)",
+      // KMS API reference, CreateKey, https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html).
+      // The risk AWS warns of, a key nobody can manage, is bounded: the policy admits the break-glass
+      // role *name* of this account through its root (BreakGlassAdministersKey), so the account can
+      // always (re)create that role to manage the key; nobody else can.
+      ...(BREAK_GLASS_ONLY.has(props) ? { bypassPolicyLockoutSafetyCheck: true } : {}),
     });
     this.resource.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
     this.key = kms.Key.fromCfnKey(this.resource);
@@ -309,6 +340,11 @@ export function buildProtectedKeyPolicy(scope: Construct, props: ProtectedKeyPro
     }
     const breakGlassArn = breakGlassRoleArn(stack, props.breakGlassRoleName ?? DEFAULT_BREAK_GLASS_ROLE_NAME);
     const deployers = props.deploymentRoleArns ?? [defaultDeploymentRoleArn()];
+    const breakGlassOnly = BREAK_GLASS_ONLY.get(props);
+    if (breakGlassOnly) {
+      addBreakGlassOnlyStatements(policy, breakGlassOnly, breakGlassArn, deployers, management);
+      return policy;
+    }
     policy.addStatements(
       // Disabling or deleting the key is break-glass only, deployments included: a merged template
       // change (Enabled: false, rotation off, the key removed after its DeletionPolicy changed)
@@ -322,6 +358,51 @@ export function buildProtectedKeyPolicy(scope: Construct, props: ProtectedKeyPro
       denyAllBut('DenyKeyPolicyChangesExceptBreakGlassAndDeployment', KEY_POLICY_CHANGE_ACTIONS, [breakGlassArn, ...deployers]),
     );
   return policy;
+}
+
+/**
+ * The administration of a break-glass-only key (`DataAccountFallbackKey`). KMS lets no principal of
+ * another account change a key's policy, disable it, schedule its deletion or re-point its alias
+ * ("Cross-account use: No" in the KMS API reference of each), so a key held in the data account is
+ * administered by a principal of that account or by nobody. Here that is the break-glass role
+ * alone:
+ * - `BreakGlassAdministersKey`: the account root, narrowed by `aws:PrincipalArn` to the break-glass
+ *   role's ARN (the role need not exist when the key is created, and a re-created role still
+ *   matches, unlike a role principal, which KMS pins to the role's unique id);
+ * - `DeploymentRolesDeployKey`: the deployment roles get only `KEY_DEPLOYMENT_ACTIONS` (create,
+ *   rotate, describe, tag, alias): no PutKeyPolicy, so a merged template change to this policy
+ *   fails at deploy instead of rewriting it;
+ * - `KeyAccountObservesKey`: the key account's admin role gets the cross-account reads KMS allows;
+ * - denies, to every principal but break-glass, of every management action the deployment roles do
+ *   not need (policy, disable, rotation off, deletion, alias re-pointing, key material, replication)
+ *   and of grants that are not for an AWS resource.
+ */
+function addBreakGlassOnlyStatements(policy: iam.PolicyDocument, governance: BreakGlassOnlyGovernance, breakGlassArn: string, deployers: string[], management: string[]): void {
+  const denied = KEY_MANAGEMENT_ACTIONS.filter((a) => !KEY_DEPLOYMENT_ACTIONS.includes(a));
+  policy.addStatements(
+    new iam.PolicyStatement({
+      sid: 'BreakGlassAdministersKey',
+      principals: [new iam.AccountRootPrincipal()],
+      actions: management,
+      resources: ['*'],
+      conditions: { ArnEquals: { 'aws:PrincipalArn': breakGlassArn } },
+    }),
+    new iam.PolicyStatement({ sid: 'DeploymentRolesDeployKey', principals: deployers.map((a) => new iam.ArnPrincipal(a)), actions: KEY_DEPLOYMENT_ACTIONS, resources: ['*'] }),
+  );
+  if (governance.observers.length > 0) {
+    policy.addStatements(new iam.PolicyStatement({ sid: 'KeyAccountObservesKey', principals: governance.observers, actions: KEY_CROSS_ACCOUNT_READ_ACTIONS, resources: ['*'] }));
+  }
+  policy.addStatements(
+    denyAllBut('DenyKeyManagementExceptBreakGlass', denied, [breakGlassArn]),
+    new iam.PolicyStatement({
+      sid: 'DenyGrantsNotForAwsResourcesExceptBreakGlass',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: { ArnNotLike: { 'aws:PrincipalArn': [breakGlassArn] }, Bool: { 'kms:GrantIsForAWSResource': 'false' } },
+    }),
+  );
 }
 
 /** Fails synthesis when the final policy (after any `grant*`) breaks the key guarantees. */

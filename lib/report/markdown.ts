@@ -152,11 +152,11 @@ export function renderMarkdown(report: DataProtectionReport, maxLength: number =
   lines.push(
     `<details><summary>Classified resources (${report.classifiedResources.length})</summary>`,
     '',
-    '| Resource | Level | Key | Backup plan | Cross-account copy | Data events | Restore drill |',
-    '|---|---|---|---|---|---|---|',
+    '| Resource | Level | Key | Backup plan | Cross-account copy | Recovery point (per location) | Data events | Restore drill |',
+    '|---|---|---|---|---|---|---|---|',
     ...report.classifiedResources.map(
       (c) =>
-        `| ${code(c.constructPath)} | ${c.classification} | ${cell(c.key)} | ${cell(c.backupPlan)} | ${cell(c.crossAccountCopy)} | ${cell(c.dataEvents)} | ${cell(clip(c.restoreDrill, MAX_REASON))} |`,
+        `| ${code(c.constructPath)} | ${c.classification} | ${cell(c.key)} | ${cell(c.backupPlan)} | ${cell(c.crossAccountCopy)} | ${cell(c.rpo)} | ${cell(c.dataEvents)} | ${cell(clip(c.restoreDrill, MAX_REASON))} |`,
     ),
     '',
     '</details>',

@@ -37,6 +37,11 @@ export interface ClassifiedResourceReport {
   readonly key: string;
   readonly backupPlan: string;
   readonly crossAccountCopy: string;
+  /**
+   * Recovery point per recovery location against its objective: the data account (continuous
+   * backup or the snapshot schedule), the backup account's copy and the DR region's copy.
+   */
+  readonly rpo: string;
   readonly dataEvents: string;
   readonly restoreDrill: string;
 }
@@ -194,6 +199,28 @@ function describeKey(asm: CloudAssemblyContents, stack: string, props: Record<st
   return typeof refs[0] === 'string' ? refs[0] : 'CMK';
 }
 
+/**
+ * Recovery point per location, from the backup plan's control, e.g. `local: continuous
+ * (point-in-time recovery) (objective 1 h); backup account: 1 h (objective 1 h); DR region: 1 h`.
+ * A copy less frequent than its objective is marked ✘ (an override of `copyRpoHours` says why).
+ */
+function describeRpo(plan: Record<string, any> | undefined, policy: Record<string, any>): string {
+  if (!plan || plan.localRpo === undefined) return plan ? 'not recorded' : 'no backup plan';
+  const hours = (v: unknown) => (typeof v === 'string' && /^\d+ h$/.test(v) ? Number(v.split(' ')[0]) : undefined);
+  const copyObjective = plan.copyRpoObjectiveHours ?? policy.copyRpoHours;
+  const copy = (where: string, value: string, required: boolean) => {
+    if (value === 'none') return required ? `${where}: none ✘` : `${where}: none`;
+    const h = hours(value);
+    const miss = h !== undefined && typeof copyObjective === 'number' && h > copyObjective;
+    return `${where}: ${value}${miss ? ' ✘' : ''} (objective ${copyObjective} h)`;
+  };
+  return [
+    `local: ${plan.localRpo} (objective ${plan.rpoObjectiveHours ?? policy.rpoHours} h)`,
+    copy('backup account', String(plan.backupAccountRpo), policy.crossAccountCopy === true),
+    copy('DR region', String(plan.drRegionRpo), policy.crossRegionCopy === true),
+  ].join('; ');
+}
+
 function classifiedResource(
   m: AssemblyMetadata,
   asm: CloudAssemblyContents,
@@ -231,6 +258,7 @@ function classifiedResource(
       policy.crossAccountCopy === true,
       plan?.crossAccountCopy === true ? `backup account${plan.crossRegionCopy === true ? ' + DR region' : ''}` : undefined,
     ),
+    rpo: describeRpo(plan, policy),
     dataEvents: cell('ClassifiedDataEvents', policy.dataEvents === true, events ? String(events.trail ?? 'trail') : undefined),
     restoreDrill: cell('ClassifiedRestoreDrill', true, drill ? `${drill.drill ?? 'drill'}${drill.intervalDays ? ` every ${drill.intervalDays} d` : ''}` : undefined),
   };

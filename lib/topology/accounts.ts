@@ -1,7 +1,7 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { METADATA } from '../core/constants';
-import { requireReason, validateAccountId, validateOrganizationId } from '../core/validation';
+import { isPlaceholderAccount, requireReason, validateAccountId, validateOrganizationId } from '../core/validation';
 import { layoutFromContext } from '../core/account-context';
 
 /** The four-account layout: keys, data, backup copies, audit logs. */
@@ -14,6 +14,14 @@ export interface DataProtectionAccounts {
   readonly backupAccount: string;
   /** Holds the immutable audit-log archive. */
   readonly auditAccount: string;
+  /**
+   * Where the break-glass identities live: IAM users with MFA allowed to assume the
+   * `data-protection-break-glass` role the library creates in every account of the layout (the
+   * one principal its Denies exempt). Not a data account. Required with real account ids; with
+   * placeholder ids (eleven equal leading digits) the roles are left out with a warning.
+   * @default - none: accepted only with placeholder account ids
+   */
+  readonly identityAccount?: string;
   /** Region of the data. */
   readonly primaryRegion: string;
   /** Disaster-recovery region for second copies of HIGHLY_SENSITIVE data. @default - none */
@@ -66,6 +74,7 @@ export function validateAccounts(accounts: DataProtectionAccounts, prop = 'DataP
   accounts.dataAccounts.forEach((a, i) => validateAccountId(`${prop}.dataAccounts[${i}]`, a));
   if (accounts.singleAccountReason !== undefined) {
     requireReason(`${prop}.singleAccountReason`, accounts.singleAccountReason, 'single-account mode drops the separation of keys, backups and logs from the data');
+    validateIdentityAccount(accounts, prop);
     return;
   }
   for (const role of ['keyAccount', 'backupAccount', 'auditAccount'] as const) {
@@ -79,6 +88,7 @@ export function validateAccounts(accounts: DataProtectionAccounts, prop = 'DataP
   }
   // The data accounts copy into the backup account: cross-account copies need the organization.
   validateOrganizationId(organizationIdProp, accounts.organizationId, [accounts.keyAccount, accounts.backupAccount, accounts.auditAccount, ...accounts.dataAccounts]);
+  validateIdentityAccount(accounts, prop);
 }
 
 /**
@@ -90,4 +100,26 @@ export function accountsFromContext(scope: IConstruct): DataProtectionAccounts {
   const result = layoutFromContext((key) => scope.node.tryGetContext(key));
   validateAccounts(result, "context 'cdk-data-protection:accounts'", "context 'cdk-data-protection:organizationId'");
   return result;
+}
+
+/**
+ * The identity account must be a 12-digit id outside the data accounts (their administrators
+ * would otherwise hold the break-glass role), and is required unless every account id is a
+ * placeholder (the examples synthesize without one).
+ */
+function validateIdentityAccount(accounts: DataProtectionAccounts, prop: string): void {
+  const identity = accounts.identityAccount;
+  if (identity === undefined) {
+    const literal = [accounts.keyAccount, accounts.backupAccount, accounts.auditAccount, ...accounts.dataAccounts].filter((a) => !Token.isUnresolved(a));
+    if (literal.length > 0 && literal.every(isPlaceholderAccount)) return;
+    if (accounts.singleAccountReason !== undefined) return;
+    throw new Error(
+      `${prop}.identityAccount is required: the library creates a break-glass role (the one principal its Denies exempt) in every account, assumable with MFA from that account only; ` +
+        "without it any administrator could create a role of that name. Set the account of your break-glass IAM users (context 'cdk-data-protection:accounts'.identity in cdk.json)",
+    );
+  }
+  validateAccountId(`${prop}.identityAccount`, identity);
+  if (!Token.isUnresolved(identity) && accounts.singleAccountReason === undefined && accounts.dataAccounts.includes(identity)) {
+    throw new Error(`${prop}.identityAccount (${identity}) must not be one of the dataAccounts: a data account's administrators would hold the break-glass role of every account`);
+  }
 }

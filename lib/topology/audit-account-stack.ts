@@ -7,6 +7,9 @@ import { CrossAccountKey } from '../keys/cross-account-key';
 import { KeyAliases } from '../keys/key-aliases';
 import { DataProtectionAccounts, validateAccounts, warnSingleAccount } from './accounts';
 import { assertSingleAwsCdkLib } from '../core/single-copy';
+import { SecurityEventBus, TrailDeliveryMonitor } from '../audit/security-event-bus';
+import { AlarmTopic } from '../keys/alarm-topic';
+
 
 export interface AuditAccountStackProps extends StackProps {
   readonly accounts: DataProtectionAccounts;
@@ -26,6 +29,18 @@ export interface AuditAccountStackProps extends StackProps {
    * @default - only the data accounts' own trails
    */
   readonly organizationTrailAccount?: string;
+  /**
+   * Email addresses notified of every data-protection event the watched accounts forward (tamper
+   * events, alarms, break-glass use, silent trails). The audit account is where detection must
+   * land: without a subscriber, synth fails.
+   * @default - none (a synth error unless the topic gets another subscription)
+   */
+  readonly alarmEmails?: string[];
+  /**
+   * Longest silence of a data account's trail before the audit account alarms (2–24 hours).
+   * @default Duration.hours(3)
+   */
+  readonly maxTrailSilence?: Duration;
 }
 
 /**
@@ -41,6 +56,12 @@ export class AuditAccountStack extends Stack {
   public readonly archiveBucket: s3.IBucket;
   /** The key-account audit key, resolved to its key ARN at deploy time. */
   public readonly auditKey: CrossAccountKey;
+  /** Where every watched account's data-protection events arrive. */
+  public readonly securityEvents: SecurityEventBus;
+  /** The audit account's alarm topic: every forwarded event, and the trail heartbeats. */
+  public readonly alarmTopic: AlarmTopic;
+  /** Alarms when a data account's trail stops delivering to the archive. */
+  public readonly trailDelivery?: TrailDeliveryMonitor;
 
   public constructor(scope: Construct, id: string, props: AuditAccountStackProps) {
     super(scope, id, props);
@@ -68,5 +89,19 @@ export class AuditAccountStack extends Stack {
         : undefined,
     });
     this.archiveBucket = this.archive.bucket;
+
+    // Detection lands here, in an account the watched accounts' administrators do not control.
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
+    const watched = [...new Set([props.accounts.keyAccount, props.accounts.backupAccount, ...props.accounts.dataAccounts])];
+    this.securityEvents = new SecurityEventBus(this, 'SecurityEvents', { sourceAccounts: watched, topic: this.alarmTopic.topic, organizationId: props.accounts.organizationId });
+    if (this.archiveBucket instanceof s3.Bucket) {
+      this.trailDelivery = new TrailDeliveryMonitor(this, 'TrailDelivery', {
+        bucket: this.archiveBucket,
+        s3KeyPrefix: props.s3KeyPrefix ?? AuditNames.DEFAULT_KEY_PREFIX,
+        accounts: props.accounts.dataAccounts,
+        topic: this.alarmTopic.topic,
+        maxSilence: props.maxTrailSilence,
+      });
+    }
   }
 }

@@ -7,12 +7,15 @@ import { CrossAccountKey } from '../keys/cross-account-key';
 import { KeyAliases } from '../keys/key-aliases';
 import { AccountWideWatcher, claimAccountWide } from '../core/account-wide';
 import { KeyTamperAlarms } from '../keys/key-tamper-alarms';
-import { requireLiteral } from '../core/validation';
+import { requireLiteral, requireReason } from '../core/validation';
 import { DataProtectionAccounts, validateAccounts, warnSingleAccount } from './accounts';
 import { assertSingleAwsCdkLib } from '../core/single-copy';
 import { VaultTamperAlarms } from '../backup/vault-tamper-alarms';
 import { ManagementEventsTrail } from '../audit/management-events-trail';
+import { CopyArrivalMonitor } from '../backup/copy-arrival-monitor';
+import { METADATA } from '../core/constants';
 import { addManagementEventsTrail } from './management-trail';
+import { securityForwarding, watchAccount } from './watchers';
 
 /** Name of the central vault in the backup account, in every region: data accounts build its ARN from it. */
 export const CENTRAL_BACKUP_VAULT_NAME = 'data-protection-central';
@@ -49,6 +52,20 @@ export interface BackupAccountStackProps extends StackProps {
    * @default - a multi-region management-events trail (created by the primary-region stack), delivering into a local Object Lock bucket
    */
   readonly existingManagementTrailReason?: string;
+  /**
+   * Alarm when the newest copy from a data account in the central vault is older than this
+   * (1 hour – 7 days; `CopyArrivalMonitorProps.maxCopyAge`). The primary-region stack watches
+   * every data account.
+   * @default Duration.hours(26): the daily CONFIDENTIAL copies and two hours for their jobs
+   */
+  readonly maxCopyAge?: Duration;
+  /**
+   * Data accounts that copy nothing into the central vault (e.g. only PUBLIC or INTERNAL data),
+   * by account id, each with the reason: they get no copy-arrival alarm, which would otherwise
+   * never clear. Recorded as an override and shown in the report.
+   * @default - every data account must keep copying
+   */
+  readonly accountsWithoutCopies?: { [account: string]: string };
 }
 
 /**
@@ -72,6 +89,11 @@ export class BackupAccountStack extends Stack {
   public readonly alarmTopic: AlarmTopic;
   /** The account's management-events trail, in the primary-region stack (undefined elsewhere, or with `existingManagementTrailReason`). */
   public readonly managementTrail?: ManagementEventsTrail;
+  /**
+   * Alarms per data account when its copies stop arriving in the central vault, in the
+   * primary-region stack (undefined in the DR region, or when every data account is in `accountsWithoutCopies`).
+   */
+  public readonly copyArrival?: CopyArrivalMonitor;
 
   public constructor(scope: Construct, id: string, props: BackupAccountStackProps) {
     super(scope, id, props);
@@ -110,12 +132,14 @@ export class BackupAccountStack extends Stack {
     });
     this.centralVault = this.vault.target;
 
-    this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails, forwardTo: securityForwarding(this, accounts) });
+    watchAccount(this, accounts, this.alarmTopic, { backups: true, breakGlassRoleName: props.breakGlassRoleName });
     // Restores of the copies (drills run here) and copies made from this account back to a data account.
     new BackupAlarms(this, 'BackupAlarms', { topic: this.alarmTopic.topic, jobEvents: claimAccountWide(this, AccountWideWatcher.BACKUP_JOB_EVENTS) });
     if (claimAccountWide(this, AccountWideWatcher.KEY_TAMPER)) new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
     // Vault policy, lock and recovery-point changes matter as much as key tampering here.
     if (claimAccountWide(this, AccountWideWatcher.VAULT_TAMPER)) new VaultTamperAlarms(this, 'VaultTamperAlarms', { topic: this.alarmTopic.topic });
+    this.copyArrival = this.watchCopyArrival(props);
     // Both rules hear nothing without a trail logging management events (one multi-region trail per account).
     this.managementTrail = addManagementEventsTrail(
       this,
@@ -125,5 +149,42 @@ export class BackupAccountStack extends Stack {
       'BackupAccountStackProps',
       props.existingManagementTrailReason,
     );
+  }
+
+  /**
+   * The copy-arrival alarms, primary region only: every plan copying to another account copies
+   * into the central vault of its own region, while DR-region copies are made only of
+   * HIGHLY_SENSITIVE data (and never of RDS or Aurora), so most data accounts send the DR vault
+   * nothing. The function logs to a log group encrypted with the alarm topic's key, the key of
+   * this account and region the monitor needs anyway.
+   */
+  private watchCopyArrival(props: BackupAccountStackProps): CopyArrivalMonitor | undefined {
+    const { accounts } = props;
+    if (this.region !== accounts.primaryRegion) return undefined;
+    const exempt = props.accountsWithoutCopies ?? {};
+    for (const [account, reason] of Object.entries(exempt)) {
+      if (!accounts.dataAccounts.includes(account)) {
+        throw new Error(`BackupAccountStackProps.accountsWithoutCopies names ${account}, which is not a data account (${accounts.dataAccounts.join(', ')})`);
+      }
+      requireReason(`BackupAccountStackProps.accountsWithoutCopies[${account}]`, reason, 'a data account that stops copying goes unnoticed without its copy-arrival alarm');
+    }
+    const watched = accounts.dataAccounts.filter((a) => !(a in exempt));
+    for (const [account, reason] of Object.entries(exempt)) {
+      this.node.addMetadata(METADATA.OVERRIDE, {
+        prop: `BackupAccountStackProps.accountsWithoutCopies[${account}]`,
+        floor: 'a copy-arrival alarm per data account',
+        value: `no copy-arrival alarm for ${account}`,
+        reason: reason.trim(),
+      });
+    }
+    if (watched.length === 0) return undefined;
+    this.alarmTopic.key.allowCloudWatchLogs([this.account]);
+    return new CopyArrivalMonitor(this, 'CopyArrival', {
+      backupVault: this.vault.vault,
+      sourceAccounts: watched,
+      alarmTopic: this.alarmTopic.topic,
+      logKey: this.alarmTopic.key.key,
+      maxCopyAge: props.maxCopyAge,
+    });
   }
 }

@@ -34,6 +34,10 @@ import { DataProtectionAccounts, validateAccounts, warnSingleAccount } from './a
 import { registerWithStage } from './data-protection-stage';
 import { assertSingleAwsCdkLib } from '../core/single-copy';
 import { VaultTamperAlarms } from '../backup/vault-tamper-alarms';
+import { securityForwarding, watchAccount } from './watchers';
+import { applyDataPerimeter, DataPerimeterOptions } from './data-perimeter';
+import { guardClassifiedBuckets } from './classified-bucket-guard';
+import { DataStoreTamperAlarms } from '../backup/data-store-tamper-alarms';
 
 /**
  * Props of a `DataAccountStack`. `env.account` must be one of `accounts.dataAccounts`; `env.region`
@@ -58,6 +62,14 @@ export interface DataAccountStackProps extends StackProps {
    * @default - a `BackupConfigRecorder` in the account-wide stack
    */
   readonly configRecorder?: ConfigRecorderOptions;
+  /**
+   * The data perimeter of this stack's classified buckets (INTERNAL and above): their policies
+   * deny every S3 action to principals outside `accounts.organizationId` (AWS services acting with
+   * their service principals excepted). On whenever `accounts.organizationId` is set; turn it off
+   * with a reason (shown in the report) when a principal outside the organization must read them.
+   * @default - on when accounts.organizationId is set
+   */
+  readonly dataPerimeter?: DataPerimeterOptions;
 }
 
 /** Whether the account-wide stack creates the AWS Config recorder (`DataAccountStackProps.configRecorder`). */
@@ -149,8 +161,16 @@ export class DataAccountStack extends Stack {
   public readonly accounts: DataProtectionAccounts;
   /** Whether this stack holds the protection set of its account and region (vault, plans, drill, topic, trail, frameworks, account-wide alarms). */
   public readonly accountWide: boolean;
-  /** The account's locked vault, in the `accountWide` stack. Set by `protect` (or at synth). */
+  /**
+   * The account's first locked vault (lock minimum 7 days, PUBLIC's retention floor; copies
+   * brought back from the backup account land here), in the `accountWide` stack. Set by `protect` (or at synth).
+   */
   public backupVault?: ImmutableBackupVault;
+  /**
+   * Every locked vault of the account, one per retention class (`backupVault` and one per longer
+   * retention floor: 35, 90 and 365 days), each locked at the floor of what it holds. Set by `protect` (or at synth).
+   */
+  public backupVaults: ImmutableBackupVault[] = [];
   /** The account's backup plans, in the `accountWide` stack. Set at synth, once every data stack of the account exists. */
   public backupPlan?: ProtectedBackupPlan;
   /** The account's data-access trail, in the `accountWide` stack. Set by `protect` (or at synth). */
@@ -158,6 +178,7 @@ export class DataAccountStack extends Stack {
   /** The account's restore drill (targets found at run time), in the `accountWide` stack. Set by `protect` (or at synth). */
   public restoreDrill?: RestoreDrill;
   private readonly ownTopic?: AlarmTopic;
+  private readonly alarmEmails?: string[];
   private readonly keys = new Map<string, kms.IKey>();
   private protectedResources?: Set<ClassifiedResource>;
   private options?: DataProtectionOptions;
@@ -179,7 +200,10 @@ export class DataAccountStack extends Stack {
     this.accounts = props.accounts;
     this.accountWide = claimDataAccountWide(this, props.accountWide);
     registerDataStack(this);
-    for (const [prop, value] of [['alarmEmails', props.alarmEmails], ['configRecorder', props.configRecorder]] as const) {
+    this.alarmEmails = props.alarmEmails;
+    // The same emails as the holder's are accepted (DataProtectionStage.dataStackProps passes them to every data stack).
+    const sameEmails = (holderOf(this)?.alarmEmails ?? []).join() === (props.alarmEmails ?? []).join();
+    for (const [prop, value] of [['alarmEmails', sameEmails ? undefined : props.alarmEmails], ['configRecorder', props.configRecorder]] as const) {
       if (value !== undefined && !this.accountWide) {
         throw new Error(
           `DataAccountStackProps.${prop} applies to the stack that holds the protection set of ${this.account}/${this.region}, and ${this.node.path} does not (accountWide is false): set it on that stack`,
@@ -187,6 +211,18 @@ export class DataAccountStack extends Stack {
       }
     }
     this.configRecorder = props.configRecorder;
+    // At synth, once every resource of this stack is classified: the perimeter of its classified buckets.
+    if (props.dataPerimeter?.disabledReason !== undefined) requireReason('DataAccountStackProps.dataPerimeter.disabledReason', props.dataPerimeter.disabledReason, 'classified buckets would admit principals outside the organization');
+    let perimeter = false;
+    Aspects.of(this).add({
+      visit: (node: IConstruct) => {
+        if (node !== this || perimeter) return;
+        perimeter = true;
+        applyDataPerimeter(this, props.accounts.organizationId, props.dataPerimeter);
+        // Uploads under another key, and versioning/lifecycle/encryption/replication/policy changes by all but the deployment and break-glass roles.
+        guardClassifiedBuckets(this);
+      },
+    }, { priority: AspectPriority.MUTATING });
     if (this.accountWide) {
       if (!Token.isUnresolved(this.account) && !Token.isUnresolved(this.region)) {
         // One key-lookup function for every data stack of the account (by its fixed name): key-account keys and this account's fallback keys.
@@ -194,7 +230,9 @@ export class DataAccountStack extends Stack {
         lookups.allowDescribeKeysOf(this.accounts.keyAccount, this.region);
         lookups.allowDescribeKeysOf(this.account, this.region);
       }
-      this.ownTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
+      this.ownTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails, forwardTo: securityForwarding(this, props.accounts) });
+      // Monitoring tamper, backup erosion and the break-glass role, once per account (and region).
+      watchAccount(this, props.accounts, this.ownTopic, { backups: true });
       // Key tampering is an account-wide event stream: one rule per account, or each stack notifies.
       // Once per account and region in the app (another stack may already watch this account).
       if (claimAccountWide(this, AccountWideWatcher.KEY_TAMPER)) new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.ownTopic.topic });
@@ -202,6 +240,8 @@ export class DataAccountStack extends Stack {
       if (claimAccountWide(this, AccountWideWatcher.BACKUP_JOB_EVENTS)) new BackupAlarms(this, 'BackupJobAlarms', { topic: this.ownTopic.topic });
       // The local locked vault's policy, lock and recovery points: the data trail logs the management events.
       if (claimAccountWide(this, AccountWideWatcher.VAULT_TAMPER)) new VaultTamperAlarms(this, 'VaultTamperAlarms', { topic: this.ownTopic.topic });
+      // Deletion protection off, PITR changed, tables deleted, bucket protection changed: any store of the account.
+      if (claimAccountWide(this, AccountWideWatcher.DATA_STORE_TAMPER)) new DataStoreTamperAlarms(this, 'DataStoreTamperAlarms', { topic: this.ownTopic.topic });
     }
     addStackLimitsValidation(this);
     registerWithStage(this);
@@ -282,10 +322,20 @@ export class DataAccountStack extends Stack {
     this.backupVault = new ImmutableBackupVault(this, 'BackupVault', {
       backupVaultName: this.vaultName,
       encryptionKey: this.backupKey,
+      minRetention: Duration.days(retentionClasses()[0]),
       // After a data-account compromise, copies come back from the backup account into this vault.
       copySourceAccounts: [accounts.backupAccount],
       copySourceOrganizationId: accounts.organizationId,
     });
+    // One locked vault per longer retention floor, its lock minimum that floor: an administrator
+    // of this account who shortens a plan's rule (or the lifecycle it gives) makes every job fail
+    // (and alarm) instead of keeping recovery points for less than their level's floor.
+    this.backupVaults = [
+      this.backupVault,
+      ...retentionClasses().slice(1).map(
+        (days) => new ImmutableBackupVault(this, `BackupVault${days}d`, { backupVaultName: this.vaultNameFor(days), encryptionKey: this.backupKey, minRetention: Duration.days(days) }),
+      ),
+    ];
     if (options.drill?.disabledReason === undefined) {
       this.restoreDrill = new RestoreDrill(this, 'RestoreDrill', {
         discovery: {
@@ -297,7 +347,15 @@ export class DataAccountStack extends Stack {
               const policy = ProtectionPolicy.forClassification(c);
               const key = this.keyFor(c);
               // DynamoDB copies: each table's own stack's fallback key, carried by its drill tags.
-              return { classification: c, rto: Duration.hours(policy.rtoHours), rpo: Duration.hours(policy.rpoHours), interval: Duration.days(policy.drillIntervalDays), restoreKeys: { s3: key, efs: key, ebs: key } };
+              return {
+                classification: c,
+                // The level's snapshots are in the vault of its retention floor.
+                backupVaultName: this.vaultNameFor(policy.backupRetentionDays),
+                rto: Duration.hours(policy.rtoHours),
+                rpo: Duration.hours(policy.rpoHours),
+                interval: Duration.days(policy.drillIntervalDays),
+                restoreKeys: { s3: key, efs: key, ebs: key },
+              };
             }),
         },
         evidenceKey: this.evidenceKey,
@@ -308,9 +366,22 @@ export class DataAccountStack extends Stack {
     this.addAccountWideProtections(options.dataAccessAlarms);
   }
 
-  /** Name of the account's locked vault. */
+  /** Name of the account's first locked vault (the shortest retention class). */
   private get vaultName(): string {
     return this.options?.backupVaultName ?? `data-protection-${this.stackName}`.slice(0, 50);
+  }
+
+  /**
+   * Name of the locked vault a recovery point kept `days` days lands in: the vault of the longest
+   * retention class not above `days` (the plan's rules choose the same way), e.g.
+   * `data-protection-<stack>-365d`; deterministic, so the drill and alarms name it without a reference.
+   */
+  private vaultNameFor(days: number): string {
+    const classes = retentionClasses();
+    const cls = [...classes].reverse().find((c) => c <= days) ?? classes[0];
+    if (cls === classes[0]) return this.vaultName;
+    const suffix = `-${cls}d`;
+    return `${this.vaultName.slice(0, 50 - suffix.length)}${suffix}`;
   }
 
   /**
@@ -332,6 +403,7 @@ export class DataAccountStack extends Stack {
     });
     this.backupPlan = new ProtectedBackupPlan(this, 'Backups', {
       backupVault: this.backupVault,
+      retentionClassVaults: this.backupVaults.filter((v) => v !== this.backupVault),
       centralVault: options.noCrossAccountCopyReason ? undefined : central(accounts.primaryRegion),
       drVault: accounts.drRegion && !options.noCrossAccountCopyReason ? central(accounts.drRegion) : undefined,
       noCrossAccountCopyReason: options.noCrossAccountCopyReason,
@@ -340,14 +412,20 @@ export class DataAccountStack extends Stack {
       backupPlanName: this.stackName,
       coverageScopes,
     });
-    new BackupAlarms(this, 'BackupAlarms', { topic: this.alarmTopic.topic, backupVaultName: this.vaultName, resourceTypes: this.backupPlan.resourceTypes, jobEvents: false });
+    // "No recent recovery point" alarms per vault, for the types whose snapshots it receives.
+    for (const vault of this.backupVaults) {
+      const types = [...(this.backupPlan._scheduledTypesByVault.get(vault.backupVaultName) ?? [])].sort();
+      if (types.length === 0) continue;
+      const id = vault === this.backupVault ? 'BackupAlarms' : `BackupAlarms${vault.minRetentionDays}d`;
+      new BackupAlarms(this, id, { topic: this.alarmTopic.topic, backupVaultName: vault.backupVaultName, resourceTypes: types, jobEvents: false });
+    }
   }
 
   /**
    * At synth, in every data stack: the drill settings of its drillable resources, as tags the
    * account's drill reads at run time (or the reason drills are off), and the drill control.
    */
-  private tagDrillTargets(drill: RestoreDrill | undefined, vaultName: string, holderDisabledReason: string | undefined, names: Map<string, string>, handBuilt: boolean): void {
+  private tagDrillTargets(drill: RestoreDrill | undefined, vaultNameFor: (retentionDays: number) => string, holderDisabledReason: string | undefined, names: Map<string, string>, handBuilt: boolean): void {
     const options = this.options ?? {};
     const drillable = ClassifiedResources.within(this).filter((r) => r.resourceType && DrillResourceType.supports(r.resourceType));
     if (handBuilt) {
@@ -382,7 +460,7 @@ export class DataAccountStack extends Stack {
         // Restored copies are encrypted like their source: S3, EFS and EBS with the level's
         // key-account key (the drill's defaults), DynamoDB with the table's own key (read when it runs).
         ...overrides,
-        backupVaultName: vaultName,
+        backupVaultName: vaultNameFor(r.policy.backupRetentionDays),
       });
       // Names key evidence and metrics, so they are unique among the targets of the account's drill.
       const other = names.get(target.name);
@@ -417,7 +495,13 @@ export class DataAccountStack extends Stack {
       // The account's other data stacks deploy after this one (they use its key lookups and fallback keys).
       crossStackReferences: false,
     });
-    new DataAccessAlarms(this, 'DataAccessAlarms', { ...dataAccessAlarms, logGroup: this.dataAccessTrail.logGroup, topic: this.alarmTopic.topic });
+    new DataAccessAlarms(this, 'DataAccessAlarms', {
+      ...dataAccessAlarms,
+      logGroup: this.dataAccessTrail.logGroup,
+      topic: this.alarmTopic.topic,
+      // The drill's restores are expected: its state machine starts them, AWS Backup runs them as its restore role.
+      expectedRestoreRoles: this.restoreDrill ? [this.restoreDrill.stateMachine.role, this.restoreDrill.restoreRole] : undefined,
+    });
     // Every Audit Manager control evaluates what AWS Config records ("Choosing your controls").
     const existingRecorder = this.configRecorder?.existingRecorderReason;
     if (existingRecorder !== undefined) {
@@ -494,7 +578,7 @@ export class DataAccountStack extends Stack {
     this.buildSharedPlan(group.filter((s) => !handBuilt.has(s)));
     const disabled = this.options?.drill?.disabledReason;
     const names = new Map<string, string>();
-    for (const s of group) s.tagDrillTargets(this.restoreDrill, this.vaultName, disabled, names, handBuilt.has(s));
+    for (const s of group) s.tagDrillTargets(this.restoreDrill, (days) => this.vaultNameFor(days), disabled, names, handBuilt.has(s));
   }
 
   /**
@@ -579,6 +663,23 @@ export class DataAccountStack extends Stack {
     }
     return key;
   }
+}
+
+/**
+ * The retention classes of a data account's locked vaults, in days: every level's retention floor
+ * (PUBLIC 7, INTERNAL 35, CONFIDENTIAL 90, HIGHLY_SENSITIVE 365) and the longest point-in-time
+ * recovery (35: continuous recovery points live at most 35 days), ascending. Each vault's lock
+ * minimum is its class.
+ */
+function retentionClasses(): number[] {
+  return [
+    ...new Set(
+      DataClassification.all().flatMap((c) => {
+        const p = ProtectionPolicy.forClassification(c);
+        return p.pointInTimeRecovery ? [p.backupRetentionDays, p.pointInTimeRecoveryDays] : [p.backupRetentionDays];
+      }),
+    ),
+  ].sort((a, b) => a - b);
 }
 
 /** Per app root: `<account>/<region>` → the data stacks there, in creation order. */

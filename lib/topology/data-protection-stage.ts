@@ -13,7 +13,11 @@ const STAGE_SYMBOL = Symbol.for('cdk-data-protection.DataProtectionStage');
 export interface DataProtectionStageProps extends StageProps {
   /** The four-account layout (placeholders in cdk.json for the reference app). */
   readonly accounts: DataProtectionAccounts;
-  /** Email addresses notified by every account's alarm topic. @default - none */
+  /**
+   * Email addresses notified by every account's alarm topic, and by the audit account's topic
+   * that receives every forwarded data-protection event (required there: synth fails without a subscriber).
+   * @default - none
+   */
   readonly alarmEmails?: string[];
 }
 
@@ -93,7 +97,7 @@ export class DataProtectionStage extends Stage {
     this.keys = new KeyAccountStack(this, 'Keys', { ...common, env: env(accounts.keyAccount) });
     this.backup = new BackupAccountStack(this, 'Backup', { ...common, env: env(accounts.backupAccount) });
     this.backup.addStackDependency(this.keys, 'the central vault uses the key-account backup key');
-    this.audit = new AuditAccountStack(this, 'Audit', { accounts, env: env(accounts.auditAccount) });
+    this.audit = new AuditAccountStack(this, 'Audit', { accounts, alarmEmails: props.alarmEmails, env: env(accounts.auditAccount) });
     this.audit.addStackDependency(this.keys, 'the archive uses the key-account audit key');
     if (accounts.drRegion) {
       this.keysDr = new KeyAccountReplicaStack(this, 'KeysDr', { ...common, env: env(accounts.keyAccount, accounts.drRegion) });

@@ -16,6 +16,7 @@ import { DataProtectionAccounts, isSingleAccount, validateAccounts, warnSingleAc
 import { assertSingleAwsCdkLib } from '../core/single-copy';
 import { addManagementEventsTrail, managementTrailAccounts } from './management-trail';
 import { ManagementEventsTrail } from '../audit/management-events-trail';
+import { securityForwarding, watchAccount } from './watchers';
 
 export interface KeyAccountStackProps extends StackProps {
   readonly accounts: DataProtectionAccounts;
@@ -87,7 +88,8 @@ export class KeyAccountStack extends Stack {
     this.auditKey = keys.get('AuditKey')!;
     this.evidenceKey = keys.get('EvidenceKey')!;
 
-    this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails, forwardTo: securityForwarding(this, props.accounts) });
+    watchAccount(this, props.accounts, this.alarmTopic, { backups: false });
     if (claimAccountWide(this, AccountWideWatcher.KEY_TAMPER)) new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
     // KeyTamperAlarms hear nothing without a trail logging management events in this account.
     this.managementTrail = addManagementEventsTrail(this, props.accounts, () => this.auditKey.key, this.alarmTopic.topic, 'KeyAccountStackProps', props.existingManagementTrailReason);
@@ -191,7 +193,8 @@ export class KeyAccountReplicaStack extends Stack {
     }
     // Replicas are disabled or scheduled for deletion in their own region: watch it too (the key
     // account's multi-region ManagementEventsTrail logs this region's management events).
-    this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails, forwardTo: securityForwarding(this, props.accounts) });
+    watchAccount(this, props.accounts, this.alarmTopic, { backups: false });
     if (claimAccountWide(this, AccountWideWatcher.KEY_TAMPER)) new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
     addStackLimitsValidation(this);
   }

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DataAccessAlarms, DataAccessTrail } from '../../lib/audit';
 import { AlarmTopic } from '../../lib/keys';
@@ -8,29 +9,44 @@ import { ARCHIVE, auditKey, dataStack } from './fixtures';
 function setup(props: Partial<ConstructorParameters<typeof DataAccessAlarms>[2]> = {}) {
   const stack = dataStack();
   const trail = new DataAccessTrail(stack, 'Trail', { encryptionKey: auditKey(stack), archiveBucketName: ARCHIVE });
-  const topic = new AlarmTopic(stack, 'Alarms');
+  const topic = new AlarmTopic(stack, 'Alarms', { noSubscriberReason: 'unit test of the alarms alone' });
   const alarms = new DataAccessAlarms(stack, 'DataAccessAlarms', { logGroup: trail.logGroup, topic: topic.topic, ...props });
   return { stack, trail, topic, alarms };
 }
 
+const READS = ['GetObject', 'SelectObjectContent', 'CopyObject', 'UploadPartCopy', 'GetItem', 'BatchGetItem', 'Query', 'Scan', 'ExecuteStatement', 'BatchExecuteStatement'];
+const anyName = (names: string[]) => names.map((n) => `($.eventName = "${n}")`).join(' || ');
+const RESTORES =
+  '(($.eventSource = "backup.amazonaws.com") && ($.eventName = "StartRestoreJob")) || ' +
+  '(($.eventSource = "dynamodb.amazonaws.com") && (($.eventName = "RestoreTableToPointInTime") || ($.eventName = "RestoreTableFromBackup"))) || ' +
+  '(($.eventSource = "rds.amazonaws.com") && (($.eventName = "RestoreDBClusterToPointInTime") || ($.eventName = "RestoreDBInstanceToPointInTime") || ($.eventName = "RestoreDBClusterFromSnapshot") || ($.eventName = "RestoreDBInstanceFromDBSnapshot")))';
+
 const PATTERNS: Record<string, string> = {
   AccessDenied: '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
   UnusualExport:
-    '{ ($.eventName = "ExportTableToPointInTime") || ($.eventName = "PutBucketReplication") || ($.eventName = "PutBucketPolicy") || ($.eventName = "ModifyDBSnapshotAttribute") || ($.eventName = "ModifyDBClusterSnapshotAttribute") || ($.eventName = "ModifySnapshotAttribute") || ($.eventName = "StartExportTask") }',
+    '{ (($.eventName = "ExportTableToPointInTime") || ($.eventName = "EnableKinesisStreamingDestination") || ($.eventName = "PutBucketReplication") || ($.eventName = "PutBucketPolicy") || ($.eventName = "ModifyDBSnapshotAttribute") || ($.eventName = "ModifyDBClusterSnapshotAttribute") || ($.eventName = "ModifySnapshotAttribute") || ($.eventName = "StartExportTask")) || (($.eventSource = "s3.amazonaws.com") && (($.eventName = "CreateJob") || ($.eventName = "JobCreated"))) }',
+  Restore: `{ ${RESTORES} }`,
   KeyTamper:
     '{ ($.eventSource = "kms.amazonaws.com") && (($.eventName = "DisableKey") || ($.eventName = "ScheduleKeyDeletion") || ($.eventName = "PutKeyPolicy") || ($.eventName = "DeleteAlias") || ($.eventName = "UpdateAlias") || ($.eventName = "DisableKeyRotation") || ($.eventName = "DeleteImportedKeyMaterial")) }',
   BackupDeletion:
     '{ ($.eventSource = "backup.amazonaws.com") && (($.eventName = "DeleteBackupVault") || ($.eventName = "DeleteRecoveryPoint") || ($.eventName = "DeleteBackupVaultLockConfiguration") || ($.eventName = "DeleteBackupVaultAccessPolicy") || ($.eventName = "PutBackupVaultAccessPolicy") || ($.eventName = "UpdateRecoveryPointLifecycle") || ($.eventName = "DeleteBackupPlan") || ($.eventName = "DeleteBackupSelection")) }',
   TrailTamper:
     '{ ($.eventSource = "cloudtrail.amazonaws.com") && (($.eventName = "StopLogging") || ($.eventName = "DeleteTrail") || ($.eventName = "UpdateTrail") || ($.eventName = "PutEventSelectors")) }',
+  AccountMassRead: `{ ${anyName(READS)} }`,
 };
+
+/** The rule body of a Contributor Insights rule, with the log group's Ref as its name. */
+function ruleBody(stack: ReturnType<typeof setup>['stack'], rule: any): any {
+  const body = stack.resolve(rule.ruleBody);
+  return JSON.parse(body['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : p.Ref)).join(''));
+}
 
 describe('DataAccessAlarms', () => {
   test('metric filters on the trail log group with the documented patterns', () => {
     const { stack } = setup();
     const template = Template.fromStack(stack);
     const filters = template.findResources('AWS::Logs::MetricFilter');
-    expect(Object.keys(filters)).toHaveLength(5);
+    expect(Object.keys(filters)).toHaveLength(8);
     for (const [metric, pattern] of Object.entries(PATTERNS)) {
       template.hasResourceProperties('AWS::Logs::MetricFilter', {
         LogGroupName: { Ref: Match.stringLikeRegexp('TrailLogGroup') },
@@ -40,41 +56,94 @@ describe('DataAccessAlarms', () => {
     }
   });
 
+  test('every pattern fits the 1024 characters of a metric filter pattern', () => {
+    const { stack } = setup();
+    for (const f of Object.values(Template.fromStack(stack).findResources('AWS::Logs::MetricFilter')) as any[]) {
+      expect(typeof f.Properties.FilterPattern === 'string' ? f.Properties.FilterPattern.length : 0).toBeLessThanOrEqual(1024);
+    }
+  });
+
   test('every alarm notifies the encrypted alarm topic, with safe default thresholds over 5 minutes', () => {
     const { stack, alarms } = setup();
     const template = Template.fromStack(stack);
     const all = template.findResources('AWS::CloudWatch::Alarm');
-    expect(Object.keys(all)).toHaveLength(6);
-    expect(alarms.alarms).toHaveLength(6);
+    expect(Object.keys(all)).toHaveLength(9);
+    expect(alarms.alarms).toHaveLength(9);
     for (const alarm of Object.values(all)) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
       expect(alarm.Properties.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
       expect(alarm.Properties.TreatMissingData).toBe('notBreaching');
+      // Forwarded to the audit account by their description prefix.
+      expect(alarm.Properties.AlarmDescription).toMatch(/^cdk-data-protection: /);
     }
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     const byMetric = (name: string) => Object.values(all).find((a: any) => a.Properties.MetricName === name) as any;
     expect(byMetric('AccessDenied').Properties).toMatchObject({ Threshold: 10, Period: 300, Statistic: 'Sum', Namespace: 'DataProtection/DataAccess' });
-    for (const name of ['UnusualExport', 'KeyTamper', 'BackupDeletion', 'TrailTamper']) expect(byMetric(name).Properties.Threshold).toBe(1);
+    expect(byMetric('AccountMassRead').Properties).toMatchObject({ Threshold: 10000, Period: 300, Statistic: 'Sum' });
+    for (const name of ['UnusualExport', 'Restore', 'KeyTamper', 'BackupDeletion', 'TrailTamper']) expect(byMetric(name).Properties.Threshold).toBe(1);
   });
 
-  test('mass reads: Contributor Insights counts reads per principal, the alarm watches the top contributor', () => {
-    const { stack, alarms } = setup();
+  test('byte volume: the sum of bytesTransferredOut of S3 data events, 10 GiB per 5 minutes by default', () => {
+    const { stack } = setup();
     const template = Template.fromStack(stack);
-    const [rule] = Object.values(template.findResources('AWS::CloudWatch::InsightRule')) as any[];
-    expect(rule.Properties.RuleState).toBe('ENABLED');
-    const body = stack.resolve(alarms.massReadRule.ruleBody);
-    const parsed = JSON.parse(body['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : p.Ref)).join(''));
-    expect(parsed).toEqual({
-      Schema: { Name: 'CloudWatchLogRule', Version: 1 },
-      LogGroupNames: [expect.stringMatching(/^TrailLogGroup/)],
-      LogFormat: 'JSON',
-      Contribution: { Keys: ['$.userIdentity.arn'], Filters: [{ Match: '$.eventName', In: ['GetObject', 'SelectObjectContent', 'GetItem', 'BatchGetItem', 'Query', 'Scan', 'ExecuteStatement', 'BatchExecuteStatement'] }] },
-      AggregateOn: 'Count',
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ ($.eventSource = "s3.amazonaws.com") && ($.additionalEventData.bytesTransferredOut > 0) }',
+      MetricTransformations: [{ MetricNamespace: 'DataProtection/DataAccess', MetricName: 'EgressBytes', MetricValue: '$.additionalEventData.bytesTransferredOut', Unit: 'Bytes' }],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'EgressBytes',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 10 * 1024 ** 3,
+      AlarmDescription: Match.stringLikeRegexp('^cdk-data-protection: 10 GiB or more were read out of S3 objects in 5 minutes'),
+    });
+  });
+
+  test('mass reads: Contributor Insights counts reads per role whatever the session name, and per IAM user; the alarm watches the busier top contributor', () => {
+    const { stack, alarms } = setup();
+    const template = Template.fromStack(stack);
+    const rules = Object.values(template.findResources('AWS::CloudWatch::InsightRule')) as any[];
+    expect(rules).toHaveLength(2);
+    for (const r of rules) expect(r.Properties.RuleState).toBe('ENABLED');
+    const base = { Schema: { Name: 'CloudWatchLogRule', Version: 1 }, LogGroupNames: [expect.stringMatching(/^TrailLogGroup/)], LogFormat: 'JSON', AggregateOn: 'Count' };
+    expect(ruleBody(stack, alarms.massReadRule)).toEqual({
+      ...base,
+      Contribution: {
+        Keys: ['$.userIdentity.sessionContext.sessionIssuer.arn'],
+        Filters: [{ Match: '$.eventName', In: READS }, { Match: '$.userIdentity.sessionContext.sessionIssuer.arn', IsPresent: true }],
+      },
+    });
+    expect(ruleBody(stack, alarms.massReadByUserRule)).toEqual({
+      ...base,
+      Contribution: {
+        Keys: ['$.userIdentity.arn'],
+        Filters: [{ Match: '$.eventName', In: READS }, { Match: '$.userIdentity.sessionContext.sessionIssuer.arn', IsPresent: false }],
+      },
+    });
+    // A Contributor Insights In filter takes at most 10 values.
+    expect(READS.length).toBeLessThanOrEqual(10);
+    const [roleName, userName] = [alarms.massReadRule, alarms.massReadByUserRule].map((r) => r.ruleName);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Threshold: 1000,
-      Metrics: [{ Expression: `INSIGHT_RULE_METRIC('${rule.Properties.RuleName}', 'MaxContributorValue')`, Period: 300, ReturnData: true }],
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'MAX([byRole, byUser])', ReturnData: true }),
+        Match.objectLike({ Id: 'byRole', Expression: `INSIGHT_RULE_METRIC('${roleName}', 'MaxContributorValue')`, ReturnData: false }),
+        Match.objectLike({ Id: 'byUser', Expression: `INSIGHT_RULE_METRIC('${userName}', 'MaxContributorValue')`, ReturnData: false }),
+      ]),
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlarmsTopic') }],
+    });
+  });
+
+  test("restores by the expected roles (the drill's) are not counted; sessions without a role always are", () => {
+    const stack = dataStack();
+    const trail = new DataAccessTrail(stack, 'Trail', { encryptionKey: auditKey(stack), archiveBucketName: ARCHIVE });
+    const topic = new AlarmTopic(stack, 'Alarms', { noSubscriberReason: 'unit test of the alarms alone' });
+    const drillRole = iam.Role.fromRoleArn(stack, 'DrillRole', 'arn:aws:iam::111111111111:role/drill-restore');
+    new DataAccessAlarms(stack, 'DataAccessAlarms', { logGroup: trail.logGroup, topic: topic.topic, expectedRestoreRoles: [drillRole] });
+    Template.fromStack(stack).hasResourceProperties('AWS::Logs::MetricFilter', {
+      MetricTransformations: [Match.objectLike({ MetricName: 'Restore' })],
+      FilterPattern:
+        `{ (${RESTORES}) && (($.userIdentity.sessionContext.sessionIssuer.arn NOT EXISTS) || ($.userIdentity.sessionContext.sessionIssuer.arn != "arn:aws:iam::111111111111:role/drill-restore")) }`,
     });
   });
 
@@ -83,13 +152,32 @@ describe('DataAccessAlarms', () => {
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'AccessDenied', Threshold: 25, Period: 900 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'KeyTamper', Threshold: 2 });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: 5000, Metrics: [Match.objectLike({ Period: 900 })] });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: 5000, Metrics: Match.arrayWith([Match.objectLike({ Id: 'byRole', Period: 900 })]) });
+  });
+
+  test('account-wide, byte-volume and restore thresholds are configurable', () => {
+    const { stack } = setup({ accountMassReadThreshold: 250_000, egressBytesThreshold: 512 * 1024 ** 2, restoreThreshold: 3 });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'AccountMassRead', Threshold: 250000 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'EgressBytes', Threshold: 536870912, AlarmDescription: Match.stringLikeRegexp('512 MiB or more') });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Restore', Threshold: 3 });
   });
 
   describe('bad input', () => {
-    test.each(['accessDeniedThreshold', 'massReadThreshold', 'unusualExportThreshold', 'keyTamperThreshold', 'backupDeletionThreshold', 'trailTamperThreshold'])('%s of 0 or less', (prop) => {
+    test.each(['accessDeniedThreshold', 'massReadThreshold', 'unusualExportThreshold', 'restoreThreshold', 'keyTamperThreshold', 'backupDeletionThreshold', 'trailTamperThreshold'])('%s of 0 or less', (prop) => {
       expect(() => setup({ [prop]: 0 })).toThrow(new RegExp(`DataAccessAlarmsProps.${prop} must be between 1 and 1000000 events, got 0 events`));
       expect(() => setup({ [prop]: -5 })).toThrow(new RegExp(`DataAccessAlarmsProps.${prop} must be between 1 and 1000000 events, got -5 events`));
+    });
+
+    test('accountMassReadThreshold outside 1-100000000 events', () => {
+      expect(() => setup({ accountMassReadThreshold: 0 })).toThrow(/DataAccessAlarmsProps.accountMassReadThreshold must be between 1 and 100000000 events, got 0 events/);
+      expect(() => setup({ accountMassReadThreshold: 100_000_001 })).toThrow(/DataAccessAlarmsProps.accountMassReadThreshold must be between 1 and 100000000 events, got 100000001 events/);
+    });
+
+    test('egressBytesThreshold outside 1 MiB-100 TiB', () => {
+      expect(() => setup({ egressBytesThreshold: 1000 })).toThrow(/DataAccessAlarmsProps.egressBytesThreshold must be between 1048576 and 109951162777600 bytes, got 1000 bytes/);
+      expect(() => setup({ egressBytesThreshold: 2 * 109951162777600 })).toThrow(/DataAccessAlarmsProps.egressBytesThreshold must be between 1048576 and 109951162777600 bytes, got 219902325555200 bytes/);
+      expect(() => setup({ egressBytesThreshold: 1.5 * 1024 ** 2 + 0.5 })).toThrow(/DataAccessAlarmsProps.egressBytesThreshold must be a whole number/);
     });
 
     test('a fractional threshold', () => {

@@ -97,13 +97,13 @@ describe('ProtectedBackupPlan', () => {
     ]);
   });
 
-  test('HIGHLY_SENSITIVE: every 12 hours, 365 days, copies to the central vault and the DR region; DynamoDB gets no AWS Backup continuous rule', () => {
+  test('HIGHLY_SENSITIVE: hourly (the copy RPO of 1 hour), 365 days, copies to the central vault and the DR region; DynamoDB gets no AWS Backup continuous rule', () => {
     const f = dataStack();
     plan(f);
     const hs = planNamed(Template.fromStack(f.stack), 'hr-highly-sensitive');
     expect(hs.BackupPlanRule).toHaveLength(1);
     expect(hs.BackupPlanRule[0]).toMatchObject({
-      ScheduleExpression: 'cron(0 3/12 * * ? *)',
+      ScheduleExpression: 'cron(0 * * * ? *)',
       Lifecycle: { DeleteAfterDays: 365 },
       CopyActions: [
         { DestinationBackupVaultArn: centralArn, Lifecycle: { DeleteAfterDays: 365 } },
@@ -379,6 +379,87 @@ describe('ProtectedBackupPlan', () => {
     test('scheduleStartHour outside 0-23', () => {
       const f = dataStack();
       expect(() => plan(f, { scheduleStartHour: 24 })).toThrow('ProtectedBackupPlanProps.scheduleStartHour must be between 0 and 23 hours, got 24 hours');
+    });
+  });
+
+  describe('copy recovery point objective (copyRpoHours)', () => {
+    const backupControl = (_f: Fixture, c: Construct) => controlsOf(c).find((x) => x.control === CONTROLS.BACKUP_PLAN) as any;
+
+    test('the rule carrying the copies runs at least every copyRpoHours; the control records the RPO of each location', () => {
+      const f = dataStack();
+      plan(f);
+      const template = Template.fromStack(f.stack);
+      // CONFIDENTIAL: copy objective 24 h, daily copies; HIGHLY_SENSITIVE: 1 h, hourly copies.
+      expect(planNamed(template, 'hr-confidential').BackupPlanRule[0]).toMatchObject({ ScheduleExpression: 'cron(0 3 * * ? *)', CopyActions: [{ DestinationBackupVaultArn: centralArn }] });
+      expect(planNamed(template, 'hr-highly-sensitive').BackupPlanRule[0]).toMatchObject({ ScheduleExpression: 'cron(0 * * * ? *)', CopyActions: [{ DestinationBackupVaultArn: centralArn }, { DestinationBackupVaultArn: drArn }] });
+      expect(backupControl(f, f.table.node.defaultChild as Construct)).toMatchObject({
+        rpoObjectiveHours: 1,
+        localRpo: 'continuous (DynamoDB point-in-time recovery)',
+        copyRpoObjectiveHours: 1,
+        backupAccountRpo: '1 h',
+        drRegionRpo: '1 h',
+      });
+      expect(backupControl(f, f.bucket.node.defaultChild as Construct)).toMatchObject({
+        localRpo: 'continuous (point-in-time recovery)',
+        copyRpoObjectiveHours: 24,
+        backupAccountRpo: '24 h',
+        drRegionRpo: 'none',
+      });
+    });
+
+    test('without copies the schedule is backupIntervalHours, and the control says no copy exists', () => {
+      const f = dataStack();
+      plan(f, { centralVault: undefined, drVault: undefined, noCrossAccountCopyReason: 'evaluation account', noCrossRegionCopyReason: 'no DR region' });
+      const rule = planNamed(Template.fromStack(f.stack), 'hr-highly-sensitive').BackupPlanRule[0];
+      expect(rule.ScheduleExpression).toBe('cron(0 3/12 * * ? *)');
+      expect(rule.CopyActions).toBeUndefined();
+      expect(backupControl(f, f.table.node.defaultChild as Construct)).toMatchObject({ backupAccountRpo: 'none', drRegionRpo: 'none', localRpo: 'continuous (DynamoDB point-in-time recovery)' });
+    });
+
+    test('a looser copy objective needs overrideReason and is recorded; the copies then follow it', () => {
+      const stack = testStack(DATA_ACCOUNT);
+      const key = kms.Key.fromKeyArn(stack, 'Key', KEY_ARN);
+      const vault = new ImmutableBackupVault(stack, 'LocalVault', { backupVaultName: 'hr-backups', encryptionKey: key });
+      const bucket = new s3.Bucket(stack, 'Docs', { encryption: s3.BucketEncryption.KMS, encryptionKey: key, versioned: true });
+      expect(() => classify(bucket, DataClassification.HIGHLY_SENSITIVE, { copyRpoHours: 6 })).toThrow(/copyRpoHours=6 is looser than the HIGHLY_SENSITIVE floor copyRpoHours=1/);
+      const r = classify(bucket, DataClassification.HIGHLY_SENSITIVE, { copyRpoHours: 6, overrideReason: 'hourly jobs cost too much for this archive' });
+      expect(r.policy.overrides).toContainEqual({ prop: 'copyRpoHours', floor: '1', value: '6', reason: 'hourly jobs cost too much for this archive' });
+      new ProtectedBackupPlan(stack, 'Backups', { backupVault: vault, centralVault: CENTRAL, drVault: DR, backupPlanName: 'hr' });
+      const rule = planNamed(Template.fromStack(stack), 'hr-highly-sensitive-custom1').BackupPlanRule[0];
+      expect(rule.ScheduleExpression).toBe('cron(0 3/6 * * ? *)');
+    });
+
+    test('copyRpoHours outside 1-24 hours is an error naming the prop', () => {
+      const stack = testStack(DATA_ACCOUNT);
+      const bucket = new s3.Bucket(stack, 'Docs');
+      expect(() => classify(bucket, DataClassification.CONFIDENTIAL, { copyRpoHours: 48, overrideReason: 'x' })).toThrow(/ProtectionPolicyOverrides.copyRpoHours must be between 1 and 24 hours, got 48/);
+      expect(() => classify(bucket, DataClassification.CONFIDENTIAL, { copyRpoHours: 0 })).toThrow(/ProtectionPolicyOverrides.copyRpoHours must be between 1 and 24 hours, got 0/);
+    });
+  });
+
+  describe('retention-class vaults', () => {
+    test('each rule writes to the vault with the highest lock minimum its retention fits', () => {
+      const f = dataStack();
+      const key = kms.Key.fromKeyArn(f.stack, 'Key2', KEY_ARN);
+      const classes = [35, 90, 365].map((d) => new ImmutableBackupVault(f.stack, `Vault${d}`, { backupVaultName: `hr-backups-${d}d`, encryptionKey: key, minRetention: Duration.days(d) }));
+      const p = plan(f, { retentionClassVaults: classes });
+      const template = Template.fromStack(f.stack);
+      const confidential = planNamed(template, 'hr-confidential').BackupPlanRule;
+      expect(confidential.map((r: any) => [r.RuleName, r.TargetBackupVault])).toEqual([
+        ['hr-confidential-scheduled', 'hr-backups-90d'],
+        // Continuous recovery points live 35 days: the 35-day class.
+        ['hr-confidential-continuous', 'hr-backups-35d'],
+      ]);
+      expect(planNamed(template, 'hr-highly-sensitive').BackupPlanRule.map((r: any) => r.TargetBackupVault)).toEqual(['hr-backups-365d']);
+      expect([...p._scheduledTypesByVault.entries()].map(([v, t]) => [v, [...t].sort()])).toEqual([
+        ['hr-backups-90d', ['Aurora', 'S3']],
+        ['hr-backups-365d', ['DynamoDB']],
+      ]);
+    });
+
+    test('a vault that is not an ImmutableBackupVault is an error', () => {
+      const f = dataStack();
+      expect(() => plan(f, { retentionClassVaults: [{} as any] })).toThrow(/ProtectedBackupPlanProps.retentionClassVaults\[0\] must be an ImmutableBackupVault/);
     });
   });
 });

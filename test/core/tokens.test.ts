@@ -108,7 +108,7 @@ const CASES: Case[] = [
     }),
   ),
   // audit
-  { prop: 'AuditAccountStackProps.archiveRetention', build: ({ app, n }) => new AuditAccountStack(app, 'Audit', { accounts: ACCOUNTS, env: { account: AUDIT_ACCOUNT, region: REGION }, archiveRetention: Duration.days(n) }) },
+  { prop: 'AuditAccountStackProps.archiveRetention', build: ({ app, n }) => new AuditAccountStack(app, 'Audit', { accounts: ACCOUNTS, env: { account: AUDIT_ACCOUNT, region: REGION }, alarmEmails: ['security@example.com'], archiveRetention: Duration.days(n) }) },
   { prop: 'AuditLogArchiveProps.retention', build: ({ stack, n }) => void new AuditLogArchive(stack, 'Archive', { encryptionKey: key(stack), sourceAccounts: [DATA_ACCOUNT], retention: Duration.days(n) }) },
   { prop: 'DataAccessTrailProps.logRetentionDays', build: ({ stack, n }) => void new DataAccessTrail(stack, 'Trail', { encryptionKey: key(stack), archiveBucketName: 'archive', logRetentionDays: n }) },
   { prop: 'DataAccessAlarmsProps.period', build: ({ stack, n }) => void new DataAccessAlarms(stack, 'Alarms', { logGroup: new logs.LogGroup(stack, 'Logs'), topic: topic(stack), period: Duration.minutes(n) }) },

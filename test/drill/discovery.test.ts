@@ -73,13 +73,13 @@ describe('template in discovery mode', () => {
     for (const fn of Object.values(functions) as any[]) expect(Object.keys(fn.Properties.Environment?.Variables ?? {})).not.toContain('DRILL_TARGETS');
   });
 
-  test('one daily schedule starts a discovery execution (no per-interval schedules), beside the daily staleness check', () => {
+  test('one daily schedule starts a discovery execution (no per-interval schedules), beside the daily staleness check and canary writer', () => {
     const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')) as any[];
-    expect(schedules).toHaveLength(2);
-    expect(schedules.map((s) => s.Properties.ScheduleExpression)).toEqual(['rate(1 day)', 'rate(1 day)']);
+    expect(schedules).toHaveLength(3);
+    expect(schedules.map((s) => s.Properties.ScheduleExpression)).toEqual(['rate(1 day)', 'rate(1 day)', 'rate(1 day)']);
     const start = schedules.find((s) => s.Properties.Target.Arn.Ref === stack.getLogicalId(drill.stateMachine.node.defaultChild as any));
     expect(JSON.parse(start.Properties.Target.Input)).toEqual({});
-    expect(drill.schedules.map((s) => s.node.id)).toEqual(['DailyDiscovery', 'DailyStalenessCheck']);
+    expect(drill.schedules.map((s) => s.node.id)).toEqual(['DailyDiscovery', 'DailyStalenessCheck', 'DailyCanary']);
   });
 
   test("the workflow starts with 'Targets given?', discovers otherwise, and skips the Map when nothing is due; timeout from maxTargetsPerExecution and the longest restore timeout", () => {

@@ -171,7 +171,7 @@ export class FakeAws {
     let m: RegExpExecArray | null;
     if (service === 'backup' && method === 'GET' && (m = /^\/backup-vaults\/([^/]+)\/recovery-points\/?$/.exec(path))) {
       operation = 'ListRecoveryPointsByBackupVault';
-      input = { BackupVaultName: m[1], ByResourceArn: q.resourceArn, MaxResults: q.maxResults ? Number(q.maxResults) : undefined, NextToken: q.nextToken };
+      input = { BackupVaultName: m[1], ByResourceArn: q.resourceArn, ByCreatedAfter: q.createdAfter, MaxResults: q.maxResults ? Number(q.maxResults) : undefined, NextToken: q.nextToken };
       encode = (o) => ({ ...o, RecoveryPoints: (o.RecoveryPoints ?? []).map((p: any) => ({ ...p, CreationDate: epochSeconds(p.CreationDate), CompletionDate: epochSeconds(p.CompletionDate) })) });
     } else if (service === 'backup' && method === 'GET' && (m = /^\/backup-vaults\/([^/]+)\/recovery-points\/(.+)$/.exec(path))) {
       operation = 'DescribeRecoveryPoint';
@@ -266,9 +266,10 @@ export class FakeAws {
       };
     } else if (method === 'GET' && !key && q.get('list-type') === '2') {
       operation = 'ListObjectsV2';
-      input = { Bucket: bucket, ContinuationToken: q.get('continuation-token') ?? undefined };
+      input = { Bucket: bucket, ContinuationToken: q.get('continuation-token') ?? undefined, Prefix: q.get('prefix') ?? undefined, MaxKeys: q.has('max-keys') ? Number(q.get('max-keys')) : undefined };
       encode = (o) => {
-        const contents = (o.Contents ?? []).map((c: any) => tag('Contents', tag('Key', esc(c.Key)) + tag('Size', String(c.Size ?? 0)))).join('');
+        const lastModified = (c: any) => (c.LastModified ? tag('LastModified', esc(new Date(c.LastModified).toISOString())) : '');
+        const contents = (o.Contents ?? []).map((c: any) => tag('Contents', tag('Key', esc(c.Key)) + lastModified(c) + tag('Size', String(c.Size ?? 0)))).join('');
         const next = o.NextContinuationToken ? tag('NextContinuationToken', esc(o.NextContinuationToken)) : '';
         res.setHeader('content-type', 'application/xml');
         res.end(xml('ListBucketResult', tag('Name', esc(bucket)) + tag('KeyCount', String((o.Contents ?? []).length)) + tag('IsTruncated', String(!!o.IsTruncated)) + contents + next));
@@ -316,11 +317,22 @@ export class FakeAws {
         res.setHeader('etag', '"fake"');
         if (o.ChecksumCRC32) res.setHeader('x-amz-checksum-crc32', o.ChecksumCRC32);
         if (o.ChecksumSHA256) res.setHeader('x-amz-checksum-sha256', o.ChecksumSHA256);
+        if (o.LastModified) res.setHeader('last-modified', new Date(o.LastModified).toUTCString());
+        for (const [k, v] of Object.entries(o.Metadata ?? {})) res.setHeader(`x-amz-meta-${k}`, String(v));
         res.end(data);
       };
     } else if (method === 'PUT' && key) {
       operation = 'PutObject';
-      input = { Bucket: bucket, Key: key, Body: decodeChunked(req, body), ServerSideEncryption: req.headers['x-amz-server-side-encryption'], SSEKMSKeyId: req.headers['x-amz-server-side-encryption-aws-kms-key-id'] };
+      const metadata = Object.fromEntries(Object.entries(req.headers).filter(([h]) => h.startsWith('x-amz-meta-')).map(([h, v]) => [h.slice('x-amz-meta-'.length), String(v)]));
+      input = {
+        Bucket: bucket,
+        Key: key,
+        Body: decodeChunked(req, body),
+        ServerSideEncryption: req.headers['x-amz-server-side-encryption'],
+        SSEKMSKeyId: req.headers['x-amz-server-side-encryption-aws-kms-key-id'],
+        ...(Object.keys(metadata).length ? { Metadata: metadata } : {}),
+        ...(req.headers['if-none-match'] ? { IfNoneMatch: req.headers['if-none-match'] } : {}),
+      };
       encode = () => {
         res.setHeader('etag', '"fake"');
         res.end();

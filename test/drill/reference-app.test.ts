@@ -44,5 +44,5 @@ test('the snippet for the reference data account: drills for every classified re
   for (const c of [employees, documents, cluster]) expect(controlsOf(c).map((x) => x.control)).toContain(CONTROLS.RESTORE_DRILL);
   const t = Template.fromStack(stack);
   t.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
-  t.resourceCountIs('AWS::Scheduler::Schedule', 3); // 30 days, 90 days, daily staleness
+  t.resourceCountIs('AWS::Scheduler::Schedule', 4); // 30 days, 90 days, daily staleness, daily canary
 });

@@ -181,8 +181,9 @@ test('metrics can only be written to the DataProtection namespace', () => {
   });
 });
 
-test('schedules: one per drill interval with the targets as input, plus the daily staleness check', () => {
-  template.resourceCountIs('AWS::Scheduler::Schedule', 3);
+test('schedules: one per drill interval with the targets as input, plus the daily staleness check and canary writer', () => {
+  template.resourceCountIs('AWS::Scheduler::Schedule', 4);
+  template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 day)', Target: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DrillCanary'), 'Arn'] } } });
   template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(30 days)', Target: { Arn: { Ref: Match.stringLikeRegexp('DrillStateMachine') } } });
   template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(90 days)' });
   template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 day)', Target: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DrillStaleness'), 'Arn'] } } });
@@ -191,9 +192,13 @@ test('schedules: one per drill interval with the targets as input, plus the dail
   expect(JSON.stringify(monthly.Properties.Target.Input)).toContain('employees');
 });
 
-test('alarms: drill failed, stale targets, RTO exceeded, restore events not handled — one each per drill, all notifying the topic', () => {
+test('alarms: drill failed, stale targets, RTO exceeded, restore events not handled, canary not written — one each per drill, all notifying the topic', () => {
   const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[];
-  expect(alarms).toHaveLength(4);
+  expect(alarms).toHaveLength(5);
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmDescription: Match.stringLikeRegexp('^cdk-data-protection: restore drill .*canary writer failed'),
+    MetricName: 'Errors', Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('DrillCanary') } }],
+  });
   const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
   for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
   const drill = [{ Name: 'Drill', Value: Match.stringLikeRegexp('/Drill$') }];

@@ -201,12 +201,51 @@ describe('DataAccountFallbackKey', () => {
     new DataAccountFallbackKey(stack, 'Key', { aliasName: ALIAS, keyAccount: KEY_ACCOUNT, services: [KeyConsumerService.DYNAMODB], reason: 'DynamoDB' });
     const policy = stack.resolve(keyPolicies(stack)[0]);
     expect(policy.Statement.map((s: any) => s.Sid)).not.toContain('AccountRootManagesKey');
-    const admins = JSON.stringify(policy.Statement.find((s: any) => s.Sid === 'KeyAdministrators').Principal);
-    expect(admins).toContain(`:iam::${KEY_ACCOUNT}:role/data-protection-key-admin`);
-    expect(admins).toContain('cdk-hnb659fds-cfn-exec-role');
     const use = policy.Statement.find((s: any) => s.Sid === 'ConsumerAccountsUseKeyViaServices');
     expect(use.Condition.StringEquals['kms:ViaService']).toEqual(['dynamodb.eu-west-1.amazonaws.com']);
     expect(keyPolicyFindings(policy)).toEqual([]);
+  });
+
+  test('only break-glass administers it: no data-account administrator or deployment role holds a management right beyond deploying it', () => {
+    const stack = testStack(DATA_ACCOUNT);
+    new DataAccountFallbackKey(stack, 'Key', { aliasName: ALIAS, keyAccount: KEY_ACCOUNT, services: [KeyConsumerService.DYNAMODB], reason: 'DynamoDB' });
+    const template = Template.fromStack(stack);
+    // Created without KMS's lockout check: the creator (the deployment role) cannot re-policy it.
+    template.hasResourceProperties('AWS::KMS::Key', { BypassPolicyLockoutSafetyCheck: true });
+    const policy = stack.resolve(keyPolicies(stack)[0]);
+    const allows = policy.Statement.filter((s: any) => s.Effect === 'Allow');
+    const actions = (s: any) => [s.Action].flat() as string[];
+    const deployment = ['kms:CreateAlias', 'kms:DescribeKey', 'kms:EnableKeyRotation', 'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:ListResourceTags', 'kms:TagResource', 'kms:UntagResource', 'kms:UpdateKeyDescription'];
+    const destructive = ['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DisableKeyRotation', 'kms:DeleteImportedKeyMaterial', 'kms:UpdateAlias', 'kms:DeleteAlias', 'kms:CancelKeyDeletion'];
+    // The deployment role: exactly what CloudFormation needs to create and re-deploy the key.
+    const deployer = allows.filter((s: any) => JSON.stringify(s.Principal).includes('cdk-hnb659fds-cfn-exec-role'));
+    expect(deployer.map((s: any) => s.Sid)).toEqual(['DeploymentRolesDeployKey']);
+    expect(actions(deployer[0]).sort()).toEqual(deployment);
+    // Every Allow naming a management action is break-glass's (root narrowed to the role) or the deployer's.
+    for (const s of allows) {
+      const grantsManagement = actions(s).some((a) => destructive.includes(a));
+      if (!grantsManagement) continue;
+      expect(s.Sid).toBe('BreakGlassAdministersKey');
+      expect(JSON.stringify(s.Condition.ArnEquals['aws:PrincipalArn'])).toContain('role/data-protection-break-glass');
+    }
+    // The key account's admin role only reads (KMS refuses management calls across accounts).
+    const observer = policy.Statement.find((s: any) => s.Sid === 'KeyAccountObservesKey');
+    expect(JSON.stringify(observer.Principal)).toContain(`:iam::${KEY_ACCOUNT}:role/data-protection-key-admin`);
+    expect(actions(observer).sort()).toEqual(['kms:DescribeKey', 'kms:GetKeyRotationStatus', 'kms:ListGrants']);
+    // Every management action but deployment's is denied to all but break-glass, PutKeyPolicy included.
+    const denied = policy.Statement.filter((s: any) => s.Effect === 'Deny' && s.Sid !== 'DenyGrantsNotForAwsResourcesExceptBreakGlass');
+    for (const s of denied) expect(JSON.stringify(s.Condition.ArnNotLike['aws:PrincipalArn'])).not.toContain('cfn-exec-role');
+    const deniedActions = denied.flatMap(actions);
+    for (const a of destructive) expect(deniedActions).toContain(a);
+    for (const a of deployment) expect(deniedActions).not.toContain(a);
+    const grants = policy.Statement.find((s: any) => s.Sid === 'DenyGrantsNotForAwsResourcesExceptBreakGlass');
+    expect(grants).toMatchObject({ Effect: 'Deny', Action: 'kms:CreateGrant', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'false' } } });
+  });
+
+  test('an ordinary ProtectedKey keeps the lockout check and its deployment role keeps PutKeyPolicy', () => {
+    const stack = testStack(KEY_ACCOUNT);
+    new ProtectedKey(stack, 'Key', { aliasName: ALIAS });
+    expect(Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key'))[0].Properties.BypassPolicyLockoutSafetyCheck).toBeUndefined();
   });
 });
 
@@ -257,7 +296,7 @@ describe('AlarmTopic and KeyTamperAlarms', () => {
 
   test('a rule of another stack is admitted by the account and region\'s rule ARNs, so the two stacks do not depend on each other', () => {
     const stack = testStack(KEY_ACCOUNT);
-    const topic = new AlarmTopic(stack, 'Alarms');
+    const topic = new AlarmTopic(stack, 'Alarms', { emailSubscribers: ['security@example.com'] });
     const other = new Stack(stack.node.scope as Construct, 'Other', { env: { account: KEY_ACCOUNT, region: 'eu-west-1' } });
     new KeyTamperAlarms(other, 'Tamper', { topic: topic.topic });
     const policy = Object.values(Template.fromStack(stack).findResources('AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument;

@@ -59,7 +59,7 @@ function assembly(): string {
       control({ control: CONTROLS.DATA_EVENTS, trail: 'DataTrail' }),
       control({ control: CONTROLS.RESTORE_DRILL, drill: 'Drill', intervalDays: 30 }),
     ],
-    '/Data/Orders': [control({ control: CONTROLS.BACKUP_PLAN, crossAccountCopy: false }), control({ control: CONTROLS.DATA_EVENTS }), control({ control: CONTROLS.RESTORE_DRILL })],
+    '/Data/Orders': [control({ control: CONTROLS.BACKUP_PLAN, crossAccountCopy: false, rpoObjectiveHours: 1, localRpo: 'continuous (point-in-time recovery)', copyRpoObjectiveHours: 1, backupAccountRpo: '12 h', drRegionRpo: 'none' }), control({ control: CONTROLS.DATA_EVENTS }), control({ control: CONTROLS.RESTORE_DRILL })],
     '/Data/Orders/Resource': [classified({ requireCmk: true, crossAccountCopy: true, dataEvents: true })],
     '/Data/Ledger/Resource': [classified({ requireCmk: false })],
     '/Data/Payroll/Resource': [classified({})],
@@ -156,6 +156,7 @@ describe('buildReport: the classified-resources table', () => {
       key: '✔ fallback key alias/fallback (administered from 111111111111)',
       backupPlan: '✔ Daily (35 d)',
       crossAccountCopy: '✔ backup account + DR region',
+      rpo: 'not recorded',
       dataEvents: '✔ DataTrail',
       restoreDrill: '✔ Drill every 30 d',
     });
@@ -163,6 +164,11 @@ describe('buildReport: the classified-resources table', () => {
 
   test('controls on the L2 without details; a ProtectedKey; a copy that is required but missing passes on the template when the pack ran', () => {
     expect(row('Orders')).toMatchObject({ key: '✔ ProtectedKey alias/data', backupPlan: '✔ plan', crossAccountCopy: '✔ (template)', dataEvents: '✔ trail', restoreDrill: '✔ drill' });
+  });
+
+  test('recovery point per location: a copy less frequent than its objective, or a required copy missing, is marked', () => {
+    expect(row('Orders').rpo).toBe('local: continuous (point-in-time recovery) (objective 1 h); backup account: 12 h ✘ (objective 1 h); DR region: none');
+    expect(row('Scratch').rpo).toBe('no backup plan');
   });
 
   test('keys: resolved by a custom resource, a literal ARN, an import, a resource outside the app', () => {

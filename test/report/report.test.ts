@@ -24,7 +24,16 @@ function synthFixture(): string {
   const key = new ProtectedKey(stack, 'Key', { aliasName: 'alias/test/data' });
   const bucket = new s3.Bucket(stack, 'Docs', { encryption: s3.BucketEncryption.KMS, encryptionKey: key.key, enforceSSL: true });
   classify(bucket, DataClassification.INTERNAL, { drillIntervalDays: 200, overrideReason: 'drills twice a year are enough for scratch data' });
-  recordControl(bucket, CONTROLS.BACKUP_PLAN, { plan: 'Daily', crossAccountCopy: false, retentionDays: 35 });
+  recordControl(bucket, CONTROLS.BACKUP_PLAN, {
+    plan: 'Daily',
+    crossAccountCopy: false,
+    retentionDays: 35,
+    rpoObjectiveHours: 24,
+    localRpo: '24 h (snapshots)',
+    copyRpoObjectiveHours: 24,
+    backupAccountRpo: 'none',
+    drRegionRpo: 'none',
+  });
   Validations.of(bucket).acknowledge({ id: 'DataProtection-ClassifiedRestoreDrill', reason: 'drill arrives with the restore-drill change' });
   new backup.CfnBackupVault(stack, 'Vault', { backupVaultName: 'unlocked', encryptionKeyArn: key.keyArn });
   Validations.of(app).addPlugins(new DataProtectionChecks(app, { writeSuppressionsToCloudFormation: true }));
@@ -70,6 +79,8 @@ test('classified resources with their controls, and overrides with reasons', () 
       key: '✔ ProtectedKey alias/test/data',
       backupPlan: '✔ Daily (35 d)',
       crossAccountCopy: 'not required',
+      // Per recovery location against its objective; INTERNAL needs no copy.
+      rpo: 'local: 24 h (snapshots) (objective 24 h); backup account: none; DR region: none',
       dataEvents: 'not required',
       restoreDrill: '⚠ acknowledged: drill arrives with the restore-drill change',
     },

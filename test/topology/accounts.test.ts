@@ -10,6 +10,7 @@ describe('account layout', () => {
       dataAccounts: ['222222222222'],
       backupAccount: '333333333333',
       auditAccount: '444444444444',
+      identityAccount: '777777777777',
       primaryRegion: 'eu-west-1',
       drRegion: 'eu-central-1',
       organizationId: 'o-exampleorg1',

@@ -10,7 +10,7 @@ import { ACCOUNTS, ARCHIVE, AUDIT_ACCOUNT, auditKey, DATA_ACCOUNT, dataStack, OT
 const trailArn = (account: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudtrail:${REGION}:${account}:trail/data-protection-data-access`]] });
 
 function auditStack(props: Partial<ConstructorParameters<typeof AuditAccountStack>[2]> = {}, app = new App()) {
-  return new AuditAccountStack(app, 'AuditAccount', { env: { account: AUDIT_ACCOUNT, region: REGION }, accounts: ACCOUNTS, ...props });
+  return new AuditAccountStack(app, 'AuditAccount', { env: { account: AUDIT_ACCOUNT, region: REGION }, accounts: ACCOUNTS, alarmEmails: ['security@example.com'], ...props });
 }
 
 function policyStatements(template: Template): any[] {

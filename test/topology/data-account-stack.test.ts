@@ -83,7 +83,17 @@ describe('DataAccountStack account-wide alarms', () => {
     const other = new DataAccountStack(app, 'Other', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS, accountWide: false });
     const sources = (s: DataAccountStack) =>
       Object.values(Template.fromStack(s).findResources('AWS::Events::Rule')).map((r: any) => `${r.Properties.EventPattern.source[0]} ${r.Properties.EventPattern['detail-type'][0]}`).sort();
-    expect(sources(wide)).toEqual(['aws.backup AWS API Call via CloudTrail', 'aws.backup Backup Job State Change', 'aws.backup Copy Job State Change', 'aws.backup Restore Job State Change', 'aws.kms AWS API Call via CloudTrail']);
+    expect(sources(wide)).toEqual([
+      'aws.backup AWS API Call via CloudTrail', // vault tampering
+      'aws.backup AWS API Call via CloudTrail', // backup erosion (with tag removals of other services)
+      'aws.backup Backup Job State Change',
+      'aws.backup Copy Job State Change',
+      'aws.backup Restore Job State Change',
+      'aws.cloudwatch AWS API Call via CloudTrail', // monitoring tampering (with logs, events, sns, lambda, states, kms)
+      'aws.cloudwatch CloudWatch Alarm State Change', // the library's alarms, forwarded to the audit account
+      'aws.dynamodb AWS API Call via CloudTrail',
+      'aws.kms AWS API Call via CloudTrail',
+    ]);
     expect(sources(other)).toEqual([]);
   });
 });

@@ -19,7 +19,7 @@ process.env.CDK_VALIDATION = 'false';
 const SECOND = '555555555555';
 const accounts = { ...ACCOUNTS, dataAccounts: [DATA_ACCOUNT, SECOND] };
 const app = new App({ context: { '@aws-cdk/core:aspectStabilization': true } });
-const stage = new DataProtectionStage(app, 'Prod', { accounts });
+const stage = new DataProtectionStage(app, 'Prod', { accounts, alarmEmails: ['security@example.com'] });
 
 function withBucket(stack: DataAccountStack, name: string): DataAccountStack {
   classify(new s3.Bucket(stack, 'Docs', { encryption: s3.BucketEncryption.KMS, encryptionKey: stack.keyFor(DataClassification.CONFIDENTIAL), bucketName: name }), DataClassification.CONFIDENTIAL);
@@ -60,8 +60,8 @@ test('a stack given only an account is placed in the primary region', () => {
 
 test('each data account has exactly one trail, one set of job-failure rules, one key-tamper rule, one vault-tamper rule and one set of Audit Manager frameworks', () => {
   expect(perAccount((t) => Object.keys(t.findResources('AWS::CloudTrail::Trail')).length)).toEqual({ [DATA_ACCOUNT]: 1, [SECOND]: 1 });
-  // Backup/Copy/Restore job state changes, the vault-tamper rule (API calls via CloudTrail) and the drill's restore-job events.
-  expect(perAccount(rules('aws.backup'))).toEqual({ [DATA_ACCOUNT]: 5, [SECOND]: 5 });
+  // Backup/Copy/Restore job state changes, the vault-tamper and backup-erosion rules (API calls via CloudTrail) and the drill's restore-job events.
+  expect(perAccount(rules('aws.backup'))).toEqual({ [DATA_ACCOUNT]: 6, [SECOND]: 6 });
   expect(perAccount(rules('aws.kms'))).toEqual({ [DATA_ACCOUNT]: 1, [SECOND]: 1 });
   const frameworks = perAccount((t) => Object.keys(t.findResources('AWS::Backup::Framework')).length);
   expect(frameworks[DATA_ACCOUNT]).toBeGreaterThan(0);

@@ -6,7 +6,7 @@ import { ACCOUNTS } from '../helpers';
 
 function stageWithData(): { app: App; stage: DataProtectionStage; data: DataAccountStack; second: DataAccountStack } {
   const app = new App();
-  const stage = new DataProtectionStage(app, 'Prod', { accounts: ACCOUNTS });
+  const stage = new DataProtectionStage(app, 'Prod', { accounts: ACCOUNTS, alarmEmails: ['security@example.com'] });
   const data = new DataAccountStack(stage, 'Hr', stage.dataStackProps());
   classify(
     new s3.Bucket(data, 'Docs', { encryption: s3.BucketEncryption.KMS, encryptionKey: data.keyFor(DataClassification.CONFIDENTIAL), bucketName: 'hr-docs' }),
@@ -52,7 +52,7 @@ describe('DataProtectionStage', () => {
   test('only the first data stack of an account holds the protection set: trail, frameworks, vault, plans, drill, topic', () => {
     for (const [type, counts] of Object.entries({
       'AWS::CloudTrail::Trail': [1, 0],
-      'AWS::Backup::BackupVault': [1, 0],
+      'AWS::Backup::BackupVault': [4, 0], // one per retention class
       'AWS::StepFunctions::StateMachine': [1, 0],
       'AWS::SNS::Topic': [1, 0],
     })) {
@@ -73,8 +73,8 @@ describe('DataProtectionStage', () => {
     Template.fromStack(data).hasResourceProperties('AWS::S3::Bucket', { BucketName: 'hr-docs', Tags: Match.arrayWith([{ Key: 'data-protection:backup-plan', Value: 'Prod-Hr' }]) });
     Template.fromStack(second).hasResourceProperties('AWS::S3::Bucket', { BucketName: 'crm-notes', Tags: Match.arrayWith([{ Key: 'data-protection:backup-plan', Value: 'Prod-Hr' }]) });
     const jobRules = (d: Stack) => Object.values(Template.fromStack(d).findResources('AWS::Events::Rule')).filter((r: any) => r.Properties.EventPattern?.source?.[0] === 'aws.backup').length;
-    // three job-state rules, the vault-tamper rule and the drill's restore-job events
-    expect([jobRules(data), jobRules(second)]).toEqual([5, 0]);
+    // three job-state rules, the vault-tamper rule, the backup-erosion rule and the drill's restore-job events
+    expect([jobRules(data), jobRules(second)]).toEqual([6, 0]);
     const tamperRules = (d: Stack) => Object.values(Template.fromStack(d).findResources('AWS::Events::Rule')).filter((r: any) => r.Properties.EventPattern?.source?.[0] === 'aws.kms').length;
     expect([tamperRules(data), tamperRules(second)]).toEqual([1, 0]);
   });
@@ -108,7 +108,7 @@ describe('DataProtectionStage', () => {
 describe('single-account evaluation mode', () => {
   test('synthesizes with a warning on every stack that separation is not met', () => {
     const app = new App();
-    const stage = DataProtectionStage.singleAccount(app, 'Eval', { account: '555555555555', primaryRegion: 'eu-west-1', reason: 'Proof of concept with synthetic data' });
+    const stage = DataProtectionStage.singleAccount(app, 'Eval', { account: '555555555555', primaryRegion: 'eu-west-1', reason: 'Proof of concept with synthetic data', alarmEmails: ['security@example.com'] });
     const data = new DataAccountStack(stage, 'Data', stage.dataStackProps());
     classify(new s3.Bucket(data, 'Docs', { encryption: s3.BucketEncryption.KMS, encryptionKey: data.keyFor(DataClassification.CONFIDENTIAL), bucketName: 'eval-docs' }), DataClassification.CONFIDENTIAL);
     data.protect();
@@ -129,7 +129,7 @@ describe('single-account evaluation mode', () => {
 
   test('one account: each account-wide watcher exists once, in the first stack that wants it', () => {
     const app = new App();
-    const stage = DataProtectionStage.singleAccount(app, 'Eval', { account: '555555555555', primaryRegion: 'eu-west-1', reason: 'Proof of concept with synthetic data' });
+    const stage = DataProtectionStage.singleAccount(app, 'Eval', { account: '555555555555', primaryRegion: 'eu-west-1', reason: 'Proof of concept with synthetic data', alarmEmails: ['security@example.com'] });
     const data = new DataAccountStack(stage, 'Data', stage.dataStackProps());
     const stacks = stage.node.children.filter((c): c is Stack => Stack.isStack(c) && c.region === 'eu-west-1');
     const rules = (pattern: (p: any) => boolean) =>

@@ -119,8 +119,17 @@ describe('issue 15: the reference app as AWS documents it', () => {
     // those rules, and the topic's key lets EventBridge encrypt for that topic only.
     for (const stack of stacks) {
       const rules = resources(stack, 'AWS::Events::Rule');
-      for (const [, rule] of rules) for (const target of rule.Properties.Targets) expect(target.RoleArn).toBeUndefined();
-      for (const [, role] of resources(stack, 'AWS::IAM::Role')) expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).not.toContain('events.amazonaws.com');
+      // ... except the second target of each: the audit account's security event bus, which takes a role.
+      const forwardRoles = new Set<string>();
+      for (const [, rule] of rules) {
+        for (const target of rule.Properties.Targets) {
+          if (JSON.stringify(target.Arn).includes(':event-bus/data-protection-security-events')) forwardRoles.add(target.RoleArn['Fn::GetAtt'][0]);
+          else expect(target.RoleArn).toBeUndefined();
+        }
+      }
+      for (const [id, role] of resources(stack, 'AWS::IAM::Role')) {
+        if (!forwardRoles.has(id)) expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).not.toContain('events.amazonaws.com');
+      }
       if (rules.length === 0) continue;
       const [, topicPolicy] = resources(stack, 'AWS::SNS::TopicPolicy')[0];
       const publish = statement(topicPolicy.Properties.PolicyDocument, 'EventBridgeRulesPublish');
@@ -204,11 +213,20 @@ describe('issue 15: the reference app as AWS documents it', () => {
 
   test('defect 9: no deployment role may disable, un-rotate or delete any key of the app, only change its policy; vaults and buckets keep the same split', () => {
     let keys = 0;
+    let fallbacks = 0;
     for (const stack of stacks) {
       for (const [id, key] of resources(stack, 'AWS::KMS::Key')) {
         keys++;
         const denies = key.Properties.KeyPolicy.Statement.filter((x: any) => x.Effect === 'Deny');
         const breakGlass = `arn:aws:iam::${stack.account}:role/data-protection-break-glass`;
+        if (key.Properties.BypassPolicyLockoutSafetyCheck === true) {
+          // A data account's fallback key: not even the deployment role may change its policy (issue 19, item 4).
+          fallbacks++;
+          expect(stack.resolve(denies[0])).toMatchObject({ Sid: 'DenyKeyManagementExceptBreakGlass', Condition: { ArnNotLike: { 'aws:PrincipalArn': [breakGlass] } } });
+          expect(denies[0].Action).toEqual(expect.arrayContaining([...KEY_DESTRUCTIVE_ACTIONS, 'kms:PutKeyPolicy']));
+          expect(JSON.stringify(stack.resolve(denies))).not.toContain(CFN_EXEC);
+          continue;
+        }
         expect({ id, denies: stack.resolve(denies) }).toEqual({
           id,
           denies: [
@@ -234,6 +252,7 @@ describe('issue 15: the reference app as AWS documents it', () => {
     }
     // Key account (data, backup, audit, evidence, alarms), its DR replicas, the data account's two fallback keys, every alarm key.
     expect(keys).toBeGreaterThanOrEqual(12);
+    expect(fallbacks).toBeGreaterThanOrEqual(1);
     expect(KEY_DESTRUCTIVE_ACTIONS).toEqual(['kms:DeleteImportedKeyMaterial', 'kms:DisableKey', 'kms:DisableKeyRotation', 'kms:ScheduleKeyDeletion']);
     // Replicas carry the same policy (KeyAccountDr) and so do the fallback keys (DataAccount): covered above.
     expect(resources(ref.keysDr!, 'AWS::KMS::ReplicaKey').length).toBeGreaterThan(0);
@@ -259,7 +278,15 @@ describe('issue 15: the reference app as AWS documents it', () => {
         expect(statement(policy, 'DenyVaultPolicyChangesExceptBreakGlassAndDeployment').Action).toEqual(VAULT_POLICY_ACTIONS);
       }
     }
-    // Buckets exempt no deployment role at all.
-    for (const stack of stacks) for (const [, policy] of resources(stack, 'AWS::S3::BucketPolicy')) expect(str(stack, policy)).not.toContain(CFN_EXEC);
+    // The library's buckets exempt no deployment role at all; a classified bucket of the user's exempts it
+    // only from the configuration deny CloudFormation needs to manage the bucket (issue 19, item 8), whose
+    // changes the data-store tamper rule reports.
+    for (const stack of stacks) {
+      for (const [, policy] of resources(stack, 'AWS::S3::BucketPolicy')) {
+        const statements = stack.resolve(policy.Properties.PolicyDocument.Statement) as any[];
+        const exempting = statements.filter((x) => JSON.stringify(x).includes(CFN_EXEC)).map((x) => x.Sid);
+        expect(exempting.filter((sid) => sid !== 'DenyProtectionChangesExceptDeploymentAndBreakGlass')).toEqual([]);
+      }
+    }
   });
 });

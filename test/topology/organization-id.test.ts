@@ -5,7 +5,7 @@ import { isPlaceholderAccount, validateOrganizationId } from '../../lib/core/val
 import { ACCOUNTS, referenceContext } from '../helpers';
 
 // Defect 10: cross-account copies need the organization; a placeholder id never reaches a real deployment.
-const REAL = { keyAccount: '210987654321', dataAccounts: ['123456789012'], backupAccount: '345678901234', auditAccount: '456789012345' };
+const REAL = { keyAccount: '210987654321', dataAccounts: ['123456789012'], backupAccount: '345678901234', auditAccount: '456789012345', identityAccount: '567890123456' };
 const WHERE = 'aws organizations describe-organization --query Organization.Id';
 
 describe('organization id', () => {
@@ -21,7 +21,7 @@ describe('organization id', () => {
   });
 
   test('real account ids with the placeholder organization id fail, saying where to find the real one', () => {
-    const context = { ...referenceContext(), 'cdk-data-protection:accounts': { key: REAL.keyAccount, data: REAL.dataAccounts[0], backup: REAL.backupAccount, audit: REAL.auditAccount } };
+    const context = { ...referenceContext(), 'cdk-data-protection:accounts': { key: REAL.keyAccount, data: REAL.dataAccounts[0], backup: REAL.backupAccount, audit: REAL.auditAccount, identity: REAL.identityAccount } };
     expect(() => accountsFromContext(new App({ context }))).toThrow(
       "context 'cdk-data-protection:organizationId' is the placeholder 'o-exampleorg1' of the examples, accepted only with placeholder account ids (eleven equal leading digits, such as 111111111111) for offline synth; the layout names real accounts (210987654321, 345678901234, 456789012345, 123456789012)",
     );

@@ -55,7 +55,8 @@ const count = (s: DataAccountStack, type: string) => Object.keys(template(s).fin
 
 describe('protect() forgotten', () => {
   test('the stack is protected with the default options at synth: vault, plan copying to the backup account, drill, trail — for every data stack of the account but the hand-built one', () => {
-    expect([count(forgotten, 'AWS::Backup::BackupVault'), count(forgotten, 'AWS::Backup::BackupPlan'), count(forgotten, 'AWS::StepFunctions::StateMachine'), count(forgotten, 'AWS::CloudTrail::Trail')]).toEqual([1, 1, 1, 1]);
+    // One locked vault per retention class (7, 35, 90, 365 days).
+    expect([count(forgotten, 'AWS::Backup::BackupVault'), count(forgotten, 'AWS::Backup::BackupPlan'), count(forgotten, 'AWS::StepFunctions::StateMachine'), count(forgotten, 'AWS::CloudTrail::Trail')]).toEqual([4, 1, 1, 1]);
     expect(forgotten.backupPlan!.covered.map((r) => r.scope.node.path).sort()).toEqual(['Explicit/Docs', 'Explicit/Orders', 'Forgotten/Docs', 'Forgotten/Orders']);
     // The drill finds its targets at run time, by tag.
     expect(forgotten.restoreDrill!.targets).toEqual([]);

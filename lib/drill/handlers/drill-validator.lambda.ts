@@ -21,15 +21,34 @@
  *  - RDS: the instance is available, encrypted and private. EBS / EFS: available and encrypted.
  * `tolerancePercent` defaults to 10 (the source keeps changing after its backup); a source that
  * cannot be read fails the comparison unless `compareWithSource` is 'false'.
+ *  - Content (S3, DynamoDB, with `CANARY_RECORDS_BUCKET` set and `validation.canary` not 'false'):
+ *    the canary the drill's canary writer put into the store (lib/drill/canary.ts) must be in the
+ *    restored copy with the SHA-256 recorded in the evidence bucket when it was written; a copy of
+ *    data encrypted or replaced after that fails the drill, whatever its counts.
  * Returns `{ valid, message, checks }`; throws only when it cannot check at all.
  */
 import { BackupClient, PutRestoreValidationResultCommand } from '@aws-sdk/client-backup';
-import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeFileSystemsCommand, EFSClient } from '@aws-sdk/client-efs';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DRILL_PREFIX } from '../../core/constants';
+import {
+  CANARY_ID_ATTRIBUTE,
+  CANARY_ID_METADATA,
+  CANARY_OBJECT_KEY,
+  CANARY_PARTITION_KEY,
+  CANARY_PAYLOAD_ATTRIBUTE,
+  CANARY_RECORD_PREFIX,
+  CanaryRecord,
+  canaryRecordKey,
+  canarySortKeyValue,
+  canaryVerdict,
+  RestoredCanary,
+  millisOf,
+  sha256Hex,
+} from '../canary';
 
 const backup = new BackupClient({});
 const s3 = new S3Client({});
@@ -44,6 +63,8 @@ export interface ValidatorInput {
   createdResourceArn?: string;
   drillName: string;
   target: { name: string; resourceArn?: string; validation?: { [key: string]: string } };
+  /** The restore job as DescribeRestoreJob returned it (RecoveryPointCreationDate dates the canary check). */
+  job?: { RecoveryPointCreationDate?: unknown };
 }
 
 export interface Check {
@@ -137,10 +158,11 @@ async function validateS3(bucket: string, v: { [k: string]: string }, sourceArn:
   return checks;
 }
 
-async function validateDynamoDb(table: string, v: { [k: string]: string }, sourceArn: string | undefined, compare: boolean): Promise<Check[]> {
+async function validateDynamoDb(table: string, v: { [k: string]: string }, sourceArn: string | undefined, compare: boolean, content: (described: any) => Promise<Check[]>): Promise<Check[]> {
   const min = num(v.minItems, 1);
   const tolerance = tolerancePercent(v);
   const described = await ddb.send(new DescribeTableCommand({ TableName: table }));
+  const canary = await content(described.Table);
   const checks = [check('tableActive', described.Table?.TableStatus === 'ACTIVE', `status ${described.Table?.TableStatus}`)];
   const source = compare
     ? await fromSource(sourceArn, async (arn) => {
@@ -165,7 +187,7 @@ async function validateDynamoDb(table: string, v: { [k: string]: string }, sourc
   checks.push(check('itemCount', count >= min, `${counted} item(s), expected at least ${min}`));
   checks.push(compareWithSource('itemsComparedWithSource', count, source, tolerance, 'item(s)', 'source: DescribeTable ItemCount, updated about every six hours'));
   checks.push(check('sampleItem', sampled || min === 0, sampled ? 'a sample item was read' : 'no item could be read'));
-  return checks;
+  return [...checks, ...canary];
 }
 
 async function validateAurora(cluster: string, v: { [k: string]: string }, sourceArn: string | undefined, compare: boolean): Promise<Check[]> {
@@ -200,6 +222,83 @@ async function validateAurora(cluster: string, v: { [k: string]: string }, sourc
   return checks;
 }
 
+// ---- Content: the canary (lib/drill/canary.ts).
+
+const isMissing = (e: unknown) => ['NoSuchKey', 'NotFound'].includes((e as { name?: string })?.name ?? '');
+
+/** The record a restored canary names, with the time S3 stored it (LastModified: set by S3, not by the writer). */
+async function canaryRecord(recordsBucket: string, target: string, id: string): Promise<(CanaryRecord & { recordedAt?: number }) | undefined> {
+  try {
+    const obj = await s3.send(new GetObjectCommand({ Bucket: recordsBucket, Key: canaryRecordKey(target, id) }));
+    const record = JSON.parse((await obj.Body?.transformToString()) ?? '{}') as CanaryRecord;
+    return { ...record, recordedAt: obj.LastModified?.getTime() };
+  } catch (e) {
+    if (isMissing(e)) return undefined;
+    throw e;
+  }
+}
+
+/** When the target's first canary was recorded: record ids sort by time, so the first key listed is the oldest. */
+async function firstCanaryRecordedAt(recordsBucket: string, target: string): Promise<number | undefined> {
+  const page = await s3.send(new ListObjectsV2Command({ Bucket: recordsBucket, Prefix: `${CANARY_RECORD_PREFIX}${target}/`, MaxKeys: 1 }));
+  const first = page.Contents?.[0];
+  return first ? first.LastModified?.getTime() ?? Date.now() : undefined;
+}
+
+/** The restored canary's id: from its metadata or attribute, else from its JSON content. */
+function idOfContent(id: string | undefined, content: string): string | undefined {
+  if (id) return id;
+  try {
+    const parsed = JSON.parse(content);
+    return typeof parsed?.id === 'string' ? parsed.id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function checkCanary(input: ValidatorInput, restored: RestoredCanary | undefined): Promise<Check> {
+  const recordsBucket = process.env.CANARY_RECORDS_BUCKET!;
+  const target = input.target.name;
+  const record = restored?.id ? await canaryRecord(recordsBucket, target, restored.id) : undefined;
+  const firstRecordedAt = restored ? undefined : await firstCanaryRecordedAt(recordsBucket, target);
+  return canaryVerdict({ target, restored, record, firstRecordedAt, recoveryPointCreatedAt: millisOf(input.job?.RecoveryPointCreationDate) });
+}
+
+async function restoredObjectCanary(bucket: string): Promise<RestoredCanary | undefined> {
+  try {
+    const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: CANARY_OBJECT_KEY }));
+    const bytes = (await obj.Body?.transformToByteArray()) ?? new Uint8Array();
+    return { id: idOfContent(obj.Metadata?.[CANARY_ID_METADATA], Buffer.from(bytes).toString('utf8')), sha256: sha256Hex(bytes) };
+  } catch (e) {
+    if (isMissing(e)) return undefined;
+    throw e;
+  }
+}
+
+async function restoredItemCanary(table: string, described: any): Promise<RestoredCanary | 'not applicable' | undefined> {
+  const typeOf = (name: string) => described?.AttributeDefinitions?.find((a: any) => a.AttributeName === name)?.AttributeType;
+  const hash = described?.KeySchema?.find((k: any) => k.KeyType === 'HASH')?.AttributeName;
+  const range = described?.KeySchema?.find((k: any) => k.KeyType === 'RANGE')?.AttributeName;
+  if (!hash || typeOf(hash) !== 'S') return 'not applicable';
+  const Key: Record<string, any> = { [hash]: { S: CANARY_PARTITION_KEY } };
+  if (range) Key[range] = canarySortKeyValue(typeOf(range));
+  const item = (await ddb.send(new GetItemCommand({ TableName: table, Key, ConsistentRead: true }))).Item;
+  if (!item) return undefined;
+  const payload = item[CANARY_PAYLOAD_ATTRIBUTE];
+  // A payload that is no longer a string (overwritten with binary, say) is hashed as its JSON.
+  const content = typeof payload?.S === 'string' ? payload.S : JSON.stringify(payload ?? null);
+  return { id: idOfContent(item[CANARY_ID_ATTRIBUTE]?.S, content), sha256: sha256Hex(content) };
+}
+
+/** The canary check of a copy, when the drill writes canaries and the target does not opt out. */
+async function contentChecks(input: ValidatorInput, described?: any): Promise<Check[]> {
+  if (!process.env.CANARY_RECORDS_BUCKET || input.target.validation?.canary === 'false') return [];
+  if (input.resourceType === 'S3') return [await checkCanary(input, await restoredObjectCanary(input.drillName))];
+  const restored = await restoredItemCanary(input.drillName, described);
+  if (restored === 'not applicable') return [check('canary', true, 'not applicable: the table\'s partition key is not a string, so it takes no canary item (content not checked)')];
+  return [await checkCanary(input, restored)];
+}
+
 async function validateRds(instance: string): Promise<Check[]> {
   const i = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instance }))).DBInstances?.[0];
   return [
@@ -232,10 +331,10 @@ export async function handler(input: ValidatorInput) {
   let checks: Check[];
   switch (input.resourceType) {
     case 'S3':
-      checks = await validateS3(input.drillName, v, source, compare);
+      checks = [...(await validateS3(input.drillName, v, source, compare)), ...(await contentChecks(input))];
       break;
     case 'DynamoDB':
-      checks = await validateDynamoDb(input.drillName, v, source, compare);
+      checks = await validateDynamoDb(input.drillName, v, source, compare, (described) => contentChecks(input, described));
       break;
     case 'Aurora':
       checks = await validateAurora(input.drillName, v, source, compare);

@@ -1,0 +1,144 @@
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { requireLiteral, validateAccountId, validateRange } from '../core/validation';
+import { ALARM_DESCRIPTION_PREFIX, alarmTopicTarget, SECURITY_EVENT_BUS_NAME } from '../keys/alarm-topic';
+
+export interface SecurityEventBusProps {
+  /** Accounts whose data-protection events this bus receives (data, key and backup accounts). */
+  readonly sourceAccounts: string[];
+  /** Where every received event goes: the audit account's `AlarmTopic`. */
+  readonly topic: sns.ITopic;
+  /** Admit only principals of this organization as well (`aws:PrincipalOrgID`). @default - the account list only */
+  readonly organizationId?: string;
+  /** @default 'data-protection-security-events' */
+  readonly eventBusName?: string;
+  /**
+   * How long received events are kept in the bus's archive (1–3,650 days), for the incident
+   * review: the evidence of what the watched accounts reported, out of their reach.
+   * @default Duration.days(400)
+   */
+  readonly archiveRetention?: Duration;
+}
+
+/**
+ * The audit account's security event bus: every data, key and backup account of the layout puts
+ * its data-protection events on it (tamper events and the state changes of the library's alarms,
+ * `AlarmTopicProps.forwardTo`), one rule sends each to the audit account's alarm topic, and an
+ * archive keeps them. An attacker holding a watched account can stop its own forwarding — which is
+ * itself an event forwarded first (`MonitoringTamperAlarms`) — but cannot unsubscribe, re-key or
+ * silence what reached this account.
+ *
+ * The bus policy admits `events:PutEvents` from the listed accounts only ("Permissions for event
+ * buses in Amazon EventBridge", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html),
+ * and, with an organization id, only from inside it.
+ */
+export class SecurityEventBus extends Construct {
+  public readonly eventBus: events.EventBus;
+  /** The rule sending every received event to the topic. */
+  public readonly notifyRule: events.Rule;
+
+  public constructor(scope: Construct, id: string, props: SecurityEventBusProps) {
+    super(scope, id);
+    if (props.sourceAccounts.length === 0) throw new Error('SecurityEventBusProps.sourceAccounts must list at least one account id, got []');
+    props.sourceAccounts.forEach((a, i) => validateAccountId(`SecurityEventBusProps.sourceAccounts[${i}]`, a));
+    requireLiteral('SecurityEventBusProps.archiveRetention', props.archiveRetention, 'the archive retention is validated at synth');
+    const retentionDays = props.archiveRetention?.toDays() ?? 400;
+    validateRange('SecurityEventBusProps.archiveRetention', retentionDays, 1, 3650, 'days');
+    const accounts = [...new Set(props.sourceAccounts)];
+    this.eventBus = new events.EventBus(this, 'Bus', { eventBusName: props.eventBusName ?? SECURITY_EVENT_BUS_NAME, description: 'cdk-data-protection: data-protection events of the watched accounts' });
+    this.eventBus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'WatchedAccountsPutEvents',
+        principals: accounts.map((a) => new iam.AccountPrincipal(a)),
+        actions: ['events:PutEvents'],
+        resources: [this.eventBus.eventBusArn],
+        conditions: props.organizationId ? { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } } : undefined,
+      }),
+    );
+    const pattern: events.EventPattern = { account: accounts };
+    this.notifyRule = new events.Rule(this, 'Notify', {
+      eventBus: this.eventBus,
+      description: 'cdk-data-protection: every data-protection event of a watched account notifies the audit account',
+      eventPattern: pattern,
+      targets: [alarmTopicTarget(props.topic)],
+    });
+    this.eventBus.archive('Archive', { eventPattern: pattern, retention: Duration.days(retentionDays), description: 'cdk-data-protection: data-protection events of the watched accounts' });
+  }
+}
+
+export interface TrailDeliveryMonitorProps {
+  /** The audit archive bucket the data accounts' trails deliver to (a bucket of this stack). */
+  readonly bucket: s3.IBucket;
+  /** Key prefix of the log files. */
+  readonly s3KeyPrefix: string;
+  /** Accounts whose trails deliver into the bucket. */
+  readonly accounts: string[];
+  /** Notified when an account's trail stops delivering. */
+  readonly topic: sns.ITopic;
+  /**
+   * Longest silence of an account's trail (2–24 hours, whole hours). A trail with log-file validation
+   * delivers a digest file every hour, so an account whose trail logs never stays silent longer.
+   * @default Duration.hours(3)
+   */
+  readonly maxSilence?: Duration;
+}
+
+/**
+ * A heartbeat of the data accounts' trails, in the audit account: an S3 request-metrics filter per
+ * account on the archive bucket (prefix `<prefix>/AWSLogs/<account>/`: its log and digest files,
+ * "CloudTrail digest file structure",
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-digest-file-structure.html)
+ * and an alarm when no object was written under it for `maxSilence` (`PutRequests` of the filter,
+ * missing data breaching). Every hour a trail with log-file validation delivers a digest file
+ * ("Validating CloudTrail log file integrity",
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-intro.html),
+ * so silence means the trail stopped, was deleted, or lost its access to the bucket or key —
+ * whatever the watched account's administrator did to its own alarms.
+ * S3 request metrics are billed as CloudWatch custom metrics and reported "on a best-effort basis"
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/metrics-dimensions.html).
+ */
+export class TrailDeliveryMonitor extends Construct {
+  /** One alarm per account. */
+  public readonly alarms: cloudwatch.Alarm[] = [];
+
+  public constructor(scope: Construct, id: string, props: TrailDeliveryMonitorProps) {
+    super(scope, id);
+    requireLiteral('TrailDeliveryMonitorProps.maxSilence', props.maxSilence, 'the alarm periods are computed from it at synth');
+    const hours = props.maxSilence?.toHours({ integral: false }) ?? 3;
+    if (!Number.isInteger(hours)) throw new Error(`TrailDeliveryMonitorProps.maxSilence must be whole hours, got ${hours} hours; allowed: 2-24 hours`);
+    validateRange('TrailDeliveryMonitorProps.maxSilence', hours, 2, 24, 'hours');
+    const bucket = props.bucket;
+    if (!(bucket instanceof s3.Bucket) || Stack.of(bucket) !== Stack.of(this)) {
+      throw new Error(`TrailDeliveryMonitorProps.bucket must be a bucket created in ${Stack.of(this).stackName} (request metrics are part of its definition), got ${bucket.node.path}`);
+    }
+    for (const account of [...new Set(props.accounts)]) {
+      validateAccountId('TrailDeliveryMonitorProps.accounts', account);
+      if (Token.isUnresolved(account)) throw new Error('TrailDeliveryMonitorProps.accounts must be literal account ids (they name the metrics filters), got a token');
+      const filterId = `trail-delivery-${account}`;
+      bucket.addMetric({ id: filterId, prefix: `${props.s3KeyPrefix}/AWSLogs/${account}/` });
+      const alarm = new cloudwatch.Alarm(this, `Silent${account}`, {
+        alarmDescription: `${ALARM_DESCRIPTION_PREFIX} the trail of account ${account} delivered nothing to the audit archive for ${hours} hours: stopped, deleted, or cut off from its bucket or key`,
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/S3',
+          metricName: 'PutRequests',
+          dimensionsMap: { BucketName: bucket.bucketName, FilterId: filterId },
+          statistic: 'Sum',
+          period: Duration.hours(1),
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: hours,
+        datapointsToAlarm: hours,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      alarm.addAlarmAction(new cwActions.SnsAction(props.topic));
+      this.alarms.push(alarm);
+    }
+  }
+}

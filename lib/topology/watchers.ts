@@ -1,0 +1,50 @@
+import { Annotations, Stack, Token } from 'aws-cdk-lib';
+import { MonitoringTamperAlarms } from '../audit/monitoring-tamper-alarms';
+import { BackupErosionAlarms } from '../backup/backup-erosion-alarms';
+import { AccountWideWatcher, claimAccountWide, registerPerAccount } from '../core/account-wide';
+import { BreakGlassRole, breakGlassAssumedRule } from '../core/break-glass-role';
+import { AlarmTopic, SecurityEventForwarding } from '../keys/alarm-topic';
+import { DataProtectionAccounts } from './accounts';
+
+/**
+ * Where a stack of the layout forwards its data-protection events: the audit account's
+ * `SecurityEventBus` in the primary region. None for the audit account's own stacks (the bus is
+ * theirs).
+ */
+export function securityForwarding(stack: Stack, accounts: DataProtectionAccounts): SecurityEventForwarding | undefined {
+  if (!Token.isUnresolved(stack.account) && stack.account === accounts.auditAccount && accounts.singleAccountReason === undefined) return undefined;
+  return { auditAccount: accounts.auditAccount, region: accounts.primaryRegion };
+}
+
+/** Options of `watchAccount`. */
+export interface WatchAccountOptions {
+  /** The account holds backups (vaults, plans): watch their erosion. */
+  readonly backups: boolean;
+  /** Name of the account's break-glass role. @default DEFAULT_BREAK_GLASS_ROLE_NAME */
+  readonly breakGlassRoleName?: string;
+}
+
+/**
+ * The watchers every account of the layout gets once per account and region, notifying `topic`
+ * (which forwards to the audit account): tampering with the monitoring itself, backup erosion
+ * where the account holds backups, and the break-glass role (created once per account, its
+ * assumptions watched in every region of the app).
+ */
+export function watchAccount(stack: Stack, accounts: DataProtectionAccounts, topic: AlarmTopic, options: WatchAccountOptions): void {
+  if (claimAccountWide(stack, AccountWideWatcher.MONITORING_TAMPER)) new MonitoringTamperAlarms(stack, 'MonitoringTamperAlarms', { topic: topic.topic });
+  if (options.backups && claimAccountWide(stack, AccountWideWatcher.BACKUP_EROSION)) new BackupErosionAlarms(stack, 'BackupErosionAlarms', { topic: topic.topic });
+  if (accounts.identityAccount === undefined) {
+    Annotations.of(stack).addWarningV2(
+      'cdk-data-protection:no-break-glass-role',
+      "No break-glass role: DataProtectionAccounts.identityAccount is not set (accepted with placeholder account ids only). Every Deny of the library exempts the role name 'data-protection-break-glass', which any administrator of this account could then create.",
+    );
+    return;
+  }
+  if (accounts.singleAccountReason !== undefined && accounts.identityAccount === stack.account) return;
+  if (registerPerAccount(stack, 'break-glass-role') === undefined) {
+    new BreakGlassRole(stack, 'BreakGlassRole', { identityAccount: accounts.identityAccount, topic: topic.topic, roleName: options.breakGlassRoleName });
+    claimAccountWide(stack, AccountWideWatcher.BREAK_GLASS);
+  } else if (claimAccountWide(stack, AccountWideWatcher.BREAK_GLASS)) {
+    breakGlassAssumedRule(stack, 'BreakGlassAssumed', options.breakGlassRoleName, topic.topic);
+  }
+}

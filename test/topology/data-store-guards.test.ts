@@ -1,0 +1,92 @@
+import { App } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { classify, DataAccountStack, DataClassification } from '../lib';
+import { ACCOUNTS, DATA_ACCOUNT, REGION } from '../helpers';
+
+function dataStack(): DataAccountStack {
+  return new DataAccountStack(new App(), 'Hr', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS, alarmEmails: ['security@example.com'] });
+}
+
+function bucketPolicyOf(template: Template, bucketLogicalIdPrefix: string): any[] {
+  const policies = Object.values(template.findResources('AWS::S3::BucketPolicy')) as any[];
+  const own = policies.filter((p) => JSON.stringify(p.Properties.Bucket).includes(bucketLogicalIdPrefix));
+  return own.flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
+describe('classified buckets of a DataAccountStack', () => {
+  test('a CONFIDENTIAL bucket denies uploads under another key and protection changes by all but the deployment and break-glass roles', () => {
+    const stack = dataStack();
+    const key = stack.keyFor(DataClassification.CONFIDENTIAL);
+    classify(new s3.Bucket(stack, 'Exports', { encryption: s3.BucketEncryption.KMS, encryptionKey: key, versioned: true }), DataClassification.CONFIDENTIAL);
+    const template = Template.fromStack(stack);
+    const statements = bucketPolicyOf(template, 'Exports');
+    const bySid = Object.fromEntries(statements.filter((s) => s.Sid).map((s) => [s.Sid, s]));
+    const keyArn = stack.resolve(key.keyArn);
+    // Uploads without headers get the default key and stay allowed: every condition is ...IfExists or tests presence.
+    expect(bySid.DenyUploadsUnderAnotherKmsKey).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': keyArn } } });
+    expect(bySid.DenyUploadsWithAnotherEncryptionType.Condition).toEqual({ StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': ['aws:kms', 'aws:kms:dsse'] } });
+    expect(bySid.DenyKmsUploadsWithoutTheBucketKey.Condition).toEqual({
+      StringEquals: { 's3:x-amz-server-side-encryption': ['aws:kms', 'aws:kms:dsse'] },
+      Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'true' },
+    });
+    expect(bySid.DenyUploadsWithCustomerProvidedKeys.Condition).toEqual({ Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } });
+    const config = bySid.DenyProtectionChangesExceptDeploymentAndBreakGlass;
+    expect(config.Effect).toBe('Deny');
+    expect(config.Action).toEqual(['s3:PutBucketVersioning', 's3:PutLifecycleConfiguration', 's3:PutEncryptionConfiguration', 's3:PutReplicationConfiguration', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy']);
+    const exempt = JSON.stringify(config.Condition.ArnNotLike['aws:PrincipalArn']);
+    expect(exempt).toContain('cdk-hnb659fds-cfn-exec-role');
+    expect(exempt).toContain('role/data-protection-break-glass');
+    // Scoped to the bucket (S3 refuses resources outside it).
+    expect(config.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Exports/), 'Arn'] });
+  });
+
+  test('an unclassified or PUBLIC bucket gets nothing', () => {
+    const stack = dataStack();
+    new s3.Bucket(stack, 'Scratch', { encryption: s3.BucketEncryption.KMS, encryptionKey: stack.keyFor(DataClassification.INTERNAL) });
+    classify(new s3.Bucket(stack, 'Website'), DataClassification.PUBLIC);
+    const template = Template.fromStack(stack);
+    for (const id of ['Scratch', 'Website']) {
+      const sids = bucketPolicyOf(template, id).map((s) => s.Sid);
+      expect(sids).not.toContain('DenyUploadsUnderAnotherKmsKey');
+      expect(sids).not.toContain('DenyProtectionChangesExceptDeploymentAndBreakGlass');
+    }
+  });
+
+  test('an L1 CfnBucket or an imported bucket is not silently skipped: a warning says what to add', () => {
+    const stack = dataStack();
+    classify(new s3.CfnBucket(stack, 'Legacy'), DataClassification.CONFIDENTIAL);
+    classify(s3.Bucket.fromBucketName(stack, 'Shared', 'shared-exports'), DataClassification.CONFIDENTIAL);
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasWarning('/Hr/Legacy', Match.stringLikeRegexp('classified as a CfnBucket.*uploads under another key'));
+    annotations.hasWarning('/Hr/Shared', Match.stringLikeRegexp('imported bucket.*no upload or configuration denies'));
+  });
+});
+
+describe('DataStoreTamperAlarms in the account-wide data stack', () => {
+  test('one rule on deletion protection off, PITR changes, table deletion and bucket protection changes, notifying the alarm topic', () => {
+    const template = Template.fromStack(dataStack());
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter((r: any) => String(r.Properties.Description).includes('data store weakened')) as any[];
+    expect(rules).toHaveLength(1);
+    const pattern = rules[0].Properties.EventPattern;
+    expect(pattern.source.sort()).toEqual(['aws.dynamodb', 'aws.rds', 'aws.s3']);
+    expect(pattern['detail-type']).toEqual(['AWS API Call via CloudTrail']);
+    expect(pattern.detail.$or).toEqual([
+      { eventSource: ['dynamodb.amazonaws.com'], eventName: ['UpdateTable'], requestParameters: { deletionProtectionEnabled: [false] } },
+      { eventSource: ['dynamodb.amazonaws.com'], eventName: ['UpdateContinuousBackups', 'DeleteTable'] },
+      { eventSource: ['rds.amazonaws.com'], eventName: ['ModifyDBCluster', 'ModifyDBInstance'], requestParameters: { deletionProtection: [false] } },
+      {
+        eventSource: ['s3.amazonaws.com'],
+        eventName: ['PutBucketVersioning', 'PutBucketLifecycle', 'DeleteBucketLifecycle', 'PutBucketEncryption', 'DeleteBucketEncryption', 'PutBucketReplication', 'DeleteBucketReplication', 'PutBucketPolicy', 'DeleteBucketPolicy'],
+      },
+    ]);
+    expect(JSON.stringify(rules[0].Properties.Targets)).toContain('AlarmsTopic');
+  });
+
+  test('a second data stack of the account does not add the rule again', () => {
+    const app = new App();
+    new DataAccountStack(app, 'A', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS, alarmEmails: ['security@example.com'] });
+    const b = new DataAccountStack(app, 'B', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS });
+    expect(JSON.stringify(b.node.findAll().map((c) => c.node.id))).not.toContain('DataStoreTamperAlarms');
+  });
+});
