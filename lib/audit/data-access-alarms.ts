@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { METRIC_NAMESPACE } from '../core/constants';
 import { requireLiteral, validateInteger, validateRange } from '../core/validation';
 import { KEY_TAMPER_EVENT_NAMES } from '../keys/key-tamper-alarms';
+import { DEFAULT_BREAK_GLASS_ROLE_NAME } from '../keys/protected-key';
 
 /**
  * Reads of data counted per role (or IAM user) for the mass-read alarm, and account-wide.
@@ -172,6 +173,8 @@ export interface DataAccessAlarmsProps extends DataAccessAlarmsOptions {
    * @default - every restore counts
    */
   readonly expectedRestoreRoles?: iam.IRole[];
+  /** Name of the account's break-glass role, whose every assumption and IAM change alarms. @default 'data-protection-break-glass' */
+  readonly breakGlassRoleName?: string;
 }
 
 /**
@@ -199,6 +202,8 @@ export class DataAccessAlarms extends Construct {
   public readonly keyTamperAlarm: cloudwatch.Alarm;
   public readonly backupDeletionAlarm: cloudwatch.Alarm;
   public readonly trailTamperAlarm: cloudwatch.Alarm;
+  /** The break-glass role assumed, or changed through IAM, in any Region (the trail is multi-region and records global-service events). */
+  public readonly breakGlassAlarm: cloudwatch.Alarm;
   /** Counts data reads per role (sessions with a `sessionIssuer`); the mass-read alarm watches its top contributor. */
   public readonly massReadRule: cloudwatch.CfnInsightRule;
   /** Counts data reads per IAM user or root user (no `sessionIssuer`); the mass-read alarm watches its top contributor too. */
@@ -257,6 +262,15 @@ export class DataAccessAlarms extends Construct {
       'Someone tried to delete a backup vault or recovery point, or to weaken a vault lock or policy');
     this.trailTamperAlarm = this.filterAlarm(props.logGroup, 'TrailTamper', fromService('cloudtrail.amazonaws.com', TRAIL_TAMPER_EVENT_NAMES), trailTamper,
       'Someone stopped, deleted or narrowed a CloudTrail trail');
+    // The break-glass role: its assumption in any Region (STS logs a call where it is served:
+    // "AWS STS Regions and endpoints", https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_region-endpoints.html),
+    // and any IAM call naming it (trust policy, policies, deletion; IAM is a global service whose
+    // events a multi-region trail records). EventBridge rules see only their own Region.
+    const breakGlass = props.breakGlassRoleName ?? DEFAULT_BREAK_GLASS_ROLE_NAME;
+    this.breakGlassAlarm = this.filterAlarm(props.logGroup, 'BreakGlass', P.any(
+      P.all(P.stringValue('$.eventSource', '=', 'sts.amazonaws.com'), P.stringValue('$.eventName', '=', 'AssumeRole'), P.stringValue('$.requestParameters.roleArn', '=', `*:role/${breakGlass}`)),
+      P.all(P.stringValue('$.eventSource', '=', 'iam.amazonaws.com'), P.stringValue('$.requestParameters.roleName', '=', breakGlass)),
+    ), 1, `The break-glass role ${breakGlass} was assumed (any Region) or changed through IAM: every Deny of the library is open to it`);
     this.accountMassReadAlarm = this.filterAlarm(props.logGroup, 'AccountMassRead', anyEvent(MASS_READ_EVENT_NAMES), accountMassRead,
       `Principals of this account together made many data reads (${MASS_READ_EVENT_NAMES.join(', ')}): possible exfiltration spread over roles`);
     // "bytesTransferredOut" of S3 data events ("CloudTrail log file entries for Amazon S3",
@@ -314,7 +328,7 @@ export class DataAccessAlarms extends Construct {
 
     this.alarms = [
       this.accessDeniedAlarm, this.massReadAlarm, this.accountMassReadAlarm, this.egressBytesAlarm, this.unusualExportAlarm,
-      this.restoreAlarm, this.keyTamperAlarm, this.backupDeletionAlarm, this.trailTamperAlarm,
+      this.restoreAlarm, this.keyTamperAlarm, this.backupDeletionAlarm, this.trailTamperAlarm, this.breakGlassAlarm,
     ];
   }
 

@@ -44,11 +44,28 @@ export interface ProtectedBackupPlanProps {
    */
   readonly centralVault?: BackupVaultTarget;
   /**
+   * More central vaults of the backup account (same account and region as `centralVault`), one
+   * per copy retention class: each copy goes to the vault (of `centralVault` and these) with the
+   * highest lock minimum that its retention fits, chosen as for `retentionClassVaults` (a
+   * HIGHLY_SENSITIVE copy kept 365 days lands in a vault whose lock minimum is 365, so a
+   * data-account administrator who shortens the plan makes every copy fail instead of keeping
+   * it 90 days). `BackupAccountStack.centralRetentionClassVaults`.
+   * @default - none: every copy goes to `centralVault`
+   */
+  readonly centralRetentionClassVaults?: BackupVaultTarget[];
+  /**
    * The backup account's vault in the disaster-recovery region: receives a second copy of
    * resources whose policy has `crossRegionCopy` (HIGHLY_SENSITIVE).
    * @default - none: an error unless `noCrossRegionCopyReason` is given
    */
   readonly drVault?: BackupVaultTarget;
+  /**
+   * More vaults of the backup account in the disaster-recovery region (same account and region
+   * as `drVault`), one per copy retention class, chosen as for `centralRetentionClassVaults`
+   * (the DR-region instance's `BackupAccountStack.centralRetentionClassVaults`).
+   * @default - none: every DR-region copy goes to `drVault`
+   */
+  readonly drRetentionClassVaults?: BackupVaultTarget[];
   /** Why resources that require a cross-account copy get none (recorded as an override per resource). @default - required copies are enforced */
   readonly noCrossAccountCopyReason?: string;
   /** Why resources that require a DR-region copy get none (recorded as an override per resource). @default - required copies are enforced */
@@ -197,13 +214,29 @@ export class ProtectedBackupPlan extends Construct {
     if (!props.backupVault) throw new Error('ProtectedBackupPlanProps.backupVault is required: an ImmutableBackupVault in this account, got undefined');
     requireLiteral('ProtectedBackupPlanProps.scheduleStartHour', props.scheduleStartHour, 'the backup hours are computed from it and the backup interval at synth (e.g. 3/12 for every 12 hours from 03:00 UTC)');
     validateRange('ProtectedBackupPlanProps.scheduleStartHour', props.scheduleStartHour, 0, 23, 'hours');
-    for (const [prop, t] of [['centralVault', props.centralVault], ['drVault', props.drVault]] as const) {
+    const targets: [string, BackupVaultTarget | undefined][] = [
+      ['centralVault', props.centralVault],
+      ['drVault', props.drVault],
+      ...(props.centralRetentionClassVaults ?? []).map((t, i): [string, BackupVaultTarget] => [`centralRetentionClassVaults[${i}]`, t]),
+      ...(props.drRetentionClassVaults ?? []).map((t, i): [string, BackupVaultTarget] => [`drRetentionClassVaults[${i}]`, t]),
+    ];
+    for (const [prop, t] of targets) {
       if (!t) continue;
       for (const bound of ['minRetentionDays', 'maxRetentionDays'] as const) {
         requireLiteral(`ProtectedBackupPlanProps.${prop}.${bound}`, t[bound], 'the copy retention is compared with the destination vault lock at synth (AWS Backup fails every copy outside it)');
       }
       validateAccountId(`ProtectedBackupPlanProps.${prop}.account`, t.account);
       if (t.backupVaultName.toLowerCase() === 'default') throw new Error(`ProtectedBackupPlanProps.${prop}.backupVaultName must not be 'Default': AWS Backup cannot copy across accounts into a default vault`);
+    }
+    for (const [prop, first, more] of [['centralRetentionClassVaults', props.centralVault, props.centralRetentionClassVaults], ['drRetentionClassVaults', props.drVault, props.drRetentionClassVaults]] as const) {
+      if (!more?.length) continue;
+      const base = prop === 'centralRetentionClassVaults' ? 'centralVault' : 'drVault';
+      if (!first) throw new Error(`ProtectedBackupPlanProps.${prop} needs ProtectedBackupPlanProps.${base}: they are more vaults next to it, got ${more.length} vault(s) and no ${base}`);
+      for (const [i, t] of more.entries()) {
+        if (t.account !== first.account || t.region !== first.region) {
+          throw new Error(`ProtectedBackupPlanProps.${prop}[${i}] must be in the account and region of ${base} (${first.account}, ${first.region}), got ${describeTarget(t)}`);
+        }
+      }
     }
     if (props.drVault && props.centralVault && props.drVault.region === props.centralVault.region) {
       throw new Error(`ProtectedBackupPlanProps.drVault.region must differ from centralVault.region, got '${props.drVault.region}' for both`);
@@ -437,7 +470,8 @@ export class ProtectedBackupPlan extends Construct {
     let crossRegionCopy = false;
     if (policy.crossAccountCopy) {
       if (props.centralVault) {
-        const t = props.centralVault;
+        // The central vault of this retention class: its lock minimum is the floor the copy keeps.
+        const t = retentionClassVault(retention, props.centralVault, props.centralRetentionClassVaults);
         checkLock(`${scheduled} (copy to the central vault)`, retention, describeTarget(t), t.minRetentionDays, t.maxRetentionDays);
         const arn = backupVaultArn(t);
         destinations.add(arn);
@@ -451,7 +485,7 @@ export class ProtectedBackupPlan extends Construct {
     }
     if (policy.crossRegionCopy && regionCopy === 'required') {
       if (props.drVault) {
-        const t = props.drVault;
+        const t = retentionClassVault(retention, props.drVault, props.drRetentionClassVaults);
         checkLock(`${scheduled} (copy to the DR vault)`, retention, describeTarget(t), t.minRetentionDays, t.maxRetentionDays);
         const arn = backupVaultArn(t);
         destinations.add(arn);
@@ -507,11 +541,7 @@ export class ProtectedBackupPlan extends Construct {
    * then `checkLock` says why).
    */
   private vaultFor(days: number): ImmutableBackupVault {
-    const all = [this.props.backupVault, ...(this.props.retentionClassVaults ?? [])];
-    if (Token.isUnresolved(days)) return this.props.backupVault;
-    const fits = all.filter((v) => v.minRetentionDays <= days && days <= v.maxRetentionDays);
-    if (fits.length === 0) return this.props.backupVault;
-    return fits.reduce((best, v) => (v.minRetentionDays > best.minRetentionDays ? v : best));
+    return retentionClassVault(days, this.props.backupVault, this.props.retentionClassVaults);
   }
 
   private missingCopy(reasonProp: 'noCrossAccountCopyReason' | 'noCrossRegionCopyReason', vaultProp: string, level: string, resources: Covered[], field: string, what: string): string {
@@ -667,6 +697,20 @@ function recoveryPointObjectives(
     backupAccountRpo: rules.crossAccountCopy ? `${rules.intervalHours} h` : 'none',
     drRegionRpo: rules.crossRegionCopy ? `${rules.intervalHours} h` : 'none',
   };
+}
+
+/**
+ * The vault of a retention class that recovery points (or copies) kept `days` days go to: of
+ * `first` and `others`, those whose lock admits `days`, the one with the highest lock minimum
+ * (`first` when none fits, or for a deploy-time `days`: `checkLock` then says why). Local vaults
+ * (`retentionClassVaults`) and the backup account's vaults (`centralRetentionClassVaults`,
+ * `drRetentionClassVaults`) are chosen alike.
+ */
+export function retentionClassVault<T extends { readonly minRetentionDays?: number; readonly maxRetentionDays?: number }>(days: number, first: T, others: readonly T[] = []): T {
+  if (Token.isUnresolved(days)) return first;
+  const fits = [first, ...others].filter((v) => (v.minRetentionDays ?? 0) <= days && days <= (v.maxRetentionDays ?? Infinity));
+  if (fits.length === 0) return first;
+  return fits.reduce((best, v) => ((v.minRetentionDays ?? 0) > (best.minRetentionDays ?? 0) ? v : best));
 }
 
 function vaultLabel(vault: ImmutableBackupVault): string {

@@ -1,13 +1,15 @@
 import { Duration, Stack, StackProps, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BackupAlarms } from '../backup/backup-alarms';
-import { BackupVaultTarget, ImmutableBackupVault, VaultLockMode } from '../backup/immutable-backup-vault';
+import { BackupVaultTarget, ImmutableBackupVault, VAULT_LOCK_LIMITS, VaultLockMode } from '../backup/immutable-backup-vault';
 import { AlarmTopic } from '../keys/alarm-topic';
 import { CrossAccountKey } from '../keys/cross-account-key';
 import { KeyAliases } from '../keys/key-aliases';
 import { AccountWideWatcher, claimAccountWide } from '../core/account-wide';
 import { KeyTamperAlarms } from '../keys/key-tamper-alarms';
-import { requireLiteral, requireReason } from '../core/validation';
+import { requireLiteral, requireReason, validateInteger, validateRange } from '../core/validation';
+import { DataClassification } from '../classification/data-classification';
+import { ProtectionPolicy } from '../classification/protection-policy';
 import { DataProtectionAccounts, validateAccounts, warnSingleAccount } from './accounts';
 import { assertSingleAwsCdkLib } from '../core/single-copy';
 import { VaultTamperAlarms } from '../backup/vault-tamper-alarms';
@@ -20,20 +22,80 @@ import { securityForwarding, watchAccount } from './watchers';
 /** Name of the central vault in the backup account, in every region: data accounts build its ARN from it. */
 export const CENTRAL_BACKUP_VAULT_NAME = 'data-protection-central';
 
-/** Lock range of the central vault by default: CONFIDENTIAL's 90-day floor to ten years. */
+/**
+ * Lock minimum of the first central vault (`CENTRAL_BACKUP_VAULT_NAME`) by default: CONFIDENTIAL's
+ * 90-day floor, the shortest copy any level makes. Longer copy retention classes get vaults of their own.
+ */
 export const CENTRAL_VAULT_DEFAULT_MIN_RETENTION_DAYS = 90;
+/** Lock maximum of every central vault by default: ten years. */
 export const CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS = 3650;
+
+/**
+ * The copy retention classes of the backup account's central vaults, in days, ascending: `minDays`
+ * (the first vault's lock minimum) and every longer retention floor of a level that copies to the
+ * backup account (CONFIDENTIAL 90, HIGHLY_SENSITIVE 365). Each central vault's lock minimum is its class.
+ */
+export function centralRetentionClasses(minDays: number = CENTRAL_VAULT_DEFAULT_MIN_RETENTION_DAYS): number[] {
+  return [...new Set([minDays, ...copyRetentionFloors().filter((d) => d > minDays)])].sort((a, b) => a - b);
+}
+
+/** Retention floors of the levels whose policy copies to the backup account, ascending (90, 365). */
+function copyRetentionFloors(): number[] {
+  const floors = DataClassification.all()
+    .map((c) => ProtectionPolicy.forClassification(c))
+    .filter((p) => p.crossAccountCopy || p.crossRegionCopy)
+    .map((p) => p.backupRetentionDays);
+  return [...new Set(floors)].sort((a, b) => a - b);
+}
+
+/**
+ * Name of the central vault of a copy retention class: `baseName` (`data-protection-central`) for
+ * the lowest class, so deployed apps keep their vault, else `<baseName>-<days>d` (e.g.
+ * `data-protection-central-365d`); deterministic, so data accounts build its ARN.
+ */
+export function centralVaultName(classDays: number, minDays: number = CENTRAL_VAULT_DEFAULT_MIN_RETENTION_DAYS, baseName: string = CENTRAL_BACKUP_VAULT_NAME): string {
+  if (classDays === minDays) return baseName;
+  const suffix = `-${classDays}d`;
+  return `${baseName.slice(0, 50 - suffix.length)}${suffix}`;
+}
+
+/**
+ * The central vaults of the backup account in `region`, as copy destinations (ascending lock
+ * minimum), built from deterministic names and the default lock range: what data accounts copy into.
+ */
+export function centralVaultTargets(backupAccount: string, region: string): BackupVaultTarget[] {
+  return centralRetentionClasses().map((days) => ({
+    backupVaultName: centralVaultName(days),
+    account: backupAccount,
+    region,
+    minRetentionDays: days,
+    maxRetentionDays: CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS,
+  }));
+}
 
 export interface BackupAccountStackProps extends StackProps {
   readonly accounts: DataProtectionAccounts;
-  /** @default 'data-protection-central' */
+  /**
+   * Name of the first central vault (the lowest copy retention class); the vaults of longer
+   * classes append `-<days>d` (e.g. `data-protection-central-365d`). `DataAccountStack` copies
+   * into the default names only.
+   * @default 'data-protection-central'
+   */
   readonly backupVaultName?: string;
   /**
-   * Shortest retention of a copy. Data-account plans whose copy retention is shorter fail at synth.
+   * Lock minimum of the first central vault, the lowest copy retention class: the shortest
+   * retention a copy may have (1–90 days: above CONFIDENTIAL's 90-day floor, its copies would
+   * fail). Every longer retention floor of a level that copies here (HIGHLY_SENSITIVE: 365) gets
+   * a central vault of its own, locked at that floor. Data-account plans whose copy retention is
+   * shorter than the lock of the vault they copy into fail at synth.
    * @default Duration.days(90)
    */
   readonly minRetention?: Duration;
-  /** Longest retention of a copy. @default Duration.days(3650) */
+  /**
+   * Lock maximum of every central vault: the longest retention of a copy (above the longest
+   * class, 365 days, and at most 36,500 days).
+   * @default Duration.days(3650)
+   */
   readonly maxRetention?: Duration;
   /** Grace time before the COMPLIANCE lock becomes irreversible (at least 3 days). @default Duration.days(3) */
   readonly changeableFor?: Duration;
@@ -70,9 +132,12 @@ export interface BackupAccountStackProps extends StackProps {
 
 /**
  * The backup account, in one region (instantiate it again with the DR region for the second
- * copy): a central `ImmutableBackupVault` under a COMPLIANCE Vault Lock, encrypted with the key
- * account's backup key (`KeyAliases.BACKUP`, resolved to its key ARN at deploy time), that only
- * the data accounts (and, when given, only from inside the organization) may copy into.
+ * copy): one central `ImmutableBackupVault` per copy retention class (`data-protection-central`,
+ * locked at 90 days, and `data-protection-central-365d`, locked at HIGHLY_SENSITIVE's 365-day
+ * floor), each under a COMPLIANCE Vault Lock, encrypted with the key account's backup key
+ * (`KeyAliases.BACKUP`, resolved to its key ARN at deploy time), that only the data accounts
+ * (and, when given, only from inside the organization) may copy into. Data-account plans copy
+ * each level into the vault of its retention floor.
  *
  * Vault and key tampering notify an encrypted topic (`VaultTamperAlarms`, `KeyTamperAlarms`, in
  * each region); the primary-region stack adds the account's multi-region `ManagementEventsTrail`,
@@ -82,9 +147,17 @@ export interface BackupAccountStackProps extends StackProps {
  * management account (`aws backup update-global-settings --global-settings isCrossAccountBackupEnabled=true`).
  */
 export class BackupAccountStack extends Stack {
+  /** The first central vault (lowest copy retention class, `backupVaultName`). */
   public readonly vault: ImmutableBackupVault;
-  /** The central vault as a copy destination, for `ProtectedBackupPlanProps.centralVault` / `drVault`. */
+  /** Every central vault, one per copy retention class (`vault` first), ascending lock minimum. */
+  public readonly vaults: ImmutableBackupVault[];
+  /** The first central vault as a copy destination, for `ProtectedBackupPlanProps.centralVault` / `drVault`. */
   public readonly centralVault: BackupVaultTarget;
+  /**
+   * The central vaults of the longer copy retention classes as copy destinations, for
+   * `ProtectedBackupPlanProps.centralRetentionClassVaults` / `drRetentionClassVaults`.
+   */
+  public readonly centralRetentionClassVaults: BackupVaultTarget[];
   public readonly backupKey: CrossAccountKey;
   public readonly alarmTopic: AlarmTopic;
   /** The account's management-events trail, in the primary-region stack (undefined elsewhere, or with `existingManagementTrailReason`). */
@@ -117,20 +190,42 @@ export class BackupAccountStack extends Stack {
     for (const prop of ['minRetention', 'maxRetention'] as const) {
       requireLiteral(`BackupAccountStackProps.${prop}`, props[prop], "the data accounts' backup plans compare their copy retention with the central vault lock at synth");
     }
+    const minDays = props.minRetention?.toDays() ?? CENTRAL_VAULT_DEFAULT_MIN_RETENTION_DAYS;
+    const maxDays = props.maxRetention?.toDays() ?? CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS;
+    const lowestFloor = copyRetentionFloors()[0];
+    validateInteger('BackupAccountStackProps.minRetention', minDays);
+    validateRange('BackupAccountStackProps.minRetention', minDays, VAULT_LOCK_LIMITS.MIN_RETENTION_DAYS, lowestFloor, 'days');
+    const classes = centralRetentionClasses(minDays);
+    const longest = classes[classes.length - 1];
+    validateInteger('BackupAccountStackProps.maxRetention', maxDays);
+    if (maxDays <= longest || maxDays > VAULT_LOCK_LIMITS.MAX_RETENTION_DAYS) {
+      throw new Error(
+        `BackupAccountStackProps.maxRetention must be more than ${longest} days (the lock minimum of the longest copy retention class) and at most ${VAULT_LOCK_LIMITS.MAX_RETENTION_DAYS} days, got ${maxDays} days`,
+      );
+    }
     this.backupKey = new CrossAccountKey(this, 'BackupKey', { keyAccount: accounts.keyAccount, aliasName: KeyAliases.BACKUP });
-    this.vault = new ImmutableBackupVault(this, 'CentralVault', {
-      backupVaultName: props.backupVaultName ?? CENTRAL_BACKUP_VAULT_NAME,
-      encryptionKey: this.backupKey.key,
-      minRetention: props.minRetention ?? Duration.days(CENTRAL_VAULT_DEFAULT_MIN_RETENTION_DAYS),
-      maxRetention: props.maxRetention ?? Duration.days(CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS),
-      changeableFor: props.changeableFor,
-      mode: props.vaultLockMode,
-      governanceReason: props.governanceReason,
-      breakGlassRoleName: props.breakGlassRoleName,
-      copySourceAccounts: accounts.dataAccounts,
-      copySourceOrganizationId: accounts.organizationId,
-    });
+    const baseName = props.backupVaultName ?? CENTRAL_BACKUP_VAULT_NAME;
+    // One locked vault per copy retention class, its lock minimum that class: a data-account
+    // administrator who shortens a plan's copy retention makes every copy fail (and alarm) instead
+    // of keeping copies for less than their level's floor. The first keeps its id and name.
+    this.vaults = classes.map(
+      (days) =>
+        new ImmutableBackupVault(this, days === minDays ? 'CentralVault' : `CentralVault${days}d`, {
+          backupVaultName: Token.isUnresolved(baseName) ? undefined : centralVaultName(days, minDays, baseName),
+          encryptionKey: this.backupKey.key,
+          minRetention: Duration.days(days),
+          maxRetention: Duration.days(maxDays),
+          changeableFor: props.changeableFor,
+          mode: props.vaultLockMode,
+          governanceReason: props.governanceReason,
+          breakGlassRoleName: props.breakGlassRoleName,
+          copySourceAccounts: accounts.dataAccounts,
+          copySourceOrganizationId: accounts.organizationId,
+        }),
+    );
+    this.vault = this.vaults[0];
     this.centralVault = this.vault.target;
+    this.centralRetentionClassVaults = this.vaults.slice(1).map((v) => v.target);
 
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails, forwardTo: securityForwarding(this, accounts) });
     watchAccount(this, accounts, this.alarmTopic, { backups: true, breakGlassRoleName: props.breakGlassRoleName });
@@ -181,6 +276,8 @@ export class BackupAccountStack extends Stack {
     this.alarmTopic.key.allowCloudWatchLogs([this.account]);
     return new CopyArrivalMonitor(this, 'CopyArrival', {
       backupVault: this.vault.vault,
+      // Copies of each retention class land in their own vault: an account's newest copy in any of them.
+      additionalBackupVaults: this.vaults.slice(1).map((v) => v.vault),
       sourceAccounts: watched,
       alarmTopic: this.alarmTopic.topic,
       logKey: this.alarmTopic.key.key,

@@ -23,7 +23,7 @@ import { DrillIsolation, DrillTarget, DrillTargetOverrides } from '../drill/dril
 import { RestoreDrill } from '../drill/restore-drill';
 import { drillTagsOf } from '../drill/drill-tags';
 import { DRILL_TAGS, nameOfStore } from '../drill/target-item';
-import { CENTRAL_BACKUP_VAULT_NAME, CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS, CENTRAL_VAULT_DEFAULT_MIN_RETENTION_DAYS } from './backup-account-stack';
+import { centralVaultTargets } from './backup-account-stack';
 import { AlarmTopic } from '../keys/alarm-topic';
 import { CrossAccountKey, KeyLookupProvider } from '../keys/cross-account-key';
 import { DataAccountFallbackKey } from '../keys/data-account-fallback-key';
@@ -394,18 +394,18 @@ export class DataAccountStack extends Stack {
     const options = this.options ?? {};
     const { accounts } = this;
     if (!this.backupVault || !coverageScopes.some((s) => ClassifiedResources.within(s).length > 0) && !(options.existingResources?.length)) return;
-    const central = (region: string): BackupVaultTarget => ({
-      backupVaultName: CENTRAL_BACKUP_VAULT_NAME,
-      account: accounts.backupAccount,
-      region,
-      minRetentionDays: CENTRAL_VAULT_DEFAULT_MIN_RETENTION_DAYS,
-      maxRetentionDays: CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS,
-    });
+    // The backup account's central vaults, one per copy retention class, by deterministic name:
+    // each copy goes to the vault locked at its level's floor.
+    const [central, ...centralClasses] = centralVaultTargets(accounts.backupAccount, accounts.primaryRegion);
+    const [dr, ...drClasses] = accounts.drRegion ? centralVaultTargets(accounts.backupAccount, accounts.drRegion) : [];
+    const copies = !options.noCrossAccountCopyReason;
     this.backupPlan = new ProtectedBackupPlan(this, 'Backups', {
       backupVault: this.backupVault,
       retentionClassVaults: this.backupVaults.filter((v) => v !== this.backupVault),
-      centralVault: options.noCrossAccountCopyReason ? undefined : central(accounts.primaryRegion),
-      drVault: accounts.drRegion && !options.noCrossAccountCopyReason ? central(accounts.drRegion) : undefined,
+      centralVault: copies ? central : undefined,
+      centralRetentionClassVaults: copies ? centralClasses : undefined,
+      drVault: dr && copies ? dr : undefined,
+      drRetentionClassVaults: dr && copies ? drClasses : undefined,
       noCrossAccountCopyReason: options.noCrossAccountCopyReason,
       noCrossRegionCopyReason: options.noCrossAccountCopyReason ?? (accounts.drRegion ? undefined : 'No DR region is configured (cdk-data-protection:regions.dr)'),
       existingResources: options.existingResources,

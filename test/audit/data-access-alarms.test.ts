@@ -33,6 +33,9 @@ const PATTERNS: Record<string, string> = {
   TrailTamper:
     '{ ($.eventSource = "cloudtrail.amazonaws.com") && (($.eventName = "StopLogging") || ($.eventName = "DeleteTrail") || ($.eventName = "UpdateTrail") || ($.eventName = "PutEventSelectors")) }',
   AccountMassRead: `{ ${anyName(READS)} }`,
+  // Any Region (STS logs where it serves), and any IAM call naming the role (a global-service event the multi-region trail records).
+  BreakGlass:
+    '{ (($.eventSource = "sts.amazonaws.com") && ($.eventName = "AssumeRole") && ($.requestParameters.roleArn = "*:role/data-protection-break-glass")) || (($.eventSource = "iam.amazonaws.com") && ($.requestParameters.roleName = "data-protection-break-glass")) }',
 };
 
 /** The rule body of a Contributor Insights rule, with the log group's Ref as its name. */
@@ -46,7 +49,7 @@ describe('DataAccessAlarms', () => {
     const { stack } = setup();
     const template = Template.fromStack(stack);
     const filters = template.findResources('AWS::Logs::MetricFilter');
-    expect(Object.keys(filters)).toHaveLength(8);
+    expect(Object.keys(filters)).toHaveLength(9);
     for (const [metric, pattern] of Object.entries(PATTERNS)) {
       template.hasResourceProperties('AWS::Logs::MetricFilter', {
         LogGroupName: { Ref: Match.stringLikeRegexp('TrailLogGroup') },
@@ -67,8 +70,8 @@ describe('DataAccessAlarms', () => {
     const { stack, alarms } = setup();
     const template = Template.fromStack(stack);
     const all = template.findResources('AWS::CloudWatch::Alarm');
-    expect(Object.keys(all)).toHaveLength(9);
-    expect(alarms.alarms).toHaveLength(9);
+    expect(Object.keys(all)).toHaveLength(10);
+    expect(alarms.alarms).toHaveLength(10);
     for (const alarm of Object.values(all)) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
       expect(alarm.Properties.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
@@ -80,7 +83,7 @@ describe('DataAccessAlarms', () => {
     const byMetric = (name: string) => Object.values(all).find((a: any) => a.Properties.MetricName === name) as any;
     expect(byMetric('AccessDenied').Properties).toMatchObject({ Threshold: 10, Period: 300, Statistic: 'Sum', Namespace: 'DataProtection/DataAccess' });
     expect(byMetric('AccountMassRead').Properties).toMatchObject({ Threshold: 10000, Period: 300, Statistic: 'Sum' });
-    for (const name of ['UnusualExport', 'Restore', 'KeyTamper', 'BackupDeletion', 'TrailTamper']) expect(byMetric(name).Properties.Threshold).toBe(1);
+    for (const name of ['UnusualExport', 'Restore', 'KeyTamper', 'BackupDeletion', 'TrailTamper', 'BreakGlass']) expect(byMetric(name).Properties.Threshold).toBe(1);
   });
 
   test('byte volume: the sum of bytesTransferredOut of S3 data events, 10 GiB per 5 minutes by default', () => {
