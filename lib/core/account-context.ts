@@ -14,7 +14,7 @@ export function layoutFromContext(get: (key: string) => any, where = 'cdk.json')
   const accounts = get('cdk-data-protection:accounts');
   const regions = get('cdk-data-protection:regions') ?? {};
   if (!accounts) {
-    throw new Error(`Context 'cdk-data-protection:accounts' is missing: add { key, data, backup, audit } account ids to ${where}`);
+    throw new Error(`Context 'cdk-data-protection:accounts' is missing: add { key, data, backup, audit, identity } account ids to ${where}`);
   }
   return {
     keyAccount: String(accounts.key),

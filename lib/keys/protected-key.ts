@@ -75,6 +75,14 @@ export interface ProtectedKeyProps {
    * @default true
    */
   readonly accountRootManagement?: boolean;
+  /**
+   * A data perimeter: deny every KMS action on the key to principals outside this AWS
+   * Organization (`aws:PrincipalOrgID`), AWS services acting with their own service principals
+   * excepted (`aws:PrincipalIsAWSService`). Stops a grant, a policy mistake or a stolen
+   * consumer role of another organization from using the key.
+   * @default - no perimeter statement (the key policy already names its consumer accounts)
+   */
+  readonly organizationId?: string;
   /** Create a multi-Region primary key, replicable into the DR region. @default false */
   readonly multiRegion?: boolean;
   /** @default RemovalPolicy.RETAIN: data encrypted with a deleted key is lost */
@@ -340,6 +348,7 @@ export function buildProtectedKeyPolicy(scope: Construct, props: ProtectedKeyPro
     }
     const breakGlassArn = breakGlassRoleArn(stack, props.breakGlassRoleName ?? DEFAULT_BREAK_GLASS_ROLE_NAME);
     const deployers = props.deploymentRoleArns ?? [defaultDeploymentRoleArn()];
+    if (props.organizationId !== undefined) policy.addStatements(organizationPerimeter(props.organizationId));
     const breakGlassOnly = BREAK_GLASS_ONLY.get(props);
     if (breakGlassOnly) {
       addBreakGlassOnlyStatements(policy, breakGlassOnly, breakGlassArn, deployers, management);
@@ -358,6 +367,24 @@ export function buildProtectedKeyPolicy(scope: Construct, props: ProtectedKeyPro
       denyAllBut('DenyKeyPolicyChangesExceptBreakGlassAndDeployment', KEY_POLICY_CHANGE_ACTIONS, [breakGlassArn, ...deployers]),
     );
   return policy;
+}
+
+/**
+ * The identity perimeter of AWS's data-perimeter examples for a key policy: every KMS action
+ * denied to principals outside the organization, AWS service principals excepted, anonymous
+ * requests included (`…IfExists`: a missing `aws:PrincipalOrgID` matches)
+ * (https://github.com/aws-samples/data-perimeter-policy-examples, resource_based_policies;
+ * "AWS global condition context keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
+ */
+function organizationPerimeter(organizationId: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DataPerimeterDenyPrincipalsOutsideOrganization',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['kms:*'],
+    resources: ['*'],
+    conditions: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': organizationId }, BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } },
+  });
 }
 
 /**

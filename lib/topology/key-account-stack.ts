@@ -79,7 +79,7 @@ export class KeyAccountStack extends Stack {
     const keys = new Map<string, ProtectedKey>();
     warnSingleAccount(this, props.accounts);
     for (const def of keyDefinitions(props.accounts)) {
-      const key = new ProtectedKey(this, def.id, { ...def.props, administrators, multiRegion: multiRegion && def.replicate });
+      const key = new ProtectedKey(this, def.id, { ...def.props, administrators, multiRegion: multiRegion && def.replicate, organizationId: props.accounts.organizationId });
       def.configure?.(key);
       keys.set(def.id, key);
     }
@@ -189,7 +189,7 @@ export class KeyAccountReplicaStack extends Stack {
         aliasName: def.props.aliasName,
         region: props.accounts.primaryRegion,
       });
-      this.replicas[def.id] = new ProtectedKeyReplica(this, def.id, { ...def.props, administrators, primaryKeyArn: primary.keyArn });
+      this.replicas[def.id] = new ProtectedKeyReplica(this, def.id, { ...def.props, administrators, primaryKeyArn: primary.keyArn, organizationId: props.accounts.organizationId });
     }
     // Replicas are disabled or scheduled for deletion in their own region: watch it too (the key
     // account's multi-region ManagementEventsTrail logs this region's management events).

@@ -1,10 +1,10 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { AlarmTopic, CrossAccountKey, DataAccountFallbackKey, KeyConsumerService, keyPolicyFindings, KeyTamperAlarms, ProtectedKey } from '../lib';
-import { DATA_ACCOUNT, KEY_ACCOUNT, testStack } from '../helpers';
+import { AlarmTopic, CrossAccountKey, DataAccountFallbackKey, KeyAccountStack, KeyConsumerService, keyPolicyFindings, KeyTamperAlarms, ProtectedKey } from '../lib';
+import { ACCOUNTS, DATA_ACCOUNT, KEY_ACCOUNT, testStack } from '../helpers';
 
 const ALIAS = 'alias/data-protection/test';
 
@@ -319,5 +319,40 @@ describe('AlarmTopic and KeyTamperAlarms', () => {
     expect(() => new KeyTamperAlarms(stack, 'Tamper', { topic: imported })).toThrow(
       "alarmTopicTarget: Test/Imported is an imported topic whose policy this app cannot change: EventBridge could not publish to it; use the topic of an AlarmTopic in this stack",
     );
+  });
+});
+
+describe('data perimeter on keys (issue 19, item 6)', () => {
+  const perimeter = (t: Template) =>
+    Object.values<any>(t.findResources('AWS::KMS::Key')).map((k) => k.Properties.KeyPolicy.Statement.find((s: any) => s.Sid === 'DataPerimeterDenyPrincipalsOutsideOrganization'));
+
+  test('with an organization id, every KMS action is denied to principals outside it, AWS service principals excepted', () => {
+    const stack = new Stack(new App(), 'K', { env: { account: KEY_ACCOUNT, region: 'eu-west-1' } });
+    new ProtectedKey(stack, 'Key', { aliasName: 'alias/data-protection/test', organizationId: 'o-a1b2c3d4e5' });
+    expect(perimeter(Template.fromStack(stack))).toEqual([
+      {
+        Sid: 'DataPerimeterDenyPrincipalsOutsideOrganization',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'kms:*',
+        Resource: '*',
+        Condition: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' }, BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' } },
+      },
+    ]);
+  });
+
+  test('the key account applies it to every key it holds for data, backups, audit and evidence when the layout names an organization; without one there is none', () => {
+    const keysOf = (accounts: any) => {
+      const t = Template.fromStack(new KeyAccountStack(new App(), 'Keys', { accounts, env: { account: KEY_ACCOUNT, region: 'eu-west-1' } }));
+      return Object.values<any>(t.findResources('AWS::KMS::Key')).map((k) => ({
+        alarmKey: String(k.Properties.Description).includes('data-protection-alarms'),
+        perimeter: k.Properties.KeyPolicy.Statement.some((st: any) => st.Sid === 'DataPerimeterDenyPrincipalsOutsideOrganization'),
+      }));
+    };
+    const withOrg = keysOf({ ...ACCOUNTS, organizationId: 'o-exampleorg1' });
+    // Six keys (three data levels, backup, audit, evidence) carry it; the alarm topic's key, used by AWS services only, does not.
+    expect(withOrg.filter((k) => k.perimeter)).toHaveLength(6);
+    expect(withOrg.filter((k) => !k.perimeter)).toEqual([{ alarmKey: true, perimeter: false }]);
+    expect(keysOf(ACCOUNTS).some((k) => k.perimeter)).toBe(false);
   });
 });
