@@ -217,7 +217,8 @@ describe('issue 15: the reference app as AWS documents it', () => {
     for (const stack of stacks) {
       for (const [id, key] of resources(stack, 'AWS::KMS::Key')) {
         keys++;
-        const denies = key.Properties.KeyPolicy.Statement.filter((x: any) => x.Effect === 'Deny');
+        // The data perimeter (issue 19, item 6) is no tamper deny: asserted in test/keys/protected-key.test.ts.
+        const denies = key.Properties.KeyPolicy.Statement.filter((x: any) => x.Effect === 'Deny' && x.Sid !== 'DataPerimeterDenyPrincipalsOutsideOrganization');
         const breakGlass = `arn:aws:iam::${stack.account}:role/data-protection-break-glass`;
         if (key.Properties.BypassPolicyLockoutSafetyCheck === true) {
           // A data account's fallback key: not even the deployment role may change its policy (issue 19, item 4).
@@ -257,7 +258,7 @@ describe('issue 15: the reference app as AWS documents it', () => {
     // Replicas carry the same policy (KeyAccountDr) and so do the fallback keys (DataAccount): covered above.
     expect(resources(ref.keysDr!, 'AWS::KMS::ReplicaKey').length).toBeGreaterThan(0);
     for (const [id, replica] of resources(ref.keysDr!, 'AWS::KMS::ReplicaKey')) {
-      const denies = replica.Properties.KeyPolicy.Statement.filter((x: any) => x.Effect === 'Deny');
+      const denies = replica.Properties.KeyPolicy.Statement.filter((x: any) => x.Effect === 'Deny' && x.Sid !== 'DataPerimeterDenyPrincipalsOutsideOrganization');
       expect({ id, actions: denies.map((d: any) => d.Action), exempt: denies.map((d: any) => JSON.stringify(d.Condition).includes(CFN_EXEC)) }).toEqual({
         id,
         actions: [KEY_DESTRUCTIVE_ACTIONS, 'kms:PutKeyPolicy'],
