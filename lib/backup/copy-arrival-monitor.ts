@@ -25,6 +25,14 @@ export interface CopyArrivalMonitorProps {
   /** The vault copies arrive in (e.g. the backup account's central vault, `ImmutableBackupVault.vault`). */
   readonly backupVault: backup.IBackupVault;
   /**
+   * More vaults the same source accounts copy into (e.g. the backup account's central vaults of
+   * longer retention classes): the function lists each, and a source account's age is that of its
+   * newest copy in any of them. The metric and alarms keep `backupVault`'s name as their
+   * `BackupVaultName` dimension; each alarm still watches one source account.
+   * @default - none
+   */
+  readonly additionalBackupVaults?: backup.IBackupVault[];
+  /**
    * Accounts whose copies must keep arriving (12-digit ids, at least one): one alarm each. A
    * deploy-time token is accepted; its alarm is then named by its position in the list.
    */
@@ -60,8 +68,9 @@ export interface CopyArrivalMonitorProps {
 
 /**
  * Alarms, in the account that holds the copies, when copies from a source account stop arriving:
- * an hourly function lists the vault's recovery points created within a look-back window (twice
- * `maxCopyAge`), groups the arrived ones by the account of their source vault
+ * an hourly function lists the recovery points of the vault (and of `additionalBackupVaults`)
+ * created within a look-back window (twice `maxCopyAge`), groups the arrived ones by the account
+ * of their source vault
  * (`SourceBackupVaultArn`) and publishes `HoursSinceLastCopy` per source account (namespace
  * `DataProtection`, dimensions `BackupVaultName` and `SourceAccount`; an account with no copy in
  * the window reports the window's length). One CloudWatch alarm per source account fires above
@@ -103,11 +112,14 @@ export class CopyArrivalMonitor extends Construct {
     // above the threshold, and a copy late by up to maxCopyAge still shows its real age.
     this.lookbackHours = 2 * hours;
 
+    const vaults = [props.backupVault, ...(props.additionalBackupVaults ?? [])];
+    const vaultNames = vaults.map((v) => v.backupVaultName);
     this.function = handlerFunction(this, 'Function', {
       handler: 'copy-arrival',
       description: 'cdk-data-protection: publishes hours since the last copy from each source account arrived in the vault',
       environment: {
         BACKUP_VAULT_NAME: props.backupVault.backupVaultName,
+        ...(vaults.length > 1 ? { BACKUP_VAULT_NAMES: Stack.of(this).toJsonString(vaultNames) } : {}),
         SOURCE_ACCOUNTS: Stack.of(this).toJsonString(props.sourceAccounts),
         LOOKBACK_HOURS: String(this.lookbackHours),
       },
@@ -125,7 +137,7 @@ export class CopyArrivalMonitor extends Construct {
     // ListRecoveryPointsByBackupVault: resource type backupVault, required (Service Authorization
     // Reference, AWS Backup: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbackup.html).
     this.function.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'ListRecoveryPointsOfTheVault', actions: ['backup:ListRecoveryPointsByBackupVault'], resources: [props.backupVault.backupVaultArn] }),
+      new iam.PolicyStatement({ sid: 'ListRecoveryPointsOfTheVault', actions: ['backup:ListRecoveryPointsByBackupVault'], resources: vaults.map((v) => v.backupVaultArn) }),
     );
     if (props.reserveConcurrency === false) {
       acknowledge(
@@ -153,11 +165,12 @@ export class CopyArrivalMonitor extends Construct {
     // Two hourly periods: one run landing in the neighbouring hour leaves a period empty (missing
     // data breaches), and must not alarm alone; two empty or late periods do.
     const action = new cwActions.SnsAction(props.alarmTopic);
+    const where = vaults.length > 1 ? `vaults ${vaultNames.join(', ')}` : `vault ${props.backupVault.backupVaultName}`;
     props.sourceAccounts.forEach((account, index) => {
       // A literal account names its alarm (stable when the list is reordered); a token, its position.
       const alarm = new cloudwatch.Alarm(this, Token.isUnresolved(account) ? `NoCopyFromAccount${index}` : `NoCopyFrom${account}`, {
         alarmDescription:
-          `${ALARM_DESCRIPTION_PREFIX} no copy from account ${account} arrived in vault ${props.backupVault.backupVaultName} for more than ${hours} hours ` +
+          `${ALARM_DESCRIPTION_PREFIX} no copy from account ${account} arrived in ${where} for more than ${hours} hours ` +
           '(missing data counts: the copy-arrival function stopped running). Check the copy jobs and backup plans of that account.',
         metric: new cloudwatch.Metric({
           namespace: METRIC_NAMESPACE,

@@ -124,6 +124,27 @@ describe('the copy-arrival handler (bundled), against a fake AWS Backup', () => 
     expect(r.silent).toEqual([DATA_ACCOUNT, OTHER_DATA_ACCOUNT]);
   });
 
+  test('several vaults (the central vaults of each retention class): lists each, and an account counts its newest copy in any of them, under the first vault\'s name', async () => {
+    process.env.BACKUP_VAULT_NAMES = JSON.stringify([CENTRAL_BACKUP_VAULT_NAME, `${CENTRAL_BACKUP_VAULT_NAME}-365d`]);
+    try {
+      aws.on('backup.ListRecoveryPointsByBackupVault', (input: any) =>
+        input.BackupVaultName === CENTRAL_BACKUP_VAULT_NAME
+          ? { RecoveryPoints: [{ SourceBackupVaultArn: vaultArn(DATA_ACCOUNT), Status: 'COMPLETED', CreationDate: hoursAgo(20), CompletionDate: hoursAgo(20) }] }
+          : { RecoveryPoints: [{ SourceBackupVaultArn: vaultArn(DATA_ACCOUNT, 'hr-backups-365d'), Status: 'COMPLETED', CreationDate: hoursAgo(2), CompletionDate: hoursAgo(1) }] },
+      );
+      const r = await handler();
+      expect(aws.callsOf('backup.ListRecoveryPointsByBackupVault').map((c) => c.BackupVaultName)).toEqual([CENTRAL_BACKUP_VAULT_NAME, `${CENTRAL_BACKUP_VAULT_NAME}-365d`]);
+      expect(r.hours[DATA_ACCOUNT]).toBeCloseTo(1, 1);
+      expect(r.silent).toEqual([OTHER_DATA_ACCOUNT]);
+      expect(emfRecords().map((e) => [e.BackupVaultName, e.SourceAccount])).toEqual([
+        [CENTRAL_BACKUP_VAULT_NAME, DATA_ACCOUNT],
+        [CENTRAL_BACKUP_VAULT_NAME, OTHER_DATA_ACCOUNT],
+      ]);
+    } finally {
+      delete process.env.BACKUP_VAULT_NAMES;
+    }
+  });
+
   test('an AWS error fails the run and publishes nothing (the alarms treat missing data as breaching)', async () => {
     aws.fails('backup.ListRecoveryPointsByBackupVault', 'AccessDeniedException', 'not authorized', 403);
     await expect(handler()).rejects.toMatchObject({ name: 'AccessDeniedException' });
@@ -219,20 +240,23 @@ describe('BackupAccountStack copy-arrival alarms', () => {
   const backupStack = (props: Partial<ConstructorParameters<typeof BackupAccountStack>[2]> = {}, region = REGION) =>
     new BackupAccountStack(new App(), 'Backup', { env: { account: BACKUP_ACCOUNT, region }, accounts: ORG, alarmEmails: ['ops@example.com'], ...props });
 
-  test('primary region: one alarm per data account on the central vault, notifying the alarm topic; logs encrypted with the topic key, which admits this account\'s CloudWatch Logs', () => {
+  test('primary region: one alarm per data account on the central vaults, notifying the alarm topic; logs encrypted with the topic key, which admits this account\'s CloudWatch Logs', () => {
     const stack = backupStack({ maxCopyAge: Duration.hours(12) });
     const template = Template.fromStack(stack);
     const vaultId = stack.getLogicalId(stack.vault.vault.node.defaultChild as backup.CfnBackupVault);
+    // One central vault per copy retention class: the function lists each.
+    const vaultIds = stack.vaults.map((v) => stack.getLogicalId(v.vault.node.defaultChild as backup.CfnBackupVault));
+    expect(vaultIds).toHaveLength(2);
     const topicId = stack.getLogicalId(stack.alarmTopic.topic.node.defaultChild as sns.CfnTopic);
     const copyAlarms = template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'HoursSinceLastCopy' } });
     expect(Object.values(copyAlarms).map((a: any) => a.Properties.Dimensions.find((d: any) => d.Name === 'SourceAccount').Value).sort()).toEqual([DATA_ACCOUNT, OTHER_DATA_ACCOUNT]);
     for (const alarm of Object.values(copyAlarms) as any[]) {
       expect(alarm.Properties).toMatchObject({ Threshold: 12, TreatMissingData: 'breaching', AlarmActions: [{ Ref: topicId }] });
       expect(alarm.Properties.Dimensions).toContainEqual({ Name: 'BackupVaultName', Value: { 'Fn::GetAtt': [vaultId, 'BackupVaultName'] } });
-      expect(alarm.Properties.AlarmDescription['Fn::Join'][1][0]).toMatch(/^cdk-data-protection: no copy from account \d{12} arrived in vault $/);
+      expect(alarm.Properties.AlarmDescription['Fn::Join'][1][0]).toMatch(/^cdk-data-protection: no copy from account \d{12} arrived in vaults $/);
     }
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([{ Sid: 'ListRecoveryPointsOfTheVault', Action: 'backup:ListRecoveryPointsByBackupVault', Effect: 'Allow', Resource: { 'Fn::GetAtt': [vaultId, 'BackupVaultArn'] } }]) },
+      PolicyDocument: { Statement: Match.arrayWith([{ Sid: 'ListRecoveryPointsOfTheVault', Action: 'backup:ListRecoveryPointsByBackupVault', Effect: 'Allow', Resource: vaultIds.map((id) => ({ 'Fn::GetAtt': [id, 'BackupVaultArn'] })) }]) },
     });
     const keyId = stack.getLogicalId(stack.alarmTopic.key.resource);
     template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });

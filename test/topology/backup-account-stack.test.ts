@@ -99,7 +99,7 @@ describe('BackupAccountStack', () => {
       expect(() => backupStack(new App(), {}, 'us-east-1')).toThrow('BackupAccountStackProps.env.region must be the primary or DR region (eu-west-1, eu-central-1), got us-east-1');
     });
     test('lock range and grace time', () => {
-      expect(() => backupStack(new App(), { minRetention: Duration.days(0) })).toThrow(/minRetention must be between 1 and 36500 days, got 0 days/);
+      expect(() => backupStack(new App(), { minRetention: Duration.days(0) })).toThrow('BackupAccountStackProps.minRetention must be between 1 and 90 days, got 0 days');
       expect(() => backupStack(new App(), { changeableFor: Duration.days(1) })).toThrow(/changeableFor must be between 3 and 36500 days, got 1 days/);
     });
   });

@@ -1,6 +1,6 @@
 /**
  * Runs hourly in the backup account (`CopyArrivalMonitor`): lists the recovery points created in
- * the central vault within the look-back window, groups the arrived copies by the account of
+ * the central vaults (one per retention class) within the look-back window, groups the arrived copies by the account of
  * their source vault, and publishes per watched source account `HoursSinceLastCopy` (namespace
  * `DataProtection`, dimensions `BackupVaultName` and `SourceAccount`) in CloudWatch Embedded
  * Metric Format (a log line), so the function needs no PutMetricData permission. An account with
@@ -37,10 +37,13 @@ export interface CopyArrivalResult {
 }
 
 export async function handler(): Promise<CopyArrivalResult> {
+  // BACKUP_VAULT_NAME names the metric; BACKUP_VAULT_NAMES (when set) lists every vault the copies
+  // may land in (the central vaults, one per retention class): an account's newest copy in any of them.
   const vault = process.env.BACKUP_VAULT_NAME;
   const accounts: string[] = JSON.parse(process.env.SOURCE_ACCOUNTS ?? '[]');
   const windowHours = Number(process.env.LOOKBACK_HOURS);
   if (!vault) throw new Error('BACKUP_VAULT_NAME must be set');
+  const vaults: string[] = process.env.BACKUP_VAULT_NAMES ? JSON.parse(process.env.BACKUP_VAULT_NAMES) : [vault];
   if (!Number.isFinite(windowHours) || windowHours <= 0) throw new Error(`LOOKBACK_HOURS must be a positive number of hours, got '${process.env.LOOKBACK_HOURS}'`);
   const now = Date.now();
   const since = new Date(now - windowHours * 3_600_000);
@@ -48,25 +51,27 @@ export async function handler(): Promise<CopyArrivalResult> {
   const newest = new Map<string, number>();
   let unattributed = 0;
   let pages = 0;
-  let token: string | undefined;
-  do {
-    const page: ListRecoveryPointsByBackupVaultCommandOutput = await backup.send(
-      new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: vault, ByCreatedAfter: since, MaxResults: 1000, NextToken: token }),
-    );
-    pages++;
-    for (const point of page.RecoveryPoints ?? []) {
-      if (!ARRIVED.has(String(point.Status))) continue;
-      const account = accountOf(point.SourceBackupVaultArn);
-      if (account === undefined) {
-        unattributed++;
-        continue;
+  for (const name of vaults) {
+    let token: string | undefined;
+    do {
+      const page: ListRecoveryPointsByBackupVaultCommandOutput = await backup.send(
+        new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: name, ByCreatedAfter: since, MaxResults: 1000, NextToken: token }),
+      );
+      pages++;
+      for (const point of page.RecoveryPoints ?? []) {
+        if (!ARRIVED.has(String(point.Status))) continue;
+        const account = accountOf(point.SourceBackupVaultArn);
+        if (account === undefined) {
+          unattributed++;
+          continue;
+        }
+        const at = (point.CompletionDate ?? point.CreationDate)?.getTime();
+        if (at === undefined || Number.isNaN(at)) continue;
+        newest.set(account, Math.max(at, newest.get(account) ?? -Infinity));
       }
-      const at = (point.CompletionDate ?? point.CreationDate)?.getTime();
-      if (at === undefined || Number.isNaN(at)) continue;
-      newest.set(account, Math.max(at, newest.get(account) ?? -Infinity));
-    }
-    token = page.NextToken;
-  } while (token);
+      token = page.NextToken;
+    } while (token);
+  }
 
   const hours: { [account: string]: number } = {};
   for (const account of accounts) {
@@ -76,9 +81,10 @@ export async function handler(): Promise<CopyArrivalResult> {
     console.log(JSON.stringify(emf(vault, account, hours[account], now)));
   }
   const silent = accounts.filter((a) => !newest.has(a));
-  if (silent.length > 0) console.warn(`no copy arrived in vault ${vault} within ${windowHours} hours from: ${silent.join(', ')}`);
+  const where = vaults.length > 1 ? `vaults ${vaults.join(', ')}` : `vault ${vault}`;
+  if (silent.length > 0) console.warn(`no copy arrived in ${where} within ${windowHours} hours from: ${silent.join(', ')}`);
   const unwatched = [...newest.keys()].filter((a) => !accounts.includes(a)).sort();
-  if (unwatched.length > 0) console.warn(`copies arrived in vault ${vault} from accounts that are not watched: ${unwatched.join(', ')}`);
+  if (unwatched.length > 0) console.warn(`copies arrived in ${where} from accounts that are not watched: ${unwatched.join(', ')}`);
   return { hours, silent, unwatched, unattributed, pages };
 }
 
