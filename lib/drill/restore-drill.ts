@@ -75,6 +75,12 @@ export class DrillMetrics {
   public static readonly STALE_TARGETS = 'StaleTargets';
   /** 1 when a restore took longer than its target's RTO (dimension `Drill`). */
   public static readonly RTO_EXCEEDED = 'RtoExceeded';
+  /**
+   * Targets of a drill (dimension `Drill`) whose last success AWS Backup can no longer confirm (its
+   * restore job record is gone): dated by the evidence record, published daily. Not alarmed: such a
+   * target is stale (StaleTargets) once that date is older than its interval.
+   */
+  public static readonly UNVERIFIED_TARGETS = 'UnverifiedTargets';
 }
 
 export interface RestoreDrillProps {
@@ -99,6 +105,16 @@ export interface RestoreDrillProps {
   readonly evidenceBucket?: s3.IBucket;
   /** Retention of each evidence record. @default Duration.days(2555) (7 years) */
   readonly evidenceRetention?: Duration;
+  /**
+   * ARN of an EventBridge bus of the audit account (its `SecurityEventBus`, e.g.
+   * `AlarmTopic.securityEventBusArn`) that receives one event per drill result (source
+   * `cdk-data-protection.drill`, detail-type `Restore Drill Evidence`: target, status, recovery
+   * point, restore job, RTO/RPO and the SHA-256 of the evidence object), archived there out of this
+   * account's reach. A failure to put it fails the execution (EVIDENCE_FAILED) after the local
+   * evidence is written. The bus's policy must admit this account's `events:PutEvents`.
+   * @default - none: evidence is kept in this account's bucket only
+   */
+  readonly evidenceEventBusArn?: string;
   /** The encrypted topic notified of every drill and every alarm (e.g. `AlarmTopic.topic`). */
   readonly alarmTopic: sns.ITopic;
   /**
@@ -370,10 +386,14 @@ export class RestoreDrill extends Construct {
     this.validator = props.validator ?? this.defaultValidator(props);
     this.recoveryPointFunction = this.recoveryPointChooser();
     ({ fn: this.cleanupFunction, role: this.cleanupRole } = this.cleanup());
+    const evidenceBus = RestoreDrill.evidenceBusArn(props.evidenceEventBusArn);
     this.evidenceFunction = this.fn('EvidenceWriter', 'drill-evidence', 'Writes restore drill evidence and computes RTO/RPO', {
       EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
       EVIDENCE_KEY_ARN: props.evidenceKey.keyArn,
+      ...(evidenceBus ? { EVIDENCE_EVENT_BUS_ARN: evidenceBus } : {}),
     });
+    // The audit account's copy of each result: PutEvents on that bus only (the bus's policy admits this account).
+    if (evidenceBus) this.evidenceFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [evidenceBus] }));
     // New objects under the two prefixes the handler writes; Object Lock applies the retention.
     this.evidenceFunction.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.evidenceBucket.arnForObjects('drills/*'), this.evidenceBucket.arnForObjects('latest-success/*')] }),
@@ -416,14 +436,13 @@ export class RestoreDrill extends Construct {
     this.stalenessFunction = this.fn('Staleness', 'drill-staleness', 'Publishes days since the last successful restore drill', {
       EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
       DRILL_ID: this.drillId,
+      RESTORE_ROLE_ARN: this.restoreRole.roleArn,
       ...(this.discovery
         ? this.discoveryEnvironment('RestoreDrill staleness function')
         : { DRILL_TARGETS: JSON.stringify(targets.map((t) => ({ name: t.name, intervalDays: t.intervalDays }))) }),
     }, { reservedConcurrency: 1, invokedAsynchronously: true });
     if (this.discovery) this.grantDiscovery(this.stalenessFunction);
-    this.stalenessFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.evidenceBucket.arnForObjects('latest-success/*')] }));
-    // Without ListBucket, HeadObject answers 403 instead of 404 for a target never drilled successfully.
-    this.stalenessFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.evidenceBucket.bucketArn] }));
+    else this.grantVerifiedSuccesses(this.stalenessFunction);
     props.evidenceKey.grantDecrypt(this.stalenessFunction);
     if (this.canaryEnabled) {
       this.canaryFunction = this.canaryWriter(props);
@@ -461,7 +480,7 @@ export class RestoreDrill extends Construct {
     const drillDims = { Drill: this.drillId };
     this.staleAlarm = alarm(
       'StaleAlarm',
-      `A target of restore drill ${this.drillId} has no successful drill within its interval (missing data counts: drills or the daily check stopped). ` +
+      `A target of restore drill ${this.drillId} has no successful drill within its interval, as AWS Backup's restore job record confirms it (forged evidence counts as none; missing data counts: drills or the daily check stopped). ` +
         `${DrillMetrics.DAYS_SINCE_SUCCESS} per Target and the staleness function's log name the targets.`,
       new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: DrillMetrics.STALE_TARGETS, dimensionsMap: drillDims, statistic: 'Maximum', period: Duration.days(1) }),
       cloudwatch.TreatMissingData.BREACHING,
@@ -632,9 +651,34 @@ export class RestoreDrill extends Construct {
         conditions: { StringEquals: { [`aws:ResourceTag/${CLASSIFICATION_TAG}`]: this.discovery!.classifications } },
       }),
     );
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.evidenceBucket.arnForObjects('latest-success/*')] }));
+    this.grantVerifiedSuccesses(fn);
+  }
+
+  /**
+   * Reading the last successes as AWS Backup confirms them (handlers/verified-success.ts): the
+   * pointers and the evidence records they name, and DescribeRestoreJob of the record's job.
+   * backup:DescribeRestoreJob has no resource types ("Resource types" column empty in the Service
+   * Authorization Reference, "Actions, resources, and condition keys for AWS Backup",
+   * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbackup.html): `*`,
+   * acknowledged with the function's wildcards; it only reads a job's status, role and dates.
+   */
+  private grantVerifiedSuccesses(fn: lambda.Function): void {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.evidenceBucket.arnForObjects('latest-success/*'), this.evidenceBucket.arnForObjects('drills/*')] }));
     // Without ListBucket, a missing object answers 403 instead of 404 (a target never drilled successfully).
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.evidenceBucket.bucketArn] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['backup:DescribeRestoreJob'], resources: ['*'] }));
+  }
+
+  /**
+   * `RestoreDrillProps.evidenceEventBusArn`, checked when literal: an EventBridge event bus ARN
+   * (`arn:<partition>:events:<region>:<account>:event-bus/<name>`).
+   */
+  private static evidenceBusArn(arn: string | undefined): string | undefined {
+    if (arn === undefined || Token.isUnresolved(arn)) return arn;
+    if (!/^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._\-/]{1,256}$/.test(arn)) {
+      throw new Error(`RestoreDrillProps.evidenceEventBusArn must be an EventBridge event bus ARN (arn:<partition>:events:<region>:<12-digit account>:event-bus/<name>), got '${arn}'`);
+    }
+    return arn;
   }
 
   /**
@@ -665,6 +709,7 @@ export class RestoreDrill extends Construct {
   private discoverer(props: RestoreDrillProps): lambda.Function {
     const fn = this.fn('Discover', 'drill-discover', 'Finds the stores a restore drill drills today by their classification and drill tags', {
       EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
+      RESTORE_ROLE_ARN: this.restoreRole.roleArn,
       ...this.discoveryEnvironment('RestoreDrill discover function'),
     }, { reservedConcurrency: 1 });
     this.grantDiscovery(fn);
@@ -1079,20 +1124,24 @@ export class RestoreDrill extends Construct {
     const stack = Stack.of(this);
     const xray = 'The X-Ray trace calls have no resource-level permissions.';
     const pointer = 'One pointer object per target under latest-success/ marks its last successful drill.';
+    const records = 'The evidence record a pointer names (drills/<target>/<day>/<drill>.json, one per drill) gives the restore job AWS Backup must confirm.';
+    const describeJob = 'backup:DescribeRestoreJob has no resource-level permissions: it reads the status, role and completion date of the restore job a success names.';
     this.wildcards.set(this.evidenceFunction.role!, [
       { resource: '*', reason: xray },
       { resource: this.evidenceBucket.arnForObjects('drills/*'), reason: 'Each drill writes a new evidence object named after its run under drills/; Object Lock keeps it immutable.' },
       { resource: this.evidenceBucket.arnForObjects('latest-success/*'), reason: pointer },
     ]);
     this.wildcards.set(this.stalenessFunction.role!, [
-      { resource: '*', reason: this.discovery ? `${xray} tag:GetResources has none either: it lists the ARNs and tags of the stores to drill.` : xray },
+      { resource: '*', reason: this.discovery ? `${xray} tag:GetResources has none either: it lists the ARNs and tags of the stores to drill. ${describeJob}` : `${xray} ${describeJob}` },
       { resource: this.evidenceBucket.arnForObjects('latest-success/*'), reason: pointer },
+      { resource: this.evidenceBucket.arnForObjects('drills/*'), reason: records },
       ...(this.discovery ? [this.describeInstancesWildcard()] : []),
     ]);
     if (this.discoverFunction) {
       this.wildcards.set(this.discoverFunction.role!, [
-        { resource: '*', reason: `${xray} tag:GetResources has none either: it lists the ARNs and tags of the stores to drill.` },
+        { resource: '*', reason: `${xray} tag:GetResources has none either: it lists the ARNs and tags of the stores to drill. ${describeJob}` },
         { resource: this.evidenceBucket.arnForObjects('latest-success/*'), reason: pointer },
+        { resource: this.evidenceBucket.arnForObjects('drills/*'), reason: records },
         this.describeInstancesWildcard(),
         { resource: stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: '*' }), reason: 'Stores are found at run time: the function describes a due source table of this account and region carrying a drilled classification tag (condition), to restore it with its own key.' },
       ]);

@@ -14,7 +14,7 @@ import { CLASSIFICATION_TAG, DRILL_SKIP_TAG } from '../../lib/core/constants';
 import { DrillDiscoveryLevel, DrillDiscoveryProps, DrillResourceType, drillTagsOf, DrillTarget, RESTORE_DRILL_STATES as S, RestoreDrill, RestoreDrillProps } from '../../lib/drill';
 import { DISCOVERY_ENV, itemOfStore, parseDrillTags } from '../../lib/drill/target-item';
 import { checkStatement, IamCatalog } from '../aws/iam-data';
-import { ACCOUNT, clock, dynamoDbWorld, evidenceWritten, runDrill, startFakeAws } from './drill-harness';
+import { ACCOUNT, dynamoDbWorld, earlierSuccess, evidenceWritten, objectStore, pastRestoreJobs, runDrill, startFakeAws, StoredObject } from './drill-harness';
 import { FakeAws } from './fake-aws';
 import { aslOf, ENV } from './helpers';
 
@@ -105,10 +105,13 @@ describe('template in discovery mode', () => {
     const rds = byAction('rds:DescribeDBInstances')[0];
     expect(JSON.stringify(rds.Resource)).toContain(':rds:eu-west-1:111111111111:db:*');
     expect(rds.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${CLASSIFICATION_TAG}`]: ['CONFIDENTIAL', 'HIGHLY_SENSITIVE'] } });
+    // The pointers and the evidence records they name, to verify each success with AWS Backup.
     expect(JSON.stringify(byAction('s3:GetObject')[0].Resource)).toContain('/latest-success/*');
-    // Nothing else on '*' but tag:GetResources and the X-Ray trace calls.
+    expect(JSON.stringify(byAction('s3:GetObject')[0].Resource)).toContain('/drills/*');
+    // Nothing else on '*' but tag:GetResources, backup:DescribeRestoreJob (neither has resource types) and the X-Ray trace calls.
     const onStar = statements.filter((s: any) => asList(s.Resource).includes('*')).flatMap((s: any) => asList(s.Action));
-    expect(onStar.filter((a: string) => !a.startsWith('xray:'))).toEqual(['tag:GetResources']);
+    expect(onStar.filter((a: string) => !a.startsWith('xray:')).sort()).toEqual(['backup:DescribeRestoreJob', 'tag:GetResources']);
+    expect(envOf(drill.discoverFunction).RESTORE_ROLE_ARN).toEqual(stack.resolve(drill.restoreRole.roleArn));
   });
 
   test("the validator reads sources of this account only: DynamoDB tables and Aurora clusters by classification tag, buckets by s3:ResourceAccount", () => {
@@ -287,8 +290,12 @@ describe('the workflow in discovery mode (real bundled handlers, fake AWS)', () 
     delete process.env[DISCOVERY_ENV];
     await aws.stop();
   });
+  /** The evidence bucket's objects (latest-success pointers and evidence records). */
+  let objects: Map<string, StoredObject>;
   beforeEach(() => {
     aws.reset();
+    pastRestoreJobs.clear();
+    objects = new Map();
     dynamoDbWorld(aws);
   });
 
@@ -306,7 +313,7 @@ describe('the workflow in discovery mode (real bundled handlers, fake AWS)', () 
     }
   };
   const run = (input: unknown) => runDrill(asl, input, { functions: { [S.DISCOVER]: discoverTask } });
-  /** Two pages: the table (due, never drilled), a bucket drilled 2 days ago (not due), a drill copy, a skipped store. */
+  /** Two pages: the table (due, never drilled), a bucket drilled 2 days ago as AWS Backup confirms (not due), a drill copy, a skipped store. */
   function taggedWorld() {
     aws.on('tagging.GetResources', (i: any) =>
       i.PaginationToken === 'page-2'
@@ -320,10 +327,8 @@ describe('the workflow in discovery mode (real bundled handlers, fake AWS)', () 
           }
         : { PaginationToken: 'page-2', ResourceTagMappingList: [{ ResourceARN: TABLE, Tags: tags({ [CLASSIFICATION_TAG]: 'HIGHLY_SENSITIVE', 'data-protection:drill-name': 'employees' }) }] },
     );
-    aws.on('s3.GetObject', (i: any) => {
-      if (i.Key === 'latest-success/s3-hr-documents.json') return { Body: JSON.stringify({ drillFinishedAt: clock.at(-2 * 24 * 60) }) };
-      throw new (require('./fake-aws').AwsError)('NoSuchKey', 'The specified key does not exist.', 404);
-    });
+    earlierSuccess(objects, 's3-hr-documents', { daysAgo: 2 });
+    aws.on('s3.GetObject', objectStore(objects));
   }
 
   test('a daily execution discovers the due table across pages and drills it like a listed target', async () => {
@@ -348,11 +353,28 @@ describe('the workflow in discovery mode (real bundled handlers, fake AWS)', () 
 
   test('nothing due: the execution succeeds without entering the Map', async () => {
     aws.on('tagging.GetResources', { ResourceTagMappingList: [{ ResourceARN: 'arn:aws:s3:::hr-documents', Tags: tags({ [CLASSIFICATION_TAG]: 'CONFIDENTIAL' }) }] });
-    aws.on('s3.GetObject', { Body: JSON.stringify({ drillFinishedAt: clock.at(-24 * 60) }) });
+    earlierSuccess(objects, 's3-hr-documents', { daysAgo: 1 });
+    aws.on('s3.GetObject', objectStore(objects));
     const r = await run({});
     expect(r.result.status).toBe('SUCCEEDED');
     expect(r.calls[S.FIND]).toBeUndefined();
     expect(r.result.events.some((e: any) => e.state?.name === S.NONE_DUE)).toBe(true);
+  });
+
+  test('a forged success (evidence naming a restore job AWS Backup does not have, written yesterday) does not make a store look drilled: it is due and drilled', async () => {
+    aws.on('tagging.GetResources', { ResourceTagMappingList: [{ ResourceARN: TABLE, Tags: tags({ [CLASSIFICATION_TAG]: 'HIGHLY_SENSITIVE', 'data-protection:drill-name': 'employees' }) }] });
+    earlierSuccess(objects, 'employees', { daysAgo: 1, restoreJobId: 'job-forged', job: 'gone' });
+    aws.on('s3.GetObject', objectStore(objects));
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const r = await run({});
+      expect(r.result.status).toBe('SUCCEEDED');
+      expect(r.calls[S.FIND].map((c: any) => c.target.name)).toEqual(['employees']);
+      expect(aws.callsOf('backup.DescribeRestoreJob').map((c) => c.RestoreJobId)).toContain('job-forged');
+      expect(warn.mock.calls.flat().join(' ')).toContain('AWS Backup has no restore job job-forged');
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   test('the discover step failing fails the execution with its error (the drill-failed alarm notifies), nothing is drilled', async () => {
@@ -391,7 +413,6 @@ describe('the workflow in discovery mode (real bundled handlers, fake AWS)', () 
         { ResourceARN: 'arn:aws:s3:::broken', Tags: tags({ [CLASSIFICATION_TAG]: 'CONFIDENTIAL', 'data-protection:drill-rto-seconds': 'soon' }) },
       ],
     });
-    aws.on('s3.HeadObject', {});
     const staleness = require('../../assets/handlers/drill-staleness/index.js');
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);

@@ -12,6 +12,13 @@ import { Handlers, runLocally } from './helpers';
 export const ACCOUNT = '111111111111';
 export const EVIDENCE_BUCKET = 'data-drill-evidence';
 export const EVIDENCE_KEY_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/evidence`;
+/** The drill's restore role, as the restore jobs of the fake world report it (IamRoleArn) and the staleness and discover functions are given it. */
+export const RESTORE_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/restore`;
+/**
+ * Restore jobs of earlier drills that AWS Backup still describes (by id), beside the running
+ * drill's `job-1`: DescribeRestoreJob answers ResourceNotFoundException for any other id.
+ */
+export const pastRestoreJobs = new Map<string, any>();
 const VAULT_ARN = `arn:aws:backup:eu-west-1:${ACCOUNT}:backup-vault:data-vault`;
 /**
  * Times of the fake world, in minutes from the execution's start: aws-local-stepfunctions sets
@@ -51,6 +58,7 @@ export async function startFakeAws(): Promise<FakeAws> {
     EVIDENCE_BUCKET,
     EVIDENCE_KEY_ARN,
     RESTORE_TOKEN_TABLE: TOKEN_TABLE,
+    RESTORE_ROLE_ARN,
   });
   delete process.env.AWS_PROFILE;
   delete process.env.AWS_SESSION_TOKEN;
@@ -121,7 +129,7 @@ export function describeRestoreJob(job: JobScenario = {}, drillName: () => strin
       Status: status,
       ...(status === 'FAILED' ? { StatusMessage: 'Access denied to KMS key' } : {}),
       PercentDone: done ? '100.00%' : '40.00%',
-      IamRoleArn: `arn:aws:iam::${ACCOUNT}:role/restore`,
+      IamRoleArn: RESTORE_ROLE_ARN,
       ResourceType: resourceType,
       ...(done ? { CompletionDate: clock.at((job.seconds ?? 42 * 60) / 60) } : {}),
       ...(done && status === 'COMPLETED' && created !== null ? { CreatedResourceArn: created } : {}),
@@ -180,6 +188,7 @@ function restoreEventsWorld(aws: FakeAws, job: JobScenario, drillName: () => str
     return ended ? base : { ...base, CreationDate: new Date(Date.now() - v * 1000).toISOString() };
   };
   aws.on('backup.DescribeRestoreJob', (i: any) => {
+    if (pastRestoreJobs.has(i.RestoreJobId)) return pastRestoreJobs.get(i.RestoreJobId);
     if (i.RestoreJobId !== 'job-1') throw new AwsError('ResourceNotFoundException', `restore job ${i.RestoreJobId} not found`);
     return describeAt();
   });
@@ -312,6 +321,14 @@ export function dynamoDbWorld(aws: FakeAws, options: { restoredItems?: number; s
   aws.on('rds.DescribeDBInstances', { DBInstances: [] });
   aws.on('rds.DescribeDBClusters', { DBClusters: [] });
   aws.on('ec2.DescribeVolumes', { Volumes: [] });
+  // Earlier drills' restore jobs (the staleness and discover functions verify successes with them).
+  aws.on('backup.DescribeRestoreJob', describePastRestoreJob);
+}
+
+/** DescribeRestoreJob of an earlier drill's job (`pastRestoreJobs`), else ResourceNotFoundException. */
+export function describePastRestoreJob(i: any) {
+  if (pastRestoreJobs.has(i.RestoreJobId)) return pastRestoreJobs.get(i.RestoreJobId);
+  throw new AwsError('ResourceNotFoundException', `restore job ${i.RestoreJobId} not found`);
 }
 
 /** Evidence records the bundled evidence handler wrote to the fake S3 (drills/ keys), parsed. */
@@ -337,6 +354,40 @@ export function withFakeAws(set: (aws: FakeAws) => void, world: (aws: FakeAws) =
   afterAll(() => aws.stop());
   beforeEach(() => {
     aws.reset();
+    pastRestoreJobs.clear();
     world(aws);
   });
+}
+
+/** An object of the fake evidence bucket: its JSON body and S3's LastModified. */
+export interface StoredObject {
+  body: unknown;
+  lastModified: string;
+}
+
+/**
+ * An earlier successful drill of `name` as the evidence bucket holds it: the latest-success pointer
+ * and the evidence record it names, written `daysAgo` days ago, naming restore job `restoreJobId`.
+ * `job`: what AWS Backup says of that job — `kept` (COMPLETED by the drill's restore role, completed
+ * `daysAgo` days ago), `gone` (no record: ResourceNotFoundException), or its own DescribeRestoreJob answer.
+ */
+export function earlierSuccess(objects: Map<string, StoredObject>, name: string, options: { daysAgo: number; restoreJobId?: string; job?: 'kept' | 'gone' | object; claimedDaysAgo?: number }): void {
+  const at = new Date(Date.now() - options.daysAgo * 86_400_000).toISOString();
+  const claimed = new Date(Date.now() - (options.claimedDaysAgo ?? options.daysAgo) * 86_400_000).toISOString();
+  const id = options.restoreJobId ?? `job-${name}-earlier`;
+  const key = `drills/${name}/${at.slice(0, 10)}/drill-${name}-0e0e0e0e.json`;
+  objects.set(key, { body: { schemaVersion: 2, status: 'SUCCEEDED', target: name, restoreJob: { id, status: 'COMPLETED', completedAt: claimed }, drillFinishedAt: claimed }, lastModified: at });
+  objects.set(`latest-success/${name}.json`, { body: { evidenceKey: key, restoreJobId: id, drillFinishedAt: claimed }, lastModified: at });
+  const job = options.job ?? 'kept';
+  if (job === 'kept') pastRestoreJobs.set(id, { RestoreJobId: id, AccountId: ACCOUNT, Status: 'COMPLETED', IamRoleArn: RESTORE_ROLE_ARN, CreationDate: at, CompletionDate: at });
+  else if (job !== 'gone') pastRestoreJobs.set(id, { RestoreJobId: id, ...job });
+}
+
+/** A responder for s3.GetObject reading `objects` (NoSuchKey otherwise). */
+export function objectStore(objects: Map<string, StoredObject>) {
+  return (i: any) => {
+    const o = objects.get(i.Key);
+    if (!o) throw new AwsError('NoSuchKey', 'The specified key does not exist.', 404);
+    return { Body: JSON.stringify(o.body), LastModified: o.lastModified };
+  };
 }

@@ -10,7 +10,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 
 export interface AwsCall {
-  /** Signing name: s3, dynamodb, rds, ec2, elasticfilesystem, backup, rds-data, tagging. */
+  /** Signing name: s3, dynamodb, rds, ec2, elasticfilesystem, backup, rds-data, tagging, events. */
   service: string;
   operation: string;
   input: any;
@@ -120,6 +120,8 @@ export class FakeAws {
       case 'states':
         return this.json10(service, String(req.headers['x-amz-target']).split('.')[1], body, res);
       case 'tagging':
+      case 'events':
+        // JSON 1.1: X-Amz-Target ResourceGroupsTaggingAPI_20170126.<Operation> / AWSEvents.<Operation> (EventBridge).
         return this.json11(service, String(req.headers['x-amz-target']).split('.')[1], body, res);
       case 'rds':
       case 'ec2':

@@ -3,12 +3,11 @@ import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFo
 import { DeleteVolumeCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DeleteDBClusterCommand, DescribeDBClustersCommand, ModifyDBClusterCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
-import { DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler as cleanup } from '../../lib/drill/handlers/drill-cleanup.lambda';
 import { buildEvidence, describeError, DrillState, handler as evidence, toMillis } from '../../lib/drill/handlers/drill-evidence.lambda';
 import { handler as chooseRecoveryPoint } from '../../lib/drill/handlers/drill-recovery-point.lambda';
-import { handler as staleness } from '../../lib/drill/handlers/drill-staleness.lambda';
 import { handler as validate } from '../../lib/drill/handlers/drill-validator.lambda';
 
 const backup = mockClient(BackupClient);
@@ -313,34 +312,4 @@ describe('evidence', () => {
   });
 });
 
-test('staleness: days since the last success per target, and the drill-wide count of stale targets', async () => {
-  process.env.EVIDENCE_BUCKET = 'evidence';
-  process.env.DRILL_ID = 'Data/RestoreDrill';
-  process.env.DRILL_TARGETS = JSON.stringify([{ name: 'employees', intervalDays: 30 }, { name: 'documents', intervalDays: 90 }]);
-  s3.on(HeadObjectCommand, { Key: 'latest-success/employees.json' }).resolves({ LastModified: new Date(Date.now() - 3 * 86_400_000) });
-  s3.on(HeadObjectCommand, { Key: 'latest-success/documents.json' }).rejects(Object.assign(new Error('Not Found'), { name: 'NotFound' }));
-  const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-  const { ages, stale } = await staleness();
-  expect(ages.documents).toBeNull();
-  expect(Math.round(ages.employees!)).toBe(3);
-  // Never drilled successfully is stale; 3 days within a 30-day interval is not.
-  expect(stale).toEqual(['documents']);
-  expect(log).toHaveBeenCalledTimes(2);
-  const emf = JSON.parse(log.mock.calls[0][0]);
-  expect(emf).toMatchObject({ Target: 'employees', DaysSinceLastSuccessfulDrill: 3, _aws: { CloudWatchMetrics: [{ Namespace: 'DataProtection', Dimensions: [['Target']] }] } });
-  expect(JSON.parse(log.mock.calls[1][0])).toMatchObject({ Drill: 'Data/RestoreDrill', StaleTargets: 1, _aws: { CloudWatchMetrics: [{ Dimensions: [['Drill']] }] } });
-  expect(warn).toHaveBeenCalledWith('stale restore drill targets of Data/RestoreDrill: documents');
-  log.mockRestore();
-  warn.mockRestore();
-});
-
-test('staleness: a target beyond its interval is stale', async () => {
-  process.env.DRILL_TARGETS = JSON.stringify([{ name: 'employees', intervalDays: 30 }]);
-  s3.on(HeadObjectCommand, { Key: 'latest-success/employees.json' }).resolves({ LastModified: new Date(Date.now() - 31 * 86_400_000) });
-  const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-  expect((await staleness()).stale).toEqual(['employees']);
-  log.mockRestore();
-  warn.mockRestore();
-});
+// The staleness check (verified against AWS Backup's restore jobs) runs as its bundle in staleness.test.ts.

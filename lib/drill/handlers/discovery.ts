@@ -3,11 +3,11 @@
  * of this account and region tagged `data-classification` with a drilled level, each turned into
  * the execution-input item `RestoreDrill.executionInput()` would give (lib/drill/target-item.ts).
  */
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { CLASSIFICATION_TAG } from '../../core/constants';
 import { DISCOVERY_ENV, DiscoveryConfig, itemOfStore, TargetItem } from '../target-item';
+import { lastVerifiedSuccesses, VerifyClients } from './verified-success';
 
 /**
  * `ResourceTypeFilters` of the drillable types, "in the format service[:resourceType]" (Resource
@@ -113,32 +113,15 @@ async function clusterOf(c: DiscoveryClients, arn: string): Promise<string | und
   return r.DBInstances?.[0]?.DBClusterIdentifier || undefined;
 }
 
-let s3: S3Client | undefined;
-
 /**
- * When each target last drilled successfully (epoch ms), from `latest-success/<name>.json` of the
- * evidence bucket (written by drill-evidence: `drillFinishedAt`, else the object's LastModified);
- * undefined when never. Any other error than a missing object is thrown: a drill must not
- * re-drill everything, nor nothing, because it could not read its evidence.
+ * When each target last drilled successfully (epoch ms), as AWS Backup confirms it
+ * (./verified-success.ts: the restore job of the evidence record, by the drill's restore role,
+ * dated by its CompletionDate; an unverified one by the evidence record); undefined when never, or
+ * when the evidence is forged or AWS Backup contradicts it (the target is due). Any other error than
+ * a missing object or job is thrown: a drill must not re-drill everything, nor nothing, because it
+ * could not read its evidence.
  */
-export async function lastSuccesses(bucket: string, names: string[], client: Pick<S3Client, 'send'> = (s3 ??= new S3Client({}))): Promise<{ [name: string]: number | undefined }> {
-  const out: { [name: string]: number | undefined } = {};
-  for (const name of names) {
-    try {
-      const r: any = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `latest-success/${name}.json` }));
-      let at: number | undefined;
-      try {
-        const body = JSON.parse(await r.Body.transformToString());
-        at = Date.parse(body.drillFinishedAt);
-      } catch {
-        at = undefined;
-      }
-      out[name] = at !== undefined && !Number.isNaN(at) ? at : r.LastModified ? new Date(r.LastModified).getTime() : undefined;
-    } catch (e) {
-      const n = (e as { name?: string }).name;
-      if (n !== 'NoSuchKey' && n !== 'NotFound') throw e;
-      out[name] = undefined;
-    }
-  }
-  return out;
+export async function lastSuccesses(bucket: string, names: string[], restoreRoleArn: string, now: number = Date.now(), c?: VerifyClients): Promise<{ [name: string]: number | undefined }> {
+  const found = await lastVerifiedSuccesses(bucket, names, restoreRoleArn, now, c);
+  return Object.fromEntries(names.map((n) => [n, found[n].at]));
 }

@@ -1,13 +1,15 @@
 /**
  * First state of a discovering restore drill's daily execution: finds the stores tagged with a
  * drilled classification level (lib/drill/handlers/discovery.ts), reads when each last drilled
- * successfully, and returns `{ targets }` for the Map: the due ones, most overdue first, at most
+ * successfully (as AWS Backup's restore job record confirms it, ./verified-success.ts), and returns
+ * `{ targets }` for the Map: the due ones, most overdue first, at most
  * `maxTargets`. Stores whose drill tags are wrong are logged and listed in `summary.rejected`
  * (the daily staleness check counts them stale).
  */
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { selectDue, TargetItem } from '../target-item';
 import { configFromEnv, discover, lastSuccesses } from './discovery';
+import { restoreRoleFromEnv } from './verified-success';
 
 const dynamodb = new DynamoDBClient({});
 
@@ -52,8 +54,10 @@ export async function handler(): Promise<{ targets: unknown[]; summary: { [key: 
   const config = configFromEnv();
   const found = await discover(config);
   for (const r of found.rejected) console.warn(`restore drill ${config.drill}: store ${r.resourceArn} is not drilled: ${r.reason}`);
-  const last = await lastSuccesses(bucket, found.items.map((i) => i.name));
-  const due = selectDue(found.items, last, Date.now(), Number.POSITIVE_INFINITY);
+  // Due by the last success AWS Backup confirms: a forged evidence file does not make a store look drilled.
+  const now = Date.now();
+  const last = await lastSuccesses(bucket, found.items.map((i) => i.name), restoreRoleFromEnv(), now);
+  const due = selectDue(found.items, last, now, Number.POSITIVE_INFINITY);
   const targets = await withSourceKeys(due.slice(0, config.maxTargets));
   console.log(JSON.stringify({ drill: config.drill, discovered: found.items.length, due: due.length, selected: targets.map((t) => t.name), skipped: found.skipped.length, rejected: found.rejected.length }));
   return {

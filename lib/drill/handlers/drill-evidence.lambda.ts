@@ -4,10 +4,19 @@
  * Input: the whole drill state (target, drillName, metadata, restoreJob, job, validation,
  * failure, error, cleanup, cleanupError, sweep, sweepError).
  */
+import { createHash } from 'node:crypto';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DRILL_TAG, METRIC_NAMESPACE } from '../../core/constants';
 
 const s3 = new S3Client({});
+let eventBridge: EventBridgeClient | undefined;
+
+/** Source and detail-type of the evidence event put on the audit account's security bus. */
+export const EVIDENCE_EVENT_SOURCE = 'cdk-data-protection.drill';
+export const EVIDENCE_EVENT_DETAIL_TYPE = 'Restore Drill Evidence';
+/** "The maximum size for a PutEvents event entry is 256 KB" (PutEvents, https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html). */
+const MAX_ENTRY_BYTES = 256 * 1024;
 
 interface TaskError {
   Error?: string;
@@ -240,12 +249,12 @@ export async function handler(state: DrillState) {
   const record = buildEvidence(state, now);
   const day = record.drillStartedAt!.slice(0, 10);
   const key = `drills/${record.target}/${day}/${record.drillName}.json`;
-  const put = (Key: string, body: unknown) =>
+  const put = (Key: string, Body: string) =>
     s3.send(
       new PutObjectCommand({
         Bucket: bucket,
         Key,
-        Body: JSON.stringify(body, null, 2),
+        Body,
         ContentType: 'application/json',
         ServerSideEncryption: 'aws:kms',
         SSEKMSKeyId: keyArn,
@@ -255,33 +264,107 @@ export async function handler(state: DrillState) {
     );
   // A failed write is returned, not thrown: the notification still carries the whole record, and
   // the workflow fails the execution with EVIDENCE_FAILED.
+  const body = JSON.stringify(record, null, 2);
   let writeError: { name: string; message: string } | undefined;
   try {
-    await put(key, record);
-    if (record.status === 'SUCCEEDED') await put(`latest-success/${record.target}.json`, { evidenceKey: key, drillFinishedAt: record.drillFinishedAt });
+    await put(key, body);
+    if (record.status === 'SUCCEEDED') await put(`latest-success/${record.target}.json`, JSON.stringify({ evidenceKey: key, restoreJobId: record.restoreJob.id, drillFinishedAt: record.drillFinishedAt }, null, 2));
   } catch (e) {
     writeError = describeError({ Error: (e as Error).name, Cause: (e as Error).message });
+  }
+  // Then the audit account's copy (RestoreDrillProps.evidenceEventBusArn), attempted even when the
+  // local write failed; its failure never undoes the local evidence and fails the execution the same way.
+  const busArn = process.env.EVIDENCE_EVENT_BUS_ARN;
+  let eventError: { name: string; message: string } | undefined;
+  let eventId: string | undefined;
+  if (busArn) {
+    try {
+      eventId = await putEvidenceEvent(busArn, evidenceEventDetail(record, state.target.drill, { bucket, key, body, written: !writeError }));
+    } catch (e) {
+      eventError = describeError({ Error: (e as Error).name, Cause: (e as Error).message });
+    }
   }
 
   const metricData = metricDataOf(record, state.target.drill);
   const location = `s3://${bucket}/${key}`;
-  const summary = writeError
-    ? { target: record.target, status: 'EVIDENCE_FAILED', drillStatus: record.status, ok: false, reason: `evidence NOT recorded (${writeError.name}: ${writeError.message}); the drill: ${record.reason}`, evidenceKey: location }
+  const failed = writeError ?? eventError;
+  const notSent = eventError ? `evidence NOT sent to the audit account (${eventError.name}: ${eventError.message})` : undefined;
+  const reason = writeError
+    ? `evidence NOT recorded (${writeError.name}: ${writeError.message})${notSent ? `; ${notSent}` : ''}; the drill: ${record.reason}`
+    : `${notSent}; recorded at ${location}; the drill: ${record.reason}`;
+  const summary = failed
+    ? { target: record.target, status: 'EVIDENCE_FAILED', drillStatus: record.status, ok: false, reason, evidenceKey: location }
     : { target: record.target, status: record.status, ok: record.status === 'SUCCEEDED', reason: record.reason, evidenceKey: location };
   return {
     summary,
     written: !writeError,
     ...(writeError ? { writeError } : {}),
+    ...(busArn ? { eventSent: !eventError, ...(eventId ? { eventId } : {}), ...(eventError ? { eventError } : {}) } : {}),
     metricData,
     namespace: METRIC_NAMESPACE,
     subject: `Restore drill ${summary.status}: ${record.target}`.slice(0, 99),
     message: [
       ...(writeError ? [`EVIDENCE NOT RECORDED at ${location}: ${writeError.name}: ${writeError.message}`] : []),
+      ...(eventError ? [`EVIDENCE NOT SENT to the audit account's bus ${busArn}: ${eventError.name}: ${eventError.message}`] : []),
       `Restore drill of ${record.target} (${record.resourceType}): ${record.status}`,
       record.reason,
       `RTO measured ${record.rto.measuredSeconds ?? 'n/a'} s${record.rto.lowerBound ? ' (at least: the restore had not finished)' : ''} (objective ${record.rto.objectiveSeconds} s); RPO measured ${record.rpo.measuredSeconds ?? 'n/a'} s (objective ${record.rpo.objectiveSeconds} s)`,
       `Cleanup: ${record.cleanup.status}${record.sweep.deleted.length || record.sweep.failed.length ? `; leftovers of earlier drills deleted ${record.sweep.deleted.length}, NOT deleted ${record.sweep.failed.length}` : ''}`,
-      `Evidence: ${writeError ? 'NOT recorded' : location}`,
+      `Evidence: ${writeError ? 'NOT recorded' : location}${busArn ? `; audit account copy: ${eventError ? 'NOT sent' : `event ${eventId}`}` : ''}`,
     ].join('\n'),
   };
+}
+
+/**
+ * The evidence event's detail: the record's essentials and the SHA-256 of the evidence object as
+ * written (hex, and base64 as S3's ChecksumSHA256 reports it), so the audit account can tell the
+ * object in the data account's bucket apart from any later one.
+ */
+export function evidenceEventDetail(
+  record: ReturnType<typeof buildEvidence>,
+  drill: string | undefined,
+  object: { bucket: string; key: string; body: string; written: boolean },
+) {
+  const digest = createHash('sha256').update(object.body, 'utf8').digest();
+  return {
+    schemaVersion: 1,
+    drill: drill ?? 'unknown',
+    target: record.target,
+    resourceType: record.resourceType,
+    resourceArn: record.resourceArn,
+    status: record.status,
+    reason: record.reason,
+    drillName: record.drillName,
+    execution: record.execution,
+    recoveryPoint: { arn: record.recoveryPoint.arn, createdAt: record.recoveryPoint.createdAt },
+    restoreJob: { id: record.restoreJob.id, status: record.restoreJob.status, startedAt: record.restoreJob.startedAt, completedAt: record.restoreJob.completedAt },
+    rto: record.rto,
+    rpo: record.rpo,
+    drillStartedAt: record.drillStartedAt,
+    drillFinishedAt: record.drillFinishedAt,
+    evidence: { bucket: object.bucket, key: object.key, written: object.written, sha256: digest.toString('hex'), checksumSHA256: digest.toString('base64') },
+  };
+}
+
+/**
+ * Puts one evidence event on the audit account's bus and returns its event id. PutEvents answers
+ * HTTP 200 even when an entry failed: "if an individual entry within a request fails, EventBridge
+ * continues processing the rest" and the response's `FailedEntryCount` and the entry's
+ * `ErrorCode`/`ErrorMessage` tell (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevents.html,
+ * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html): FailedEntryCount > 0
+ * is a failure here. An entry over 256 KB is refused: the reason, the only unbounded field, is cut first.
+ */
+export async function putEvidenceEvent(busArn: string, detail: ReturnType<typeof evidenceEventDetail>, client: Pick<EventBridgeClient, 'send'> = (eventBridge ??= new EventBridgeClient({}))): Promise<string | undefined> {
+  const size = (d: unknown) => Buffer.byteLength(EVIDENCE_EVENT_SOURCE) + Buffer.byteLength(EVIDENCE_EVENT_DETAIL_TYPE) + Buffer.byteLength(JSON.stringify(d));
+  let fitted: typeof detail = detail;
+  if (size(fitted) > MAX_ENTRY_BYTES) fitted = { ...detail, reason: `${detail.reason.slice(0, 1000)} [cut: the event entry is limited to 256 KB]` };
+  if (size(fitted) > MAX_ENTRY_BYTES) throw Object.assign(new Error(`the evidence event is ${size(fitted)} bytes, over the 256 KB PutEvents entry limit`), { name: 'EventTooLarge' });
+  const r = await client.send(
+    new PutEventsCommand({ Entries: [{ EventBusName: busArn, Source: EVIDENCE_EVENT_SOURCE, DetailType: EVIDENCE_EVENT_DETAIL_TYPE, Detail: JSON.stringify(fitted), Resources: [] }] }),
+  );
+  const entry = r.Entries?.[0];
+  if ((r.FailedEntryCount ?? 0) > 0 || !entry?.EventId) {
+    throw Object.assign(new Error(`PutEvents failed for the evidence event (FailedEntryCount ${r.FailedEntryCount ?? 'missing'}): ${entry?.ErrorCode ?? 'no event id'}: ${entry?.ErrorMessage ?? ''}`.trim()), { name: entry?.ErrorCode ?? 'PutEventsFailed' });
+  }
+  return entry.EventId;
 }

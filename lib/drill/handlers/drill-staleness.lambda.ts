@@ -1,26 +1,30 @@
 /**
- * Runs daily: publishes DaysSinceLastSuccessfulDrill per target from the `latest-success/<target>.json`
- * records the evidence handler writes, and StaleTargets for the whole drill (dimension `Drill`):
- * the targets never drilled successfully or not within their interval, which the drill's one
- * staleness alarm watches. Metrics are written in CloudWatch
- * Embedded Metric Format (a log line), so the function needs no PutMetricData permission.
+ * Runs daily: publishes DaysSinceLastSuccessfulDrill per target and StaleTargets for the whole drill
+ * (dimension `Drill`): the targets never drilled successfully or not within their interval, which
+ * the drill's one staleness alarm watches. A success counts only when AWS Backup's record of its
+ * restore job agrees (./verified-success.ts): the `latest-success/<target>.json` pointer and the
+ * evidence record are files the data account can write, so their dates are not trusted. Evidence
+ * AWS Backup contradicts, or whose job is missing while its record would still be kept, counts as
+ * no success (stale). Evidence whose job record is gone (older than the job-record retention) is
+ * `unverified`: dated by the evidence, stale past its interval like any other, logged, and counted
+ * in UnverifiedTargets (dimension `Drill`). Metrics are written in CloudWatch Embedded Metric
+ * Format (a log line), so the function needs no PutMetricData permission.
  */
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { METRIC_NAMESPACE } from '../../core/constants';
 import { DISCOVERY_ENV } from '../target-item';
 import { configFromEnv, discover } from './discovery';
-
-const s3 = new S3Client({});
+import { lastVerifiedSuccesses, restoreRoleFromEnv, SuccessState } from './verified-success';
 
 interface StalenessTarget {
   readonly name: string;
   readonly intervalDays: number;
 }
 
-export async function handler(): Promise<{ ages: { [target: string]: number | null }; stale: string[] }> {
+export async function handler(): Promise<{ ages: { [target: string]: number | null }; stale: string[]; states: { [target: string]: SuccessState }; unverified: string[] }> {
   const bucket = process.env.EVIDENCE_BUCKET;
   const drill = process.env.DRILL_ID ?? 'unknown';
   if (!bucket) throw new Error('EVIDENCE_BUCKET must be set');
+  const restoreRoleArn = restoreRoleFromEnv();
   // A discovering drill (DRILL_DISCOVERY) finds every target as its discover function does; a
   // store whose drill tags are wrong is never drilled, so it counts stale (named by its ARN).
   let targets: StalenessTarget[];
@@ -37,14 +41,11 @@ export async function handler(): Promise<{ ages: { [target: string]: number | nu
   }
   const now = Date.now();
   const ages: { [target: string]: number | null } = {};
+  const states: { [target: string]: SuccessState } = {};
+  const last = await lastVerifiedSuccesses(bucket, targets.map((t) => t.name), restoreRoleArn, now);
   for (const { name } of targets) {
-    try {
-      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `latest-success/${name}.json` }));
-      ages[name] = head.LastModified ? (now - head.LastModified.getTime()) / 86_400_000 : null;
-    } catch (e) {
-      if ((e as { name?: string }).name !== 'NotFound' && (e as { name?: string }).name !== 'NoSuchKey') throw e;
-      ages[name] = null;
-    }
+    states[name] = last[name].state;
+    ages[name] = last[name].at === undefined ? null : (now - last[name].at!) / 86_400_000;
   }
   for (const [target, days] of Object.entries(ages)) {
     if (days === null) continue;
@@ -52,16 +53,21 @@ export async function handler(): Promise<{ ages: { [target: string]: number | nu
   }
   const stale = [...targets.filter((t) => ages[t.name] === null || ages[t.name]! > t.intervalDays).map((t) => t.name), ...rejected];
   if (stale.length > 0) console.warn(`stale restore drill targets of ${drill}: ${stale.join(', ')}`);
-  console.log(JSON.stringify(staleEmf(drill, stale.length, now)));
-  return { ages, stale };
+  const unverified = targets.filter((t) => states[t.name] === 'unverified').map((t) => t.name);
+  console.log(JSON.stringify(staleEmf(drill, stale.length, now, unverified.length)));
+  return { ages, stale, states, unverified };
 }
 
-/** The drill-wide count of stale targets, as one Embedded Metric Format record. */
-export function staleEmf(drill: string, count: number, timestamp: number) {
+/** The drill-wide counts of stale and of unverified targets, as one Embedded Metric Format record. */
+export function staleEmf(drill: string, count: number, timestamp: number, unverified = 0) {
   return {
-    _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [['Drill']], Metrics: [{ Name: 'StaleTargets', Unit: 'Count' }] }] },
+    _aws: {
+      Timestamp: timestamp,
+      CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [['Drill']], Metrics: [{ Name: 'StaleTargets', Unit: 'Count' }, { Name: 'UnverifiedTargets', Unit: 'Count' }] }],
+    },
     Drill: drill,
     StaleTargets: count,
+    UnverifiedTargets: unverified,
   };
 }
 

@@ -1,0 +1,106 @@
+/**
+ * The daily staleness check, the REAL bundled handler (assets/handlers/drill-staleness) against the
+ * fake AWS: a success counts only when AWS Backup's restore job record confirms it, dated by its
+ * CompletionDate; evidence files the data account can write do not make a target fresh.
+ */
+import { describePastRestoreJob, earlierSuccess, objectStore, RESTORE_ROLE_ARN, StoredObject, withFakeAws } from './drill-harness';
+import { FakeAws } from './fake-aws';
+
+let aws: FakeAws;
+withFakeAws((a) => (aws = a));
+
+let objects: Map<string, StoredObject>;
+beforeEach(() => {
+  objects = new Map();
+  aws.on('s3.GetObject', objectStore(objects));
+  aws.on('backup.DescribeRestoreJob', describePastRestoreJob);
+  process.env.DRILL_ID = 'Data/RestoreDrill';
+});
+
+async function check(targets: { name: string; intervalDays: number }[]) {
+  process.env.DRILL_TARGETS = JSON.stringify(targets);
+  const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  try {
+    const out = await require('../../assets/handlers/drill-staleness/index.js').handler();
+    const emf = log.mock.calls.map((c) => JSON.parse(c[0]));
+    return { ...out, emf, drillEmf: emf.find((e: any) => 'StaleTargets' in e), warnings: warn.mock.calls.flat().join('\n') };
+  } finally {
+    log.mockRestore();
+    warn.mockRestore();
+  }
+}
+
+test('verified: the job is COMPLETED by the drill restore role; the age is from its CompletionDate, not from the evidence files', async () => {
+  // The files claim yesterday; AWS Backup completed the restore 3 days ago.
+  earlierSuccess(objects, 'employees', { daysAgo: 3, claimedDaysAgo: 1 });
+  const r = await check([{ name: 'employees', intervalDays: 30 }]);
+  expect(r.states).toEqual({ employees: 'verified' });
+  expect(Math.round(r.ages.employees)).toBe(3);
+  expect(r.stale).toEqual([]);
+  expect(aws.callsOf('backup.DescribeRestoreJob')).toEqual([{ RestoreJobId: 'job-employees-earlier' }]);
+  expect(r.emf).toContainEqual(expect.objectContaining({ Target: 'employees', DaysSinceLastSuccessfulDrill: 3 }));
+  expect(r.drillEmf).toMatchObject({ Drill: 'Data/RestoreDrill', StaleTargets: 0, UnverifiedTargets: 0 });
+});
+
+test('a rewritten pointer (new LastModified) naming an old real drill is dated by that drill: stale past its interval', async () => {
+  earlierSuccess(objects, 'employees', { daysAgo: 45 });
+  objects.get('latest-success/employees.json')!.lastModified = new Date().toISOString();
+  const r = await check([{ name: 'employees', intervalDays: 30 }]);
+  expect(r.states.employees).toBe('verified');
+  expect(Math.round(r.ages.employees)).toBe(45);
+  expect(r.stale).toEqual(['employees']);
+});
+
+test('forged: evidence written yesterday naming a restore job AWS Backup does not have counts as no success (stale)', async () => {
+  earlierSuccess(objects, 'employees', { daysAgo: 1, restoreJobId: 'job-forged', job: 'gone' });
+  const r = await check([{ name: 'employees', intervalDays: 30 }]);
+  expect(r.states).toEqual({ employees: 'rejected' });
+  expect(r.ages.employees).toBeNull();
+  expect(r.stale).toEqual(['employees']);
+  expect(r.drillEmf).toMatchObject({ StaleTargets: 1, UnverifiedTargets: 0 });
+  expect(r.warnings).toContain('AWS Backup has no restore job job-forged');
+  expect(r.warnings).toContain('forged evidence');
+});
+
+test('a job AWS Backup contradicts (another role, not COMPLETED) counts as no success (stale)', async () => {
+  earlierSuccess(objects, 'employees', { daysAgo: 2, job: { Status: 'COMPLETED', IamRoleArn: 'arn:aws:iam::111111111111:role/attacker', CompletionDate: new Date().toISOString() } });
+  earlierSuccess(objects, 'documents', { daysAgo: 2, job: { Status: 'FAILED', IamRoleArn: RESTORE_ROLE_ARN, CompletionDate: new Date().toISOString() } });
+  const r = await check([{ name: 'employees', intervalDays: 30 }, { name: 'documents', intervalDays: 30 }]);
+  expect(r.states).toEqual({ employees: 'rejected', documents: 'rejected' });
+  expect(r.stale).toEqual(['employees', 'documents']);
+  expect(r.warnings).toContain("not the drill's restore role");
+  expect(r.warnings).toContain('status FAILED');
+});
+
+test('a pointer naming no evidence record of the target, or a record that is not a success, counts as no success', async () => {
+  objects.set('latest-success/employees.json', { body: { evidenceKey: 'canaries/employees/x.json' }, lastModified: new Date().toISOString() });
+  const r = await check([{ name: 'employees', intervalDays: 30 }, { name: 'never', intervalDays: 30 }]);
+  expect(r.states).toEqual({ employees: 'rejected', never: 'none' });
+  expect(r.stale).toEqual(['employees', 'never']);
+});
+
+test('job record gone (evidence older than the 30 days AWS Backup is assumed to keep it): unverified, dated by the evidence, counted in UnverifiedTargets, stale past its interval', async () => {
+  earlierSuccess(objects, 'documents', { daysAgo: 40, job: 'gone' });
+  earlierSuccess(objects, 'employees', { daysAgo: 40, job: 'gone' });
+  const r = await check([{ name: 'documents', intervalDays: 90 }, { name: 'employees', intervalDays: 30 }]);
+  expect(r.states).toEqual({ documents: 'unverified', employees: 'unverified' });
+  expect(Math.round(r.ages.documents)).toBe(40);
+  expect(r.stale).toEqual(['employees']);
+  expect(r.unverified).toEqual(['documents', 'employees']);
+  expect(r.drillEmf).toMatchObject({ StaleTargets: 1, UnverifiedTargets: 2 });
+  expect(r.warnings).toContain('last success unverified');
+});
+
+test('an evidence record claiming a later date than S3 wrote it is dated by the write (LastModified of the locked object)', async () => {
+  earlierSuccess(objects, 'documents', { daysAgo: 60, claimedDaysAgo: 31, job: 'gone' });
+  const r = await check([{ name: 'documents', intervalDays: 90 }]);
+  expect(r.states.documents).toBe('unverified');
+  expect(Math.round(r.ages.documents)).toBe(60);
+});
+
+test('AWS Backup refusing DescribeRestoreJob fails the check (no metric: the stale alarm treats missing data as breaching)', async () => {
+  earlierSuccess(objects, 'employees', { daysAgo: 3 });
+  aws.fails('backup.DescribeRestoreJob', 'AccessDeniedException', 'not authorized to perform: backup:DescribeRestoreJob', 403);
+  await expect(check([{ name: 'employees', intervalDays: 30 }])).rejects.toThrow(/backup:DescribeRestoreJob/);
+});
