@@ -39,7 +39,7 @@ export { DataAccessTrail, DataAccessTrailProps, ExistingDataEventResource } from
 export { DataAccessAlarms, DataAccessAlarmsOptions, DataAccessAlarmsProps } from './audit/data-access-alarms';
 export { AuditLogArchive, AuditLogArchiveProps, OrganizationTrailSource } from './audit/audit-log-archive';
 export { ManagementEventsTrail, ManagementEventsTrailProps } from './audit/management-events-trail';
-export { SecurityEventBus, SecurityEventBusProps, TrailDeliveryMonitor, TrailDeliveryMonitorProps } from './audit/security-event-bus';
+export { SecurityEventBus, SecurityEventBusProps, SecurityEventSource, TrailDeliveryMonitor, TrailDeliveryMonitorProps } from './audit/security-event-bus';
 export { MonitoringTamperAlarms, MonitoringTamperAlarmsProps } from './audit/monitoring-tamper-alarms';
 
 // drill

@@ -5,6 +5,9 @@ import { LIBRARY_NAME_PREFIX } from '../core/naming';
 import { ApiCalls, apiCallAlarmRule } from '../keys/alarm-topic';
 
 
+/** EventBridge calls that switch a rule off or cut it from its targets. */
+const RULE_TAMPER_CALLS: ApiCalls = { service: 'events', eventNames: ['DisableRule', 'DeleteRule', 'RemoveTargets'] };
+
 /** Lambda calls that replace or expose a function's code, matched as event-name prefixes. */
 const LAMBDA_TAMPER_CALLS = ['UpdateFunctionCode', 'UpdateFunctionConfiguration', 'DeleteFunction', 'AddPermission'];
 
@@ -22,7 +25,7 @@ export const MONITORING_TAMPER_CALLS: ApiCalls[] = [
   // The trail's log group and the metric filters the data-access alarms count with.
   { service: 'logs', eventNames: ['DeleteMetricFilter', 'DeleteLogGroup', 'DeleteSubscriptionFilter'] },
   // The rules that watch and forward.
-  { service: 'events', eventNames: ['DisableRule', 'DeleteRule', 'RemoveTargets'] },
+  RULE_TAMPER_CALLS,
   // The alarm topic: subscribers removed, key or policy changed, deleted.
   {
     service: 'sns',
@@ -60,6 +63,11 @@ export interface MonitoringTamperAlarmsProps {
  */
 export class MonitoringTamperAlarms extends Construct {
   public readonly rule: events.Rule;
+  /**
+   * A second rule on EventBridge rule changes only: disabling or deleting either rule is an event
+   * the other one still matches, so the watcher cannot be switched off silently in one step.
+   */
+  public readonly ruleWatcher: events.Rule;
 
   public constructor(scope: Construct, id: string, props: MonitoringTamperAlarmsProps) {
     super(scope, id);
@@ -68,6 +76,11 @@ export class MonitoringTamperAlarms extends Construct {
       ...first,
       more,
       description: 'cdk-data-protection: monitoring tampered with: alarms, metric filters, log groups, rules, the alarm topic, the drill code or key grants',
+      topic: props.topic,
+    });
+    this.ruleWatcher = apiCallAlarmRule(this, 'RuleWatcher', {
+      ...RULE_TAMPER_CALLS,
+      description: 'cdk-data-protection: an EventBridge rule or its targets were disabled, deleted or removed (the monitoring-tamper rule watches this one)',
       topic: props.topic,
     });
   }

@@ -1,13 +1,15 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { requireLiteral, validateAccountId, validateRange } from '../core/validation';
 import { ALARM_DESCRIPTION_PREFIX, alarmTopicTarget, SECURITY_EVENT_BUS_NAME } from '../keys/alarm-topic';
+import { ProtectedKey } from '../keys/protected-key';
 
 export interface SecurityEventBusProps {
   /** Accounts whose data-protection events this bus receives (data, key and backup accounts). */
@@ -24,6 +26,23 @@ export interface SecurityEventBusProps {
    * @default Duration.days(400)
    */
   readonly archiveRetention?: Duration;
+  /**
+   * The account and Region pairs that forward to this bus (each sends an hourly heartbeat through
+   * its forwarding role and target, `AlarmTopicProps.forwardTo`): one alarm per pair when its
+   * heartbeats stop for `maxHeartbeatSilence`, whatever broke the path.
+   * @default - no heartbeat alarms
+   */
+  readonly heartbeats?: SecurityEventSource[];
+  /** Longest silence of a heartbeat (2–24 whole hours). @default Duration.hours(3) */
+  readonly maxHeartbeatSilence?: Duration;
+  /** Encrypts the heartbeat log group (its policy must let CloudWatch Logs of this account use it). Required with `heartbeats`. */
+  readonly logKey?: ProtectedKey;
+}
+
+/** An account and Region that forwards its data-protection events (`SecurityEventBusProps.heartbeats`). */
+export interface SecurityEventSource {
+  readonly account: string;
+  readonly region: string;
 }
 
 /**
@@ -42,6 +61,8 @@ export class SecurityEventBus extends Construct {
   public readonly eventBus: events.EventBus;
   /** The rule sending every received event to the topic. */
   public readonly notifyRule: events.Rule;
+  /** One alarm per `heartbeats` pair whose heartbeats stopped. */
+  public readonly heartbeatAlarms: cloudwatch.Alarm[] = [];
 
   public constructor(scope: Construct, id: string, props: SecurityEventBusProps) {
     super(scope, id);
@@ -65,12 +86,83 @@ export class SecurityEventBus extends Construct {
     this.notifyRule = new events.Rule(this, 'Notify', {
       eventBus: this.eventBus,
       description: 'cdk-data-protection: every data-protection event of a watched account notifies the audit account',
-      eventPattern: pattern,
+      // Heartbeats (EventBridge's "Scheduled Event") are counted below, not mailed.
+      eventPattern: { ...pattern, detailType: events.Match.anythingBut(HEARTBEAT_DETAIL_TYPE) },
       targets: [alarmTopicTarget(props.topic)],
     });
     this.eventBus.archive('Archive', { eventPattern: pattern, retention: Duration.days(retentionDays), description: 'cdk-data-protection: data-protection events of the watched accounts' });
+    if (props.heartbeats?.length) this.watchHeartbeats(props, accounts);
+  }
+
+  /**
+   * Heartbeats land in a log group (a rule target needing only a CloudWatch Logs resource policy
+   * for `events.amazonaws.com`, "Amazon CloudWatch Logs permissions" in the EventBridge User Guide,
+   * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html), counted per
+   * account and Region by one metric filter with dimensions (`$.account`, `$.region` of the event;
+   * "Using dimensions in metric filters", https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/MonitoringPolicyExamples.html);
+   * an alarm per pair breaches when no heartbeat arrived for `maxHeartbeatSilence`.
+   */
+  private watchHeartbeats(props: SecurityEventBusProps, accounts: string[]): void {
+    requireLiteral('SecurityEventBusProps.maxHeartbeatSilence', props.maxHeartbeatSilence, 'the alarm periods are computed from it at synth');
+    const hours = props.maxHeartbeatSilence?.toHours({ integral: false }) ?? 3;
+    if (!Number.isInteger(hours)) throw new Error(`SecurityEventBusProps.maxHeartbeatSilence must be whole hours, got ${hours} hours; allowed: 2-24 hours`);
+    validateRange('SecurityEventBusProps.maxHeartbeatSilence', hours, 2, 24, 'hours');
+    if (!props.logKey) throw new Error('SecurityEventBusProps.logKey is required with heartbeats: it encrypts the heartbeat log group, got undefined');
+    const stack = Stack.of(this);
+    props.logKey.allowCloudWatchLogs([stack.account]);
+    const logGroup = new logs.LogGroup(this, 'Heartbeats', { encryptionKey: props.logKey.key, retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    const rule = new events.Rule(this, 'HeartbeatRule', {
+      eventBus: this.eventBus,
+      description: 'cdk-data-protection: heartbeats of the watched accounts, counted per account and Region',
+      eventPattern: { account: accounts, source: ['aws.events'], detailType: [HEARTBEAT_DETAIL_TYPE] },
+      targets: [{ bind: () => ({ arn: logGroup.logGroupArn }) }],
+    });
+    new logs.ResourcePolicy(this, 'HeartbeatDelivery', {
+      policyStatements: [
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [`${logGroup.logGroupArn}`],
+          conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+        }),
+      ],
+    });
+    const filter = new logs.MetricFilter(this, 'HeartbeatFilter', {
+      logGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.detail-type', '=', HEARTBEAT_DETAIL_TYPE),
+      metricNamespace: HEARTBEAT_NAMESPACE,
+      metricName: 'Heartbeats',
+      metricValue: '1',
+      dimensions: { Account: '$.account', Region: '$.region' },
+    });
+    const seen = new Set<string>();
+    for (const source of props.heartbeats ?? []) {
+      validateAccountId('SecurityEventBusProps.heartbeats[].account', source.account);
+      if (Token.isUnresolved(source.account) || Token.isUnresolved(source.region)) {
+        throw new Error('SecurityEventBusProps.heartbeats must name literal accounts and Regions (they name the alarms), got a token');
+      }
+      const key = `${source.account}/${source.region}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const alarm = new cloudwatch.Alarm(this, `Silent${source.account}${source.region}`, {
+        alarmDescription: `${ALARM_DESCRIPTION_PREFIX} no heartbeat from account ${source.account} in ${source.region} for ${hours} hours: its forwarding to the audit account is broken (rule disabled or deleted, target removed, role changed) or its stack was deleted`,
+        metric: filter.metric({ statistic: 'Sum', period: Duration.hours(1), dimensionsMap: { Account: source.account, Region: source.region } }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: hours,
+        datapointsToAlarm: hours,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      alarm.addAlarmAction(new cwActions.SnsAction(props.topic));
+      this.heartbeatAlarms.push(alarm);
+    }
   }
 }
+
+/** The detail-type of EventBridge's scheduled events: the forwarding heartbeats. */
+const HEARTBEAT_DETAIL_TYPE = 'Scheduled Event';
+/** Namespace of the heartbeat metric in the audit account. */
+const HEARTBEAT_NAMESPACE = 'DataProtection/Forwarding';
 
 export interface TrailDeliveryMonitorProps {
   /** The audit archive bucket the data accounts' trails deliver to (a bucket of this stack). */

@@ -21,6 +21,9 @@ export const BUCKET_TAMPER_EVENT_NAMES = [
   'DeleteBucketPolicy',
 ];
 
+/** Spellings of UpdateTable's `SSESpecification` request member in a CloudTrail event. */
+const SSE_SPECIFICATION_SPELLINGS = ['sSESpecification', 'sseSpecification', 'SSESpecification'];
+
 /** DynamoDB calls that remove a table's backups or the table (any change to continuous backups, or the table deleted). */
 export const TABLE_BACKUP_EVENT_NAMES = ['UpdateContinuousBackups', 'DeleteTable'];
 
@@ -56,10 +59,14 @@ export class DataStoreTamperAlarms extends Construct {
       detail: { requestParameters: { deletionProtectionEnabled: [false] } },
       more: [
         { service: 'dynamodb', eventNames: TABLE_BACKUP_EVENT_NAMES },
+        // A table re-encrypted with another key (the key can then be disabled): UpdateTable naming an
+        // SSE specification. The request-parameter casing of CloudTrail's DynamoDB entries is not
+        // documented for this member (camelCase of `SSESpecification`), so every plausible spelling is matched.
+        { service: 'dynamodb', eventNames: ['UpdateTable'], detail: { requestParameters: { $or: SSE_SPECIFICATION_SPELLINGS.map((k) => ({ [k]: [{ exists: true }] })) } } },
         { service: 'rds', eventNames: ['ModifyDBCluster', 'ModifyDBInstance'], detail: { requestParameters: { deletionProtection: [false] } } },
         { service: 's3', eventNames: BUCKET_TAMPER_EVENT_NAMES },
       ],
-      description: 'cdk-data-protection: data store weakened: deletion protection off, point-in-time recovery changed, table deleted, or bucket versioning, lifecycle, encryption, replication or policy changed',
+      description: 'cdk-data-protection: data store weakened: deletion protection off, point-in-time recovery changed, table deleted or re-encrypted, or bucket versioning, lifecycle, encryption, replication or policy changed',
       topic: props.topic,
     });
   }

@@ -52,6 +52,8 @@ export enum AccountWideWatcher {
   MONITORING_TAMPER = 'monitoring-tamper',
   /** EventBridge rules on backup erosion: plan, selection and region-setting changes, classification tags removed (`BackupErosionAlarms`). */
   BACKUP_EROSION = 'backup-erosion',
+  /** EventBridge rule on every restore in an account that restores nothing in normal operation (the backup account). */
+  UNEXPECTED_RESTORES = 'unexpected-restores',
   /** EventBridge rule on every assumption of the break-glass role (`BreakGlassRole`). */
   BREAK_GLASS = 'break-glass',
   /** EventBridge rule on data stores weakened: deletion protection off, PITR changed, bucket protection changed (`DataStoreTamperAlarms`). */

@@ -143,6 +143,14 @@ function forwardTopic(scope: AlarmTopic, topic: sns.ITopic, forwarding: Security
       },
       targets: [target],
     });
+    // A heartbeat through the same role and target: the audit account alarms when it stops
+    // (SecurityEventBus), whatever broke the path — a rule disabled or deleted, its target
+    // removed, the role's policy changed.
+    new events.Rule(scope, 'ForwardHeartbeat', {
+      description: 'cdk-data-protection: hourly heartbeat of this account and region to the audit account',
+      schedule: events.Schedule.rate(Duration.hours(1)),
+      targets: [target],
+    });
   }
   return busArn;
 }

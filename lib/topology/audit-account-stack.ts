@@ -41,6 +41,11 @@ export interface AuditAccountStackProps extends StackProps {
    * @default Duration.hours(3)
    */
   readonly maxTrailSilence?: Duration;
+  /**
+   * Longest silence of a watched account's forwarding heartbeat before the audit account alarms (2–24 hours).
+   * @default Duration.hours(3)
+   */
+  readonly maxHeartbeatSilence?: Duration;
 }
 
 /**
@@ -93,7 +98,20 @@ export class AuditAccountStack extends Stack {
     // Detection lands here, in an account the watched accounts' administrators do not control.
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });
     const watched = [...new Set([props.accounts.keyAccount, props.accounts.backupAccount, ...props.accounts.dataAccounts])];
-    this.securityEvents = new SecurityEventBus(this, 'SecurityEvents', { sourceAccounts: watched, topic: this.alarmTopic.topic, organizationId: props.accounts.organizationId });
+    // Each forwarding stack sends an hourly heartbeat: the key and backup accounts in both Regions, the data accounts in the primary Region.
+    const regions = [props.accounts.primaryRegion, ...(props.accounts.drRegion ? [props.accounts.drRegion] : [])];
+    const heartbeats = [
+      ...[props.accounts.keyAccount, props.accounts.backupAccount].flatMap((account) => regions.map((region) => ({ account, region }))),
+      ...props.accounts.dataAccounts.map((account) => ({ account, region: props.accounts.primaryRegion })),
+    ].filter((h) => h.account !== props.accounts.auditAccount || props.accounts.singleAccountReason !== undefined);
+    this.securityEvents = new SecurityEventBus(this, 'SecurityEvents', {
+      sourceAccounts: watched,
+      topic: this.alarmTopic.topic,
+      organizationId: props.accounts.organizationId,
+      heartbeats,
+      maxHeartbeatSilence: props.maxHeartbeatSilence,
+      logKey: this.alarmTopic.key,
+    });
     if (this.archiveBucket instanceof s3.Bucket) {
       this.trailDelivery = new TrailDeliveryMonitor(this, 'TrailDelivery', {
         bucket: this.archiveBucket,

@@ -207,7 +207,10 @@ export class BackupAccountStack extends Stack {
     const baseName = props.backupVaultName ?? CENTRAL_BACKUP_VAULT_NAME;
     // One locked vault per copy retention class, its lock minimum that class: a data-account
     // administrator who shortens a plan's copy retention makes every copy fail (and alarm) instead
-    // of keeping copies for less than their level's floor. The first keeps its id and name.
+    // of keeping copies for less than their level's floor ("If the job's retention period is shorter
+    // than that minimum retention period, then the vault fails the backup or copy job",
+    // PutBackupVaultLockConfiguration MinRetentionDays, Backup Vault Lock:
+    // https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html). The first keeps its id and name.
     this.vaults = classes.map(
       (days) =>
         new ImmutableBackupVault(this, days === minDays ? 'CentralVault' : `CentralVault${days}d`, {
@@ -228,7 +231,7 @@ export class BackupAccountStack extends Stack {
     this.centralRetentionClassVaults = this.vaults.slice(1).map((v) => v.target);
 
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails, forwardTo: securityForwarding(this, accounts) });
-    watchAccount(this, accounts, this.alarmTopic, { backups: true, breakGlassRoleName: props.breakGlassRoleName });
+    watchAccount(this, accounts, this.alarmTopic, { backups: true, restoresAreUnexpected: !accounts.dataAccounts.includes(accounts.backupAccount), breakGlassRoleName: props.breakGlassRoleName });
     // Restores of the copies (drills run here) and copies made from this account back to a data account.
     new BackupAlarms(this, 'BackupAlarms', { topic: this.alarmTopic.topic, jobEvents: claimAccountWide(this, AccountWideWatcher.BACKUP_JOB_EVENTS) });
     if (claimAccountWide(this, AccountWideWatcher.KEY_TAMPER)) new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });

@@ -97,7 +97,7 @@ export function guardClassifiedBuckets(scope: IConstruct): void {
       );
       continue;
     }
-    const statements = [bucketConfigurationStatement(bucket, exempt)];
+    const statements = [bucketConfigurationStatement(bucket, exempt), permanentDeletionStatement(bucket, exempt[1])];
     if (bucket.encryptionKey) statements.push(...uploadKeyStatements(bucket, bucket.encryptionKey.keyArn));
     else {
       Annotations.of(bucket).addWarningV2(
@@ -108,6 +108,24 @@ export function guardClassifiedBuckets(scope: IConstruct): void {
     for (const s of statements) bucket.addToResourcePolicy(s);
     recordControl(bucket, CONTROLS.BUCKET_GUARD, { uploadKey: bucket.encryptionKey !== undefined });
   }
+}
+
+/**
+ * Permanent deletion of object versions is break-glass only: `s3:DeleteObjectVersion` is the
+ * permission of a DeleteObject (and DeleteObjects) call that names a version id ("DeleteObject",
+ * Amazon S3 API Reference, Permissions); a delete without a version id adds a delete marker and
+ * stays allowed, so the previous versions remain for the backups and the drill. Not even the
+ * deployment role is exempt: CloudFormation does not delete object versions of a retained bucket.
+ */
+export function permanentDeletionStatement(bucket: s3.IBucket, breakGlassArn: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DenyPermanentDeletionExceptBreakGlass',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['s3:DeleteObjectVersion'],
+    resources: [bucket.arnForObjects('*')],
+    conditions: { ArnNotLike: { 'aws:PrincipalArn': [breakGlassArn] } },
+  });
 }
 
 /** An `s3.IBucket` imported by name or ARN (no CloudFormation resource in this app). */

@@ -12,7 +12,7 @@ import { DataAccessTrail } from '../audit/data-access-trail';
 import { BackupAlarms } from '../backup/backup-alarms';
 import { BackupCompliance } from '../backup/backup-compliance';
 import { BackupConfigRecorder } from '../backup/backup-config-recorder';
-import { BackupVaultTarget, ImmutableBackupVault } from '../backup/immutable-backup-vault';
+import { ImmutableBackupVault } from '../backup/immutable-backup-vault';
 import { ExistingBackupResource, ProtectedBackupPlan } from '../backup/protected-backup-plan';
 import { ClassifiedResource, ClassifiedResources } from '../classification/classify';
 import { DRILL_SKIP_TAG, METADATA } from '../core/constants';
@@ -360,6 +360,8 @@ export class DataAccountStack extends Stack {
         },
         evidenceKey: this.evidenceKey,
         alarmTopic: topic,
+        // Each drill result also goes to the audit account's security bus, archived out of this account's reach.
+        evidenceEventBusArn: this.alarmTopic.securityEventBusArn,
         validator: options.drill?.validator,
       });
     }

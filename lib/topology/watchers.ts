@@ -3,7 +3,7 @@ import { MonitoringTamperAlarms } from '../audit/monitoring-tamper-alarms';
 import { BackupErosionAlarms } from '../backup/backup-erosion-alarms';
 import { AccountWideWatcher, claimAccountWide, registerPerAccount } from '../core/account-wide';
 import { BreakGlassRole, breakGlassAssumedRule } from '../core/break-glass-role';
-import { AlarmTopic, SecurityEventForwarding } from '../keys/alarm-topic';
+import { AlarmTopic, apiCallAlarmRule, SecurityEventForwarding } from '../keys/alarm-topic';
 import { DataProtectionAccounts } from './accounts';
 
 /**
@@ -20,6 +20,11 @@ export function securityForwarding(stack: Stack, accounts: DataProtectionAccount
 export interface WatchAccountOptions {
   /** The account holds backups (vaults, plans): watch their erosion. */
   readonly backups: boolean;
+  /**
+   * The account holds copies it never restores in normal operation (the backup account): every
+   * `StartRestoreJob` there is reported. @default false
+   */
+  readonly restoresAreUnexpected?: boolean;
   /** Name of the account's break-glass role. @default DEFAULT_BREAK_GLASS_ROLE_NAME */
   readonly breakGlassRoleName?: string;
 }
@@ -33,6 +38,15 @@ export interface WatchAccountOptions {
 export function watchAccount(stack: Stack, accounts: DataProtectionAccounts, topic: AlarmTopic, options: WatchAccountOptions): void {
   if (claimAccountWide(stack, AccountWideWatcher.MONITORING_TAMPER)) new MonitoringTamperAlarms(stack, 'MonitoringTamperAlarms', { topic: topic.topic });
   if (options.backups && claimAccountWide(stack, AccountWideWatcher.BACKUP_EROSION)) new BackupErosionAlarms(stack, 'BackupErosionAlarms', { topic: topic.topic });
+  if (options.restoresAreUnexpected && claimAccountWide(stack, AccountWideWatcher.UNEXPECTED_RESTORES)) {
+    // A restore of a copy is how its data would be read out of the backup account ("Logging AWS Backup API calls with CloudTrail").
+    apiCallAlarmRule(stack, 'CopyRestoreAlarm', {
+      service: 'backup',
+      eventNames: ['StartRestoreJob'],
+      description: 'cdk-data-protection: a recovery point was restored in this account (the backup account restores nothing in normal operation)',
+      topic: topic.topic,
+    });
+  }
   if (accounts.identityAccount === undefined) {
     Annotations.of(stack).addWarningV2(
       'cdk-data-protection:no-break-glass-role',

@@ -36,8 +36,13 @@ describe('detection outside the watched account', () => {
       for (const [, r] of notifying) expect(JSON.stringify(toBus(r)[0].Arn)).toContain(`:events:eu-west-1:444444444444:event-bus/${SECURITY_EVENT_BUS_NAME}`);
     }
     // The alarm-state forwarder: once per account and region, matched on the description prefix.
-    const forwarders = stacks.flatMap((s) => resources(s, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern['detail-type']?.[0] === 'CloudWatch Alarm State Change'));
+    const forwarders = stacks.flatMap((s) => resources(s, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern?.['detail-type']?.[0] === 'CloudWatch Alarm State Change'));
     expect(forwarders).toHaveLength(stacks.length);
+    // And an hourly heartbeat through the same target and role, once per account and region: a broken path goes silent.
+    for (const stack of stacks) {
+      const beats = resources(stack, 'AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression === 'rate(1 hour)' && JSON.stringify(r.Properties.Targets).includes(`:event-bus/${SECURITY_EVENT_BUS_NAME}`));
+      expect({ stack: stack.stackName, heartbeats: beats.length, role: !!beats[0]?.[1].Properties.Targets[0].RoleArn }).toEqual({ stack: stack.stackName, heartbeats: 1, role: true });
+    }
     for (const [, r] of forwarders) expect(r.Properties.EventPattern.detail).toEqual({ configuration: { description: [{ prefix: ALARM_DESCRIPTION_PREFIX }] } });
     // The forwarding role: assumed by EventBridge of its own account, PutEvents on the audit bus only.
     const t = Template.fromStack(ref.data);
@@ -55,6 +60,23 @@ describe('detection outside the watched account', () => {
     t.hasResourceProperties('AWS::Events::Rule', { EventBusName: { Ref: Match.stringLikeRegexp('^SecurityEventsBus') }, EventPattern: { account: watched } });
     t.hasResourceProperties('AWS::Events::Archive', { EventPattern: { account: watched }, RetentionDays: 400 });
     t.resourceCountIs('AWS::SNS::Subscription', 1);
+    // Heartbeats are counted, not mailed: the notify rule leaves them out, a log group and a metric filter with dimensions count them.
+    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { account: watched, 'detail-type': [{ 'anything-but': ['Scheduled Event'] }] } });
+    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { account: watched, source: ['aws.events'], 'detail-type': ['Scheduled Event'] } });
+    t.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.detail-type = "Scheduled Event" }',
+      MetricTransformations: [{ MetricNamespace: 'DataProtection/Forwarding', MetricName: 'Heartbeats', MetricValue: '1', Dimensions: [{ Key: 'Account', Value: '$.account' }, { Key: 'Region', Value: '$.region' }] }],
+    });
+    // One heartbeat alarm per forwarding account and region: key and backup in both Regions, the data account in the primary.
+    const silent = Object.values<any>(t.findResources('AWS::CloudWatch::Alarm')).filter((a) => a.Properties.Namespace === 'DataProtection/Forwarding');
+    expect(silent.map((a) => a.Properties.Dimensions.map((d: any) => d.Value).join('/')).sort()).toEqual(
+      ['111111111111/eu-central-1', '111111111111/eu-west-1', '222222222222/eu-west-1', '333333333333/eu-central-1', '333333333333/eu-west-1'],
+    );
+    for (const a of silent) expect(a.Properties).toMatchObject({ ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching', EvaluationPeriods: 3, Period: 3600 });
+    // The log group admits EventBridge for the heartbeat rule only (the policy document is joined with the rule's ARN).
+    const [policy] = Object.values<any>(t.findResources('AWS::Logs::ResourcePolicy'));
+    const doc = JSON.stringify(policy.Properties.PolicyDocument);
+    for (const part of ['events.amazonaws.com', 'logs:CreateLogStream', 'logs:PutLogEvents', 'aws:SourceArn', 'SecurityEventsHeartbeatRule']) expect(doc).toContain(part);
     t.hasResourceProperties('AWS::S3::Bucket', { MetricsConfigurations: [{ Id: 'trail-delivery-222222222222', Prefix: 'data-access/AWSLogs/222222222222/' }] });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'PutRequests',
@@ -80,7 +102,7 @@ describe('detection outside the watched account', () => {
 });
 
 describe('tamper and erosion watchers, once per account and region', () => {
-  const patterns = (stack: any) => resources(stack, 'AWS::Events::Rule').map(([, r]) => r.Properties.EventPattern);
+  const patterns = (stack: any) => resources(stack, 'AWS::Events::Rule').map(([, r]) => r.Properties.EventPattern ?? {});
 
   test('monitoring tampering: alarms, metric filters, log groups, rules, the alarm topic, the drill code and workflow, grants and key replication', () => {
     for (const stack of [ref.keys, ref.backup, ref.data]) {
@@ -98,6 +120,11 @@ describe('tamper and erosion watchers, once per account and region', () => {
       expect(bySource['lambda.amazonaws.com'].requestParameters).toEqual({ functionName: [{ wildcard: `*${LIBRARY_NAME_PREFIX}*` }] });
       expect(bySource['states.amazonaws.com'].eventName).toEqual(['UpdateStateMachine', 'DeleteStateMachine']);
       expect(bySource['kms.amazonaws.com'].eventName).toEqual(['RevokeGrant', 'ReplicateKey', 'UpdatePrimaryRegion']);
+    }
+    // The rule changes are watched twice: by the monitoring-tamper rule and by a second rule watching it.
+    for (const stack of [ref.keys, ref.backup, ref.data]) {
+      const ruleWatchers = patterns(stack).filter((p) => JSON.stringify(p.detail ?? {}).includes('"DisableRule"'));
+      expect(ruleWatchers).toHaveLength(2);
     }
     // The DR stacks of the key and backup accounts watch their own region.
     for (const stack of [ref.keysDr!, ref.backupDr!]) expect(patterns(stack).filter((p) => p.source?.includes('aws.logs'))).toHaveLength(1);

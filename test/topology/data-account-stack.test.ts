@@ -82,7 +82,7 @@ describe('DataAccountStack account-wide alarms', () => {
     const wide = new DataAccountStack(app, 'Wide', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS });
     const other = new DataAccountStack(app, 'Other', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS, accountWide: false });
     const sources = (s: DataAccountStack) =>
-      Object.values(Template.fromStack(s).findResources('AWS::Events::Rule')).map((r: any) => `${r.Properties.EventPattern.source[0]} ${r.Properties.EventPattern['detail-type'][0]}`).sort();
+      Object.values(Template.fromStack(s).findResources('AWS::Events::Rule')).map((r: any) => (r.Properties.EventPattern ? `${r.Properties.EventPattern.source[0]} ${r.Properties.EventPattern['detail-type'][0]}` : `schedule ${r.Properties.ScheduleExpression}`)).sort();
     expect(sources(wide)).toEqual([
       'aws.backup AWS API Call via CloudTrail', // vault tampering
       'aws.backup AWS API Call via CloudTrail', // backup erosion (with tag removals of other services)
@@ -92,7 +92,9 @@ describe('DataAccountStack account-wide alarms', () => {
       'aws.cloudwatch AWS API Call via CloudTrail', // monitoring tampering (with logs, events, sns, lambda, states, kms)
       'aws.cloudwatch CloudWatch Alarm State Change', // the library's alarms, forwarded to the audit account
       'aws.dynamodb AWS API Call via CloudTrail',
+      'aws.events AWS API Call via CloudTrail', // the rule watching the monitoring-tamper rule
       'aws.kms AWS API Call via CloudTrail',
+      'schedule rate(1 hour)', // the forwarding heartbeat
     ]);
     expect(sources(other)).toEqual([]);
   });

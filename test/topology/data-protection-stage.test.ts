@@ -133,7 +133,7 @@ describe('single-account evaluation mode', () => {
     const data = new DataAccountStack(stage, 'Data', stage.dataStackProps());
     const stacks = stage.node.children.filter((c): c is Stack => Stack.isStack(c) && c.region === 'eu-west-1');
     const rules = (pattern: (p: any) => boolean) =>
-      stacks.flatMap((s) => Object.values(Template.fromStack(s).findResources('AWS::Events::Rule')).filter((r: any) => pattern(r.Properties.EventPattern)).map(() => s.stackName));
+      stacks.flatMap((s) => Object.values(Template.fromStack(s).findResources('AWS::Events::Rule')).filter((r: any) => pattern(r.Properties.EventPattern ?? {})).map(() => s.stackName));
     expect(rules((p) => p.source?.[0] === 'aws.kms')).toEqual([stage.keys.stackName]);
     expect(rules((p) => p['detail-type']?.[0] === 'Backup Job State Change')).toEqual([stage.backup.stackName]);
     expect(rules((p) => p['detail-type']?.[0] === 'Backup Job State Change')).not.toContain(data.stackName);

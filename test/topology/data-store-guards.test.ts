@@ -39,6 +39,11 @@ describe('classified buckets of a DataAccountStack', () => {
     expect(exempt).toContain('role/data-protection-break-glass');
     // Scoped to the bucket (S3 refuses resources outside it).
     expect(config.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Exports/), 'Arn'] });
+    // Versions are deleted permanently by break-glass only, not even by the deployment role (threat A12).
+    const versions = bySid.DenyPermanentDeletionExceptBreakGlass;
+    expect(versions).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:DeleteObjectVersion' });
+    expect(JSON.stringify(versions.Condition.ArnNotLike['aws:PrincipalArn'])).toMatch(/^\[.*role\/data-protection-break-glass.*\]$/);
+    expect(JSON.stringify(versions.Condition)).not.toContain('cdk-hnb659fds-cfn-exec-role');
   });
 
   test('an unclassified or PUBLIC bucket gets nothing', () => {
@@ -74,6 +79,12 @@ describe('DataStoreTamperAlarms in the account-wide data stack', () => {
     expect(pattern.detail.$or).toEqual([
       { eventSource: ['dynamodb.amazonaws.com'], eventName: ['UpdateTable'], requestParameters: { deletionProtectionEnabled: [false] } },
       { eventSource: ['dynamodb.amazonaws.com'], eventName: ['UpdateContinuousBackups', 'DeleteTable'] },
+      // Re-encryption with another key (issue 19, threat A13), whatever the casing of the logged member.
+      {
+        eventSource: ['dynamodb.amazonaws.com'],
+        eventName: ['UpdateTable'],
+        requestParameters: { $or: [{ sSESpecification: [{ exists: true }] }, { sseSpecification: [{ exists: true }] }, { SSESpecification: [{ exists: true }] }] },
+      },
       { eventSource: ['rds.amazonaws.com'], eventName: ['ModifyDBCluster', 'ModifyDBInstance'], requestParameters: { deletionProtection: [false] } },
       {
         eventSource: ['s3.amazonaws.com'],
