@@ -2,7 +2,8 @@
  * The apps the AWS-data checks (test/aws/aws-data.test.ts) run over: the reference app (bin/app.ts)
  * and every example (examples/<name>/app.ts), synthesized as `cdk synth` does from each one's own
  * cdk.json context. The test file calls `synthesizeAll()` once, in its module scope, for all its
- * checks (CloudFormation, IAM, Step Functions): the synthesis costs more than any check.
+ * checks (CloudFormation, IAM, Step Functions), with the example apps its example tests synthesized:
+ * the synthesis costs more than any check.
  */
 import { App } from 'aws-cdk-lib';
 import { buildReferenceApp } from '../../bin/app';
@@ -52,9 +53,11 @@ export const APP_NAMES = ['reference', ...Object.keys(EXAMPLES)];
 /**
  * Synthesizes the reference app and every example (no nag packs, no aws-cdk-lib template
  * validator: the checks here read the templates themselves) and returns every stack's template,
- * nested stage assemblies included.
+ * nested stage assemblies included. An example already built in `built` (by its name, from its own
+ * cdk.json context; the test file's example tests build them with the packs, which add only their
+ * acknowledgement metadata to the templates) is read from its synthesis instead of built again.
  */
-export function synthesizeAll(): SynthesizedTemplate[] {
+export function synthesizeAll(built: Readonly<Record<string, App>> = {}): SynthesizedTemplate[] {
   const before = process.env.CDK_VALIDATION;
   process.env.CDK_VALIDATION = 'false';
   try {
@@ -63,9 +66,12 @@ export function synthesizeAll(): SynthesizedTemplate[] {
     buildReferenceApp(reference);
     out.push(...templatesOf('reference', reference));
     for (const [name, build] of Object.entries(EXAMPLES)) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const app = new App({ context: require(`../../examples/${name}/cdk.json`).context });
-      build(app);
+      let app = built[name];
+      if (!app) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        app = new App({ context: require(`../../examples/${name}/cdk.json`).context });
+        build(app);
+      }
       out.push(...templatesOf(name, app));
     }
     return out;

@@ -4,6 +4,13 @@ import { buildReferenceApp } from '../../bin/app';
 import { addDataProtectionPacks, DataProtectionChecks } from '../../lib/nag';
 import * as cdkJson from '../../cdk.json';
 import { findingsOf } from './helpers';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../lib/report/cli';
+import { MAX_MARKDOWN_LENGTH, renderMarkdown } from '../../lib/report/markdown';
+import { buildReport, CHECKLIST_PACKS, DataProtectionReport } from '../../lib/report/report';
+import { scanTemplates, TemplateScan } from '../../lib/report/templates';
 
 /**
  * The reference app under the four stock packs and DataProtectionChecks. Acknowledgements
@@ -20,6 +27,17 @@ function unacknowledgedFindings(): string[] {
 
 const findings = unacknowledgedFindings();
 
+/**
+ * The reference app as `cdk synth` runs it (the five packs added as aspects), synthesized once for
+ * the file: the acknowledgement tests and the report and template-mode tests read it.
+ */
+const synthesized = new App({ context: cdkJson.context });
+addDataProtectionPacks(synthesized);
+buildReferenceApp(synthesized);
+const synthesizedAssembly = synthesized.synth();
+const templateOf = (outdir: string, file: string) => JSON.parse(readFileSync(join(outdir, file), 'utf8'));
+const where = (scan: TemplateScan) => scan.findings.map((f) => `${f.stack} ${f.logicalId} ${f.ruleId} ${f.severity}`);
+
 // Visible list of what is still open: review the snapshot diff when the app changes.
 test('current unacknowledged findings of the reference app', () => {
   expect(findings).toMatchSnapshot();
@@ -31,10 +49,8 @@ test('the reference app has no unacknowledged findings under all five packs', ()
 
 describe('acknowledgements', () => {
   // As `cdk synth` runs it: the packs write each acknowledgement into the template metadata.
-  const app = new App({ context: cdkJson.context });
-  addDataProtectionPacks(app);
-  buildReferenceApp(app);
-  const assembly = app.synth();
+  const app = synthesized;
+  const assembly = synthesizedAssembly;
   const written = assembly.stacks.flatMap((s) =>
     Object.entries(s.template.Resources as Record<string, any>).flatMap(([logicalId, r]) =>
       ((r.Metadata?.cdk_nag?.rules_to_suppress ?? []) as Array<{ id: string; reason: string }>).map((a) => ({ where: `${s.stackName}/${logicalId}`, ...a })),
@@ -71,5 +87,60 @@ describe('acknowledgements', () => {
   test('each sits on a CloudFormation resource (the narrowest construct)', () => {
     const nodes = new Map(app.node.findAll().map((c) => [c.node.path, c]));
     expect(recorded.filter((r) => !CfnResource.isCfnResource(nodes.get(r.path))).map((r) => r.path)).toEqual([]);
+  });
+});
+
+// Template mode and the report over the same synthesis (test/report/templates.test.ts has template
+// mode's fixtures).
+describe('the reference app, synthesized once as `cdk synth` does', () => {
+  const dir = synthesizedAssembly.directory;
+  let report: DataProtectionReport;
+  let scan: TemplateScan;
+  beforeAll(() => {
+    report = buildReport(dir);
+    scan = scanTemplates(dir);
+  });
+
+  test('template mode: no unacknowledged finding in any of its templates', () => {
+    expect(scan.templates.map((t) => t.stack)).toEqual(['KeyAccount', 'KeyAccountDr', 'BackupAccount', 'BackupAccountDr', 'AuditAccount', 'DataAccount']);
+    expect(where(scan)).toEqual([]);
+    expect(scan.acknowledgements).toBeGreaterThan(300);
+  });
+
+  test("the VPC's default-security-group provider is acknowledged in the template, with reasons", () => {
+    const data = templateOf(dir, 'DataAccount.template.json');
+    const acked = (prefix: string) =>
+      Object.entries<any>(data.Resources)
+        .filter(([id]) => id.startsWith(prefix))
+        .flatMap(([, r]) => (r.Metadata?.cdk_nag?.rules_to_suppress ?? []) as Array<{ id: string; reason: string }>)
+        .filter((a) => !a.id.startsWith('CloudFormation-Validate'));
+    const role = acked('CustomVpcRestrictDefaultSGCustomResourceProviderRole');
+    const handler = acked('CustomVpcRestrictDefaultSGCustomResourceProviderHandler');
+    expect(role.map((a) => a.id).sort()).toEqual([
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'HIPAA.Security-IAMNoInlinePolicy',
+      'NIST.800.53.R5-IAMNoInlinePolicy',
+      'PCI.DSS.321-IAMNoInlinePolicy',
+    ]);
+    expect(handler.map((a) => a.id.replace(/^[^-]+-/, '')).sort()).toEqual(['LambdaConcurrency', 'LambdaConcurrency', 'LambdaDLQ', 'LambdaDLQ', 'LambdaInsideVPC', 'LambdaInsideVPC', 'LambdaInsideVPC']);
+    for (const a of [...role, ...handler]) expect(a.reason.length).toBeGreaterThan(40);
+    // The restriction itself stays: the default security group is closed.
+    expect(Object.values<any>(data.Resources).filter((r) => r.Type === 'Custom::VpcRestrictDefaultSG')).toHaveLength(1);
+  });
+
+  test('records the five packs and fits a pull-request comment', () => {
+    expect(report.checklistPacks).toEqual([...CHECKLIST_PACKS]);
+    expect(report.summary.fail).toBe(0);
+    // Unbounded: the natural size fits, no truncation needed.
+    const md = renderMarkdown({ ...report, templateScan: scan }, Number.POSITIVE_INFINITY);
+    expect(md.length).toBeLessThan(60_000);
+    expect(MAX_MARKDOWN_LENGTH).toBeLessThanOrEqual(60_000);
+  });
+
+  test('CLI --templates exits 0', () => {
+    const out = mkdtempSync(join(tmpdir(), 'dp-ref-out-'));
+    const logs: string[] = [];
+    expect(main(['report', dir, '--out', out, '--templates'], (s) => logs.push(s), () => undefined)).toBe(0);
+    expect(logs.join('\n')).toContain('templates: 6 scanned, 0 unacknowledged error(s), 0 warning(s)');
   });
 });

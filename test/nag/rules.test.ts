@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, PolicyValidationPluginReport, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -10,11 +10,22 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { classify, CLASSIFICATION_TAG, CONTROLS, DataClassification, recordControl } from '../lib';
-import { ObjectLockBucket } from '../../lib/backup/object-lock-bucket';
+import { CLASSIFICATION_TAG, classify, CONTROLS, DataClassification, recordControl } from '../lib';
+import { AccessLogsBucket, ObjectLockBucket } from '../../lib/backup/object-lock-bucket';
 import { ProtectedKey } from '../../lib/keys/protected-key';
 import { lifecycleProblems } from '../../lib/nag/rules/backup/BackupRetentionWithinLock';
 import { newStack, ruleFindings } from './helpers';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { acknowledgeVpcDefaultSecurityGroupRestriction } from '../../lib/core/acknowledgements';
+import { DataProtectionChecks, errorsDecideSuccess } from '../../lib/nag/data-protection-checks';
+import { DataAccountStack } from '../../lib/topology/data-account-stack';
+import * as cdkJson from '../../cdk.json';
+import { ACCOUNTS, DATA_ACCOUNT, REGION } from '../helpers';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { addDataProtectionPacks } from '../../lib/nag/packs';
 
 const BACKUP_ACCOUNT = '333333333333';
 
@@ -493,3 +504,188 @@ describe('ECSNoPlainSecrets', () => {
     expect(ruleFindings(stack, 'ECSNoPlainSecrets')).toEqual(['Test/Task/Resource']);
   });
 });
+
+// =============================================================================================
+// Every supported store under the five packs (one file with the rules above: one module load).
+{
+  /**
+   * Every L2 a user may pick for a data store the library protects (s3.Bucket, dynamodb.Table,
+   * dynamodb.TableV2, rds.DatabaseCluster, rds.DatabaseInstance, efs.FileSystem, ec2.Volume),
+   * configured as the README asks (customer managed key of its level, PITR, deletion protection),
+   * classified and protected: the five packs find no unacknowledged error, and every
+   * acknowledgement on them carries a reason. One app, synthesized once.
+   */
+
+  process.env.CDK_VALIDATION = 'false';
+
+  const app = new App({ context: cdkJson.context });
+  const stack = new DataAccountStack(app, 'Stores', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS });
+  const level = DataClassification.CONFIDENTIAL;
+  const key = stack.keyFor(level);
+  const logs = new AccessLogsBucket(stack, 'Logs').bucket;
+
+  const bucket = new s3.Bucket(stack, 'Bucket', {
+    encryption: s3.BucketEncryption.KMS,
+    encryptionKey: key,
+    bucketKeyEnabled: true,
+    versioned: true,
+    enforceSSL: true,
+    minimumTLSVersion: 1.2,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    serverAccessLogsBucket: logs,
+    serverAccessLogsPrefix: 'bucket/',
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const table = new dynamodb.Table(stack, 'Table', {
+    partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+    encryptionKey: stack.dynamoDbKeyFor(level),
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
+    deletionProtection: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const tableV2 = new dynamodb.TableV2(stack, 'TableV2', {
+    partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+    encryption: dynamodb.TableEncryptionV2.customerManagedKey(stack.dynamoDbKeyFor(level)),
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
+    deletionProtection: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  vpc.addFlowLog('FlowLogs', { destination: ec2.FlowLogDestination.toS3(logs, 'vpc-flow-logs/') });
+  acknowledgeVpcDefaultSecurityGroupRestriction(vpc);
+  const database = {
+    vpc,
+    vpcSubnets: { subnetGroupName: 'db' },
+    storageEncryptionKey: key,
+    deletionProtection: true,
+    iamAuthentication: true,
+    credentials: rds.Credentials.fromUsername('admin_user'),
+    monitoringInterval: Duration.seconds(60),
+    removalPolicy: RemovalPolicy.RETAIN,
+  };
+  const cluster = new rds.DatabaseCluster(stack, 'Cluster', {
+    ...database,
+    engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 }),
+    writer: rds.ClusterInstance.serverlessV2('Writer'),
+    backup: { retention: Duration.days(35) },
+    manageMasterUserPassword: true,
+    cloudwatchLogsExports: ['postgresql'],
+  });
+  const instance = new rds.DatabaseInstance(stack, 'Instance', {
+    ...database,
+    engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16_4 }),
+    instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MEDIUM),
+    multiAz: true,
+    port: 5433,
+    backupRetention: Duration.days(35),
+    manageMasterUserPassword: true,
+    cloudwatchLogsExports: ['postgresql', 'upgrade'],
+  });
+  const fileSystem = new efs.FileSystem(stack, 'FileSystem', {
+    vpc,
+    vpcSubnets: { subnetGroupName: 'db' },
+    encrypted: true,
+    kmsKey: key,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const volume = new ec2.Volume(stack, 'Volume', {
+    availabilityZone: `${REGION}a`,
+    size: Size.gibibytes(10),
+    encrypted: true,
+    encryptionKey: key,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+
+  // The user's own choice, as the examples make it: enhanced monitoring needs AWS's managed role policy.
+  for (const db of [cluster, instance]) {
+    Validations.of(db.node.findChild('MonitoringRole').node.findChild('Resource')).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+      reason: 'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS enhanced monitoring requires; it only writes the RDSOSMetrics log group.',
+    });
+  }
+
+  const stores = { bucket, table, tableV2, cluster, instance, fileSystem, volume };
+  for (const store of Object.values(stores)) classify(store, level);
+  stack.protect();
+
+  const packs: NagPack[] = [new AwsSolutionsChecks(), new NIST80053R5Checks(), new HIPAASecurityChecks(), new PCIDSS321Checks(), new DataProtectionChecks()];
+  app.synth();
+  const violations = packs.flatMap((p) => p.validateScope(stack).violations);
+  const findings = (severity: string) =>
+    violations.filter((v) => v.severity === severity).flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`)).sort();
+
+  test('each store is classified and protected: backed up by the stack\'s plan, and drilled', () => {
+    expect(stack.backupPlan!.covered.map((r) => r.scope.node.id).sort()).toEqual(Object.values(stores).map((x) => x.node.id).sort());
+    // The account's drill finds them at run time by tag; their names travel as tags.
+    const names = Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, any>)
+      .flatMap((r) => [...(r.Properties?.Tags ?? []), ...(r.Properties?.Replicas ?? []).flatMap((x: any) => x.Tags ?? [])])
+      .filter((t: any) => t.Key === 'data-protection:drill-name')
+      .map((t: any) => t.Value);
+    expect([...new Set(names)].sort()).toEqual(['bucket', 'cluster', 'filesystem', 'instance', 'table', 'tablev2', 'volume']);
+  });
+
+  test('no unacknowledged error of the five packs', () => {
+    expect(findings('error')).toEqual([]);
+  });
+
+  test('no unacknowledged warning either', () => {
+    expect(findings('warning')).toEqual([]);
+  });
+
+  test('every acknowledgement in the stack carries a reason of at least one sentence', () => {
+    const acknowledged = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => ({ path: c.node.path, data: m.data as Record<string, string> })))
+      .flatMap(({ path, data }) => Object.entries(data).filter(([id]) => /^annotation::/i.test(id)).map(([id, reason]) => ({ path, id, reason })));
+    // The library's own: the backup-plan rules of every store type the plan selects by tag (Aurora: on the cluster's instances).
+    // (The drill's task-token table acknowledges the rule for itself: it holds only tokens.)
+    const onStores = acknowledged.filter((a) => /InBackupPlan$/.test(a.id)).map((a) => a.path.split('/')[1]).filter((p) => p !== 'RestoreDrill');
+    expect([...new Set(onStores)].sort()).toEqual(['Cluster', 'FileSystem', 'Instance', 'Table', 'Volume']);
+    expect(acknowledged.filter((a) => typeof a.reason !== 'string' || a.reason.trim().length < 20)).toEqual([]);
+  });
+}
+
+// =============================================================================================
+// Finding severity (one file with the rules above: one module load).
+{
+  /**
+   * Warnings are reported and do not fail synth; errors do (README, "Checklist enforcement").
+   * One app with a warning-level finding only, synthesized once as `cdk synth` would.
+   */
+
+  process.env.CDK_VALIDATION = 'false';
+
+  const app = new App();
+  const stack = new Stack(app, 'Net', { env: { account: '222222222222', region: 'eu-west-1' } });
+  const vpc = new ec2.CfnVPC(stack, 'Vpc', { cidrBlock: '10.0.0.0/16' });
+  // Every error-level finding on it acknowledged: what remains is VPCDefaultSecurityGroupClosed (a warning).
+  for (const id of ['AwsSolutions-VPC7', 'NIST.800.53.R5-VPCFlowLogsEnabled', 'HIPAA.Security-VPCFlowLogsEnabled', 'PCI.DSS.321-VPCFlowLogsEnabled']) {
+    Validations.of(vpc).acknowledge({ id, reason: 'A scratch VPC with no workload: it carries no traffic to log.' });
+  }
+  addDataProtectionPacks(app);
+
+  // In Jest, aws-cdk-lib throws on a failed validation (app mode "inmemory"): synth itself is the first assertion.
+  const assembly = app.synth();
+  const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
+  const packReports: any[] = report.pluginReports.filter((r: any) => r.pluginName !== 'Annotation');
+
+  test('a warning-level finding does not fail synth, and is reported as a warning', () => {
+    const warnings = packReports.flatMap((r) => r.violations.filter((v: any) => v.severity === 'warning').map((v: any) => v.ruleName)).sort();
+    expect(warnings).toEqual(['HIPAA.Security-VPCDefaultSecurityGroupClosed', 'NIST.800.53.R5-VPCDefaultSecurityGroupClosed', 'PCI.DSS.321-VPCDefaultSecurityGroupClosed']);
+    expect(packReports.map((r) => r.conclusion)).toEqual(packReports.map(() => 'success'));
+  });
+
+  test('cdk-nag 3.0.2 alone would fail it: its report has success false for a warning', () => {
+    expect(new NIST80053R5Checks().validateScope(stack)).toMatchObject({ success: false, violations: [{ severity: 'warning' }] });
+  });
+
+  test('errors still decide: a report with an error fails, one with warnings only succeeds', () => {
+    const violation = (severity: 'error' | 'warning') => ({ ruleName: 'R', description: 'd', severity, violatingResources: [] });
+    const of = (...severities: Array<'error' | 'warning'>): PolicyValidationPluginReport => ({ success: false, violations: severities.map(violation) });
+    expect([of('warning'), of('warning', 'error'), of()].map((r) => errorsDecideSuccess(r).success)).toEqual([true, false, true]);
+  });
+}

@@ -1,9 +1,15 @@
 import { App, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { classify, DataAccountStack, DataClassification, DataProtectionOptions } from '../lib';
-import { ACCOUNTS, DATA_ACCOUNT, REGION } from '../helpers';
+import { ACCOUNTS, DATA_ACCOUNT, drillTagsIn, REGION } from '../helpers';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AuditNames } from '../../lib/audit/audit-names';
+import { DataProtectionStage } from '../../lib/topology/data-protection-stage';
+import { ImmutableBackupVault } from '../../lib/backup/immutable-backup-vault';
+import { ProtectedBackupPlan } from '../../lib/backup/protected-backup-plan';
+import { DataProtectionChecks } from '../../lib/nag/data-protection-checks';
 
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:payroll-drill-AbCdEf';
 
@@ -181,3 +187,232 @@ describe('one protection set per stage', () => {
     expect(names[0].filter((n: string) => names[1].includes(n))).toEqual([]);
   });
 });
+
+// =============================================================================================
+// Several data stacks and data accounts (one file with the data account stack above: one module load).
+{
+  /**
+   * Two data accounts in one stage: each gets its account-wide protections (trail, job-failure and
+   * key-tamper rules, Audit Manager frameworks) exactly once, however its data stacks were created.
+   * One app, synthesized once, with aspect stabilization on (the other tests run without it).
+   */
+
+  process.env.CDK_VALIDATION = 'false';
+
+  const SECOND = '555555555555';
+  const accounts = { ...ACCOUNTS, dataAccounts: [DATA_ACCOUNT, SECOND] };
+  const app = new App({ context: { '@aws-cdk/core:aspectStabilization': true } });
+  const stage = new DataProtectionStage(app, 'Prod', { accounts, alarmEmails: ['security@example.com'] });
+
+  function withBucket(stack: DataAccountStack, name: string): DataAccountStack {
+    classify(new s3.Bucket(stack, 'Docs', { encryption: s3.BucketEncryption.KMS, encryptionKey: stack.keyFor(DataClassification.CONFIDENTIAL), bucketName: name }), DataClassification.CONFIDENTIAL);
+    return stack;
+  }
+
+  // First account: one stack, protect() never called (protected at synth).
+  const hr = withBucket(new DataAccountStack(stage, 'Hr', stage.dataStackProps()), 'hr-docs');
+  // Second account, the way the issue built it: the first account's props with another account.
+  const crm = withBucket(new DataAccountStack(stage, 'Crm', { ...stage.dataStackProps(), env: { account: SECOND } }), 'crm-docs');
+  crm.protect();
+  // A second stack in the second account, through dataStackProps(account).
+  const billing = withBucket(new DataAccountStack(stage, 'Billing', stage.dataStackProps(SECOND)), 'billing-docs');
+  billing.protect();
+
+  const assembly = app.synth().getNestedAssembly(stage.artifactId);
+  const dataStacks = [hr, crm, billing];
+
+  /** `account: count` of the resources matching `pick` over the data stacks. */
+  function perAccount(pick: (template: Template) => number): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const s of dataStacks) counts[s.account] = (counts[s.account] ?? 0) + pick(Template.fromJSON(assembly.getStackByName(s.stackName).template));
+    return counts;
+  }
+  const rules = (source: string) => (t: Template) => Object.values(t.findResources('AWS::Events::Rule')).filter((r: any) => r.Properties.EventPattern?.source?.[0] === source).length;
+
+  test('the first data stack of each account holds its account-wide protections, the others do not', () => {
+    expect(Object.fromEntries(dataStacks.map((s) => [s.node.id, s.accountWide]))).toEqual({ Hr: true, Crm: true, Billing: false });
+  });
+
+  test('a stack given only an account is placed in the primary region', () => {
+    expect(Object.fromEntries(dataStacks.map((s) => [s.node.id, `${s.account}/${s.region}`]))).toEqual({
+      Hr: `${DATA_ACCOUNT}/${REGION}`,
+      Crm: `${SECOND}/${REGION}`,
+      Billing: `${SECOND}/${REGION}`,
+    });
+  });
+
+  test('each data account has exactly one trail, one set of job-failure rules, one key-tamper rule, one vault-tamper rule and one set of Audit Manager frameworks', () => {
+    expect(perAccount((t) => Object.keys(t.findResources('AWS::CloudTrail::Trail')).length)).toEqual({ [DATA_ACCOUNT]: 1, [SECOND]: 1 });
+    // Backup/Copy/Restore job state changes, the vault-tamper and backup-erosion rules (API calls via CloudTrail) and the drill's restore-job events.
+    expect(perAccount(rules('aws.backup'))).toEqual({ [DATA_ACCOUNT]: 6, [SECOND]: 6 });
+    expect(perAccount(rules('aws.kms'))).toEqual({ [DATA_ACCOUNT]: 1, [SECOND]: 1 });
+    const frameworks = perAccount((t) => Object.keys(t.findResources('AWS::Backup::Framework')).length);
+    expect(frameworks[DATA_ACCOUNT]).toBeGreaterThan(0);
+    expect(frameworks[SECOND]).toBe(frameworks[DATA_ACCOUNT]);
+  });
+
+  test('every trail the audit archive admits exists, in the account and region it is admitted for', () => {
+    const trailArns = dataStacks.filter((s) => s.dataAccessTrail).map((s) => AuditNames.trailArn(s.account, s.region, s.dataAccessTrail!.trailName));
+    expect(trailArns.sort()).toEqual([...stage.audit.archive.trailArns].sort());
+  });
+
+  test('a stack whose protect() was never called is protected at synth, with aspect stabilization on too', () => {
+    expect(hr.backupVault).toBeDefined();
+    expect(hr.restoreDrill).toBeDefined();
+    expect(Template.fromStack(hr).findResources('AWS::S3::Bucket', { Properties: { Tags: Match.arrayWith([{ Key: 'data-protection:drill-name', Value: 'hr-docs' }]) } })).toEqual({});
+    // A literal bucket name gives the drill its name (s3-hr-docs) at run time: no name tag is written.
+    expect(Object.keys(drillTagsIn(hr))).toEqual(['s3-hr-docs']);
+  });
+
+  test('dataStackProps(account) rejects an account that is not a data account, naming the allowed ones', () => {
+    expect(() => stage.dataStackProps('444444444444')).toThrow(
+      `DataProtectionStage.dataStackProps(account) must be one of accounts.dataAccounts (${DATA_ACCOUNT}, ${SECOND}), got 444444444444`,
+    );
+  });
+
+  describe('DataAccountStackProps.accountWide, set by hand', () => {
+    const env = { account: DATA_ACCOUNT, region: REGION };
+
+    test('true on a stack created after the one that already holds them is an error naming both', () => {
+      const other = new App();
+      new DataAccountStack(other, 'First', { env, accounts: ACCOUNTS });
+      expect(() => new DataAccountStack(other, 'Second', { env, accounts: ACCOUNTS, accountWide: true })).toThrow(
+        `DataAccountStackProps.accountWide is true on Second, but First (created before it) already holds the account-wide protections of ${DATA_ACCOUNT}/${REGION}; exactly one data stack per account and region may: set accountWide: false on First, or leave accountWide unset here`,
+      );
+    });
+
+    test('true on a later stack is fine when the first one says false', () => {
+      const other = new App();
+      const first = new DataAccountStack(other, 'First', { env, accounts: ACCOUNTS, accountWide: false });
+      const second = new DataAccountStack(other, 'Second', { env, accounts: ACCOUNTS, accountWide: true });
+      expect([first.accountWide, second.accountWide]).toEqual([false, true]);
+      expect(first.node.validate()).toEqual([]);
+    });
+
+    test('false on every data stack of an account fails synth saying how to fix it', () => {
+      const lonely = new DataAccountStack(new App(), 'Lonely', { env, accounts: ACCOUNTS, accountWide: false });
+      expect(lonely.node.validate()).toEqual([
+        `Lonely: no DataAccountStack of account ${DATA_ACCOUNT} in ${REGION} holds the protection set (locked vault, backup plans, restore drill, data-access trail and alarms, Audit Manager frameworks, job-failure and key-tamper rules): DataAccountStackProps.accountWide is false on each; set it to true on one of them, or leave it unset on the first`,
+      ]);
+    });
+
+    test('data-access alarm thresholds on a stack that does not hold them are an error', () => {
+      const other = new App();
+      new DataAccountStack(other, 'First', { env, accounts: ACCOUNTS });
+      const second = new DataAccountStack(other, 'Second', { env, accounts: ACCOUNTS });
+      expect(() => second.protect({ dataAccessAlarms: { massReadThreshold: 10 } })).toThrow(
+        `DataProtectionOptions.dataAccessAlarms applies to the protection set of ${DATA_ACCOUNT}/${REGION}, held by First, and Second does not hold it (accountWide is false): set it in that stack's protect()`,
+      );
+    });
+  });
+
+  test('a data stack in an account that is not a data account is an error: its keys and trail would be refused', () => {
+    expect(() => new DataAccountStack(new App(), 'Stray', { env: { account: '666666666666', region: REGION }, accounts: ACCOUNTS })).toThrow(
+      `DataAccountStackProps.env.account must be one of accounts.dataAccounts (${DATA_ACCOUNT}), got 666666666666: the key account lets only those accounts use its keys, and the audit archive admits only their trails`,
+    );
+  });
+}
+
+// =============================================================================================
+// Protection at synth (one file with the data account stack above: one module load).
+{
+  /**
+   * A `DataAccountStack` whose `protect()` was forgotten is protected with the default options at
+   * synth; one that calls it keeps its options; one that protects its data by hand is left alone.
+   * One app (aspects without stabilization, the aws-cdk-lib default), synthesized once.
+   */
+
+  process.env.CDK_VALIDATION = 'false';
+
+  const env = { account: DATA_ACCOUNT, region: REGION };
+  const app = new App();
+
+  function withData(stack: DataAccountStack): DataAccountStack {
+    classify(new s3.Bucket(stack, 'Docs', { encryption: s3.BucketEncryption.KMS, encryptionKey: stack.keyFor(DataClassification.CONFIDENTIAL) }), DataClassification.CONFIDENTIAL);
+    classify(
+      new dynamodb.TableV2(stack, 'Orders', {
+        partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+        encryption: dynamodb.TableEncryptionV2.customerManagedKey(stack.dynamoDbKeyFor(DataClassification.CONFIDENTIAL)),
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
+      }),
+      DataClassification.CONFIDENTIAL,
+    );
+    return stack;
+  }
+
+  // The quickstart as pasted: classified, protect() forgotten. The first stack of the account.
+  const forgotten = withData(new DataAccountStack(app, 'Forgotten', { env, accounts: ACCOUNTS }));
+  // Explicit configuration still wins (a stack sharing the account's protection set sets only its own drill options).
+  const explicit = withData(new DataAccountStack(app, 'Explicit', { env, accounts: ACCOUNTS }));
+  explicit.protect({ drill: { disabledReason: 'drilled by the platform team in the backup account' } });
+  // Protection built by hand with the library's constructs.
+  const byHand = withData(new DataAccountStack(app, 'ByHand', { env, accounts: ACCOUNTS }));
+  new ProtectedBackupPlan(byHand, 'Plan', {
+    backupVault: new ImmutableBackupVault(byHand, 'Vault', { backupVaultName: 'by-hand', encryptionKey: byHand.backupKey }),
+    noCrossAccountCopyReason: 'copied by the platform team',
+    backupPlanName: 'by-hand',
+  });
+  // Nothing classified, nothing to protect.
+  const empty = new DataAccountStack(app, 'Empty', { env, accounts: ACCOUNTS });
+
+  app.synth();
+  const template = (s: DataAccountStack) => Template.fromStack(s);
+  const count = (s: DataAccountStack, type: string) => Object.keys(template(s).findResources(type)).length;
+
+  describe('protect() forgotten', () => {
+    test('the stack is protected with the default options at synth: vault, plan copying to the backup account, drill, trail — for every data stack of the account but the hand-built one', () => {
+      // One locked vault per retention class (7, 35, 90, 365 days).
+      expect([count(forgotten, 'AWS::Backup::BackupVault'), count(forgotten, 'AWS::Backup::BackupPlan'), count(forgotten, 'AWS::StepFunctions::StateMachine'), count(forgotten, 'AWS::CloudTrail::Trail')]).toEqual([4, 1, 1, 1]);
+      expect(forgotten.backupPlan!.covered.map((r) => r.scope.node.path).sort()).toEqual(['Explicit/Docs', 'Explicit/Orders', 'Forgotten/Docs', 'Forgotten/Orders']);
+      // The drill finds its targets at run time, by tag.
+      expect(forgotten.restoreDrill!.targets).toEqual([]);
+      template(forgotten).hasResourceProperties('AWS::S3::Bucket', { Tags: Match.arrayWith([{ Key: 'data-protection:drill-name', Value: 'docs' }]) });
+      expect(JSON.stringify(template(forgotten).findResources('AWS::Backup::BackupPlan'))).toContain(':backup-vault:data-protection-central');
+    });
+
+    test('tags added at synth reach the template: each resource of the account carries the shared plan tag', () => {
+      for (const s of [forgotten, explicit]) {
+        template(s).hasResourceProperties('AWS::S3::Bucket', { Tags: Match.arrayWith([{ Key: 'data-protection:backup-plan', Value: 'Forgotten' }]) });
+        template(s).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+          Replicas: Match.arrayWith([Match.objectLike({ Tags: Match.arrayWith([{ Key: 'data-protection:backup-plan', Value: 'Forgotten' }]) })]),
+        });
+      }
+    });
+
+    test('says so in an info annotation, and no aspect was skipped', () => {
+      Annotations.fromStack(forgotten).hasInfo('*', Match.stringLikeRegexp('protect\\(\\) was not called on Forgotten; its 2 classified resource\\(s\\) are protected with the default options at synth'));
+      Annotations.fromStack(forgotten).hasNoWarning('*', Match.stringLikeRegexp('Aspect was added via another Aspect'));
+    });
+
+    test('the data-protection pack finds no gap in its backups, copies, drills or data events', () => {
+      const findings = new DataProtectionChecks().validateScope(forgotten).violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`));
+      expect(findings.filter((f) => /Classified(BackupCoverage|CrossAccountCopy|RestoreDrill|DataEvents)/.test(f))).toEqual([]);
+    });
+  });
+
+  test('an explicit protect(options) is kept, with no second protection at synth and no annotation: drills off for its resources (skip tag)', () => {
+    expect([count(explicit, 'AWS::Backup::BackupVault'), count(explicit, 'AWS::StepFunctions::StateMachine')]).toEqual([0, 0]);
+    template(explicit).hasResourceProperties('AWS::S3::Bucket', { Tags: Match.arrayWith([{ Key: 'data-protection:drill-skip', Value: 'true' }]) });
+    Annotations.fromStack(explicit).hasNoInfo('*', Match.stringLikeRegexp('protect\\(\\) was not called'));
+  });
+
+  test('options of the whole account on a stack that does not hold the protection set are an error naming the holder', () => {
+    const other = new App();
+    new DataAccountStack(other, 'Holder', { env, accounts: ACCOUNTS });
+    const second = new DataAccountStack(other, 'Second', { env, accounts: ACCOUNTS });
+    expect(() => second.protect({ backupVaultName: 'mine' })).toThrow(
+      `DataProtectionOptions.backupVaultName applies to the protection set of ${DATA_ACCOUNT}/${REGION}, held by Holder, and Second does not hold it (accountWide is false): set it in that stack's protect()`,
+    );
+  });
+
+  test('protection built by hand is left alone: no second vault or plan, and an annotation says so', () => {
+    expect([count(byHand, 'AWS::Backup::BackupVault'), count(byHand, 'AWS::Backup::BackupPlan')]).toEqual([1, 1]);
+    expect(byHand.backupVault).toBeUndefined();
+    Annotations.fromStack(byHand).hasInfo('*', Match.stringLikeRegexp('protect\\(\\) was not called on ByHand and your own backup plan or restore drill covers ByHand/Docs, ByHand/Orders: the protection set adds no plan or drill settings'));
+  });
+
+  test('a stack with nothing classified gets nothing: the protection set is in the first stack', () => {
+    expect([empty.accountWide, count(empty, 'AWS::Backup::BackupVault'), count(empty, 'AWS::CloudTrail::Trail'), count(empty, 'AWS::SNS::Topic')]).toEqual([false, 0, 0, 0]);
+    expect(empty.alarmTopic).toBe(forgotten.alarmTopic);
+  });
+}
