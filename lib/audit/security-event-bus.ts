@@ -129,7 +129,8 @@ export class SecurityEventBus extends Construct {
     });
     const filter = new logs.MetricFilter(this, 'HeartbeatFilter', {
       logGroup,
-      filterPattern: logs.FilterPattern.stringValue('$.detail-type', '=', HEARTBEAT_DETAIL_TYPE),
+      // Only heartbeats reach this log group (the rule above); the source field keeps the selector plain.
+      filterPattern: logs.FilterPattern.stringValue('$.source', '=', 'aws.events'),
       metricNamespace: HEARTBEAT_NAMESPACE,
       metricName: 'Heartbeats',
       metricValue: '1',

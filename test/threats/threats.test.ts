@@ -641,7 +641,7 @@ describe('the attack table, asserted on the reference app', () => {
       t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { account: watched, 'detail-type': [{ 'anything-but': ['Scheduled Event'] }] } });
       t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { account: watched, source: ['aws.events'], 'detail-type': ['Scheduled Event'] } });
       t.hasResourceProperties('AWS::Logs::MetricFilter', {
-        FilterPattern: '{ $.detail-type = "Scheduled Event" }',
+        FilterPattern: '{ $.source = "aws.events" }',
         MetricTransformations: [{ MetricNamespace: 'DataProtection/Forwarding', MetricName: 'Heartbeats', MetricValue: '1', Dimensions: [{ Key: 'Account', Value: '$.account' }, { Key: 'Region', Value: '$.region' }] }],
       });
       // One heartbeat alarm per forwarding account and region: key and backup in both Regions, the data account in the primary.
