@@ -103,10 +103,7 @@ export class SecurityEventBus extends Construct {
    * an alarm per pair breaches when no heartbeat arrived for `maxHeartbeatSilence`.
    */
   private watchHeartbeats(props: SecurityEventBusProps, accounts: string[]): void {
-    requireLiteral('SecurityEventBusProps.maxHeartbeatSilence', props.maxHeartbeatSilence, 'the alarm periods are computed from it at synth');
-    const hours = props.maxHeartbeatSilence?.toHours({ integral: false }) ?? 3;
-    if (!Number.isInteger(hours)) throw new Error(`SecurityEventBusProps.maxHeartbeatSilence must be whole hours, got ${hours} hours; allowed: 2-24 hours`);
-    validateRange('SecurityEventBusProps.maxHeartbeatSilence', hours, 2, 24, 'hours');
+    const hours = silenceHours('SecurityEventBusProps.maxHeartbeatSilence', props.maxHeartbeatSilence);
     if (!props.logKey) throw new Error('SecurityEventBusProps.logKey is required with heartbeats: it encrypts the heartbeat log group, got undefined');
     const stack = Stack.of(this);
     props.logKey.allowCloudWatchLogs([stack.account]);
@@ -145,17 +142,16 @@ export class SecurityEventBus extends Construct {
       const key = `${source.account}/${source.region}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const alarm = new cloudwatch.Alarm(this, `Silent${source.account}${source.region}`, {
-        alarmDescription: `${ALARM_DESCRIPTION_PREFIX} no heartbeat from account ${source.account} in ${source.region} for ${hours} hours: its forwarding to the audit account is broken (rule disabled or deleted, target removed, role changed) or its stack was deleted`,
-        metric: filter.metric({ statistic: 'Sum', period: Duration.hours(1), dimensionsMap: { Account: source.account, Region: source.region } }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: hours,
-        datapointsToAlarm: hours,
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      });
-      alarm.addAlarmAction(new cwActions.SnsAction(props.topic));
-      this.heartbeatAlarms.push(alarm);
+      this.heartbeatAlarms.push(
+        silenceAlarm(
+          this,
+          `Silent${source.account}${source.region}`,
+          `no heartbeat from account ${source.account} in ${source.region} for ${hours} hours: its forwarding to the audit account is broken (rule disabled or deleted, target removed, role changed) or its stack was deleted`,
+          filter.metric({ statistic: 'Sum', period: Duration.hours(1), dimensionsMap: { Account: source.account, Region: source.region } }),
+          hours,
+          props.topic,
+        ),
+      );
     }
   }
 }
@@ -202,10 +198,7 @@ export class TrailDeliveryMonitor extends Construct {
 
   public constructor(scope: Construct, id: string, props: TrailDeliveryMonitorProps) {
     super(scope, id);
-    requireLiteral('TrailDeliveryMonitorProps.maxSilence', props.maxSilence, 'the alarm periods are computed from it at synth');
-    const hours = props.maxSilence?.toHours({ integral: false }) ?? 3;
-    if (!Number.isInteger(hours)) throw new Error(`TrailDeliveryMonitorProps.maxSilence must be whole hours, got ${hours} hours; allowed: 2-24 hours`);
-    validateRange('TrailDeliveryMonitorProps.maxSilence', hours, 2, 24, 'hours');
+    const hours = silenceHours('TrailDeliveryMonitorProps.maxSilence', props.maxSilence);
     const bucket = props.bucket;
     if (!(bucket instanceof s3.Bucket) || Stack.of(bucket) !== Stack.of(this)) {
       throw new Error(`TrailDeliveryMonitorProps.bucket must be a bucket created in ${Stack.of(this).stackName} (request metrics are part of its definition), got ${bucket.node.path}`);
@@ -215,23 +208,40 @@ export class TrailDeliveryMonitor extends Construct {
       if (Token.isUnresolved(account)) throw new Error('TrailDeliveryMonitorProps.accounts must be literal account ids (they name the metrics filters), got a token');
       const filterId = `trail-delivery-${account}`;
       bucket.addMetric({ id: filterId, prefix: `${props.s3KeyPrefix}/AWSLogs/${account}/` });
-      const alarm = new cloudwatch.Alarm(this, `Silent${account}`, {
-        alarmDescription: `${ALARM_DESCRIPTION_PREFIX} the trail of account ${account} delivered nothing to the audit archive for ${hours} hours: stopped, deleted, or cut off from its bucket or key`,
-        metric: new cloudwatch.Metric({
-          namespace: 'AWS/S3',
-          metricName: 'PutRequests',
-          dimensionsMap: { BucketName: bucket.bucketName, FilterId: filterId },
-          statistic: 'Sum',
-          period: Duration.hours(1),
-        }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: hours,
-        datapointsToAlarm: hours,
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      });
-      alarm.addAlarmAction(new cwActions.SnsAction(props.topic));
-      this.alarms.push(alarm);
+      this.alarms.push(
+        silenceAlarm(
+          this,
+          `Silent${account}`,
+          `the trail of account ${account} delivered nothing to the audit archive for ${hours} hours: stopped, deleted, or cut off from its bucket or key`,
+          new cloudwatch.Metric({ namespace: 'AWS/S3', metricName: 'PutRequests', dimensionsMap: { BucketName: bucket.bucketName, FilterId: filterId }, statistic: 'Sum', period: Duration.hours(1) }),
+          hours,
+          props.topic,
+        ),
+      );
     }
   }
+}
+
+/** A longest silence in whole hours, 2–24 (default 3): one alarm period per hour. */
+function silenceHours(prop: string, value: Duration | undefined): number {
+  requireLiteral(prop, value, 'the alarm periods are computed from it at synth');
+  const hours = value?.toHours({ integral: false }) ?? 3;
+  if (!Number.isInteger(hours)) throw new Error(`${prop} must be whole hours, got ${hours} hours; allowed: 2-24 hours`);
+  validateRange(prop, hours, 2, 24, 'hours');
+  return hours;
+}
+
+/** An alarm when `metric` (hourly sums) stays below 1 for `hours` hours, missing data breaching, notifying `topic`. */
+function silenceAlarm(scope: Construct, id: string, what: string, metric: cloudwatch.IMetric, hours: number, topic: sns.ITopic): cloudwatch.Alarm {
+  const alarm = new cloudwatch.Alarm(scope, id, {
+    alarmDescription: `${ALARM_DESCRIPTION_PREFIX} ${what}`,
+    metric,
+    threshold: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+    evaluationPeriods: hours,
+    datapointsToAlarm: hours,
+    treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+  });
+  alarm.addAlarmAction(new cwActions.SnsAction(topic));
+  return alarm;
 }
