@@ -6,7 +6,7 @@ const { AccessLogsBucket, DataAccountStack, DataClassification, DataProtection, 
 
 const app = new App({ outdir: process.argv[2] });
 DataProtection.addPacks(app);
-const stage = DataProtectionStage.singleAccount(app, 'Eval', { account: '222222222222', primaryRegion: 'eu-west-1', reason: 'consumer test: plain JavaScript' });
+const stage = DataProtectionStage.singleAccount(app, 'Eval', { account: '222222222222', primaryRegion: 'eu-west-1', reason: 'consumer test: plain JavaScript', alarmEmails: ['security-oncall@example.com'] });
 const data = new DataAccountStack(stage, 'Data', stage.dataStackProps());
 const bucket = new s3.Bucket(data, 'Reports', {
   bucketName: 'js-consumer-reports-222222222222',

@@ -53,7 +53,7 @@ class ShopStack extends DataAccountStack {
 const app = new App();
 DataProtection.addPacks(app);
 const accounts = DataProtection.accountsFromContext(app);
-const stage = new DataProtectionStage(app, 'Prod', { accounts });
+const stage = new DataProtectionStage(app, 'Prod', { accounts, alarmEmails: ['security-oncall@example.com'] });
 const [first, second] = accounts.dataAccounts;
 if (first === undefined || second === undefined) throw new Error('the consumer test needs two data accounts in cdk.json');
 new ShopStack(stage, 'Shop', stage.dataStackProps(first));
