@@ -86,6 +86,8 @@ export class HrDataStack extends DataAccountStack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     payroll.node.addDependency(payrollLogs);
+    // Connections without TLS are refused (rds.force_ssl = 1 in a cluster parameter group).
+    DataProtection.forceTls(payroll);
     DataProtection.acknowledgeManagedPolicy(
       payroll.node.findChild('MonitoringRole'),
       iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole'),

@@ -121,6 +121,8 @@ export class HrRecordsStack extends DataAccountStack {
     });
     // The managed master secret is encrypted with the key-account key of the payroll data.
     (this.payroll.node.defaultChild as rds.CfnDBCluster).masterUserSecret = { kmsKeyId: this.keyFor(DataClassification.HIGHLY_SENSITIVE).keyArn };
+    // Connections without TLS are refused (rds.force_ssl = 1 in a cluster parameter group).
+    DataProtection.forceTls(this.payroll);
     DataProtection.classify(this.payroll, DataClassification.HIGHLY_SENSITIVE);
     vpc.addFlowLog('FlowLogs', { destination: ec2.FlowLogDestination.toS3(logs, 'vpc-flow-logs/') });
     const drillSubnets = new rds.SubnetGroup(this, 'DrillSubnets', {

@@ -2,7 +2,9 @@ import { IConstruct } from 'constructs';
 import { ClassifiedResource, ClassifyOptions, classify } from '../classification/classify';
 import { DataClassification } from '../classification/data-classification';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import { acknowledge, acknowledgeInlinePolicy, acknowledgeManagedPolicy, acknowledgeVpcDefaultSecurityGroupRestriction, INLINE_POLICY_REASON } from '../core/acknowledgements';
+import { forceTls } from '../core/database-tls';
 import { BACKUP_PLAN_TAG, CLASSIFICATION_TAG, DRILL_PREFIX, DRILL_TAG, METRIC_NAMESPACE } from '../core/constants';
 import { assertSingleAwsCdkLib } from '../core/single-copy';
 import { addDataProtectionPacks, DataProtectionPacksOptions } from '../nag/packs';
@@ -87,6 +89,22 @@ export class DataProtection {
    */
   public static acknowledgeVpcDefaultSecurityGroupRestriction(vpc: IConstruct): void {
     acknowledgeVpcDefaultSecurityGroupRestriction(vpc);
+  }
+
+  /**
+   * Makes an RDS or Aurora database refuse connections without TLS (the
+   * `DataProtection-ClassifiedInTransitTls` rule checks it for classified databases): sets
+   * `rds.force_ssl` = 1 (PostgreSQL, Aurora PostgreSQL, SQL Server) or `require_secure_transport`
+   * = ON (MySQL, MariaDB, Aurora MySQL) in the database's `rds.ParameterGroup`, or, when it uses
+   * none or an RDS `default.*` group, in a new parameter group for its engine.
+   * @param database an L2 `rds.DatabaseCluster` or `rds.DatabaseInstance`
+   * @returns the parameter group that forces TLS
+   * @throws when `database` is not one of those, its engine has no known TLS parameter (e.g.
+   *   Oracle, which uses an option group), or it uses a parameter group not defined in the app
+   */
+  public static forceTls(database: IConstruct): rds.IParameterGroup {
+    assertSingleAwsCdkLib(database);
+    return forceTls(database);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { CONTROLS } from '../core/controls';
-import { asList, controlsOn, mentions, PROTECTION_PURPOSE_TAG, propsOf, resourcesOfType, sameStack, tagsOf } from './inspect';
+import { asList, controlsOn, flatten, mentions, PROTECTION_PURPOSE_TAG, propsOf, resourcesOfType, sameStack, tagsOf } from './inspect';
 
 /** What a protection bucket holds. `logs` buckets are server access log targets, which cannot use Object Lock. */
 export type BucketPurpose = 'backups' | 'evidence' | 'audit' | 'logs';
@@ -51,4 +51,20 @@ export function bucketPolicyStatements(bucket: CfnResource): Array<Record<string
   return resourcesOfType(bucket, 'AWS::S3::BucketPolicy')
     .filter((p) => sameStack(p, bucket) && mentions(propsOf(p).Bucket, bucket, p))
     .flatMap((p) => asList(propsOf(p).PolicyDocument?.Statement) as Array<Record<string, any>>);
+}
+
+const conditionValues = (s: Record<string, any>, op: string, key: string) => asList(s.Condition?.[op]?.[key]).map(flatten);
+
+/**
+ * Whether the bucket's policy denies requests without TLS (`aws:SecureTransport` false) and
+ * below TLS 1.2 (`s3:TlsVersion` NumericLessThan 1.2 or higher): what `enforceSSL: true,
+ * minimumTLSVersion: 1.2` of `s3.Bucket` writes. S3 accepts HTTP unless a policy denies it
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingEncryptionInTransit.html); the
+ * `s3:TlsVersion` deny is AWS's (https://repost.aws/knowledge-center/s3-enforce-modern-tls).
+ */
+export function deniesInsecureTransport(bucket: CfnResource): boolean {
+  const denies = bucketPolicyStatements(bucket).filter((s) => s.Effect === 'Deny');
+  const ssl = denies.some((s) => conditionValues(s, 'Bool', 'aws:SecureTransport').includes('false'));
+  const tls = denies.some((s) => conditionValues(s, 'NumericLessThan', 's3:TlsVersion').some((v) => Number(v) >= 1.2));
+  return ssl && tls;
 }

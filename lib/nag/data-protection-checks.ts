@@ -16,6 +16,7 @@ export const VALIDATION_METADATA = 'cdk-data-protection:validation';
 export const DATA_PROTECTION_RULES: DataProtectionRule[] = [
   rules.DataStoreClassified,
   rules.ClassifiedEncryptedWithCmk,
+  rules.ClassifiedInTransitTls,
   rules.ClassifiedBackupCoverage,
   rules.ClassifiedCrossAccountCopy,
   rules.ClassifiedRestoreDrill,

@@ -24,9 +24,9 @@ const DP = (id: string) => `DataProtection-${id}`;
 export const CHECKLIST: ChecklistItem[] = [
   {
     id: 'encryption.tls', section: 'Encryption', item: 'TLS everywhere',
-    rules: [DP('ProtectionBucketTls'), 'AwsSolutions-S10', 'NIST.800.53.R5-S3BucketSSLRequestsOnly', 'HIPAA.Security-S3BucketSSLRequestsOnly', 'PCI.DSS.321-S3BucketSSLRequestsOnly', 'AwsSolutions-SNS3'],
+    rules: [DP('ClassifiedInTransitTls'), DP('ProtectionBucketTls'), 'AwsSolutions-S10', 'NIST.800.53.R5-S3BucketSSLRequestsOnly', 'HIPAA.Security-S3BucketSSLRequestsOnly', 'PCI.DSS.321-S3BucketSSLRequestsOnly', 'AwsSolutions-SNS3'],
     controls: [],
-    enforcedBy: 'ObjectLockBucket, AccessLogsBucket: enforceSSL + TLS 1.2; AlarmTopic: enforceSSL',
+    enforcedBy: 'classified stores: S3 buckets deny non-TLS and TLS < 1.2 requests, RDS/Aurora parameter groups force TLS (DataProtection.forceTls), DynamoDB accepts TLS only; ObjectLockBucket, AccessLogsBucket: enforceSSL + TLS 1.2; AlarmTopic: enforceSSL',
   },
   {
     id: 'encryption.at-rest', section: 'Encryption', item: 'AES at rest',

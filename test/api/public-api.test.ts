@@ -17,7 +17,7 @@ test('every runtime export of the public API is a class (no free functions, no c
 });
 
 test('the entry points that used to be free functions are static methods of DataProtection', () => {
-  for (const m of ['classify', 'addPacks', 'acknowledge', 'accountsFromContext', 'acknowledgeInlinePolicy', 'acknowledgeManagedPolicy']) {
+  for (const m of ['classify', 'addPacks', 'acknowledge', 'accountsFromContext', 'acknowledgeInlinePolicy', 'acknowledgeManagedPolicy', 'forceTls']) {
     expect(typeof (api.DataProtection as unknown as Record<string, unknown>)[m]).toBe('function');
   }
   expect(api.DataProtection.CLASSIFICATION_TAG).toBe('data-classification');

@@ -26,6 +26,7 @@ import { ACCOUNTS, DATA_ACCOUNT, REGION } from '../helpers';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addDataProtectionPacks } from '../../lib/nag/packs';
+import { forceTls } from '../../lib/core/database-tls';
 
 const BACKUP_ACCOUNT = '333333333333';
 
@@ -100,6 +101,67 @@ describe('ClassifiedEncryptedWithCmk', () => {
     classify(new dynamodb.Table(stack, 'T', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } }), DataClassification.INTERNAL);
     classify(new s3.Bucket(stack, 'Public'), DataClassification.PUBLIC); // PUBLIC needs no CMK
     expect(ruleFindings(stack, 'ClassifiedEncryptedWithCmk')).toEqual(['Test/Plain/Resource', 'Test/T/Resource']);
+  });
+});
+
+describe('ClassifiedInTransitTls', () => {
+  const isolated = (stack: Stack) => {
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    return { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } };
+  };
+  const auroraPostgres = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 });
+  const mysql = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 });
+  const small = ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MEDIUM);
+  const table = (stack: Stack) => new dynamodb.Table(stack, 'T', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+
+  test('Compliance: TLS-only buckets (enforceSSL + TLS 1.2), databases through forceTls, DynamoDB (TLS-only API), unclassified stores', () => {
+    const stack = newStack();
+    const net = isolated(stack);
+    classify(new s3.Bucket(stack, 'Docs', { enforceSSL: true, minimumTLSVersion: 1.2 }), DataClassification.CONFIDENTIAL);
+    const cluster = new rds.DatabaseCluster(stack, 'Aurora', { ...net, engine: auroraPostgres, writer: rds.ClusterInstance.serverlessV2('Writer') });
+    forceTls(cluster);
+    classify(cluster, DataClassification.HIGHLY_SENSITIVE);
+    // An existing rds.ParameterGroup gets the parameter added, its other settings kept.
+    const group = new rds.ParameterGroup(stack, 'MysqlParams', { engine: mysql, parameters: { max_connections: '100' } });
+    const instance = new rds.DatabaseInstance(stack, 'Mysql', { ...net, engine: mysql, instanceType: small, parameterGroup: group });
+    expect(forceTls(instance)).toBe(group);
+    classify(instance, DataClassification.INTERNAL);
+    classify(table(stack), DataClassification.HIGHLY_SENSITIVE);
+    new s3.Bucket(stack, 'Scratch'); // unclassified: DataStoreClassified's finding, not this rule's
+    expect(ruleFindings(stack, 'ClassifiedInTransitTls')).toEqual([]);
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', { Family: 'aurora-postgresql16', Parameters: { 'rds.force_ssl': '1' } });
+    t.hasResourceProperties('AWS::RDS::DBCluster', { DBClusterParameterGroupName: { Ref: stack.resolve((stack.node.findChild('AuroraTlsParameterGroup').node.defaultChild as rds.CfnDBClusterParameterGroup).logicalId) } });
+    t.hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: { max_connections: '100', require_secure_transport: 'ON' } });
+  });
+
+  test('Noncompliance: bucket without the TLS-version deny, bucket without policy, default and TLS-less parameter groups', () => {
+    const stack = newStack();
+    const net = isolated(stack);
+    classify(new s3.Bucket(stack, 'SslOnly', { enforceSSL: true }), DataClassification.CONFIDENTIAL);
+    classify(new s3.Bucket(stack, 'Open'), DataClassification.PUBLIC);
+    classify(new rds.DatabaseCluster(stack, 'Aurora', { ...net, engine: auroraPostgres, writer: rds.ClusterInstance.serverlessV2('Writer') }), DataClassification.CONFIDENTIAL);
+    const group = new rds.ParameterGroup(stack, 'MysqlParams', { engine: mysql, parameters: { require_secure_transport: 'OFF' } });
+    classify(new rds.DatabaseInstance(stack, 'Mysql', { ...net, engine: mysql, instanceType: small, parameterGroup: group }), DataClassification.INTERNAL);
+    // Oracle requires TLS through an option group: not judged by the parameter rule.
+    classify(new rds.CfnDBInstance(stack, 'Oracle', { engine: 'oracle-ee', dbInstanceClass: 'db.m5.large' }), DataClassification.INTERNAL);
+    expect(ruleFindings(stack, 'ClassifiedInTransitTls')).toEqual(['Test/Aurora/Resource', 'Test/Mysql/Resource', 'Test/Open/Resource', 'Test/SslOnly/Resource']);
+  });
+
+  test('forceTls: errors name the engine, the parameter group or the construct', () => {
+    const stack = newStack();
+    const net = isolated(stack);
+    const oracle = new rds.DatabaseInstance(stack, 'Oracle', {
+      ...net,
+      engine: rds.DatabaseInstanceEngine.oracleEe({ version: rds.OracleEngineVersion.VER_19_0_0_0_2020_04_R1 }),
+      instanceType: small,
+      licenseModel: rds.LicenseModel.BRING_YOUR_OWN_LICENSE,
+    });
+    expect(() => forceTls(oracle)).toThrow(/DataProtection\.forceTls\(Test\/Oracle\): engine 'oracle-ee' has no TLS parameter .*allowed engines: aurora-postgresql, postgres, .*mariadb/);
+    const imported = rds.ParameterGroup.fromParameterGroupName(stack, 'Shared', 'team-mysql8');
+    const instance = new rds.DatabaseInstance(stack, 'Mysql', { ...net, engine: mysql, instanceType: small, parameterGroup: imported });
+    expect(() => forceTls(instance)).toThrow(/uses parameter group 'team-mysql8', which is not an rds\.ParameterGroup of this app; set require_secure_transport=ON in it/);
+    expect(() => forceTls(table(stack))).toThrow(/database must be an rds\.DatabaseCluster or rds\.DatabaseInstance with an engine, got AWS::DynamoDB::Table/);
   });
 });
 
@@ -608,6 +670,9 @@ describe('ECSNoPlainSecrets', () => {
     });
   }
 
+  // Connections without TLS are refused (DataProtection-ClassifiedInTransitTls).
+  forceTls(cluster);
+  forceTls(instance);
   const stores = { bucket, table, tableV2, cluster, instance, fileSystem, volume };
   for (const store of Object.values(stores)) classify(store, level);
   stack.protect();

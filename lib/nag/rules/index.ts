@@ -5,6 +5,7 @@ import ClassifiedBackupCoverage from './backup/ClassifiedBackupCoverage';
 import ClassifiedCrossAccountCopy from './backup/ClassifiedCrossAccountCopy';
 import ClassifiedRestoreDrill from './backup/ClassifiedRestoreDrill';
 import ClassifiedEncryptedWithCmk from './classification/ClassifiedEncryptedWithCmk';
+import ClassifiedInTransitTls from './classification/ClassifiedInTransitTls';
 import DataStoreClassified from './classification/DataStoreClassified';
 import ClassifiedDataEvents from './cloudtrail/ClassifiedDataEvents';
 import TrailLogFileValidation from './cloudtrail/TrailLogFileValidation';
@@ -25,6 +26,7 @@ export {
   ClassifiedCrossAccountCopy,
   ClassifiedRestoreDrill,
   ClassifiedEncryptedWithCmk,
+  ClassifiedInTransitTls,
   DataStoreClassified,
   ClassifiedDataEvents,
   TrailLogFileValidation,

@@ -1,9 +1,6 @@
 import { NagMessageLevel, NagRuleCompliance } from 'cdk-nag';
-import { bucketPolicyStatements, bucketPurpose } from '../../buckets';
-import { asList, flatten } from '../../inspect';
+import { bucketPurpose, deniesInsecureTransport } from '../../buckets';
 import { defineRule } from '../../rule';
-
-const conditionValues = (s: Record<string, any>, op: string, key: string) => asList(s.Condition?.[op]?.[key]).map(flatten);
 
 /** Buckets holding backups, logs or evidence deny plain HTTP and TLS below 1.2. */
 export default defineRule({
@@ -14,9 +11,6 @@ export default defineRule({
   level: NagMessageLevel.ERROR,
   rule: (node) => {
     if (!bucketPurpose(node)) return NagRuleCompliance.NOT_APPLICABLE;
-    const denies = bucketPolicyStatements(node).filter((s) => s.Effect === 'Deny');
-    const ssl = denies.some((s) => conditionValues(s, 'Bool', 'aws:SecureTransport').includes('false'));
-    const tls = denies.some((s) => conditionValues(s, 'NumericLessThan', 's3:TlsVersion').some((v) => Number(v) >= 1.2));
-    return ssl && tls ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    return deniesInsecureTransport(node) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 });
