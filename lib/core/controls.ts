@@ -13,11 +13,15 @@ export const CONTROLS = {
   OBJECT_LOCK: 'object-lock',
   /** Vault Lock (on the AWS::Backup::BackupVault). */
   VAULT_LOCK: 'vault-lock',
-  /** Selected by a protected backup plan (on the classified resource): `{ plan, crossAccountCopy, crossRegionCopy, retentionDays }`. */
+  /**
+   * Selected by a protected backup plan (on the classified resource): `{ plan, crossAccountCopy,
+   * crossRegionCopy, retentionDays }`, the recovery point objectives, and the vaults holding its
+   * recovery points (`backupVaultName`, `continuousBackupVaultName`, `copyVaultName`, `copyAccount`, `copyRegion`).
+   */
   BACKUP_PLAN: 'backup-plan',
   /** Covered by a data-event trail (on the classified resource): `{ trail }`. */
   DATA_EVENTS: 'data-events',
-  /** Covered by a restore drill (on the classified resource): `{ drill, intervalDays }`. */
+  /** Covered by a restore drill (on the classified resource): `{ drill, intervalDays, target, drillId, evidenceBucket, restoreRole, rtoSeconds }`. */
   RESTORE_DRILL: 'restore-drill',
   /** Denies principals outside the organization in its bucket policy (on the classified bucket): `{ organizationId }`. */
   DATA_PERIMETER: 'data-perimeter',

@@ -13,6 +13,13 @@ export interface AssemblyMetadata {
 export interface AssemblyStack {
   readonly name: string;
   readonly template: { Resources?: Record<string, any> };
+  /** The artifact id (the `stack` of its metadata entries). */
+  readonly artifactId?: string;
+  /** The CloudFormation stack name (`aws cloudformation ... --stack-name`). */
+  readonly stackName?: string;
+  /** Account and region of its environment, when not `unknown-*`. */
+  readonly account?: string;
+  readonly region?: string;
 }
 
 /** A finding (or acknowledged finding) from a validation report. */
@@ -62,7 +69,16 @@ function readInto(dir: string, out: CloudAssemblyContents): void {
     }
     if (artifact.type !== 'aws:cloudformation:stack') continue;
     const templateFile = join(dir, artifact.properties?.templateFile ?? `${name}.template.json`);
-    out.stacks.push({ name: artifact.displayName ?? name, template: existsSync(templateFile) ? readJson(templateFile) : {} });
+    const env = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact.environment ?? '');
+    const known = (v: string | undefined) => (v && !v.startsWith('unknown-') ? v : undefined);
+    out.stacks.push({
+      name: artifact.displayName ?? name,
+      template: existsSync(templateFile) ? readJson(templateFile) : {},
+      artifactId: name,
+      stackName: artifact.properties?.stackName ?? name,
+      account: known(env?.[1]),
+      region: known(env?.[2]),
+    });
     const meta: Record<string, Array<{ type: string; data: unknown }>> = { ...(artifact.metadata ?? {}) };
     if (artifact.additionalMetadataFile && existsSync(join(dir, artifact.additionalMetadataFile))) {
       for (const [p, entries] of Object.entries<any>(readJson(join(dir, artifact.additionalMetadataFile)))) meta[p] = [...(meta[p] ?? []), ...entries];

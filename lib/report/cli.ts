@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { renderMarkdown } from './markdown';
+import { renderMarkdown, RUNBOOKS_FILE } from './markdown';
+import { renderRunbooks } from './runbook';
 import { buildReport, CHECKLIST_PACKS, DataProtectionReport } from './report';
 import { scanTemplates } from './templates';
 
@@ -13,8 +14,9 @@ the key policies exempt); 'cdk-data-protection doctor --help' for details.
 
 report:
 Reads a synthesized cloud assembly (default ./cdk.out, stage assemblies included) and writes
-data-protection-report.md (sized for a pull-request comment) and data-protection-report.json
-(every detail) into --out (default: current directory).
+data-protection-report.md (sized for a pull-request comment), data-protection-report.json
+(every detail) and data-protection-runbooks.md (a restore runbook per classified store) into
+--out (default: current directory).
 
   --templates  also run the five packs over the synthesized templates (CfnInclude), honouring
                only the acknowledgements written into them: what a reviewer's scanner sees.
@@ -24,7 +26,7 @@ Exits 1 when a checklist line fails, when no checklist pack is recorded in the a
 was checked), or with --templates when a template has an unacknowledged error finding.`;
 
 /** Files written by `report`. */
-export const REPORT_FILES = { markdown: 'data-protection-report.md', json: 'data-protection-report.json' };
+export const REPORT_FILES = { markdown: 'data-protection-report.md', json: 'data-protection-report.json', runbooks: RUNBOOKS_FILE };
 
 /** Options of `writeReport`. */
 export interface WriteReportOptions {
@@ -32,13 +34,14 @@ export interface WriteReportOptions {
   readonly templates?: boolean;
 }
 
-/** Writes both files and returns the report. */
+/** Writes the three files and returns the report. */
 export function writeReport(cdkOut: string, outDir: string, options: WriteReportOptions = {}): DataProtectionReport {
   const base = buildReport(cdkOut);
   const report: DataProtectionReport = options.templates ? { ...base, templateScan: scanTemplates(cdkOut) } : base;
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, REPORT_FILES.json), JSON.stringify(report, undefined, 2) + '\n');
   writeFileSync(join(outDir, REPORT_FILES.markdown), renderMarkdown(report));
+  writeFileSync(join(outDir, REPORT_FILES.runbooks), renderRunbooks(report.runbooks));
   return report;
 }
 
@@ -118,7 +121,7 @@ export function main(argv: string[], log: (s: string) => void = console.log, err
     for (const f of scan.findings) log(`${f.severity === 'error' ? 'ERROR' : 'WARN'} ${f.template} ${f.logicalId} (${f.resourceType}): ${f.ruleId}`);
     if (errors.length > 0) problems.push(`${errors.length} unacknowledged template error finding${errors.length === 1 ? '' : 's'}`);
   }
-  log(`wrote ${join(resolve(outDir), REPORT_FILES.markdown)} and ${REPORT_FILES.json}`);
+  log(`wrote ${join(resolve(outDir), REPORT_FILES.markdown)}, ${REPORT_FILES.json} and ${REPORT_FILES.runbooks}`);
   if (problems.length > 0 && failOnFail) {
     error(`cdk-data-protection: ${problems.join('; ')}`);
     return 1;

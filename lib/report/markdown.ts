@@ -18,6 +18,39 @@ export const MAX_MARKDOWN_LENGTH = 60_000;
 /** The file that holds everything the Markdown folds or leaves out. */
 const JSON_FILE = 'data-protection-report.json';
 
+/**
+ * The file holding the restore runbooks (`renderRunbooks`): several kilobytes per store, so they
+ * stay out of the pull-request comment, which lists the stores and points to it.
+ */
+export const RUNBOOKS_FILE = 'data-protection-runbooks.md';
+
+/** Stores listed in the comment's runbook section before "+N more". */
+const MAX_RUNBOOK_ROWS = 50;
+
+function runbookLines(report: DataProtectionReport): string[] {
+  const runbooks = report.runbooks ?? [];
+  if (runbooks.length === 0) return [];
+  const shown = runbooks.slice(0, MAX_RUNBOOK_ROWS);
+  return [
+    `<details><summary>Restore runbooks (${runbooks.length}): in \`${RUNBOOKS_FILE}\`</summary>`,
+    '',
+    `Commands restoring each store's latest recovery point or a point in time, from the data account and from the backup account's copy, ` +
+      `with the restore role and where the last drill's measured RTO is read: \`${RUNBOOKS_FILE}\` (and \`runbooks\` in \`${JSON_FILE}\`).`,
+    '',
+    '| Store | Type | Restore from | RTO objective | Drill target |',
+    '|---|---|---|---|---|',
+    ...shown.map(
+      (r) =>
+        `| ${code(r.constructPath)} | ${r.backupResourceType ?? r.type ?? '?'} | ${cell(r.locations.map((l) => `${l.location} (${code(l.backupVaultName)})`).join('<br>') || 'no runbook')} | ` +
+        `${r.rto.objectiveHours !== undefined ? `${r.rto.objectiveHours} h` : '-'} | ${r.rto.drillTarget ? code(r.rto.drillTarget) : 'no drill'} |`,
+    ),
+    ...(runbooks.length > shown.length ? ['', `_+${runbooks.length - shown.length} more in \`${RUNBOOKS_FILE}\`._`] : []),
+    '',
+    '</details>',
+    '',
+  ];
+}
+
 /** Escapes a table cell: pipes and newlines break GitHub tables. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
@@ -161,6 +194,7 @@ export function renderMarkdown(report: DataProtectionReport, maxLength: number =
     '',
     '</details>',
     '',
+    ...runbookLines(report),
     `<details><summary>Acknowledgements (${report.acknowledgements.length}, ${groups.length} rules)</summary>`,
     '',
     `Grouped by rule, with the most frequent reason; every construct and reason is in \`${JSON_FILE}\`.`,

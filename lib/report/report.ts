@@ -3,6 +3,7 @@ import { CONTROLS } from '../core/controls';
 import { DATA_PROTECTION_PACK, VALIDATION_METADATA } from '../nag/data-protection-checks';
 import { AssemblyMetadata, CloudAssemblyContents, readCloudAssembly, ValidationFinding } from './assembly';
 import { CHECKLIST, ChecklistItem } from './checklist';
+import { buildRunbooks, RestoreRunbook } from './runbook';
 import { TemplateScan } from './templates';
 
 /** Status of a checklist line. `not-evaluated`: no pack that checks it ran, or only a construct default covers it. */
@@ -76,6 +77,12 @@ export interface DataProtectionReport {
   readonly overrides: OverrideReport[];
   readonly acknowledgements: AcknowledgementReport[];
   readonly findings: ValidationFinding[];
+  /**
+   * A restore runbook per classified store: the commands restoring its latest recovery point or a
+   * point in time from the data account and from the backup account's copy, the restore role, and
+   * where the last drill's measured RTO is read (rendered to `data-protection-runbooks.md`).
+   */
+  readonly runbooks: RestoreRunbook[];
   /** Template mode (`report --templates`): the packs run over the synthesized templates. */
   readonly templateScan?: TemplateScan;
 }
@@ -125,6 +132,7 @@ export function buildReportFrom(asm: CloudAssemblyContents, cdkOut = 'cdk.out'):
     overrides,
     acknowledgements,
     findings: asm.findings,
+    runbooks: buildRunbooks(asm),
   };
 }
 

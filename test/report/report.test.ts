@@ -10,7 +10,8 @@ import { ProtectedKey } from '../../lib/keys/protected-key';
 import { DataProtectionChecks } from '../../lib/nag';
 import { CHECKLIST, DataProtectionReport, renderMarkdown } from '../../lib/report';
 import { fitMarkdown, groupAcknowledgements, MAX_MARKDOWN_LENGTH } from '../../lib/report/markdown';
-import { main } from '../../lib/report/cli';
+import { main, writeReport } from '../../lib/report/cli';
+import { renderRunbooks } from '../../lib/report/runbook';
 import { buildReport } from '../../lib/report/report';
 import * as cdkJson from '../../cdk.json';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -28,7 +29,7 @@ function synthFixture(): string {
   const app = new App({ outdir, context: cdkJson.context });
   const stack = new Stack(app, 'Data', { env: { account: '222222222222', region: 'eu-west-1' } });
   const key = new ProtectedKey(stack, 'Key', { aliasName: 'alias/test/data' });
-  const bucket = new s3.Bucket(stack, 'Docs', { encryption: s3.BucketEncryption.KMS, encryptionKey: key.key, enforceSSL: true });
+  const bucket = new s3.Bucket(stack, 'Docs', { encryption: s3.BucketEncryption.KMS, encryptionKey: key.key, enforceSSL: true, minimumTLSVersion: 1.2 });
   classify(bucket, DataClassification.INTERNAL, { drillIntervalDays: 200, overrideReason: 'drills twice a year are enough for scratch data' });
   recordControl(bucket, CONTROLS.BACKUP_PLAN, {
     plan: 'Daily',
@@ -62,6 +63,9 @@ test('every checklist line is answered, with a status', () => {
   expect(status('backup.immutable')).toBe('fail');
   expect(status('backup.restore-tested')).toBe('acknowledged');
   expect(status('encryption.rotation')).toBe('pass');
+  // TLS everywhere: decided by ClassifiedInTransitTls (among others) on the classified bucket.
+  expect(status('encryption.tls')).toBe('pass');
+  expect(CHECKLIST.find((c) => c.id === 'encryption.tls')!.rules).toContain('DataProtection-ClassifiedInTransitTls');
   expect(status('access.tenant-isolation')).toBe('out-of-scope');
   // Only stock-pack rules check secret rotation: those packs did not run.
   expect(status('secrets.rotation')).toBe('pass'); // DataProtection-KMSKeyRotation ran
@@ -333,7 +337,7 @@ test('the Markdown never exceeds the pull-request bound: cut at a line, <details
     write(join(dir, 'Data.template.json'), {
       Resources: {
         Docs: { Type: 'AWS::S3::Bucket', Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: kmsRef('FallbackKey') } }] } } },
-        Orders: { Type: 'AWS::DynamoDB::Table', Properties: { SSESpecification: { KMSMasterKeyId: { Ref: 'DataKey' } } } },
+        Orders: { Type: 'AWS::DynamoDB::Table', Properties: { TableName: 'orders', SSESpecification: { KMSMasterKeyId: { Ref: 'DataKey' } } } },
         Ledger: { Type: 'AWS::DynamoDB::GlobalTable', Properties: { Replicas: [{ SSESpecification: { KMSMasterKeyId: { 'Fn::GetAtt': ['KeyLookup', 'KeyMetadata.Arn'] } } }] } },
         Payroll: { Type: 'AWS::RDS::DBCluster', Properties: { KmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:key/abc' } },
         Scratch: { Type: 'AWS::S3::Bucket', Properties: {} },
@@ -354,6 +358,8 @@ test('the Markdown never exceeds the pull-request bound: cut at a line, <details
       ...logicalId('/Data/FallbackKey/Resource', 'FallbackKey'),
       ...logicalId('/Data/DataKey/Resource', 'DataKey'),
       ...logicalId('/Data/KeyLookup/Resource', 'KeyLookup'),
+      ...logicalId('/Data/Drill/RestoreRole/Resource', 'DrillRestoreRole1234'),
+      ...logicalId('/Data/Drill/EvidenceBucket/Bucket/Resource', 'DrillEvidenceBucket5678'),
     };
     // Facts on the L2 paths (the report matches `<path>` and `<path>/Resource`).
     const extra = {
@@ -361,9 +367,17 @@ test('the Markdown never exceeds the pull-request bound: cut at a line, <details
       '/Data/DataKey/Resource': [control({ control: CONTROLS.KEY, aliasName: 'alias/data' })],
       '/Data/Docs/Resource': [
         classified({ requireCmk: true, crossAccountCopy: true, dataEvents: true }),
-        control({ control: CONTROLS.BACKUP_PLAN, plan: 'Daily', retentionDays: 35, crossAccountCopy: true, crossRegionCopy: true, nested: { ignored: true } }),
+        control({
+          control: CONTROLS.BACKUP_PLAN, plan: 'Daily', retentionDays: 35, crossAccountCopy: true, crossRegionCopy: true, nested: { ignored: true },
+          // The vaults (ProtectedBackupPlan records them): the runbook's locations.
+          backupVaultName: 'data-protection-35d', copyVaultName: 'data-protection-central', copyAccount: '333333333333', copyRegion: 'eu-west-1',
+        }),
         control({ control: CONTROLS.DATA_EVENTS, trail: 'DataTrail' }),
-        control({ control: CONTROLS.RESTORE_DRILL, drill: 'Drill', intervalDays: 30 }),
+        control({
+          control: CONTROLS.RESTORE_DRILL, drill: 'Drill', intervalDays: 30,
+          // What the runbook reads (RestoreDrill records it).
+          target: 's3-docs', drillId: 'Data/Drill', evidenceBucket: 'Data/Drill/EvidenceBucket/Bucket', restoreRole: 'Data/Drill/RestoreRole', rtoSeconds: 7200,
+        }),
       ],
       '/Data/Orders': [control({ control: CONTROLS.BACKUP_PLAN, crossAccountCopy: false, rpoObjectiveHours: 1, localRpo: 'continuous (point-in-time recovery)', copyRpoObjectiveHours: 1, backupAccountRpo: '12 h', drRegionRpo: 'none' }), control({ control: CONTROLS.DATA_EVENTS }), control({ control: CONTROLS.RESTORE_DRILL })],
       '/Data/Orders/Resource': [classified({ requireCmk: true, crossAccountCopy: true, dataEvents: true })],
@@ -385,7 +399,7 @@ test('the Markdown never exceeds the pull-request bound: cut at a line, <details
     write(join(dir, 'manifest.json'), {
       artifacts: {
         Tree: { type: 'cdk:tree', properties: { file: 'tree.json' } },
-        Data: { type: 'aws:cloudformation:stack', environment: 'aws://222222222222/eu-west-1', displayName: 'Data', properties: { templateFile: 'Data.template.json' }, metadata: meta, additionalMetadataFile: 'Data.metadata.json' },
+        Data: { type: 'aws:cloudformation:stack', environment: 'aws://222222222222/eu-west-1', displayName: 'Data', properties: { templateFile: 'Data.template.json', stackName: 'prod-data' }, metadata: meta, additionalMetadataFile: 'Data.metadata.json' },
         Bare: { type: 'aws:cloudformation:stack', environment: 'aws://unknown-account/unknown-region' },
         Stage: { type: 'cdk:cloud-assembly', properties: { directoryName: 'assembly-Stage' } },
       },
@@ -507,6 +521,69 @@ test('the Markdown never exceeds the pull-request bound: cut at a line, <details
       const r = buildReport(dir);
       expect(r.checklistPacks).toEqual([]);
       expect(r.classifiedResources.find((x) => x.constructPath === 'Data/Scratch/Resource')!.backupPlan).toBe('? not checked');
+    });
+  });
+
+  describe('restore runbooks', () => {
+    const report = buildReport(assembly());
+    const book = (name: string) => report.runbooks.find((r) => r.constructPath === `Data/${name}/Resource`)!;
+
+    test('one per classified store; the data account and, with a copy, the backup account; roles and names read from the deployed stacks', () => {
+      expect(report.runbooks.map((r) => r.constructPath)).toEqual(report.classifiedResources.map((c) => c.constructPath));
+      const docs = book('Docs');
+      expect(docs.backupResourceType).toBe('S3');
+      expect(docs.restoreMetadata).toEqual({ DestinationBucketName: '<new name>', NewBucket: 'true' });
+      expect(docs.locations.map((l) => [l.location, l.account, l.region, l.backupVaultName])).toEqual([
+        ['data account', '222222222222', 'eu-west-1', 'data-protection-35d'],
+        ['backup account', '333333333333', 'eu-west-1', 'data-protection-central'],
+      ]);
+      const [local, copy] = docs.locations;
+      // A generated name is read from the deployed stack by its logical id.
+      const read = (logical: string) => `$(aws cloudformation describe-stack-resource --stack-name 'prod-data' --logical-resource-id '${logical}' --query StackResourceDetail.PhysicalResourceId --output text)`;
+      expect(local.restoreRole).toBe(`arn:aws:iam::222222222222:role/${read('DrillRestoreRole1234')}`);
+      expect(local.latest).toContain(`RESOURCE_ARN="arn:aws:s3:::${read('Docs')}"`);
+      expect(local.latest.join('\n')).toContain('aws backup start-restore-job --recovery-point-arn "$RP" --iam-role-arn "$RESTORE_ROLE_ARN" --resource-type S3');
+      expect(local.latest.join('\n')).toContain(`jq '. + {"DestinationBucketName":"<new name>","NewBucket":"true"}'`);
+      // The copy is restored in the backup account, by a role of that account, as its break-glass role.
+      expect(copy.runAs).toContain('data-protection-break-glass');
+      expect(copy.restoreRole).toBe('<backup-account restore role ARN>');
+      expect(copy.notes.join(' ')).toContain('only in the account that holds the recovery point');
+      expect(copy.pointInTime.join(' ')).toContain('newest copy at or before the time');
+      expect(docs.placeholders.map((p) => p.placeholder)).toEqual(['<new name>', '<backup-account restore role ARN>']);
+    });
+
+    test('point in time: the service\'s own restore for continuous backups; RTO read from the drill\'s evidence and metric', () => {
+      const orders = book('Orders');
+      expect(orders.locations.map((l) => l.location)).toEqual(['data account']); // no copy recorded
+      expect(orders.locations[0].pointInTime).toEqual([
+        "aws dynamodb restore-table-to-point-in-time --source-table-name \"orders\" --target-table-name '<new name>' --restore-date-time '<UTC time, e.g. 2025-01-31T09:30:00Z>'",
+      ]);
+      expect(orders.locations[0].latest).toContain('RESOURCE_ARN="arn:aws:dynamodb:eu-west-1:222222222222:table/orders"');
+      // A drill control without a target (an older library) and no restore role: say where to look.
+      expect(orders.rto.drillTarget).toBeUndefined();
+      expect(orders.locations[0].restoreRole).toBe('<restore role ARN>');
+      const docs = book('Docs');
+      expect(docs.rto).toMatchObject({ objectiveHours: 2, drillTarget: 's3-docs', drill: 'Drill' });
+      expect(docs.rto.commands.join('\n')).toContain('"s3://$BUCKET/latest-success/s3-docs.json"');
+      expect(docs.rto.commands.join('\n')).toContain('--metric-name RestoreTimeSeconds --dimensions Name=Target,Value=s3-docs');
+      expect(docs.rto.commands[0]).toContain("--logical-resource-id 'DrillEvidenceBucket5678'");
+      // A store without a template resource gets no commands, and says so.
+      expect(book('Gone').locations).toEqual([]);
+    });
+
+    test('rendered to their own file, one collapsible section per store; the comment lists them and stays in budget', () => {
+      const md = renderRunbooks(report.runbooks);
+      expect(md.split('<details>').length - 1).toBe(report.runbooks.length);
+      expect(md.split('<details>').length).toBe(md.split('</details>').length);
+      expect(md).toContain('#### From the backup account (333333333333, eu-west-1, vault `data-protection-central`)');
+      const comment = renderMarkdown(report);
+      expect(comment).toContain('<details><summary>Restore runbooks (8): in `data-protection-runbooks.md`</summary>');
+      expect(comment).toContain('| `Data/Docs/Resource` | S3 | data account (`data-protection-35d`)<br>backup account (`data-protection-central`) | 2 h | `s3-docs` |');
+      expect(comment).not.toContain('start-restore-job');
+      const out = mkdtempSync(join(tmpdir(), 'dp-runbooks-'));
+      writeReport(assembly(), out);
+      expect(readFileSync(join(out, 'data-protection-runbooks.md'), 'utf8')).toBe(md);
+      expect(JSON.parse(readFileSync(join(out, 'data-protection-report.json'), 'utf8')).runbooks).toHaveLength(8);
     });
   });
 
