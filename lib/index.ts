@@ -23,6 +23,7 @@ export { ProtectedKeyReplica, ProtectedKeyReplicaProps } from './keys/protected-
 // backup
 export { ObjectLockMode, ObjectLockBucket, ObjectLockBucketProps, AccessLogsBucket, AccessLogsBucketProps } from './backup/object-lock-bucket';
 export { VaultLockMode, BackupVaultTarget, ImmutableBackupVault, ImmutableBackupVaultProps } from './backup/immutable-backup-vault';
+export { LogicallyAirGappedVault, LogicallyAirGappedVaultProps } from './backup/logically-air-gapped-vault';
 export { ProtectedBackupPlan, ProtectedBackupPlanProps, ExistingBackupResource } from './backup/protected-backup-plan';
 export { BackupCompliance, BackupComplianceProps } from './backup/backup-compliance';
 export { BackupAlarms, BackupAlarmsProps } from './backup/backup-alarms';
@@ -41,6 +42,7 @@ export { AuditLogArchive, AuditLogArchiveProps, OrganizationTrailSource } from '
 export { ManagementEventsTrail, ManagementEventsTrailProps } from './audit/management-events-trail';
 export { SecurityEventBus, SecurityEventBusProps, SecurityEventSource, TrailDeliveryMonitor, TrailDeliveryMonitorProps } from './audit/security-event-bus';
 export { MonitoringTamperAlarms, MonitoringTamperAlarmsProps } from './audit/monitoring-tamper-alarms';
+export { DataProtectionDashboard, DataProtectionDashboardProps, DashboardStore } from './audit/data-protection-dashboard';
 
 // drill
 export { DrillResourceType } from './drill/drill-resource-type';
@@ -58,6 +60,6 @@ export { DataProtectionAccounts } from './topology/accounts';
 export { KeyAccountStack, KeyAccountStackProps, KeyAccountReplicaStack, KeyAccountReplicaStackProps } from './topology/key-account-stack';
 export { DataAccountStack, DataAccountStackProps, ConfigRecorderOptions, DataProtectionOptions, DataProtectionDrillOptions, IDrillTargetOptions } from './topology/data-account-stack';
 export { DataPerimeterOptions } from './topology/data-perimeter';
-export { BackupAccountStack, BackupAccountStackProps } from './topology/backup-account-stack';
+export { BackupAccountStack, BackupAccountStackProps, AirGappedVaultOptions } from './topology/backup-account-stack';
 export { AuditAccountStack, AuditAccountStackProps } from './topology/audit-account-stack';
 export { DataProtectionStage, DataProtectionStageProps, SingleAccountStageProps } from './topology/data-protection-stage';

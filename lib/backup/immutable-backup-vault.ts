@@ -67,6 +67,54 @@ export function backupVaultArn(target: BackupVaultTarget): string {
   return `arn:${Aws.PARTITION}:backup:${target.region}:${target.account}:backup-vault:${target.backupVaultName}`;
 }
 
+/** Who may touch a locked vault: the inputs of `lockedVaultAccessPolicy`. */
+export interface LockedVaultAccess {
+  /** Role (in the vault's account) that alone may run `VAULT_DESTRUCTIVE_ACTIONS`. @default 'data-protection-break-glass' */
+  readonly breakGlassRoleName?: string;
+  /** Roles that may still run `VAULT_POLICY_ACTIONS`. @default - the CDK bootstrap CloudFormation execution role */
+  readonly deploymentRoleArns?: string[];
+  /** Accounts allowed `backup:CopyIntoBackupVault`. @default - none */
+  readonly copySourceAccounts?: string[];
+  /** `aws:PrincipalOrgID` the copy sources must belong to (required for other accounts). @default - none */
+  readonly copySourceOrganizationId?: string;
+}
+
+/**
+ * The access policy of a locked vault (standard or logically air-gapped): destructive actions
+ * for the break-glass role only, policy changes for it and the deployment roles, and copies in
+ * from `copySourceAccounts` (inside `copySourceOrganizationId`). Validates the accounts and the
+ * organization id, naming `propsName` in its errors.
+ */
+export function lockedVaultAccessPolicy(scope: Construct, propsName: string, access: LockedVaultAccess): iam.PolicyDocument {
+  const stack = Stack.of(scope);
+  for (const [i, a] of (access.copySourceAccounts ?? []).entries()) validateAccountId(`${propsName}.copySourceAccounts[${i}]`, a);
+  const otherSources = (access.copySourceAccounts ?? []).filter((a) => Token.isUnresolved(stack.account) || a !== stack.account);
+  if (otherSources.length > 0) {
+    validateOrganizationId(`${propsName}.copySourceOrganizationId`, access.copySourceOrganizationId, [...otherSources, stack.account]);
+  }
+  const breakGlassArn = breakGlassRoleArn(stack, access.breakGlassRoleName ?? DEFAULT_BREAK_GLASS_ROLE_NAME);
+  const deployers = access.deploymentRoleArns ?? [defaultDeploymentRoleArn()];
+  const policy = new iam.PolicyDocument({
+    statements: [
+      denyAllBut('DenyRecoveryPointDeletionExceptBreakGlass', VAULT_DESTRUCTIVE_ACTIONS, [breakGlassArn]),
+      denyAllBut('DenyVaultPolicyChangesExceptBreakGlassAndDeployment', VAULT_POLICY_ACTIONS, [breakGlassArn, ...deployers]),
+    ],
+  });
+  const sources = access.copySourceAccounts ?? [];
+  if (sources.length > 0) {
+    policy.addStatements(
+      new iam.PolicyStatement({
+        sid: 'AllowCopyIntoVaultFromSourceAccounts',
+        principals: sources.map((a) => new iam.AccountPrincipal(a)),
+        actions: ['backup:CopyIntoBackupVault'],
+        resources: ['*'],
+        conditions: access.copySourceOrganizationId ? { StringEquals: { 'aws:PrincipalOrgID': access.copySourceOrganizationId } } : undefined,
+      }),
+    );
+  }
+  return policy;
+}
+
 export interface ImmutableBackupVaultProps {
   /**
    * Customer managed key that encrypts the recovery points. Required: a vault with an AWS
@@ -161,7 +209,6 @@ export class ImmutableBackupVault extends Construct {
     if (!props.encryptionKey) {
       throw new Error('ImmutableBackupVaultProps.encryptionKey is required: recovery points are encrypted with a customer managed key, got undefined');
     }
-    const stack = Stack.of(this);
     const name = props.backupVaultName;
     if (name !== undefined && !Token.isUnresolved(name)) {
       if (!/^[a-zA-Z0-9_-]{2,50}$/.test(name)) {
@@ -192,32 +239,7 @@ export class ImmutableBackupVault extends Construct {
     } else if (props.changeableFor !== undefined) {
       throw new Error('ImmutableBackupVaultProps.changeableFor applies to COMPLIANCE mode only; GOVERNANCE mode has no grace time, got a value with mode GOVERNANCE');
     }
-    for (const [i, a] of (props.copySourceAccounts ?? []).entries()) validateAccountId(`ImmutableBackupVaultProps.copySourceAccounts[${i}]`, a);
-    const otherSources = (props.copySourceAccounts ?? []).filter((a) => Token.isUnresolved(stack.account) || a !== stack.account);
-    if (otherSources.length > 0) {
-      validateOrganizationId('ImmutableBackupVaultProps.copySourceOrganizationId', props.copySourceOrganizationId, [...otherSources, stack.account]);
-    }
-
-    const breakGlassArn = breakGlassRoleArn(stack, props.breakGlassRoleName ?? DEFAULT_BREAK_GLASS_ROLE_NAME);
-    const deployers = props.deploymentRoleArns ?? [defaultDeploymentRoleArn()];
-    const accessPolicy = new iam.PolicyDocument({
-      statements: [
-        denyAllBut('DenyRecoveryPointDeletionExceptBreakGlass', VAULT_DESTRUCTIVE_ACTIONS, [breakGlassArn]),
-        denyAllBut('DenyVaultPolicyChangesExceptBreakGlassAndDeployment', VAULT_POLICY_ACTIONS, [breakGlassArn, ...deployers]),
-      ],
-    });
-    const sources = props.copySourceAccounts ?? [];
-    if (sources.length > 0) {
-      accessPolicy.addStatements(
-        new iam.PolicyStatement({
-          sid: 'AllowCopyIntoVaultFromSourceAccounts',
-          principals: sources.map((a) => new iam.AccountPrincipal(a)),
-          actions: ['backup:CopyIntoBackupVault'],
-          resources: ['*'],
-          conditions: props.copySourceOrganizationId ? { StringEquals: { 'aws:PrincipalOrgID': props.copySourceOrganizationId } } : undefined,
-        }),
-      );
-    }
+    const accessPolicy = lockedVaultAccessPolicy(this, 'ImmutableBackupVaultProps', props);
 
     if (this.mode === VaultLockMode.GOVERNANCE) {
       const reason = requireReason('ImmutableBackupVaultProps.governanceReason', props.governanceReason, 'GOVERNANCE mode lets privileged users remove the vault lock');

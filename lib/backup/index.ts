@@ -1,5 +1,6 @@
 export * from './object-lock-bucket';
 export * from './immutable-backup-vault';
+export * from './logically-air-gapped-vault';
 export * from './protected-backup-plan';
 export * from './backup-compliance';
 export * from './backup-alarms';

@@ -13,6 +13,7 @@ import { clusterMembers } from '../core/cluster-members';
 import { CONTROLS, recordControl } from '../core/controls';
 import { durationIn, requireLiteral, requireReason, validateAccountId, validateRange } from '../core/validation';
 import { BackupVaultTarget, backupVaultArn, ImmutableBackupVault } from './immutable-backup-vault';
+import { AIR_GAPPED_COPY_TYPES } from './logically-air-gapped-vault';
 
 /** Days between cold storage and deletion that AWS Backup requires. */
 export const COLD_STORAGE_MIN_DAYS = 90;
@@ -66,6 +67,19 @@ export interface ProtectedBackupPlanProps {
    * @default - none: every DR-region copy goes to `drVault`
    */
   readonly drRetentionClassVaults?: BackupVaultTarget[];
+  /**
+   * The backup account's logically air-gapped vault (`BackupAccountStack.airGappedVault.target`):
+   * recovery points of the levels in `airGappedCopyClassifications` get one more copy into it.
+   * Synth errors: a covered type AWS Backup cannot copy there (`AIR_GAPPED_COPY_TYPES`; DynamoDB),
+   * RDS or Aurora into another Region, a retention outside its lock.
+   * @default - no copy into a logically air-gapped vault
+   */
+  readonly airGappedVault?: BackupVaultTarget;
+  /**
+   * Levels whose recovery points are copied into `airGappedVault`.
+   * @default [DataClassification.HIGHLY_SENSITIVE]
+   */
+  readonly airGappedCopyClassifications?: DataClassification[];
   /** Why resources that require a cross-account copy get none (recorded as an override per resource). @default - required copies are enforced */
   readonly noCrossAccountCopyReason?: string;
   /** Why resources that require a DR-region copy get none (recorded as an override per resource). @default - required copies are enforced */
@@ -217,6 +231,7 @@ export class ProtectedBackupPlan extends Construct {
     const targets: [string, BackupVaultTarget | undefined][] = [
       ['centralVault', props.centralVault],
       ['drVault', props.drVault],
+      ['airGappedVault', props.airGappedVault],
       ...(props.centralRetentionClassVaults ?? []).map((t, i): [string, BackupVaultTarget] => [`centralRetentionClassVaults[${i}]`, t]),
       ...(props.drRetentionClassVaults ?? []).map((t, i): [string, BackupVaultTarget] => [`drRetentionClassVaults[${i}]`, t]),
     ];
@@ -404,6 +419,8 @@ export class ProtectedBackupPlan extends Construct {
         crossRegionCopy: rules.crossRegionCopy,
         retentionDays: policy.backupRetentionDays,
         ...recoveryPointObjectives(policy, r.cfnResource!.cfnResourceType, rules),
+        // Where its recovery points are, for the report's restore runbooks (literal names only).
+        ...recoveryPointVaults(r.cfnResource!.cfnResourceType, rules.vaults),
       });
     }
   }
@@ -468,6 +485,7 @@ export class ProtectedBackupPlan extends Construct {
     let skippedRegionCopy: Record<string, string> | undefined;
     let crossAccountCopy = false;
     let crossRegionCopy = false;
+    const vaults: RecoveryPointVaults = { scheduled: vault.backupVaultName };
     if (policy.crossAccountCopy) {
       if (props.centralVault) {
         // The central vault of this retention class: its lock minimum is the floor the copy keeps.
@@ -478,10 +496,19 @@ export class ProtectedBackupPlan extends Construct {
         // Copies into another account never go to cold storage (AWS Backup refuses it).
         copyActions.push({ destinationBackupVaultArn: arn, lifecycle: { deleteAfterDays: retention } });
         crossAccountCopy = true;
+        vaults.copy = t;
       } else {
         const reason = this.missingCopy('noCrossAccountCopyReason', 'centralVault', level, resources, 'crossAccountCopy', 'a copy in the backup account');
         skippedAccountCopy = { prop: 'crossAccountCopy', floor: 'true', value: 'false', reason };
       }
+    }
+    if (props.airGappedVault && (props.airGappedCopyClassifications ?? [DataClassification.HIGHLY_SENSITIVE]).includes(policy.classification)) {
+      const t = props.airGappedVault;
+      checkAirGappedCopy(scheduled, types, t, Stack.of(this).region);
+      checkLock(`${scheduled} (copy to the logically air-gapped vault)`, retention, describeTarget(t), t.minRetentionDays, t.maxRetentionDays);
+      const arn = backupVaultArn(t);
+      destinations.add(arn);
+      copyActions.push({ destinationBackupVaultArn: arn, lifecycle: { deleteAfterDays: retention } });
     }
     if (policy.crossRegionCopy && regionCopy === 'required') {
       if (props.drVault) {
@@ -521,6 +548,7 @@ export class ProtectedBackupPlan extends Construct {
       validateRange(`ProtectionPolicy.pointInTimeRecoveryDays (rule '${name}')`, pitr, 1, 35, 'days');
       // Continuous recovery points live at most 35 days: the retention class of their own.
       const continuousVault = this.vaultFor(pitr);
+      vaults.continuous = continuousVault.backupVaultName;
       checkLock(name, pitr, vaultLabel(continuousVault), continuousVault.minRetentionDays, continuousVault.maxRetentionDays);
       rules.push({
         ruleName: name,
@@ -532,7 +560,7 @@ export class ProtectedBackupPlan extends Construct {
         recoveryPointTags: tags,
       });
     }
-    return { rules, crossAccountCopy, crossRegionCopy, skippedAccountCopy, skippedRegionCopy, intervalHours };
+    return { rules, crossAccountCopy, crossRegionCopy, skippedAccountCopy, skippedRegionCopy, intervalHours, vaults };
   }
 
   /**
@@ -699,6 +727,30 @@ function recoveryPointObjectives(
   };
 }
 
+/** The vaults a plan part's rules write to: scheduled and continuous recovery points here, the copy in the backup account. */
+interface RecoveryPointVaults {
+  readonly scheduled: string;
+  continuous?: string;
+  copy?: BackupVaultTarget;
+}
+
+/**
+ * The vaults holding a resource's recovery points, as the backup-plan control records them for
+ * the report's restore runbooks: `backupVaultName` (scheduled), `continuousBackupVaultName` (when
+ * its type gets continuous backups), `copyVaultName`, `copyAccount`, `copyRegion`. Names that are
+ * tokens are left out (the runbook then says where to find them).
+ */
+function recoveryPointVaults(cfnType: string, vaults: RecoveryPointVaults): Record<string, string | undefined> {
+  const literal = (v: string | undefined) => (v === undefined || Token.isUnresolved(v) ? undefined : v);
+  return {
+    backupVaultName: literal(vaults.scheduled),
+    continuousBackupVaultName: BACKUP_TYPES[cfnType]?.continuous ? literal(vaults.continuous) : undefined,
+    copyVaultName: literal(vaults.copy?.backupVaultName),
+    copyAccount: literal(vaults.copy?.account),
+    copyRegion: literal(vaults.copy?.region),
+  };
+}
+
 /**
  * The vault of a retention class that recovery points (or copies) kept `days` days go to: of
  * `first` and `others`, those whose lock admits `days`, the one with the highest lock minimum
@@ -768,6 +820,32 @@ function claim(r: ClassifiedResource, plan: ProtectedBackupPlan): void {
 
 function groupKey(policy: ProtectionPolicy): string {
   return `${policy.classification.name}:${JSON.stringify(policy.values())}`;
+}
+
+/**
+ * Throws when a rule copying recovery points of `types` into a logically air-gapped vault asks
+ * what AWS Backup cannot do: a type it does not copy there ("See Feature availability by resource
+ * for resource types you can copy to a logically air-gapped vault",
+ * https://docs.aws.amazon.com/aws-backup/latest/devguide/logicallyairgappedvault.html), or an RDS
+ * or Aurora recovery point into another account and another Region at once ("For Amazon RDS and
+ * Aurora snapshots, AWS Backup only supports automating either cross-account or cross-Region
+ * copies", https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html).
+ */
+function checkAirGappedCopy(rule: string, types: Set<string>, t: BackupVaultTarget, region: string): void {
+  for (const type of types) {
+    if (!AIR_GAPPED_COPY_TYPES.includes(type)) {
+      throw new Error(
+        `ProtectedBackupPlanProps.airGappedVault: rule '${rule}' would copy ${type} recovery points into logically air-gapped vault ${describeTarget(t)}; ` +
+          `AWS Backup copies only ${AIR_GAPPED_COPY_TYPES.join(', ')} of the covered types there. Remove the level from airGappedCopyClassifications or give these resources their own plan`,
+      );
+    }
+    if (RDS_TYPES.includes(type) && !Token.isUnresolved(region) && t.region !== region) {
+      throw new Error(
+        `ProtectedBackupPlanProps.airGappedVault: rule '${rule}' would copy ${type} recovery points into logically air-gapped vault ${describeTarget(t)}, in another account and Region; ` +
+          `AWS Backup copies RDS and Aurora snapshots either across accounts or across Regions, never both. Use the air-gapped vault of region ${region}`,
+      );
+    }
+  }
 }
 
 /** Throws when `days` is outside a vault lock's [min, max]. */

@@ -500,7 +500,7 @@ export class RestoreDrill extends Construct {
       );
     }
     for (const t of targets) {
-      if (t.drilledConstruct) recordControl(t.drilledConstruct, CONTROLS.RESTORE_DRILL, { drill: this.node.path, intervalDays: t.intervalDays });
+      if (t.drilledConstruct) recordControl(t.drilledConstruct, CONTROLS.RESTORE_DRILL, { drill: this.node.path, intervalDays: t.intervalDays, ...this._runbookFacts(t) });
     }
 
     if (props.schedule ?? true) {
@@ -1007,6 +1007,24 @@ export class RestoreDrill extends Construct {
         reason: 'Stores are found at run time: the validator describes a source cluster of this account and region carrying a drilled classification tag (condition).',
       },
     );
+  }
+
+  /**
+   * What the report's restore runbook reads from the drill control of a store (literal values
+   * only): its target name (the `Target` dimension of the metrics and the key of its
+   * `latest-success/<target>.json` pointer), the drill id (the `Drill` dimension), the construct
+   * paths of the evidence bucket and of the restore role, and the RTO the drill checks.
+   * @internal
+   */
+  public _runbookFacts(t: DrillTarget): Record<string, unknown> {
+    const literal = (v: string) => (Token.isUnresolved(v) ? undefined : v);
+    return {
+      target: t.name,
+      drillId: literal(this.drillId),
+      evidenceBucket: this.evidenceBucket.node.path,
+      restoreRole: this.restoreRole.node.path,
+      rtoSeconds: t.rto.toSeconds(),
+    };
   }
 
   /**

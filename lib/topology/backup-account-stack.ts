@@ -2,6 +2,7 @@ import { Duration, Stack, StackProps, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BackupAlarms } from '../backup/backup-alarms';
 import { BackupVaultTarget, ImmutableBackupVault, VAULT_LOCK_LIMITS, VaultLockMode } from '../backup/immutable-backup-vault';
+import { AIR_GAPPED_VAULT_LIMITS, AIR_GAPPED_VAULT_NAME, LogicallyAirGappedVault } from '../backup/logically-air-gapped-vault';
 import { AlarmTopic } from '../keys/alarm-topic';
 import { CrossAccountKey } from '../keys/cross-account-key';
 import { KeyAliases } from '../keys/key-aliases';
@@ -15,6 +16,7 @@ import { assertSingleAwsCdkLib } from '../core/single-copy';
 import { VaultTamperAlarms } from '../backup/vault-tamper-alarms';
 import { ManagementEventsTrail } from '../audit/management-events-trail';
 import { CopyArrivalMonitor } from '../backup/copy-arrival-monitor';
+import { DataProtectionDashboard } from '../audit/data-protection-dashboard';
 import { METADATA } from '../core/constants';
 import { addManagementEventsTrail } from './management-trail';
 import { securityForwarding, watchAccount } from './watchers';
@@ -73,6 +75,37 @@ export function centralVaultTargets(backupAccount: string, region: string): Back
   }));
 }
 
+/** The backup account's logically air-gapped vault (`BackupAccountStackProps.airGappedVault`). */
+export interface AirGappedVaultOptions {
+  /**
+   * Account the vault is shared with through AWS RAM, to restore from it.
+   * @default - not shared
+   */
+  readonly recoveryAccount?: string;
+  /** Why the share may reach a recovery account outside the organization. @default - inside the organization only */
+  readonly externalRecoveryAccountReason?: string;
+  /**
+   * Lock minimum (7–36,500 days). Copies with a shorter retention fail.
+   * @default Duration.days(7)
+   */
+  readonly minRetention?: Duration;
+  /** Lock maximum (above minRetention, at most 36,500 days). @default Duration.days(3650) */
+  readonly maxRetention?: Duration;
+  /**
+   * Encrypt with the key account's backup key (`KeyAliases.BACKUP`) instead of an AWS owned key.
+   * @default false
+   */
+  readonly encryptWithBackupKey?: boolean;
+}
+
+/**
+ * The backup account's logically air-gapped vault in `region` as a copy destination, built from
+ * its deterministic name (`AIR_GAPPED_VAULT_NAME`) and lock range: for `ProtectedBackupPlanProps.airGappedVault`.
+ */
+export function airGappedVaultTarget(backupAccount: string, region: string, minRetentionDays: number = AIR_GAPPED_VAULT_LIMITS.MIN_RETENTION_DAYS, maxRetentionDays: number = CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS): BackupVaultTarget {
+  return { backupVaultName: AIR_GAPPED_VAULT_NAME, account: backupAccount, region, minRetentionDays, maxRetentionDays };
+}
+
 export interface BackupAccountStackProps extends StackProps {
   readonly accounts: DataProtectionAccounts;
   /**
@@ -128,6 +161,13 @@ export interface BackupAccountStackProps extends StackProps {
    * @default - every data account must keep copying
    */
   readonly accountsWithoutCopies?: { [account: string]: string };
+  /**
+   * Opt in to a logically air-gapped vault (`data-protection-air-gapped`) next to the central
+   * vaults, which the data accounts may copy into (`ProtectedBackupPlanProps.airGappedVault`)
+   * and that a recovery account can restore from through AWS RAM.
+   * @default - none
+   */
+  readonly airGappedVault?: AirGappedVaultOptions;
 }
 
 /**
@@ -167,6 +207,10 @@ export class BackupAccountStack extends Stack {
    * primary-region stack (undefined in the DR region, or when every data account is in `accountsWithoutCopies`).
    */
   public readonly copyArrival?: CopyArrivalMonitor;
+  /** The account's `DataProtectionDashboard`, in the primary-region stack (undefined elsewhere). */
+  public readonly dashboard?: DataProtectionDashboard;
+  /** The logically air-gapped vault (with `airGappedVault`). */
+  public readonly airGappedVault?: LogicallyAirGappedVault;
 
   public constructor(scope: Construct, id: string, props: BackupAccountStackProps) {
     super(scope, id, props);
@@ -230,6 +274,21 @@ export class BackupAccountStack extends Stack {
     this.centralVault = this.vault.target;
     this.centralRetentionClassVaults = this.vaults.slice(1).map((v) => v.target);
 
+    if (props.airGappedVault) {
+      const o = props.airGappedVault;
+      this.airGappedVault = new LogicallyAirGappedVault(this, 'AirGappedVault', {
+        backupVaultName: AIR_GAPPED_VAULT_NAME,
+        minRetention: o.minRetention,
+        maxRetention: o.maxRetention,
+        encryptionKey: o.encryptWithBackupKey ? this.backupKey.key : undefined,
+        breakGlassRoleName: props.breakGlassRoleName,
+        copySourceAccounts: accounts.dataAccounts,
+        copySourceOrganizationId: accounts.organizationId,
+        recoveryAccount: o.recoveryAccount,
+        externalRecoveryAccountReason: o.externalRecoveryAccountReason,
+      });
+    }
+
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails, forwardTo: securityForwarding(this, accounts) });
     watchAccount(this, accounts, this.alarmTopic, { backups: true, restoresAreUnexpected: !accounts.dataAccounts.includes(accounts.backupAccount), breakGlassRoleName: props.breakGlassRoleName });
     // Restores of the copies (drills run here) and copies made from this account back to a data account.
@@ -247,6 +306,18 @@ export class BackupAccountStack extends Stack {
       'BackupAccountStackProps',
       props.existingManagementTrailReason,
     );
+    // What operators look at first, once per account: copy arrival per data account, restores and
+    // drills of the copies, job failures and the state of every alarm of this stack.
+    if (this.region === accounts.primaryRegion) {
+      this.dashboard = new DataProtectionDashboard(this, 'Dashboard', {
+        copyArrival: this.copyArrival,
+        // The levels whose copies land here (their objectives annotate the drill graphs).
+        levels: DataClassification.all().filter((c) => {
+          const p = ProtectionPolicy.forClassification(c);
+          return p.crossAccountCopy || p.crossRegionCopy;
+        }),
+      });
+    }
   }
 
   /**

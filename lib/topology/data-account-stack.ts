@@ -9,6 +9,7 @@ import { addStackLimitsValidation } from '../core/stack-limits';
 import { AuditNames } from '../audit/audit-names';
 import { DataAccessAlarms, DataAccessAlarmsOptions } from '../audit/data-access-alarms';
 import { DataAccessTrail } from '../audit/data-access-trail';
+import { DataProtectionDashboard } from '../audit/data-protection-dashboard';
 import { BackupAlarms } from '../backup/backup-alarms';
 import { BackupCompliance } from '../backup/backup-compliance';
 import { BackupConfigRecorder } from '../backup/backup-config-recorder';
@@ -177,6 +178,8 @@ export class DataAccountStack extends Stack {
   public dataAccessTrail?: DataAccessTrail;
   /** The account's restore drill (targets found at run time), in the `accountWide` stack. Set by `protect` (or at synth). */
   public restoreDrill?: RestoreDrill;
+  /** The account's dashboard (drills, RTO/RPO against objectives, backup jobs, data access, alarms), in the `accountWide` stack. Set at synth. */
+  public dashboard?: DataProtectionDashboard;
   private readonly ownTopic?: AlarmTopic;
   private readonly alarmEmails?: string[];
   private readonly keys = new Map<string, kms.IKey>();
@@ -476,7 +479,7 @@ export class DataAccountStack extends Stack {
       const tags = drillTagsOf(target, drill.defaultsFor(r.classification));
       if (derived !== undefined && target.name === derived) delete tags[DRILL_TAGS.NAME];
       for (const [key, value] of Object.entries(tags)) Tags.of(r.scope).add(key, value);
-      recordControl(target.drilledConstruct ?? r.scope, CONTROLS.RESTORE_DRILL, { drill: drill.node.path, intervalDays: target.intervalDays });
+      recordControl(target.drilledConstruct ?? r.scope, CONTROLS.RESTORE_DRILL, { drill: drill.node.path, intervalDays: target.intervalDays, ...drill._runbookFacts(target) });
     }
   }
 
@@ -581,6 +584,23 @@ export class DataAccountStack extends Stack {
     const disabled = this.options?.drill?.disabledReason;
     const names = new Map<string, string>();
     for (const s of group) s.tagDrillTargets(this.restoreDrill, (days) => this.vaultNameFor(days), disabled, names, handBuilt.has(s));
+    this.addDashboard(group, names);
+  }
+
+  /**
+   * The account's `DataProtectionDashboard`, in the stack holding its protection set, once the
+   * protection set is built: the drill, the drilled stores of every data stack of the account
+   * (by their target names) against their level's objectives, the data-access alarms and the state
+   * of every alarm of this stack.
+   */
+  private addDashboard(group: DataAccountStack[], drilled: Map<string, string>): void {
+    if (this.dashboard || !this.accountWide || !(this.backupVault || this.restoreDrill || this.dataAccessTrail)) return;
+    const levelOf = new Map(group.flatMap((s) => ClassifiedResources.within(s).map((r) => [r.scope.node.path, r.classification] as const)));
+    this.dashboard = new DataProtectionDashboard(this, 'Dashboard', {
+      drills: this.restoreDrill ? [this.restoreDrill] : undefined,
+      stores: [...drilled].flatMap(([name, path]) => (levelOf.has(path) ? [{ name, classification: levelOf.get(path)! }] : [])),
+      dataAccessAlarms: this.node.tryFindChild('DataAccessAlarms') as DataAccessAlarms | undefined,
+    });
   }
 
   /**

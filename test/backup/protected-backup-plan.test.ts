@@ -159,6 +159,9 @@ describe('ProtectedBackupPlan', () => {
     expect(controlsOf(f.table)).toContainEqual(expect.objectContaining({ control: CONTROLS.BACKUP_PLAN, plan: 'hr-highly-sensitive', crossAccountCopy: true, crossRegionCopy: true, retentionDays: 365 }));
     expect(controlsOf(f.bucket)).toContainEqual(expect.objectContaining({ control: CONTROLS.BACKUP_PLAN, plan: 'hr-confidential', crossAccountCopy: true, crossRegionCopy: false, retentionDays: 90 }));
     expect(controlsOf(f.cluster)).toContainEqual(expect.objectContaining({ control: CONTROLS.BACKUP_PLAN, plan: 'hr-confidential' }));
+    // The vaults holding its recovery points, for the report's restore runbooks.
+    const planOf = (c: Construct) => controlsOf(c).find((x) => x.control === CONTROLS.BACKUP_PLAN) as Record<string, unknown>;
+    expect(Object.keys(planOf(f.table))).toEqual(expect.arrayContaining(['backupVaultName', 'copyVaultName', 'copyAccount', 'copyRegion']));
   });
 
   test('a resource with a tightened policy gets its own plan, selected by its own plan tag (no ARN: the plan may live in another stack)', () => {

@@ -243,7 +243,12 @@ test('restore overrides isolate and encrypt the copy per type', () => {
 });
 
 test('each drilled classified resource records the RESTORE_DRILL control', () => {
-  expect(controlsOf(table)).toEqual(expect.arrayContaining([{ control: CONTROLS.RESTORE_DRILL, drill: 'Data/Drill', intervalDays: 30 }]));
+  expect(controlsOf(table)).toEqual(
+    expect.arrayContaining([
+      // With what the report's restore runbook reads: the target (metric dimension, latest-success pointer), the evidence bucket and restore role.
+      expect.objectContaining({ control: CONTROLS.RESTORE_DRILL, drill: 'Data/Drill', intervalDays: 30, target: 'employees', evidenceBucket: 'Data/Drill/EvidenceBucket/Bucket', restoreRole: 'Data/Drill/RestoreRole', rtoSeconds: expect.any(Number) }),
+    ]),
+  );
 });
 
 test('a supplied validator replaces the default one', () => {

@@ -3,8 +3,12 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { classify, DataClassification, ImmutableBackupVault, KeyAccountStack, ProtectedBackupPlan } from '../lib';
-import { BackupAccountStack, CENTRAL_BACKUP_VAULT_NAME } from '../../lib/topology/backup-account-stack';
+import { airGappedVaultTarget, BackupAccountStack, CENTRAL_BACKUP_VAULT_NAME } from '../../lib/topology/backup-account-stack';
+import { AIR_GAPPED_VAULT_NAME } from '../../lib/backup/logically-air-gapped-vault';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { App as CdkApp, Stack } from 'aws-cdk-lib';
 import { DataAccountStack } from '../../lib/topology/data-account-stack';
+import { DataProtectionDashboard } from '../../lib/audit/data-protection-dashboard';
 import { ACCOUNTS, BACKUP_ACCOUNT, DATA_ACCOUNT, KEY_ACCOUNT, REGION } from '../helpers';
 
 const ORG = { ...ACCOUNTS, organizationId: 'o-exampleorg1' };
@@ -86,7 +90,79 @@ describe('BackupAccountStack', () => {
     expect(Template.fromStack(backupStack()).toJSON()).toMatchSnapshot();
   });
 
+  describe('logically air-gapped vault (opt-in)', () => {
+    const RECOVERY = '555555555555';
+    const stack = backupStack(new App(), { airGappedVault: { recoveryAccount: RECOVERY, encryptWithBackupKey: true } });
+    const template = Template.fromStack(stack);
+    test('vault: 7-3650 days, backup key, copies only from the data accounts of the organization, shared through RAM', () => {
+      template.hasResource('AWS::Backup::LogicallyAirGappedBackupVault', {
+        Properties: {
+          BackupVaultName: AIR_GAPPED_VAULT_NAME,
+          MinRetentionDays: 7,
+          MaxRetentionDays: 3650,
+          EncryptionKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('BackupKeyDescribeKey'), 'KeyMetadata.Arn'] },
+          AccessPolicy: {
+            Statement: Match.arrayWith([
+              Match.objectLike({ Sid: 'DenyRecoveryPointDeletionExceptBreakGlass', Effect: 'Deny' }),
+              Match.objectLike({ Sid: 'AllowCopyIntoVaultFromSourceAccounts', Action: 'backup:CopyIntoBackupVault', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-exampleorg1' } } }),
+            ]),
+          },
+        },
+        DeletionPolicy: 'Retain',
+      });
+      template.hasResourceProperties('AWS::RAM::ResourceShare', {
+        Principals: [RECOVERY],
+        AllowExternalPrincipals: false,
+        ResourceArns: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('AirGappedVault'), 'BackupVaultArn'] }],
+      });
+      expect(stack.airGappedVault!.target).toEqual(airGappedVaultTarget(BACKUP_ACCOUNT, REGION));
+      Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('IRREVERSIBLE: Logically air-gapped vault data-protection-air-gapped'));
+    });
+    test('default templates have none', () => {
+      expect(JSON.stringify(Template.fromStack(backupStack()).toJSON())).not.toContain('LogicallyAirGapped');
+    });
+
+    function dataStack(): Stack {
+      return new Stack(new CdkApp(), 'Data', { env: { account: DATA_ACCOUNT, region: REGION } });
+    }
+    function plan(data: Stack, extra: Partial<ConstructorParameters<typeof ProtectedBackupPlan>[2]> = {}): ProtectedBackupPlan {
+      const key = new kms.Key(data, 'Key');
+      const vault = new ImmutableBackupVault(data, 'Vault', { backupVaultName: 'local', encryptionKey: key, maxRetention: Duration.days(3650) });
+      return new ProtectedBackupPlan(data, 'Plan', {
+        backupVault: vault,
+        noCrossAccountCopyReason: 'test',
+        noCrossRegionCopyReason: 'test',
+        manageRegionSettings: false,
+        airGappedVault: airGappedVaultTarget(BACKUP_ACCOUNT, REGION),
+        ...extra,
+      });
+    }
+    test('a HIGHLY_SENSITIVE plan copies into it by ARN; other levels do not', () => {
+      const data = dataStack();
+      classify(new s3.Bucket(data, 'Docs'), DataClassification.HIGHLY_SENSITIVE);
+      classify(new s3.Bucket(data, 'Notes'), DataClassification.CONFIDENTIAL);
+      plan(data);
+      const plans = Template.fromStack(data).findResources('AWS::Backup::BackupPlan');
+      const copies = (level: string) =>
+        JSON.stringify(Object.values(plans).filter((p: any) => Object.values(p.Properties.BackupPlanTags).includes(level)));
+      expect(copies('HIGHLY_SENSITIVE')).toContain(`:backup:${REGION}:${BACKUP_ACCOUNT}:backup-vault:${AIR_GAPPED_VAULT_NAME}`);
+      expect(copies('CONFIDENTIAL')).not.toContain(AIR_GAPPED_VAULT_NAME);
+    });
+    test('bad combinations: a type AWS Backup cannot copy there, retention outside the lock', () => {
+      const ddb = dataStack();
+      classify(new dynamodb.Table(ddb, 'T', { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING }, pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true } }), DataClassification.HIGHLY_SENSITIVE);
+      expect(() => plan(ddb)).toThrow(/ProtectedBackupPlanProps.airGappedVault: rule '.*-highly-sensitive-scheduled' would copy AWS::DynamoDB::Table recovery points into logically air-gapped vault .*; AWS Backup copies only AWS::S3::Bucket/);
+      const s3Data = dataStack();
+      classify(new s3.Bucket(s3Data, 'Docs'), DataClassification.HIGHLY_SENSITIVE);
+      expect(() => plan(s3Data, { airGappedVault: airGappedVaultTarget(BACKUP_ACCOUNT, REGION, 400) })).toThrow(/retention 365 days is outside the lock of vault 'data-protection-air-gapped'/);
+    });
+  });
+
   describe('bad input', () => {
+    test('air-gapped vault options', () => {
+      expect(() => backupStack(new App(), { airGappedVault: { minRetention: Duration.days(3) } })).toThrow('LogicallyAirGappedVaultProps.minRetention must be between 7 and 36500 days, got 3 days');
+      expect(() => backupStack(new App(), { airGappedVault: { recoveryAccount: '123' } })).toThrow(/LogicallyAirGappedVaultProps.recoveryAccount must be a 12-digit AWS account id/);
+    });
     test('deployed to another account', () => {
       expect(() => new BackupAccountStack(new App(), 'B', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ORG })).toThrow(
         `BackupAccountStackProps.env.account must be the backup account ${BACKUP_ACCOUNT}, got ${DATA_ACCOUNT}`,
@@ -102,5 +178,33 @@ describe('BackupAccountStack', () => {
       expect(() => backupStack(new App(), { minRetention: Duration.days(0) })).toThrow('BackupAccountStackProps.minRetention must be between 1 and 90 days, got 0 days');
       expect(() => backupStack(new App(), { changeableFor: Duration.days(1) })).toThrow(/changeableFor must be between 3 and 36500 days, got 1 days/);
     });
+  });
+});
+
+describe('DataProtectionDashboard of the backup account', () => {
+  const stack = backupStack();
+  const template = Template.fromStack(stack);
+  const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as any[];
+  const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
+
+  test('the primary-region stack has one, named after the stack: copy arrival per data account, drills, job failures and every alarm', () => {
+    expect(dashboards.map((d) => d.Properties.DashboardName)).toEqual([`data-protection-${stack.stackName}`]);
+    // The central vault's name is its GetAtt; the data account is the SourceAccount dimension.
+    expect(body).toContain('\\"DataProtection\\",\\"HoursSinceLastCopy\\",\\"BackupVaultName\\",\\"",{"Fn::GetAtt":["CentralVault');
+    expect(body).toContain(`\\"SourceAccount\\",\\"${DATA_ACCOUNT}\\"`);
+    expect(body).toContain('RestoreTimeSeconds');
+    expect(body).toContain('NumberOfCopyJobsFailed');
+    // The levels copied here: CONFIDENTIAL and HIGHLY_SENSITIVE objectives, not INTERNAL's.
+    expect(body).toContain('HIGHLY_SENSITIVE objective');
+    expect(body).not.toContain('INTERNAL objective');
+    const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const id of alarms) expect(body).toContain(`{"Fn::GetAtt":["${id}","Arn"]}`);
+  });
+
+  test('a dashboard name CloudWatch would refuse is a synth error naming the prop, the value and the rule', () => {
+    expect(() => new DataProtectionDashboard(new Stack(), 'D', { dashboardName: 'data protection!' })).toThrow(
+      "DataProtectionDashboardProps.dashboardName must be 1-255 characters of A-Z, a-z, 0-9, '-' and '_', got 'data protection!' (16 characters)",
+    );
   });
 });

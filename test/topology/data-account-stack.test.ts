@@ -416,3 +416,42 @@ describe('one protection set per stage', () => {
     expect(empty.alarmTopic).toBe(forgotten.alarmTopic);
   });
 }
+
+describe('DataProtectionDashboard of the protection set', () => {
+  const stack = stackWith({});
+  const template = Template.fromStack(stack);
+  const dashboards = template.findResources('AWS::CloudWatch::Dashboard');
+  const body = JSON.stringify(Object.values(dashboards)[0]?.Properties.DashboardBody);
+
+  test('one dashboard, named after the stack, in the stack holding the protection set', () => {
+    expect(Object.values(dashboards).map((d: any) => d.Properties.DashboardName)).toEqual(['data-protection-Hr']);
+    expect(stack.dashboard?.dashboardName).toBe('data-protection-Hr');
+  });
+
+  test('drill results and RTO/RPO of every target found at run time (SEARCH), against the level objectives', () => {
+    for (const metric of ['DrillFailed', 'DrillSucceeded', 'DaysSinceLastSuccessfulDrill', 'RestoreTimeSeconds', 'RecoveryPointAgeSeconds']) {
+      expect(body).toContain(`SEARCH('{DataProtection,Target} MetricName=\\\\\\"${metric}\\\\\\"', 'Maximum', 86400)`);
+    }
+    // The drill's own counts, by its Drill dimension.
+    for (const metric of ['StaleTargets', 'UnverifiedTargets', 'RtoExceeded']) expect(body).toContain(`\\"${metric}\\",\\"Drill\\",\\"${stack.restoreDrill!.drillId}\\"`);
+    // CONFIDENTIAL: RTO 8 h (28800 s) drawn on the RTO graphs.
+    expect(body).toContain('CONFIDENTIAL objective 8 h');
+    expect(body).toContain('\\"value\\":28800');
+  });
+
+  test('the stores known at synth, by their drill target names, against their level', () => {
+    expect(body).toContain('CONFIDENTIAL stores: RTO (seconds) against 8 h');
+    for (const name of ['employees', 'payroll']) expect(body).toContain(`\\"RestoreTimeSeconds\\",\\"Target\\",\\"${name}\\"`);
+  });
+
+  test('AWS Backup job failures, recovery points, data access and every alarm of the stack', () => {
+    for (const metric of ['NumberOfBackupJobsFailed', 'NumberOfCopyJobsFailed', 'NumberOfRestoreJobsFailed', 'NumberOfRecoveryPointsCompleted']) {
+      expect(body).toContain(`SEARCH('Namespace=\\\\\\"AWS/Backup\\\\\\" MetricName=\\\\\\"${metric}\\\\\\"'`);
+    }
+    expect(body).toContain('\\"DataProtection/DataAccess\\",\\"AccessDenied\\"');
+    expect(body).toContain('Mass reads by the top role or IAM user');
+    const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThan(10);
+    for (const id of alarms) expect(body).toContain(`{"Fn::GetAtt":["${id}","Arn"]}`);
+  });
+});
