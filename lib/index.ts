@@ -48,8 +48,9 @@ export { DataProtectionDashboard, DataProtectionDashboardProps, DashboardStore }
 export { DrillResourceType } from './drill/drill-resource-type';
 export { DrillIsolation, DrillTargetProps, DrillTargetOverrides, ClassifiedDrillTargetOptions, DrillTarget } from './drill/drill-target';
 export { DrillStatus, DrillMetrics, RestoreDrill, RestoreDrillProps } from './drill/restore-drill';
-export { DrillDiscoveryProps, DrillDiscoveryLevel, DrillRestoreKeys } from './drill/drill-discovery';
+export { DrillDiscoveryProps, DrillDiscoveryLevel, DrillRestoreKeys, DrillCopyDiscoveryProps } from './drill/drill-discovery';
 export { DrillTagDefaults } from './drill/drill-tags';
+export { DrillEngine, NativeRestoreTesting, NativeRestoreTestingProps } from './drill/native-restore-testing';
 
 // checklist enforcement
 export { DataProtectionChecks } from './nag/data-protection-checks';
@@ -60,6 +61,6 @@ export { DataProtectionAccounts } from './topology/accounts';
 export { KeyAccountStack, KeyAccountStackProps, KeyAccountReplicaStack, KeyAccountReplicaStackProps } from './topology/key-account-stack';
 export { DataAccountStack, DataAccountStackProps, ConfigRecorderOptions, DataProtectionOptions, DataProtectionDrillOptions, IDrillTargetOptions } from './topology/data-account-stack';
 export { DataPerimeterOptions } from './topology/data-perimeter';
-export { BackupAccountStack, BackupAccountStackProps, AirGappedVaultOptions } from './topology/backup-account-stack';
+export { BackupAccountStack, BackupAccountStackProps, AirGappedVaultOptions, BackupAccountCopyDrillOptions } from './topology/backup-account-stack';
 export { AuditAccountStack, AuditAccountStackProps } from './topology/audit-account-stack';
 export { DataProtectionStage, DataProtectionStageProps, SingleAccountStageProps } from './topology/data-protection-stage';

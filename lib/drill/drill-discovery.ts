@@ -72,6 +72,73 @@ export interface DrillDiscoveryProps {
 }
 
 /**
+ * A drill of copies: its targets are the resources whose recovery points the vaults of this
+ * account hold (the backup account's central vaults), found when it runs by listing those
+ * recovery points, so the stack holding the drill needs no ARN of a data account's store. AWS
+ * Backup restores a recovery point only in the account holding it, so the copies are restored
+ * here, with these keys; the default validator checks each copy on its own (the source and its
+ * canaries are in the data account, out of reach). See docs/drill.md, "Drills of the copies".
+ */
+export interface DrillCopyDiscoveryProps {
+  /** The vaults of this account whose recovery points are drilled (2-50 characters of [a-zA-Z0-9_-] each). */
+  readonly backupVaultNames: string[];
+  /** Recovery time objective of a copy's restore: a slower restore alarms. */
+  readonly rto: Duration;
+  /** Recovery point objective, recorded against the age of the copy restored. */
+  readonly rpo: Duration;
+  /** Time between drills of each store's copies (1–366 days). */
+  readonly interval: Duration;
+  /** Give up waiting for a restore after this long. @default - twice the RTO, at least one hour */
+  readonly restoreTimeout?: Duration;
+  /**
+   * Keys of this account (or usable by it) the restored copies are encrypted with. Give a DynamoDB
+   * key: without one, a restored table is encrypted with a DynamoDB-owned key.
+   * @default - the encryption recorded in each recovery point
+   */
+  readonly restoreKeys?: DrillRestoreKeys;
+  /**
+   * Keys the vaults encrypt their recovery points with: the restore role may use them to read the
+   * copies (a key of another account also needs its key policy to admit this account).
+   * @default - none granted: the vaults use keys of this account, or the restore role already may
+   */
+  readonly recoveryPointKeys?: kms.IKey[];
+  /**
+   * Placement of restored copies. RDS and Aurora copies need `dbSubnetGroupName` (a DB subnet
+   * group of this account); without it they are not drilled and count as stale.
+   * @default - the recovery point's
+   */
+  readonly isolation?: DrillIsolation;
+  /** Stores drilled by one execution (1–100): the most overdue ones. @default 20 */
+  readonly maxTargetsPerExecution?: number;
+}
+
+/** `DrillCopyDiscoveryProps` validated, as a discovery configuration with one pseudo-level. */
+export function resolveCopyDiscovery(
+  props: DrillCopyDiscoveryProps,
+  context: { drill: string; poll: { first: number; max: number } },
+): { config: DiscoveryConfig; keys: kms.IKey[]; classifications: string[]; longestRestoreTimeoutSeconds: number } {
+  const p = 'RestoreDrillProps.copyDiscovery';
+  const vaults = props.backupVaultNames ?? [];
+  if (vaults.length === 0) throw new Error(`${p}.backupVaultNames must list at least one vault of this account, got an empty list`);
+  for (const v of vaults) {
+    if (!Token.isUnresolved(v) && !/^[a-zA-Z0-9_-]{2,50}$/.test(v)) throw new Error(`${p}.backupVaultNames: each must be 2-50 characters of [a-zA-Z0-9_-] (an AWS Backup vault name), got '${v}'`);
+  }
+  // The level checks (times, ranges, keys) of a discovering drill, on one level standing for every copy.
+  const resolved = resolveDiscovery(
+    {
+      backupVaultName: vaults[0],
+      levels: [{ classification: DataClassification.CONFIDENTIAL, rto: props.rto, rpo: props.rpo, interval: props.interval, restoreTimeout: props.restoreTimeout, restoreKeys: props.restoreKeys }],
+      isolation: props.isolation,
+      maxTargetsPerExecution: props.maxTargetsPerExecution,
+    },
+    context,
+    p,
+  );
+  const level = { ...resolved.config.levels[0], classification: 'copies' };
+  return { ...resolved, config: { ...resolved.config, levels: [level], copyVaults: [...new Set(vaults)] }, classifications: [] };
+}
+
+/**
  * Lambda's quota on a function's environment: "4 KB", all variables together (AWS Lambda
  * Developer Guide, "Lambda quotas", https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
  */
@@ -99,8 +166,8 @@ export function checkEnvironmentSize(fn: string, env: { [key: string]: string },
 export function resolveDiscovery(
   props: DrillDiscoveryProps,
   context: { drill: string; poll: { first: number; max: number } },
+  p: string = 'RestoreDrillProps.discovery',
 ): { config: DiscoveryConfig; keys: kms.IKey[]; classifications: string[]; longestRestoreTimeoutSeconds: number } {
-  const p = 'RestoreDrillProps.discovery';
   if (!props.backupVaultName) throw new Error(`${p}.backupVaultName is required: the vault of this account holding the recovery points, got ${JSON.stringify(props.backupVaultName)}`);
   if (!props.levels || props.levels.length === 0) throw new Error(`${p}.levels must list at least one DrillDiscoveryLevel (one per classification level drilled), got an empty list`);
   const max = props.maxTargetsPerExecution ?? 20;
@@ -113,7 +180,7 @@ export function resolveDiscovery(
     if (!(l.classification instanceof DataClassification)) {
       throw new Error(`${p}.levels[${i}].classification must be a DataClassification (${DataClassification.all().join(', ')}), got '${String(l.classification)}'`);
     }
-    const lp = `${p}.levels[${l.classification.name}]`;
+    const lp = p.endsWith('copyDiscovery') ? p : `${p}.levels[${l.classification.name}]`;
     if (seen.has(l.classification.name)) throw new Error(`${p}.levels: ${l.classification.name} is listed twice; give each level once`);
     seen.add(l.classification.name);
     const restoreTimeout = validateDrillTimes(lp, l);

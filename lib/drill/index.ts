@@ -4,3 +4,4 @@ export * from './drill-tags';
 export * from './drill-target';
 export * from './poll-schedule';
 export * from './restore-drill';
+export * from './native-restore-testing';

@@ -24,7 +24,7 @@ import { handlerFunction } from '../core/handler-function';
 import { requireLiteral, validateRange } from '../core/validation';
 import { ALARM_DESCRIPTION_PREFIX, grantAlarmPublish } from '../keys/alarm-topic';
 import { DataClassification } from '../classification/data-classification';
-import { checkEnvironmentSize, DrillDiscoveryProps, resolveDiscovery } from './drill-discovery';
+import { checkEnvironmentSize, DrillCopyDiscoveryProps, DrillDiscoveryProps, resolveCopyDiscovery, resolveDiscovery } from './drill-discovery';
 import { DrillResourceType } from './drill-resource-type';
 import { CANARY_KEY_PREFIX, CANARY_PARTITION_KEY, CANARY_RECORD_PREFIX } from './canary';
 import { DrillTagDefaults } from './drill-tags';
@@ -96,6 +96,14 @@ export interface RestoreDrillProps {
    * @default - none: `targets` lists the targets
    */
   readonly discovery?: DrillDiscoveryProps;
+  /**
+   * Drill the copies of another account's stores instead: the targets are the resources whose
+   * recovery points the given vaults of this account hold (the backup account's central vaults),
+   * found when the drill runs. Exclusive with `targets` and `discovery`; turns the canaries off
+   * and validates each copy without its source (both are in the data account).
+   * @default - none
+   */
+  readonly copyDiscovery?: DrillCopyDiscoveryProps;
   /** Customer managed key of the evidence bucket (e.g. `DataAccountStack.evidenceKey`). */
   readonly evidenceKey: kms.IKey;
   /**
@@ -309,6 +317,10 @@ export class RestoreDrill extends Construct {
   /** The resolved discovery configuration (with `RestoreDrillProps.discovery` only). */
   private readonly discovery?: ReturnType<typeof resolveDiscovery>;
   private readonly discoveryProps?: DrillDiscoveryProps;
+  /** A drill of copies (`RestoreDrillProps.copyDiscovery`): targets from the vaults' recovery points. */
+  private readonly copies: boolean;
+  /** Keys of the copies' recovery points, for the restore role (`DrillCopyDiscoveryProps.recoveryPointKeys`). */
+  private readonly recoveryPointKeys: kms.IKey[];
 
   private readonly pollSeconds: { first: number; max: number };
   private readonly functionLogs: { key: kms.IKey; retention: logs.RetentionDays };
@@ -322,12 +334,20 @@ export class RestoreDrill extends Construct {
   public constructor(scope: Construct, id: string, props: RestoreDrillProps) {
     super(scope, id);
     this.drillId = `${Stack.of(this).stackName}/${id}`;
+    if (props.copyDiscovery !== undefined && (props.targets !== undefined || props.discovery !== undefined)) {
+      throw new Error(
+        `RestoreDrillProps.copyDiscovery is exclusive with targets and discovery: a drill restores either this account's stores or the copies its vaults hold, got copyDiscovery and ${props.targets !== undefined ? 'targets' : 'discovery'}`,
+      );
+    }
+    if (props.copyDiscovery !== undefined && props.canary === true) {
+      throw new Error('RestoreDrillProps.canary must be false or unset with copyDiscovery: the canary records and the stores are in the data accounts, which the drill of the copies cannot read or write, got true');
+    }
     if (props.targets !== undefined && props.discovery !== undefined) {
       throw new Error(
         `RestoreDrillProps.targets and RestoreDrillProps.discovery are exclusive: give targets (drilled as listed) or discovery (found at run time by their tags), got both (${props.targets.length} target(s) and discovery)`,
       );
     }
-    if (props.discovery === undefined && props.targets === undefined) {
+    if (props.discovery === undefined && props.targets === undefined && props.copyDiscovery === undefined) {
       throw new Error('RestoreDrillProps.targets or RestoreDrillProps.discovery is required: give targets (drilled as listed) or discovery (found at run time by their tags), got neither');
     }
     if (props.targets !== undefined && props.targets.length === 0) {
@@ -364,11 +384,14 @@ export class RestoreDrill extends Construct {
     this.targets = targets;
     this.pollSeconds = { first, max };
     if (props.discovery) this.discovery = resolveDiscovery(props.discovery, { drill: this.drillId, poll: this.pollSeconds });
+    if (props.copyDiscovery) this.discovery = resolveCopyDiscovery(props.copyDiscovery, { drill: this.drillId, poll: this.pollSeconds });
+    this.copies = props.copyDiscovery !== undefined;
+    this.recoveryPointKeys = props.copyDiscovery?.recoveryPointKeys ?? [];
     this.discoveryProps = props.discovery;
     this.functionLogs = { key: props.logKey ?? props.evidenceKey, retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR };
     this.reservedConcurrency = props.reserveConcurrency ?? true ? maxConcurrency : undefined;
     this.codeSigningConfig = props.codeSigningConfig;
-    this.canaryEnabled = props.canary ?? props.validator === undefined;
+    this.canaryEnabled = !this.copies && (props.canary ?? props.validator === undefined);
 
     this.evidenceBucket =
       props.evidenceBucket ??
@@ -512,7 +535,9 @@ export class RestoreDrill extends Construct {
         // One daily execution without targets: its first state finds the due ones.
         this.schedules.push(
           new scheduler.Schedule(this, 'DailyDiscovery', {
-            description: `Restore drill of the due stores classified ${this.discovery.classifications.join(', ')}, found daily by their tags`,
+            description: this.copies
+              ? `Restore drill of the due copies, found daily among the recovery points of vaults ${(this.discovery.config.copyVaults ?? []).join(', ')}`.slice(0, 512)
+              : `Restore drill of the due stores classified ${this.discovery.classifications.join(', ')}, found daily by their tags`,
             schedule: scheduler.ScheduleExpression.rate(Duration.days(1)),
             target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
               input: scheduler.ScheduleTargetInput.fromObject({}),
@@ -610,7 +635,7 @@ export class RestoreDrill extends Construct {
   /** ARNs of the vaults the drill restores from. */
   private vaultArns(): string[] {
     const names = this.discovery
-      ? [this.discovery.config.backupVaultName, ...this.discovery.config.levels.flatMap((l) => (l.backupVaultName ? [l.backupVaultName] : []))]
+      ? [this.discovery.config.backupVaultName, ...this.discovery.config.levels.flatMap((l) => (l.backupVaultName ? [l.backupVaultName] : [])), ...(this.discovery.config.copyVaults ?? [])]
       : this.targets.map((t) => t.backupVaultName);
     return [...new Set(names)].map((name) => Stack.of(this).formatArn({ service: 'backup', resource: 'backup-vault', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
   }
@@ -643,6 +668,13 @@ export class RestoreDrill extends Construct {
    */
   private grantDiscovery(fn: lambda.Function): void {
     const stack = Stack.of(this);
+    if (this.copies) {
+      // Drills of copies list the vaults' recovery points (resource type backupVault, Service
+      // Authorization Reference for AWS Backup: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbackup.html).
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['backup:ListRecoveryPointsByBackupVault'], resources: this.vaultArns() }));
+      this.grantVerifiedSuccesses(fn);
+      return;
+    }
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['tag:GetResources'], resources: ['*'] }));
     fn.addToRolePolicy(
       new iam.PolicyStatement({
@@ -713,6 +745,10 @@ export class RestoreDrill extends Construct {
       ...this.discoveryEnvironment('RestoreDrill discover function'),
     }, { reservedConcurrency: 1 });
     this.grantDiscovery(fn);
+    if (this.copies) {
+      props.evidenceKey.grantDecrypt(fn);
+      return fn;
+    }
     // A DynamoDB target without a restore-key tag is restored with its source table's key (drill-discover: withSourceKeys).
     fn.addToRolePolicy(
       new iam.PolicyStatement({
@@ -865,7 +901,7 @@ export class RestoreDrill extends Construct {
     if (sources(DrillResourceType.DYNAMODB).length) add(['dynamodb:DescribeTable'], sources(DrillResourceType.DYNAMODB));
     const clusters = this.targets.filter((t) => t.resourceType === DrillResourceType.AURORA && t.resourceArn && t.validation.compareWithSource !== 'false');
     if (clusters.length) add(['rds:DescribeDBClusters'], clusters.map((t) => t.resourceArn!));
-    if (this.discovery) this.grantSourceReads(fn);
+    if (this.discovery && !this.copies) this.grantSourceReads(fn);
     for (const key of this.restoreKeys()) key.grantDecrypt(fn);
     if (this.canaryEnabled) {
       this.grantCanaryRecordsRead(fn, props.evidenceKey);
@@ -1150,12 +1186,18 @@ export class RestoreDrill extends Construct {
       { resource: this.evidenceBucket.arnForObjects('latest-success/*'), reason: pointer },
     ]);
     this.wildcards.set(this.stalenessFunction.role!, [
-      { resource: '*', reason: this.discovery ? `${xray} tag:GetResources has none either: it lists the ARNs and tags of the stores to drill. ${describeJob}` : `${xray} ${describeJob}` },
+      { resource: '*', reason: this.discovery && !this.copies ? `${xray} tag:GetResources has none either: it lists the ARNs and tags of the stores to drill. ${describeJob}` : `${xray} ${describeJob}` },
       { resource: this.evidenceBucket.arnForObjects('latest-success/*'), reason: pointer },
       { resource: this.evidenceBucket.arnForObjects('drills/*'), reason: records },
-      ...(this.discovery ? [this.describeInstancesWildcard()] : []),
+      ...(this.discovery && !this.copies ? [this.describeInstancesWildcard()] : []),
     ]);
-    if (this.discoverFunction) {
+    if (this.discoverFunction && this.copies) {
+      this.wildcards.set(this.discoverFunction.role!, [
+        { resource: '*', reason: `${xray} ${describeJob}` },
+        { resource: this.evidenceBucket.arnForObjects('latest-success/*'), reason: pointer },
+        { resource: this.evidenceBucket.arnForObjects('drills/*'), reason: records },
+      ]);
+    } else if (this.discoverFunction) {
       this.wildcards.set(this.discoverFunction.role!, [
         { resource: '*', reason: `${xray} tag:GetResources has none either: it lists the ARNs and tags of the stores to drill. ${describeJob}` },
         { resource: this.evidenceBucket.arnForObjects('latest-success/*'), reason: pointer },
@@ -1232,6 +1274,8 @@ export class RestoreDrill extends Construct {
     this.allowMetrics(role);
     grantAlarmPublish(props.alarmTopic, role);
     for (const key of this.restoreKeys()) key.grant(this.restoreRole, 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey', 'kms:CreateGrant');
+    // The copies' own key: AWS Backup reads the recovery point with the restore role.
+    for (const key of this.recoveryPointKeys) key.grant(this.restoreRole, 'kms:Decrypt', 'kms:DescribeKey', 'kms:CreateGrant');
   }
 
   /**

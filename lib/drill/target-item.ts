@@ -374,6 +374,12 @@ export interface DiscoveryConfig {
   readonly levels: DiscoveryLevelConfig[];
   readonly isolation?: ItemIsolation;
   readonly maxTargets: number;
+  /**
+   * Drills of copies (`RestoreDrillProps.copyDiscovery`): the targets are the resources whose
+   * recovery points these vaults of this account hold, not stores found by their tags; `levels`
+   * then has one entry, whose times and keys every copy gets.
+   */
+  readonly copyVaults?: string[];
   /** Longest restore timeout the state machine's timeout allows; a tag asking longer is capped to it. */
   readonly maxRestoreTimeoutSeconds: number;
   readonly poll: { first: number; max: number };
@@ -432,6 +438,46 @@ export function itemOfStore(config: DiscoveryConfig, arn: string, tags: { [key: 
       }),
       validation: settings.validation ?? {},
       ...times,
+    },
+    config.drill,
+    config.poll,
+  );
+  return { item };
+}
+
+/**
+ * The execution-input item of a copy: the resource `resourceArn` (a store of a data account) whose
+ * newest restorable recovery point is in `vault` of this account, copied there from `sourceVaultArn`.
+ * Named after the source account and the resource (`dynamodb-111111111111-hr-employees`): two data
+ * accounts may hold stores of one name. Restored into this account with the copy level's keys and
+ * isolation; validated without comparing with the source nor checking canaries (both are in the
+ * data account, which this account cannot read). RDS and Aurora copies need a DB subnet group of
+ * this account (the recovery point's own is the data account's): without one they are rejected, so
+ * the staleness check counts them stale instead of every restore failing.
+ */
+export function itemOfCopy(config: DiscoveryConfig, resourceArn: string, vault: string, sourceVaultArn: string | undefined): StoreResult {
+  const parsed = parseStoreArn(resourceArn);
+  if (!parsed) return { skipped: 'not a drillable resource type' };
+  if (isDrillCopy(parsed.id)) return { skipped: 'a copy restored by a drill' };
+  const level = config.levels[0];
+  // An S3 bucket ARN has no account: the source vault's ARN (arn:aws:backup:<region>:<account>:backup-vault:<name>) has it.
+  const account = resourceArn.split(':')[4] || sourceVaultArn?.split(':')[4] || 'unknown';
+  const name = nameOfStore(parsed.resourceType, `${account}-${parsed.id}`);
+  if ((parsed.resourceType === 'RDS' || parsed.resourceType === 'Aurora') && !config.isolation?.dbSubnetGroupName) {
+    return { rejected: `a copy of an ${parsed.resourceType} store needs copyDiscovery.isolation.dbSubnetGroupName (a DB subnet group of this account): the recovery point's own subnet group is the data account's` };
+  }
+  const item = targetItem(
+    {
+      name,
+      resourceType: parsed.resourceType,
+      resourceArn,
+      backupVaultName: vault,
+      restoreMetadata: restoreMetadataOf(parsed.resourceType, { keyArn: level.restoreKeys[parsed.resourceType], isolation: config.isolation ?? {} }),
+      validation: { compareWithSource: 'false', canary: 'false' },
+      rtoSeconds: level.rtoSeconds,
+      rpoSeconds: level.rpoSeconds,
+      intervalDays: level.intervalDays,
+      restoreTimeoutSeconds: level.restoreTimeoutSeconds,
     },
     config.drill,
     config.poll,

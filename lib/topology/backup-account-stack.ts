@@ -1,4 +1,5 @@
 import { Duration, Stack, StackProps, Token } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { BackupAlarms } from '../backup/backup-alarms';
 import { BackupVaultTarget, ImmutableBackupVault, VAULT_LOCK_LIMITS, VaultLockMode } from '../backup/immutable-backup-vault';
@@ -19,6 +20,10 @@ import { CopyArrivalMonitor } from '../backup/copy-arrival-monitor';
 import { DataProtectionDashboard } from '../audit/data-protection-dashboard';
 import { METADATA } from '../core/constants';
 import { addManagementEventsTrail } from './management-trail';
+import { RestoreDrill } from '../drill/restore-drill';
+import { DrillIsolation } from '../drill/drill-target';
+import { DataAccountFallbackKey } from '../keys/data-account-fallback-key';
+import { KeyConsumerService } from '../keys/key-consumer-service';
 import { securityForwarding, watchAccount } from './watchers';
 
 /** Name of the central vault in the backup account, in every region: data accounts build its ARN from it. */
@@ -106,6 +111,30 @@ export function airGappedVaultTarget(backupAccount: string, region: string, minR
   return { backupVaultName: AIR_GAPPED_VAULT_NAME, account: backupAccount, region, minRetentionDays, maxRetentionDays };
 }
 
+/**
+ * The restore drill of the copies in the central vaults (`BackupAccountStackProps.copyDrill`).
+ * Times default to CONFIDENTIAL's floors, the level every copy meets at least.
+ */
+export interface BackupAccountCopyDrillOptions {
+  /** Time between drills of each store's copies (1–366 days). @default - CONFIDENTIAL's drill interval (90 days) */
+  readonly interval?: Duration;
+  /** Restore time objective of a copy. @default - CONFIDENTIAL's RTO (8 hours) */
+  readonly rto?: Duration;
+  /**
+   * Recovery point objective, against the age of the copy restored.
+   * @default - `maxCopyAge` (26 hours): the age a copy may reach before the copy-arrival alarm
+   */
+  readonly rpo?: Duration;
+  /**
+   * Placement of restored copies; RDS and Aurora copies need a DB subnet group of the backup
+   * account (`dbSubnetGroupName`), or they are not drilled and count as stale.
+   * @default - the recovery point's
+   */
+  readonly isolation?: DrillIsolation;
+  /** A validator of your own (see `RestoreDrillProps.validator`). @default - the library's */
+  readonly validator?: lambda.IFunction;
+}
+
 export interface BackupAccountStackProps extends StackProps {
   readonly accounts: DataProtectionAccounts;
   /**
@@ -168,6 +197,15 @@ export interface BackupAccountStackProps extends StackProps {
    * @default - none
    */
   readonly airGappedVault?: AirGappedVaultOptions;
+  /**
+   * Opt in to a `RestoreDrill` of the copies in this region's central vaults: daily, it lists the
+   * vaults' recovery points, and restores the newest copy of each store whose drill is due into
+   * this account (AWS Backup restores only in the account holding the recovery point), validates
+   * it, deletes it, and writes the evidence into an Object Lock bucket of this account, encrypted
+   * with the key account's evidence key. Its alarms notify this stack's topic.
+   * @default - no drill of the copies
+   */
+  readonly copyDrill?: BackupAccountCopyDrillOptions;
 }
 
 /**
@@ -211,6 +249,8 @@ export class BackupAccountStack extends Stack {
   public readonly dashboard?: DataProtectionDashboard;
   /** The logically air-gapped vault (with `airGappedVault`). */
   public readonly airGappedVault?: LogicallyAirGappedVault;
+  /** The restore drill of the central vaults' copies (with `copyDrill`). */
+  public readonly copyDrill?: RestoreDrill;
 
   public constructor(scope: Construct, id: string, props: BackupAccountStackProps) {
     super(scope, id, props);
@@ -290,7 +330,14 @@ export class BackupAccountStack extends Stack {
     }
 
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails, forwardTo: securityForwarding(this, accounts) });
-    watchAccount(this, accounts, this.alarmTopic, { backups: true, restoresAreUnexpected: !accounts.dataAccounts.includes(accounts.backupAccount), breakGlassRoleName: props.breakGlassRoleName });
+    // Before the watchers: the drill's own restores are expected.
+    if (props.copyDrill) this.copyDrill = this.drillCopies(props, props.copyDrill);
+    watchAccount(this, accounts, this.alarmTopic, {
+      backups: true,
+      restoresAreUnexpected: !accounts.dataAccounts.includes(accounts.backupAccount),
+      breakGlassRoleName: props.breakGlassRoleName,
+      expectedRestoreRoleArns: this.copyDrill ? [this.copyDrill.stateMachine.role.roleArn] : undefined,
+    });
     // Restores of the copies (drills run here) and copies made from this account back to a data account.
     new BackupAlarms(this, 'BackupAlarms', { topic: this.alarmTopic.topic, jobEvents: claimAccountWide(this, AccountWideWatcher.BACKUP_JOB_EVENTS) });
     if (claimAccountWide(this, AccountWideWatcher.KEY_TAMPER)) new KeyTamperAlarms(this, 'KeyTamperAlarms', { topic: this.alarmTopic.topic });
@@ -318,6 +365,43 @@ export class BackupAccountStack extends Stack {
         }),
       });
     }
+  }
+
+  /**
+   * The drill of the copies. Its targets follow the data accounts' classified stores without an
+   * ARN: they are the resources whose recovery points the central vaults hold. Restored copies are
+   * encrypted with the key account's HIGHLY_SENSITIVE key (S3, EFS, EBS; its consumers include the
+   * backup account), and DynamoDB copies with a fallback key of this account: DynamoDB documents
+   * only keys of the table owner account ("Encryption at rest",
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.howitworks.html).
+   * The restore role may read the copies with the backup key the vaults encrypt them with.
+   */
+  private drillCopies(props: BackupAccountStackProps, o: BackupAccountCopyDrillOptions): RestoreDrill {
+    const { accounts } = props;
+    const confidential = ProtectionPolicy.forClassification(DataClassification.CONFIDENTIAL);
+    const copyKey = new CrossAccountKey(this, 'CopyDrillKey', { keyAccount: accounts.keyAccount, aliasName: KeyAliases.forClassification(DataClassification.HIGHLY_SENSITIVE) }).key;
+    const tableKey = new DataAccountFallbackKey(this, 'CopyDrillDynamoDbKey', {
+      aliasName: `${KeyAliases.forClassification(DataClassification.HIGHLY_SENSITIVE)}-dynamodb/${this.stackName}`,
+      keyAccount: accounts.keyAccount,
+      services: [KeyConsumerService.DYNAMODB, KeyConsumerService.BACKUP],
+      reason: 'DynamoDB documents only keys stored in the table owner account: restored copies of DynamoDB tables in the backup account',
+    }).key;
+    const evidenceKey = new CrossAccountKey(this, 'EvidenceKey', { keyAccount: accounts.keyAccount, aliasName: KeyAliases.EVIDENCE }).key;
+    return new RestoreDrill(this, 'CopyDrill', {
+      copyDiscovery: {
+        backupVaultNames: this.vaults.map((v) => v.vault.backupVaultName),
+        rto: o.rto ?? Duration.hours(confidential.rtoHours),
+        rpo: o.rpo ?? props.maxCopyAge ?? Duration.hours(26),
+        interval: o.interval ?? Duration.days(confidential.drillIntervalDays),
+        restoreKeys: { s3: copyKey, efs: copyKey, ebs: copyKey, dynamoDb: tableKey },
+        recoveryPointKeys: [this.backupKey.key],
+        isolation: o.isolation,
+      },
+      evidenceKey,
+      alarmTopic: this.alarmTopic.topic,
+      evidenceEventBusArn: this.alarmTopic.securityEventBusArn,
+      validator: o.validator,
+    });
   }
 
   /**

@@ -22,6 +22,7 @@ import { requireReason } from '../core/validation';
 import { DrillResourceType } from '../drill/drill-resource-type';
 import { DrillIsolation, DrillTarget, DrillTargetOverrides } from '../drill/drill-target';
 import { RestoreDrill } from '../drill/restore-drill';
+import { DrillEngine, NativeRestoreTesting } from '../drill/native-restore-testing';
 import { drillTagsOf } from '../drill/drill-tags';
 import { DRILL_TAGS, nameOfStore } from '../drill/target-item';
 import { centralVaultTargets } from './backup-account-stack';
@@ -113,6 +114,13 @@ export interface DataProtectionDrillOptions {
   /** Turn drills off for this stack, with a reason (shown in the report). @default - drills on */
   readonly disabledReason?: string;
   /**
+   * Which engine proves restores in the account-wide stack: the library's `RestoreDrill`
+   * (STEP_FUNCTIONS), AWS Backup restore testing validated by the library's validator
+   * (`NativeRestoreTesting`, NATIVE_RESTORE_TESTING), or both (docs/drill.md, "Two engines").
+   * @default DrillEngine.STEP_FUNCTIONS
+   */
+  readonly engine?: DrillEngine;
+  /**
    * A custom validator Lambda (see `RestoreDrillProps.validator`).
    * @default - the library's validator
    */
@@ -178,6 +186,8 @@ export class DataAccountStack extends Stack {
   public dataAccessTrail?: DataAccessTrail;
   /** The account's restore drill (targets found at run time), in the `accountWide` stack. Set by `protect` (or at synth). */
   public restoreDrill?: RestoreDrill;
+  /** AWS Backup restore testing of the account (`DataProtectionDrillOptions.engine`), in the `accountWide` stack. Set by `protect`. */
+  public nativeRestoreTesting?: NativeRestoreTesting;
   /** The account's dashboard (drills, RTO/RPO against objectives, backup jobs, data access, alarms), in the `accountWide` stack. Set at synth. */
   public dashboard?: DataProtectionDashboard;
   private readonly ownTopic?: AlarmTopic;
@@ -308,6 +318,7 @@ export class DataAccountStack extends Stack {
         ['dataAccessAlarms', options.dataAccessAlarms],
         ['drill.isolation', options.drill?.isolation],
         ['drill.validator', options.drill?.validator],
+        ['drill.engine', options.drill?.engine],
       ];
       for (const [prop, value] of accountOptions) {
         if (value === undefined) continue;
@@ -339,7 +350,19 @@ export class DataAccountStack extends Stack {
         (days) => new ImmutableBackupVault(this, `BackupVault${days}d`, { backupVaultName: this.vaultNameFor(days), encryptionKey: this.backupKey, minRetention: Duration.days(days) }),
       ),
     ];
-    if (options.drill?.disabledReason === undefined) {
+    const engine = options.drill?.engine ?? DrillEngine.STEP_FUNCTIONS;
+    if (options.drill?.disabledReason === undefined && engine.nativeRestoreTesting) {
+      const levels = DataClassification.all().filter((c) => c.isAtLeast(DataClassification.INTERNAL));
+      this.nativeRestoreTesting = new NativeRestoreTesting(this, 'RestoreTesting', {
+        backupVaultArns: this.backupVaults.map((v) => v.backupVaultArn),
+        classifications: levels,
+        // As often as the most frequently drilled level asks.
+        interval: Duration.days(Math.min(...levels.map((c) => ProtectionPolicy.forClassification(c).drillIntervalDays))),
+        alarmTopic: topic,
+        logKey: this.evidenceKey,
+      });
+    }
+    if (options.drill?.disabledReason === undefined && engine.stepFunctions) {
       this.restoreDrill = new RestoreDrill(this, 'RestoreDrill', {
         discovery: {
           backupVaultName: this.vaultName,
@@ -505,7 +528,10 @@ export class DataAccountStack extends Stack {
       logGroup: this.dataAccessTrail.logGroup,
       topic: this.alarmTopic.topic,
       // The drill's restores are expected: its state machine starts them, AWS Backup runs them as its restore role.
-      expectedRestoreRoles: this.restoreDrill ? [this.restoreDrill.stateMachine.role, this.restoreDrill.restoreRole] : undefined,
+      // Restore testing's restores run as its restore role (NativeRestoreTesting).
+      expectedRestoreRoles: this.restoreDrill || this.nativeRestoreTesting
+        ? [...(this.restoreDrill ? [this.restoreDrill.stateMachine.role, this.restoreDrill.restoreRole] : []), ...(this.nativeRestoreTesting ? [this.nativeRestoreTesting.restoreRole] : [])]
+        : undefined,
     });
     // Every Audit Manager control evaluates what AWS Config records ("Choosing your controls").
     const existingRecorder = this.configRecorder?.existingRecorderReason;

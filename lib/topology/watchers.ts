@@ -25,6 +25,13 @@ export interface WatchAccountOptions {
    * `StartRestoreJob` there is reported. @default false
    */
   readonly restoresAreUnexpected?: boolean;
+  /**
+   * Roles whose `StartRestoreJob` calls are expected there: the state machine role of the drill
+   * of the copies. Matched on the session's role (`userIdentity.sessionContext.sessionIssuer.arn`);
+   * calls of any other identity (another role, a user, the root user) are still reported.
+   * @default - none
+   */
+  readonly expectedRestoreRoleArns?: string[];
   /** Name of the account's break-glass role. @default DEFAULT_BREAK_GLASS_ROLE_NAME */
   readonly breakGlassRoleName?: string;
 }
@@ -43,7 +50,24 @@ export function watchAccount(stack: Stack, accounts: DataProtectionAccounts, top
     apiCallAlarmRule(stack, 'CopyRestoreAlarm', {
       service: 'backup',
       eventNames: ['StartRestoreJob'],
-      description: 'cdk-data-protection: a recovery point was restored in this account (the backup account restores nothing in normal operation)',
+      // Every restore but the drill's: a session of another role, or an identity that is no
+      // assumed role at all ("anything-but" and "$or", Amazon EventBridge User Guide, "Comparison
+      // operators for use in event patterns", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html;
+      // CloudTrail userIdentity `type` and `sessionContext.sessionIssuer.arn`,
+      // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html).
+      ...(options.expectedRestoreRoleArns?.length
+        ? {
+          detail: {
+            $or: [
+              { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },
+              { userIdentity: { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': options.expectedRestoreRoleArns }] } } } },
+            ],
+          },
+        }
+        : {}),
+      description: options.expectedRestoreRoleArns?.length
+        ? 'cdk-data-protection: a recovery point was restored in this account by another identity than the drill of the copies (the backup account restores nothing else in normal operation)'
+        : 'cdk-data-protection: a recovery point was restored in this account (the backup account restores nothing in normal operation)',
       topic: topic.topic,
     });
   }

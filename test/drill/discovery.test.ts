@@ -14,7 +14,7 @@ import { CLASSIFICATION_TAG, DRILL_SKIP_TAG } from '../../lib/core/constants';
 import { DrillDiscoveryLevel, DrillDiscoveryProps, DrillResourceType, drillTagsOf, DrillTarget, RESTORE_DRILL_STATES as S, RestoreDrill, RestoreDrillProps } from '../../lib/drill';
 import { DISCOVERY_ENV, DiscoveryConfig, itemOfStore, nameFromArn, parseDrillTags, selectDue, TARGET_NAME } from '../../lib/drill/target-item';
 import { checkStatement, IamCatalog } from '../aws/iam-data';
-import { ACCOUNT, dynamoDbWorld, earlierSuccess, evidenceWritten, objectStore, pastRestoreJobs, runDrill, startFakeAws, StoredObject } from './drill-harness';
+import { ACCOUNT, clock, dynamoDbWorld, earlierSuccess, rpArn, evidenceWritten, objectStore, pastRestoreJobs, runDrill, startFakeAws, StoredObject } from './drill-harness';
 import { FakeAws } from './fake-aws';
 import { aslOf, ENV } from './helpers';
 import { discover } from '../../lib/drill/handlers/discovery';
@@ -273,6 +273,86 @@ describe('per-store drill tags (drillTagsOf)', () => {
   });
 });
 
+// ---- Drills of the copies (RestoreDrillProps.copyDiscovery): targets from the recovery points of
+// vaults of this account, restored here; one stack for the template and the executed workflow.
+const DATA_A = '333333333333';
+const DATA_B = '444444444444';
+const copyApp = new App();
+const copyStack = new Stack(copyApp, 'Copies', { env: ENV });
+const copyEvidenceKey = new kms.Key(copyStack, 'EvidenceKey');
+const copyTopic = new sns.Topic(copyStack, 'Alarms', { masterKey: copyEvidenceKey });
+const restoreKey = kms.Key.fromKeyArn(copyStack, 'RestoreKey', KEY_ARN);
+const vaultKeyArn = 'arn:aws:kms:eu-west-1:555555555555:key/backup';
+const copyDrill = new RestoreDrill(copyStack, 'Drill', {
+  copyDiscovery: {
+    backupVaultNames: ['central', 'central-365d'],
+    rto: Duration.hours(8),
+    rpo: Duration.hours(26),
+    interval: Duration.days(90),
+    restoreKeys: { s3: restoreKey, dynamoDb: restoreKey },
+    recoveryPointKeys: [kms.Key.fromKeyArn(copyStack, 'VaultKey', vaultKeyArn)],
+  },
+  evidenceKey: copyEvidenceKey,
+  alarmTopic: copyTopic,
+  schedule: false,
+});
+const copyTemplate = Template.fromStack(copyStack);
+const copyResources = copyTemplate.toJSON().Resources;
+const copyEnvOf = (fn: any) => (copyResources[copyStack.getLogicalId(fn.node.defaultChild)].Properties.Environment?.Variables ?? {}) as { [k: string]: any };
+const copyPolicies = Object.values(copyTemplate.findResources('AWS::IAM::Policy')) as any[];
+const copyStatementsOf = (role: any) => {
+  const roleId = copyStack.getLogicalId(role.node.defaultChild);
+  return copyPolicies.filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+};
+const copyEnv = copyEnvOf(copyDrill.discoverFunction)[DISCOVERY_ENV];
+
+describe('drills of the copies: template', () => {
+  test('the discover function lists the recovery points of the given vaults only: no tag listing, no source reads', () => {
+    expect(JSON.parse(copyEnv)).toMatchObject({ copyVaults: ['central', 'central-365d'], levels: [{ classification: 'copies', intervalDays: 90, rtoSeconds: 8 * 3600, rpoSeconds: 26 * 3600 }] });
+    const statements = copyStatementsOf(copyDrill.discoverFunction!.role);
+    const actions = statements.flatMap((s: any) => [s.Action].flat());
+    expect(actions).toContain('backup:ListRecoveryPointsByBackupVault');
+    expect(actions).not.toContain('tag:GetResources');
+    expect(actions).not.toContain('dynamodb:DescribeTable');
+    const list = statements.find((s: any) => s.Action === 'backup:ListRecoveryPointsByBackupVault');
+    expect(JSON.stringify(list.Resource)).toContain(':backup-vault:central');
+    expect(JSON.stringify(list.Resource)).toContain(':backup-vault:central-365d');
+    // The validator compares no source: it may not list buckets or describe tables outside the drill copies.
+    expect(JSON.stringify(copyStatementsOf(copyDrill.validator.role))).not.toContain('s3:ResourceAccount');
+  });
+
+  test('no canaries (records and stores are in the data accounts); the restore role may read the copies with the vaults\' key', () => {
+    expect(copyDrill.canaryFunction).toBeUndefined();
+    expect(copyEnvOf(copyDrill.validator).CANARY_RECORDS_BUCKET).toBeUndefined();
+    const restore = copyStatementsOf(copyDrill.restoreRole);
+    expect(restore).toEqual(expect.arrayContaining([expect.objectContaining({ Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:CreateGrant'], Resource: vaultKeyArn })]));
+    // Evidence under Object Lock in this account.
+    copyTemplate.hasResourceProperties('AWS::S3::Bucket', { ObjectLockEnabled: true });
+  });
+
+  test('every statement passes the IAM data check', async () => {
+    const catalog = new IamCatalog();
+    const findings: string[] = [];
+    for (const p of copyPolicies) for (const st of p.Properties.PolicyDocument.Statement) findings.push(...(await checkStatement(catalog, st)));
+    expect(findings).toEqual([]);
+  });
+
+  test('bad input names the prop', () => {
+    const build = (props: Partial<RestoreDrillProps>) => () => {
+      const s = new Stack(new App(), 'Bad', { env: ENV });
+      const k = new kms.Key(s, 'K');
+      new RestoreDrill(s, 'Drill', { evidenceKey: k, alarmTopic: new sns.Topic(s, 'T'), ...props } as RestoreDrillProps);
+    };
+    const copies = { backupVaultNames: ['central'], rto: Duration.hours(8), rpo: Duration.hours(26), interval: Duration.days(90) };
+    expect(build({ copyDiscovery: { ...copies, backupVaultNames: [] } })).toThrow('RestoreDrillProps.copyDiscovery.backupVaultNames must list at least one vault');
+    expect(build({ copyDiscovery: { ...copies, backupVaultNames: ['bad name'] } })).toThrow("got 'bad name'");
+    expect(build({ copyDiscovery: { ...copies, interval: Duration.hours(12) } })).toThrow('RestoreDrillProps.copyDiscovery.interval must be between 24 and 8784 hours, got 12 hours');
+    expect(build({ copyDiscovery: copies, canary: true })).toThrow('RestoreDrillProps.canary must be false or unset with copyDiscovery');
+    expect(build({ copyDiscovery: copies, discovery: { backupVaultName: 'v', levels: [] } })).toThrow('RestoreDrillProps.copyDiscovery is exclusive with targets and discovery');
+  });
+});
+
+
 // ---- The workflow, executed locally with the real bundled handlers.
 
 const app = new App();
@@ -426,6 +506,104 @@ describe('the workflow in discovery mode (real bundled handlers, fake AWS)', () 
       log.mockRestore();
       warn.mockRestore();
     }
+  });
+
+  describe('drills of the copies: the real bundled handlers against the fake AWS', () => {
+    // The parent's fake AWS (the bundled handlers keep their first clients); its configuration back after.
+    afterAll(() => {
+      process.env[DISCOVERY_ENV] = discoveryEnv;
+    });
+    const SOURCE_TABLE = `arn:aws:dynamodb:eu-west-1:${DATA_A}:table/hr-employees`;
+    const sourceVault = (account: string) => `arn:aws:backup:eu-west-1:${account}:backup-vault:data-vault`;
+    /** The central vaults' copies: two pages of 'central', one of 'central-365d'. */
+    function copiesWorld(objects: Map<string, StoredObject>) {
+      dynamoDbWorld(aws);
+      aws.on('backup.ListRecoveryPointsByBackupVault', (i: any) => {
+        if (i.ByResourceArn) {
+          // The recovery-point chooser: the copies of the one table in the vault it was found in.
+          return { RecoveryPoints: [{ RecoveryPointArn: rpArn('copy-new'), ResourceArn: i.ByResourceArn, Status: 'COMPLETED', CreationDate: clock.at(-60), BackupSizeInBytes: 2_400_000, ResourceType: 'DynamoDB' }] };
+        }
+        if (i.BackupVaultName === 'central-365d') {
+          return { RecoveryPoints: [
+            // Newer than its copy in 'central': the table is drilled from this vault.
+            { RecoveryPointArn: rpArn('copy-new'), ResourceArn: SOURCE_TABLE, ResourceType: 'DynamoDB', SourceBackupVaultArn: sourceVault(DATA_A), Status: 'COMPLETED', CreationDate: clock.at(-60) },
+          ] };
+        }
+        return i.NextToken === 'page-2'
+          ? { RecoveryPoints: [
+              // Same bucket name in two data accounts: two targets, named by account.
+              { RecoveryPointArn: rpArn('b-a'), ResourceArn: 'arn:aws:s3:::hr-documents', ResourceType: 'S3', SourceBackupVaultArn: sourceVault(DATA_A), Status: 'COMPLETED', CreationDate: clock.at(-120) },
+              { RecoveryPointArn: rpArn('b-b'), ResourceArn: 'arn:aws:s3:::hr-documents-b', ResourceType: 'S3', SourceBackupVaultArn: sourceVault(DATA_B), Status: 'COMPLETED', CreationDate: clock.at(-120) },
+              // Not restorable, and an RDS copy without a subnet group of this account (rejected, counted stale).
+              { RecoveryPointArn: rpArn('x'), ResourceArn: `arn:aws:dynamodb:eu-west-1:${DATA_B}:table/partial`, ResourceType: 'DynamoDB', Status: 'PARTIAL', CreationDate: clock.at(-120) },
+              { RecoveryPointArn: rpArn('db'), ResourceArn: `arn:aws:rds:eu-west-1:${DATA_B}:db:orders`, ResourceType: 'RDS', SourceBackupVaultArn: sourceVault(DATA_B), Status: 'COMPLETED', CreationDate: clock.at(-120) },
+            ] }
+          : { NextToken: 'page-2', RecoveryPoints: [
+              { RecoveryPointArn: rpArn('copy-old'), ResourceArn: SOURCE_TABLE, ResourceType: 'DynamoDB', SourceBackupVaultArn: sourceVault(DATA_A), Status: 'COMPLETED', CreationDate: clock.at(-24 * 60) },
+            ] };
+      });
+      aws.on('s3.GetObject', objectStore(objects));
+    }
+
+    test('the discover function groups the copies by source store, keeps the vault of the newest, and names them by account', async () => {
+      aws.reset();
+      pastRestoreJobs.clear();
+      const objects = new Map<string, StoredObject>();
+      copiesWorld(objects);
+      // The bucket of account A drilled 2 days ago (90-day interval): not due.
+      earlierSuccess(objects, `s3-${DATA_A}-hr-documents`, { daysAgo: 2 });
+      process.env[DISCOVERY_ENV] = copyEnv;
+      const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+      try {
+        const out = await require('../../assets/handlers/drill-discover/index.js').handler({});
+        // Every page of both vaults, no tag listing.
+        const calls = aws.callsOf('backup.ListRecoveryPointsByBackupVault');
+        expect(calls.map((c) => [c.BackupVaultName, c.NextToken ?? null])).toEqual([['central', null], ['central', 'page-2'], ['central-365d', null]]);
+        expect(aws.callsOf('tagging.GetResources')).toEqual([]);
+        expect(out.targets.map((t: any) => t.name)).toEqual([`dynamodb-${DATA_A}-hr-employees`, `s3-${DATA_B}-hr-documents-b`]);
+        expect(out.targets[0]).toMatchObject({
+          resourceType: 'DynamoDB',
+          resourceArn: SOURCE_TABLE,
+          backupVaultName: 'central-365d',
+          validation: { compareWithSource: 'false', canary: 'false' },
+          restoreMetadata: { encryptionType: 'KMS', kmsMasterKeyArn: KEY_ARN },
+          intervalDays: 90,
+        });
+        // The source table is in another account: never described.
+        expect(aws.callsOf('dynamodb.DescribeTable')).toEqual([]);
+        expect(out.summary).toMatchObject({ discovered: 3, due: 2, rejectedCount: 1 });
+        expect(out.summary.rejected[0]).toMatchObject({ resourceArn: `arn:aws:rds:eu-west-1:${DATA_B}:db:orders`, reason: expect.stringContaining('dbSubnetGroupName') });
+      } finally {
+        log.mockRestore();
+        warn.mockRestore();
+      }
+    });
+
+    test('a daily execution restores the due copy here, validates it without its source, and writes the evidence', async () => {
+      aws.reset();
+      pastRestoreJobs.clear();
+      const objects = new Map<string, StoredObject>();
+      copiesWorld(objects);
+      earlierSuccess(objects, `s3-${DATA_A}-hr-documents`, { daysAgo: 2 });
+      earlierSuccess(objects, `s3-${DATA_B}-hr-documents-b`, { daysAgo: 2 });
+      process.env[DISCOVERY_ENV] = copyEnv;
+      const discoverTask = async (input: unknown) => JSON.parse(JSON.stringify(await require('../../assets/handlers/drill-discover/index.js').handler(input)));
+      const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+      try {
+        const r = await runDrill(aslOf(copyTemplate), {}, { functions: { [S.DISCOVER]: discoverTask } });
+        expect(r.result.status).toBe('SUCCEEDED');
+        expect(r.calls[S.FIND].map((c: any) => c.target.name)).toEqual([`dynamodb-${DATA_A}-hr-employees`]);
+        const evidence = evidenceWritten(aws);
+        expect(evidence).toHaveLength(1);
+        expect(evidence[0].record).toMatchObject({ target: `dynamodb-${DATA_A}-hr-employees`, status: 'SUCCEEDED' });
+        expect(aws.callsOf('dynamodb.DescribeTable').map((c) => c.TableName)).not.toContain(SOURCE_TABLE);
+      } finally {
+        log.mockRestore();
+        warn.mockRestore();
+      }
+    });
   });
 });
 

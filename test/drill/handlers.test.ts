@@ -9,6 +9,9 @@ import { handler as cleanup } from '../../lib/drill/handlers/drill-cleanup.lambd
 import { buildEvidence, describeError, DrillState, handler as evidence, toMillis } from '../../lib/drill/handlers/drill-evidence.lambda';
 import { handler as chooseRecoveryPoint } from '../../lib/drill/handlers/drill-recovery-point.lambda';
 import { handler as validate } from '../../lib/drill/handlers/drill-validator.lambda';
+import { handler as validateRestoreTest } from '../../lib/drill/handlers/restore-testing-validator.lambda';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeRestoreJobCommand } from '@aws-sdk/client-backup';
 
 const backup = mockClient(BackupClient);
 const s3 = mockClient(S3Client);
@@ -313,3 +316,36 @@ describe('evidence', () => {
 });
 
 // The staleness check (verified against AWS Backup's restore jobs) runs as its bundle in staleness.test.ts.
+
+describe('restore-testing validator (NativeRestoreTesting)', () => {
+  const cloudwatch = mockClient(CloudWatchClient);
+  const PLAN = 'arn:aws:backup:eu-west-1:111111111111:restore-testing-plan:data_protection_Hr-abc';
+  const event = { detail: { restoreJobId: 'job-1', resourceType: 'DynamoDB', status: 'COMPLETED', restoreTestingPlanArn: PLAN } };
+  beforeEach(() => {
+    process.env.RESTORE_TESTING_PLAN_ARN = PLAN;
+    cloudwatch.reset();
+    backup.on(DescribeRestoreJobCommand).resolves({
+      Status: 'COMPLETED', ResourceType: 'DynamoDB', CreatedBy: { RestoreTestingPlanArn: PLAN },
+      CreatedResourceArn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/awsbackup-restore-test-1',
+      SourceResourceArn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/employees',
+    });
+  });
+  afterAll(() => delete process.env.RESTORE_TESTING_PLAN_ARN);
+
+  test('checks the copy AWS Backup named against its source, reports FAILED and publishes the failure metric', async () => {
+    ddb.on(DescribeTableCommand, { TableName: 'awsbackup-restore-test-1' }).resolves({ Table: { TableStatus: 'ACTIVE', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] } });
+    ddb.on(DescribeTableCommand, { TableName: 'employees' }).resolves({ Table: { ItemCount: 100 } });
+    ddb.on(ScanCommand).resolves({ Count: 10, Items: [{ id: { S: 'a' } }] });
+    const result = await validateRestoreTest(event);
+    expect(result).toMatchObject({ validated: true, valid: false });
+    expect(backup.commandCalls(PutRestoreValidationResultCommand)[0].args[0].input).toMatchObject({ RestoreJobId: 'job-1', ValidationStatus: 'FAILED' });
+    expect(cloudwatch.commandCalls(PutMetricDataCommand)[0].args[0].input.MetricData![0]).toMatchObject({ MetricName: 'RestoreTestValidationFailed', Value: 1, Dimensions: [{ Name: 'RestoreTestingPlan', Value: 'data_protection_Hr-abc' }] });
+  });
+
+  test('a restore job of another plan is left alone', async () => {
+    backup.on(DescribeRestoreJobCommand).resolves({ Status: 'COMPLETED', ResourceType: 'S3', CreatedBy: { RestoreTestingPlanArn: `${PLAN}-other` } });
+    backup.resetHistory();
+    expect(await validateRestoreTest(event)).toMatchObject({ validated: false });
+    expect(backup.commandCalls(PutRestoreValidationResultCommand)).toHaveLength(0);
+  });
+});

@@ -208,3 +208,62 @@ describe('DataProtectionDashboard of the backup account', () => {
     );
   });
 });
+
+describe('drill of the copies (BackupAccountStackProps.copyDrill)', () => {
+  const stack = backupStack(new App(), { copyDrill: {} });
+  const template = Template.fromStack(stack);
+  const json = template.toJSON();
+  const drill = stack.copyDrill!;
+  const envOf = (fn: any) => json.Resources[stack.getLogicalId(fn.node.defaultChild)].Properties.Environment.Variables;
+
+  test('off by default: no drill, no state machine', () => {
+    const plain = backupStack();
+    expect(plain.copyDrill).toBeUndefined();
+    Template.fromStack(plain).resourceCountIs('AWS::StepFunctions::StateMachine', 0);
+  });
+
+  test('its targets are the recovery points of every central vault, with CONFIDENTIAL times and the copy-arrival RPO; restored with keys the backup account may use', () => {
+    const config = JSON.stringify(envOf(drill.discoverFunction)['DRILL_DISCOVERY']);
+    for (const v of stack.vaults) expect(config).toContain(stack.getLogicalId(v.vault.node.defaultChild as any));
+    expect(config).toContain('copyVaults');
+    expect(config).toContain('\\"intervalDays\\":90');
+    expect(config).toContain(`\\"rpoSeconds\\":${26 * 3600}`);
+    // The restored copies: the key account's HIGHLY_SENSITIVE key; DynamoDB: a fallback key of this account.
+    const lookups = JSON.stringify(template.findResources('Custom::DataProtectionKeyLookup'));
+    expect(lookups).toContain(`:kms:${REGION}:${KEY_ACCOUNT}:alias/data-protection/data-highly-sensitive`);
+    expect(lookups).toContain(`:kms:${REGION}:${KEY_ACCOUNT}:alias/data-protection/evidence`);
+    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: Match.stringLikeRegexp('-dynamodb/') });
+    expect(drill.canaryFunction).toBeUndefined();
+  });
+
+  test('evidence under Object Lock in the backup account, encrypted with the evidence key', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('EvidenceKeyDescribeKey'), 'KeyMetadata.Arn'] }) }) })] },
+    });
+  });
+
+  test("the same alarms, forwarded: every drill alarm's description starts with 'cdk-data-protection:' and notifies the stack's topic", () => {
+    const topicRef = stack.getLogicalId(stack.alarmTopic.topic.node.defaultChild as any);
+    for (const a of [drill.drillFailedAlarm, drill.staleAlarm, drill.rtoAlarm, drill.restoreEventsAlarm]) {
+      const props = json.Resources[stack.getLogicalId(a.node.defaultChild as any)].Properties;
+      expect(props.AlarmDescription.startsWith('cdk-data-protection:')).toBe(true);
+      expect(props.AlarmActions).toEqual([{ Ref: topicRef }]);
+    }
+  });
+
+  test("the drill's own restores do not trip the unexpected-restore rule; any other identity's still do", () => {
+    const roleId = stack.getLogicalId(drill.stateMachine.role.node.defaultChild as any);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        detail: {
+          eventName: ['StartRestoreJob'],
+          $or: [
+            { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },
+            { userIdentity: { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': [{ 'Fn::GetAtt': [roleId, 'Arn'] }] }] } } } },
+          ],
+        },
+      },
+    });
+  });
+});

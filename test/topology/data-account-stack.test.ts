@@ -1,8 +1,8 @@
-import { App, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import { classify, DataAccountStack, DataClassification, DataProtectionOptions } from '../lib';
+import { classify, DataAccountStack, DataClassification, DataProtectionOptions, DrillEngine, NativeRestoreTesting } from '../lib';
 import { ACCOUNTS, DATA_ACCOUNT, drillTagsIn, REGION } from '../helpers';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AuditNames } from '../../lib/audit/audit-names';
@@ -453,5 +453,73 @@ describe('DataProtectionDashboard of the protection set', () => {
     const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms.length).toBeGreaterThan(10);
     for (const id of alarms) expect(body).toContain(`{"Fn::GetAtt":["${id}","Arn"]}`);
+  });
+});
+
+describe('DataProtectionDrillOptions.engine: AWS Backup restore testing (NativeRestoreTesting)', () => {
+  const stack = stackWith({ drill: { engine: DrillEngine.NATIVE_RESTORE_TESTING } });
+  const template = Template.fromStack(stack);
+  const native = stack.nativeRestoreTesting!;
+
+  test('a plan over the account\'s locked vaults, the latest recovery point, scheduled as often as the most drilled level; no Step Functions drill', () => {
+    expect(stack.restoreDrill).toBeUndefined();
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 0);
+    const vaults = stack.backupVaults.map((v) => stack.resolve(v.backupVaultArn));
+    expect(vaults.length).toBeGreaterThan(0);
+    template.hasResourceProperties('AWS::Backup::RestoreTestingPlan', {
+      // HIGHLY_SENSITIVE is drilled every 30 days: weekly runs.
+      ScheduleExpression: 'cron(0 5 ? * 2 *)',
+      StartWindowHours: 8,
+      RecoveryPointSelection: { Algorithm: 'LATEST_WITHIN_WINDOW', IncludeVaults: vaults, RecoveryPointTypes: ['SNAPSHOT'], SelectionWindowDays: 7 },
+    });
+  });
+
+  test('one selection per level and validated resource type, by the classification tag, restored with the restore role', () => {
+    const selections = Object.values(template.findResources('AWS::Backup::RestoreTestingSelection')) as any[];
+    expect(selections).toHaveLength(3 * 6);
+    expect(new Set(selections.map((s) => s.Properties.ProtectedResourceType))).toEqual(new Set(['S3', 'DynamoDB', 'Aurora', 'RDS', 'EBS', 'EFS']));
+    template.hasResourceProperties('AWS::Backup::RestoreTestingSelection', {
+      ProtectedResourceType: 'DynamoDB',
+      ProtectedResourceArns: ['*'],
+      ProtectedResourceConditions: { StringEquals: [{ Key: 'aws:ResourceTag/data-classification', Value: 'CONFIDENTIAL' }] },
+      ValidationWindowHours: 4,
+      IamRoleArn: stack.resolve(native.restoreRole.roleArn),
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'backup.amazonaws.com' } })] },
+      ManagedPolicyArns: Match.arrayWith([Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([':iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores'])]) })]),
+    });
+  });
+
+  test('COMPLETED restore jobs of the plan invoke the validator, which reports to AWS Backup and alarms on failures', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.backup'],
+        'detail-type': ['Restore Job State Change'],
+        detail: { status: ['COMPLETED'], restoreTestingPlanArn: [stack.resolve(native.restoreTestingPlanArn)] },
+      },
+      Targets: [Match.objectLike({ Arn: stack.resolve(native.validator.functionArn) })],
+    });
+    const policy = JSON.stringify(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [stack.resolve(native.validator.role!.roleName)] } }));
+    for (const action of ['backup:PutRestoreValidationResult', 'backup:DescribeRestoreJob', 'dynamodb:Scan', 'cloudwatch:PutMetricData']) expect(policy).toContain(action);
+    expect(policy).toContain('"cloudwatch:namespace":"DataProtection"');
+    expect(policy).toContain('"s3:ResourceAccount"');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmDescription: Match.stringLikeRegexp('^cdk-data-protection: restore testing plan .*failed validation') });
+  });
+
+  test('BOTH keeps the Step Functions drill beside restore testing', () => {
+    const both = stackWith({ drill: { engine: DrillEngine.BOTH } });
+    expect(both.restoreDrill).toBeDefined();
+    expect(both.nativeRestoreTesting).toBeDefined();
+  });
+
+  test('bad inputs are synth errors naming the prop, the value and the range', () => {
+    const props = (extra: object) => ({ backupVaultArns: ['arn:aws:backup:eu-west-1:111111111111:backup-vault:v'], classifications: [DataClassification.INTERNAL], alarmTopic: stack.alarmTopic.topic, logKey: stack.evidenceKey, ...extra });
+    const make = (extra: object) => () => new NativeRestoreTesting(new Stack(new App(), 'S', { env: { account: DATA_ACCOUNT, region: REGION } }), 'T', props(extra));
+    expect(make({ resourceTypes: ['Redshift'] })).toThrow("NativeRestoreTestingProps.resourceTypes: 'Redshift' is not supported by AWS Backup restore testing; supported: Aurora, DocumentDB, DynamoDB, EBS, EC2, EFS, FSx, Neptune, RDS, S3");
+    expect(make({ validationWindow: Duration.hours(169) })).toThrow('NativeRestoreTestingProps.validationWindow must be between 0 and 168 hours, got 169 hours');
+    expect(make({ selectionWindow: Duration.days(366) })).toThrow('NativeRestoreTestingProps.selectionWindow must be between 1 and 365 days, got 366 days');
+    expect(make({ selectionWindow: Duration.hours(12) })).toThrow('NativeRestoreTestingProps.selectionWindow must be between 1 and 365 days, got 0.5 days');
+    expect(make({ validationWindow: Duration.minutes(90) })).toThrow('NativeRestoreTestingProps.validationWindow must be a whole number of hours, got 1.5');
   });
 });

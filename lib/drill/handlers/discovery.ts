@@ -3,10 +3,11 @@
  * of this account and region tagged `data-classification` with a drilled level, each turned into
  * the execution-input item `RestoreDrill.executionInput()` would give (lib/drill/target-item.ts).
  */
+import { BackupClient, ListRecoveryPointsByBackupVaultCommand } from '@aws-sdk/client-backup';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { CLASSIFICATION_TAG } from '../../core/constants';
-import { DISCOVERY_ENV, DiscoveryConfig, itemOfStore, TargetItem } from '../target-item';
+import { DISCOVERY_ENV, DiscoveryConfig, itemOfCopy, itemOfStore, TargetItem } from '../target-item';
 import { lastVerifiedSuccesses, VerifyClients } from './verified-success';
 
 /**
@@ -36,11 +37,13 @@ export interface Discovered {
 export interface DiscoveryClients {
   tagging: Pick<ResourceGroupsTaggingAPIClient, 'send'>;
   rds: Pick<RDSClient, 'send'>;
+  /** Lists the vaults' recovery points (drills of copies). @default - a BackupClient */
+  backup?: Pick<BackupClient, 'send'>;
 }
 
 let defaultClients: DiscoveryClients | undefined;
 function clients(): DiscoveryClients {
-  return (defaultClients ??= { tagging: new ResourceGroupsTaggingAPIClient({}), rds: new RDSClient({}) });
+  return (defaultClients ??= { tagging: new ResourceGroupsTaggingAPIClient({}), rds: new RDSClient({}), backup: new BackupClient({}) });
 }
 
 /**
@@ -50,6 +53,7 @@ function clients(): DiscoveryClients {
  * one name: the first by ARN is drilled, the second rejected (names key evidence and metrics).
  */
 export async function discover(config: DiscoveryConfig, c: DiscoveryClients = clients()): Promise<Discovered> {
+  if (config.copyVaults) return discoverCopies(config, c.backup ?? new BackupClient({}));
   const found: { arn: string; tags: { [key: string]: string } }[] = [];
   let token: string | undefined;
   do {
@@ -124,4 +128,65 @@ async function clusterOf(c: DiscoveryClients, arn: string): Promise<string | und
 export async function lastSuccesses(bucket: string, names: string[], restoreRoleArn: string, now: number = Date.now(), c?: VerifyClients): Promise<{ [name: string]: number | undefined }> {
   const found = await lastVerifiedSuccesses(bucket, names, restoreRoleArn, now, c);
   return Object.fromEntries(names.map((n) => [n, found[n].at]));
+}
+
+/**
+ * Statuses of a restorable recovery point: "COMPLETED"/"AVAILABLE" (AWS Backup API Reference,
+ * RecoveryPointByBackupVault, https://docs.aws.amazon.com/aws-backup/latest/devguide/API_RecoveryPointByBackupVault.html).
+ */
+const RESTORABLE = new Set(['COMPLETED', 'AVAILABLE']);
+
+/**
+ * Drills of copies: the resources whose recovery points the vaults of `config.copyVaults` hold.
+ * The stores are in the data accounts, where this account cannot list tags; their copies are here.
+ * ListRecoveryPointsByBackupVault (every page, MaxResults at most 1000,
+ * https://docs.aws.amazon.com/aws-backup/latest/devguide/API_ListRecoveryPointsByBackupVault.html)
+ * returns RecoveryPointByBackupVault items with `ResourceArn` (the source store, in its data
+ * account), `ResourceType`, `SourceBackupVaultArn` ("The backup vault where the recovery point was
+ * originally copied from"), `CreationDate` and `Status`
+ * (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_RecoveryPointByBackupVault.html).
+ * Grouped by `ResourceArn`: one target per store, in the vault of its newest restorable snapshot
+ * (continuous points are skipped as the recovery-point chooser skips them). A store deleted in its
+ * data account stays a target as long as copies of it are kept: they are what would restore it.
+ */
+export async function discoverCopies(config: DiscoveryConfig, backup: Pick<BackupClient, 'send'>): Promise<Discovered> {
+  const newest = new Map<string, { vault: string; created: number; source?: string }>();
+  for (const vault of config.copyVaults ?? []) {
+    let NextToken: string | undefined;
+    do {
+      const page: any = await backup.send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: vault, MaxResults: 1000, NextToken }));
+      for (const p of page.RecoveryPoints ?? []) {
+        if (!p.ResourceArn || !p.RecoveryPointArn || /:recovery-point:continuous:/.test(p.RecoveryPointArn)) continue;
+        if (!RESTORABLE.has(p.Status ?? '')) continue;
+        const created = p.CreationDate instanceof Date ? p.CreationDate.getTime() : Date.parse(String(p.CreationDate));
+        if (Number.isNaN(created)) continue;
+        const best = newest.get(p.ResourceArn);
+        if (!best || created > best.created) newest.set(p.ResourceArn, { vault, created, source: p.SourceBackupVaultArn });
+      }
+      NextToken = page.NextToken || undefined;
+    } while (NextToken);
+  }
+  const out: Discovered = { items: [], rejected: [], skipped: [] };
+  const names = new Map<string, string>();
+  for (const arn of [...newest.keys()].sort()) {
+    const { vault, source } = newest.get(arn)!;
+    const r = itemOfCopy(config, arn, vault, source);
+    if ('skipped' in r) {
+      out.skipped.push({ resourceArn: arn, reason: r.skipped });
+      continue;
+    }
+    if ('rejected' in r) {
+      out.rejected.push({ resourceArn: arn, reason: r.rejected });
+      continue;
+    }
+    const other = names.get(r.item.name);
+    if (other) {
+      out.rejected.push({ resourceArn: arn, reason: `name '${r.item.name}' is already the name of ${other}` });
+      continue;
+    }
+    names.set(r.item.name, arn);
+    out.items.push(r.item);
+  }
+  out.items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return out;
 }

@@ -58,7 +58,8 @@ export async function handler(): Promise<{ targets: unknown[]; summary: { [key: 
   const now = Date.now();
   const last = await lastSuccesses(bucket, found.items.map((i) => i.name), restoreRoleFromEnv(), now);
   const due = selectDue(found.items, last, now, Number.POSITIVE_INFINITY);
-  const targets = await withSourceKeys(due.slice(0, config.maxTargets));
+  // Copies are restored with the copy level's keys: their source tables are in other accounts.
+  const targets = config.copyVaults ? due.slice(0, config.maxTargets) : await withSourceKeys(due.slice(0, config.maxTargets));
   console.log(JSON.stringify({ drill: config.drill, discovered: found.items.length, due: due.length, selected: targets.map((t) => t.name), skipped: found.skipped.length, rejected: found.rejected.length }));
   return {
     targets,

@@ -325,6 +325,15 @@ async function validateEfs(arn: string): Promise<Check[]> {
 
 export async function handler(input: ValidatorInput) {
   if (!input.drillName?.startsWith(DRILL_PREFIX)) throw new Error(`not a drill resource: '${input.drillName}'`);
+  return validateAndReport(input);
+}
+
+/**
+ * The checks of a restored copy named `input.drillName` and their report to AWS Backup, without
+ * the `drill-` name guard: the restore-testing validator (restore-testing-validator.lambda.ts)
+ * calls it for the copies AWS Backup restore testing names itself.
+ */
+export async function validateAndReport(input: ValidatorInput) {
   const v = input.target.validation ?? {};
   const compare = v.compareWithSource !== 'false';
   const source = input.target.resourceArn;
