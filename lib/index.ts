@@ -25,6 +25,7 @@ export { ObjectLockMode, ObjectLockBucket, ObjectLockBucketProps, AccessLogsBuck
 export { VaultLockMode, BackupVaultTarget, ImmutableBackupVault, ImmutableBackupVaultProps } from './backup/immutable-backup-vault';
 export { LogicallyAirGappedVault, LogicallyAirGappedVaultProps } from './backup/logically-air-gapped-vault';
 export { ProtectedBackupPlan, ProtectedBackupPlanProps, ExistingBackupResource } from './backup/protected-backup-plan';
+export { OrganizationBackupPolicy, OrganizationBackupPolicyProps } from './backup/organization-backup-policy';
 export { BackupCompliance, BackupComplianceProps } from './backup/backup-compliance';
 export { BackupAlarms, BackupAlarmsProps } from './backup/backup-alarms';
 export { BackupConfigRecorder, BackupConfigRecorderProps } from './backup/backup-config-recorder';
@@ -64,3 +65,4 @@ export { DataPerimeterOptions } from './topology/data-perimeter';
 export { BackupAccountStack, BackupAccountStackProps, AirGappedVaultOptions, BackupAccountCopyDrillOptions } from './topology/backup-account-stack';
 export { AuditAccountStack, AuditAccountStackProps } from './topology/audit-account-stack';
 export { DataProtectionStage, DataProtectionStageProps, SingleAccountStageProps } from './topology/data-protection-stage';
+export { DataProtectionGuardrails, DataProtectionGuardrailsProps } from './topology/organization-guardrails';

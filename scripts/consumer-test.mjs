@@ -37,6 +37,11 @@ if (pkg.devDependencies['aws-cdk-lib'] === CONSUMER_CDK_LIB) throw new Error(`CO
 
 const work = mkdtempSync(join(tmpdir(), 'dp-consumer-'));
 console.log(`consumer app in ${work}`);
+// The app installs aws-cdk-lib and the packages (~300 MB): removed on every exit, or repeated runs fill the disk.
+// KEEP_CONSUMER_APP=1 keeps it for inspection.
+process.on('exit', () => {
+  if (process.env.KEEP_CONSUMER_APP !== '1') rmSync(work, { recursive: true, force: true });
+});
 execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 const packed = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
 const tarball = join(work, packed[0].filename);

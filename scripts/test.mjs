@@ -1,24 +1,31 @@
 // `npm test`: the type-check (`tsc --noEmit`: lib, bin, test, examples, bench, scripts) and the
 // jest suite, run side by side rather than one after the other. tsc is single-threaded and takes
 // ~15 s; jest keeps both cores of a 2-core machine busy except at its start and end, which tsc
-// fills. Before jest, the Lambda handlers are bundled (scripts/bundle-handlers.mjs: tests use
+// fills. Before jest, the Lambda handlers are bundled unless their bundles are current (scripts/bundle-handlers.mjs: tests use
 // assets/handlers). Arguments go to jest (`npm test -- test/drill -t name`). Fails if either fails;
 // tsc's errors are printed when it ends, not interleaved with jest's output.
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const run = (script, args, stdio, env = process.env) => spawn(process.execPath, [require.resolve(script), ...args], { stdio, env });
 
 // Piped, tsc would print without colours: keep them where the terminal shows them.
-const tsc = run('typescript/bin/tsc', ['--noEmit', ...(process.stdout.isTTY ? ['--pretty'] : [])], ['ignore', 'pipe', 'pipe']);
+// Incremental: a repeated run re-checks only what changed (the build info lives in node_modules/.cache,
+// outside git); a fresh clone checks everything, as before.
+const tscArgs = ['--noEmit', '--incremental', '--tsBuildInfoFile', 'node_modules/.cache/cdk-data-protection/tsc-test.tsbuildinfo'];
+const tsc = run('typescript/bin/tsc', [...tscArgs, ...(process.stdout.isTTY ? ['--pretty'] : [])], ['ignore', 'pipe', 'pipe']);
 const tscOutput = [];
 tsc.stdout.on('data', (d) => tscOutput.push(d));
 tsc.stderr.on('data', (d) => tscOutput.push(d));
 const tscDone = new Promise((resolve) => tsc.on('close', (code) => resolve(code ?? 1)));
 
 try {
-  await import('./bundle-handlers.mjs');
+  if (bundlesAreCurrent()) console.log('handler bundles are newer than every file of lib/ and the lockfile: not bundled again');
+  else await import('./bundle-handlers.mjs');
 } catch (e) {
   tsc.kill();
   console.error(e);
@@ -38,3 +45,25 @@ if (tscCode !== 0) {
   console.error(`\ntsc --noEmit failed (exit code ${tscCode}): the type errors are above.`);
 }
 process.exit(jestCode !== 0 ? jestCode : tscCode);
+
+/**
+ * Whether assets/handlers holds a bundle for every handler of lib/ and each is newer than every
+ * file of lib/ and package-lock.json (a handler imports lib modules and dependencies; any change
+ * there rebundles them all). Saves the bundling of an unchanged tree on repeated runs.
+ */
+function bundlesAreCurrent() {
+  const root = join(fileURLToPath(import.meta.url), '..', '..');
+  const sources = [];
+  (function walk(dir) {
+    for (const name of readdirSync(dir)) {
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else sources.push(full);
+    }
+  })(join(root, 'lib'));
+  const entries = sources.filter((f) => f.endsWith('.lambda.ts') || f.endsWith('.bundle.ts'));
+  const bundles = entries.map((f) => join(root, 'assets', 'handlers', basename(basename(f, '.lambda.ts'), '.bundle.ts'), 'index.js'));
+  if (!bundles.every((b) => existsSync(b))) return false;
+  const newestSource = Math.max(...[...sources, join(root, 'package-lock.json')].map((f) => statSync(f).mtimeMs));
+  return Math.min(...bundles.map((b) => statSync(b).mtimeMs)) > newestSource;
+}

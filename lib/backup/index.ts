@@ -2,6 +2,7 @@ export * from './object-lock-bucket';
 export * from './immutable-backup-vault';
 export * from './logically-air-gapped-vault';
 export * from './protected-backup-plan';
+export * from './organization-backup-policy';
 export * from './backup-compliance';
 export * from './backup-alarms';
 export * from './legal-hold';

@@ -531,12 +531,13 @@ export class ProtectedBackupPlan extends Construct {
     // the rule carrying the copies runs at least every copyRpoHours, so the copy in the backup
     // account is never older than the objective (HIGHLY_SENSITIVE: hourly, the shortest
     // frequency AWS Backup schedules, "Continuous backups and point-in-time recovery").
-    const intervalHours = copyActions.length > 0 ? Math.min(policy.backupIntervalHours, policy.copyRpoHours) : policy.backupIntervalHours;
+    const timing = backupRuleTiming(policy, copyActions.length > 0, props.scheduleStartHour ?? 3);
+    const intervalHours = timing.intervalHours;
     rules.push({
       ruleName: scheduled,
       targetBackupVault: vault.backupVaultName,
-      scheduleExpression: scheduleFor(intervalHours, props.scheduleStartHour ?? 3),
-      startWindowMinutes: 60,
+      scheduleExpression: timing.scheduleExpression,
+      startWindowMinutes: BACKUP_START_WINDOW_MINUTES,
       lifecycle: { deleteAfterDays: retention, moveToColdStorageAfterDays: cold },
       copyActions: copyActions.length > 0 ? copyActions : undefined,
       recoveryPointTags: tags,
@@ -553,8 +554,8 @@ export class ProtectedBackupPlan extends Construct {
       rules.push({
         ruleName: name,
         targetBackupVault: continuousVault.backupVaultName,
-        scheduleExpression: scheduleFor(24, props.scheduleStartHour ?? 3),
-        startWindowMinutes: 60,
+        scheduleExpression: timing.continuousScheduleExpression,
+        startWindowMinutes: BACKUP_START_WINDOW_MINUTES,
         enableContinuousBackup: true,
         lifecycle: { deleteAfterDays: pitr },
         recoveryPointTags: tags,
@@ -856,6 +857,21 @@ function checkLock(rule: string, days: number, vault: string, min: number | unde
       `ProtectedBackupPlan rule '${rule}': retention ${days} days is outside the lock of vault ${vault} (min ${min ?? 'none'}, max ${max ?? 'none'} days); AWS Backup would fail every job. Change the retention or the vault lock`,
     );
   }
+}
+
+/** Minutes AWS Backup has to start a scheduled job (`StartWindowMinutes`) in every plan the library builds. */
+export const BACKUP_START_WINDOW_MINUTES = 60;
+
+/**
+ * The schedules a `ProtectionPolicy` asks for, shared by `ProtectedBackupPlan` and
+ * `OrganizationBackupPolicy` so both write the same rules from one source: the scheduled rule
+ * runs every `backupIntervalHours`, or every `copyRpoHours` when it carries copy actions (copies
+ * run after each backup job of their rule), and the continuous rule (when any) runs daily.
+ * Retention is the policy's (`backupRetentionDays`, `pointInTimeRecoveryDays`).
+ */
+export function backupRuleTiming(policy: ProtectionPolicy, copies: boolean, startHour: number): { intervalHours: number; scheduleExpression: string; continuousScheduleExpression: string } {
+  const intervalHours = copies ? Math.min(policy.backupIntervalHours, policy.copyRpoHours) : policy.backupIntervalHours;
+  return { intervalHours, scheduleExpression: scheduleFor(intervalHours, startHour), continuousScheduleExpression: scheduleFor(24, startHour) };
 }
 
 /** A cron expression every `hours` hours (1–24), starting at `startHour` UTC. */

@@ -110,6 +110,61 @@ export function validateOrganizationId(prop: string, organizationId: string | un
   }
 }
 
+/*
+ * Ids of AWS Organizations, as the AWS Organizations API reference gives their patterns (AttachPolicy
+ * `TargetId`, https://docs.aws.amazon.com/organizations/latest/APIReference/API_AttachPolicy.html):
+ * a root is "r-" followed by 4 to 32 lowercase letters or digits; an account exactly 12 digits; an OU
+ * "ou-", 4 to 32 lowercase letters or digits (the id of its root), a second "-" and 8 to 32 more
+ * lowercase letters or digits.
+ */
+/** Organizational unit ids: `ou-<4-32 of [0-9a-z]>-<8-32 of [a-z0-9]>`. */
+export const ORGANIZATIONAL_UNIT_ID_PATTERN = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
+/** Root ids: `r-<4-32 of [0-9a-z]>`. */
+export const ROOT_ID_PATTERN = /^r-[0-9a-z]{4,32}$/;
+/**
+ * Region names: a 2-4 letter area (`us`, `eu`, `ap`, `eusc`), optional qualifiers (`gov`, `iso`),
+ * a direction, a number (`us-east-1`, `us-gov-west-1`, `eusc-de-east-1`).
+ */
+export const REGION_PATTERN = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+
+/** Throws unless `value` is an organizational unit id (tokens skipped). The message names the prop, the value and the pattern. */
+export function validateOrganizationalUnitId(prop: string, value: string | undefined): void {
+  if (value !== undefined && Token.isUnresolved(value)) return;
+  if (value === undefined || !ORGANIZATIONAL_UNIT_ID_PATTERN.test(value)) {
+    throw new Error(`${prop} must be an organizational unit id matching ^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$ (e.g. ou-ab12-cdef3456), got ${value === undefined ? 'undefined' : `'${value}'`}`);
+  }
+}
+
+/** Throws unless `value` is an organization root id (tokens skipped). */
+export function validateRootId(prop: string, value: string | undefined): void {
+  if (value !== undefined && Token.isUnresolved(value)) return;
+  if (value === undefined || !ROOT_ID_PATTERN.test(value)) {
+    throw new Error(`${prop} must be an organization root id matching ^r-[0-9a-z]{4,32}$ (e.g. r-ab12), got ${value === undefined ? 'undefined' : `'${value}'`}`);
+  }
+}
+
+/** Throws unless `value` is an AWS Region name such as `eu-west-1` (tokens skipped). */
+export function validateRegion(prop: string, value: string | undefined): void {
+  if (value !== undefined && Token.isUnresolved(value)) return;
+  if (value === undefined || !REGION_PATTERN.test(value)) {
+    throw new Error(`${prop} must be a Region name matching ${REGION_PATTERN.source} (e.g. eu-west-1, us-gov-west-1), got ${value === undefined ? 'undefined' : `'${value}'`}`);
+  }
+}
+
+/**
+ * Throws unless `value` is an id a policy can be attached to: a root (`r-…`), an organizational unit
+ * (`ou-…`) or an account (12 digits). Tokens skipped.
+ */
+export function validatePolicyTargetId(prop: string, value: string | undefined): void {
+  if (value !== undefined && Token.isUnresolved(value)) return;
+  if (value !== undefined && value.startsWith('ou-')) return validateOrganizationalUnitId(prop, value);
+  if (value !== undefined && value.startsWith('r-')) return validateRootId(prop, value);
+  if (value !== undefined && /^\d+$/.test(value)) return validateAccountId(prop, value);
+  throw new Error(
+    `${prop} must be a root id (^r-[0-9a-z]{4,32}$), an organizational unit id (^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$) or a 12-digit account id, got ${value === undefined ? 'undefined' : `'${value}'`}`,
+  );
+}
+
 /** Throws unless `reason` is a non-empty string; used wherever a control is loosened. */
 export function requireReason(prop: string, reason: string | undefined, what: string): string {
   if (reason === undefined || reason.trim().length === 0) {

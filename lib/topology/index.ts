@@ -5,3 +5,4 @@ export * from './data-account-stack';
 export * from './key-account-stack';
 export * from './data-protection-stage';
 export * from './management-trail';
+export * from './organization-guardrails';

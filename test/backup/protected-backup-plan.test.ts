@@ -5,7 +5,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { BackupVaultTarget, classify, CONTROLS, controlsOf, DataClassification, ImmutableBackupVault, KeyAccountReplicaStack, KeyAccountStack, METADATA, ProtectedBackupPlan, ProtectedBackupPlanProps } from '../lib';
+import { BackupVaultTarget, centralVaultTargets, classify, CONTROLS, controlsOf, DataClassification, ImmutableBackupVault, KeyAccountReplicaStack, KeyAccountStack, METADATA, OrganizationBackupPolicy, OrganizationBackupPolicyProps, ProtectedBackupPlan, ProtectedBackupPlanProps } from '../lib';
 import { ACCOUNTS, BACKUP_ACCOUNT, DATA_ACCOUNT, KEY_ACCOUNT, REGION, testStack } from '../helpers';
 import { RDS_NO_DR_COPY } from '../../lib/backup/protected-backup-plan';
 
@@ -580,3 +580,103 @@ describe('ProtectedBackupPlan', () => {
     });
   });
 }
+
+describe('OrganizationBackupPolicy', () => {
+  const MANAGEMENT_ACCOUNT = '555555555555';
+  const ORG_PROPS: OrganizationBackupPolicyProps = { targetIds: ['ou-ab12-cdef3456', 'r-ab12', DATA_ACCOUNT], regions: [REGION], backupAccount: BACKUP_ACCOUNT, drRegion: 'eu-central-1' };
+  const orgStack = (): Stack => new Stack(new App(), 'Org', { env: { account: MANAGEMENT_ACCOUNT, region: 'us-east-1' } });
+
+  // Built once: the data-account plans of every level (one bucket per level, the central vaults of
+  // the backup account by retention class) and the organization policy from the same floors.
+  const dataAccount = testStack(DATA_ACCOUNT, 'OrgCompare');
+  const key = kms.Key.fromKeyArn(dataAccount, 'Key', KEY_ARN);
+  const localVault = new ImmutableBackupVault(dataAccount, 'LocalVault', { backupVaultName: 'hr-backups', encryptionKey: key, minRetention: Duration.days(7) });
+  for (const level of DataClassification.all()) {
+    classify(new s3.Bucket(dataAccount, `Bucket${level.name}`, { encryption: s3.BucketEncryption.KMS, encryptionKey: key, versioned: true }), level);
+  }
+  const [central, ...centralClasses] = centralVaultTargets(BACKUP_ACCOUNT, REGION);
+  const [dr, ...drClasses] = centralVaultTargets(BACKUP_ACCOUNT, 'eu-central-1');
+  new ProtectedBackupPlan(dataAccount, 'Backups', { backupVault: localVault, centralVault: central, centralRetentionClassVaults: centralClasses, drVault: dr, drRetentionClassVaults: drClasses, backupPlanName: 'hr', manageRegionSettings: false });
+  const dataTemplate = Template.fromStack(dataAccount);
+  const org = orgStack();
+  const policy = new OrganizationBackupPolicy(org, 'BackupPolicy', ORG_PROPS);
+  const orgTemplate = Template.fromStack(org);
+  const doc = JSON.parse(policy.document);
+  const arnString = (arn: any): string => (typeof arn === 'string' ? arn : arn['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : 'aws')).join(''));
+  const value = (v: any) => v['@@assign'];
+
+  test('an Organizations BACKUP_POLICY attached to the targets, compact JSON', () => {
+    orgTemplate.hasResourceProperties('AWS::Organizations::Policy', { Type: 'BACKUP_POLICY', TargetIds: ORG_PROPS.targetIds, Content: doc });
+    expect(Object.keys(doc.plans)).toEqual(['data-protection-org-public', 'data-protection-org-internal', 'data-protection-org-confidential-eu-west-1', 'data-protection-org-highly-sensitive-eu-west-1']);
+  });
+
+  for (const level of DataClassification.all()) {
+    const suffix = level.name.toLowerCase().replace(/_/g, '-');
+    test(`${level.name}: the same schedule, retention, continuous backup and copy targets as the data-account plan, selected by the classification tag`, () => {
+      const dataPlan = planNamed(dataTemplate, `hr-${suffix}`);
+      const orgName = Object.keys(doc.plans).find((n) => n.startsWith(`data-protection-org-${suffix}`))!;
+      const orgPlan = doc.plans[orgName];
+      expect(value(orgPlan.regions)).toEqual([REGION]);
+      const orgRules = Object.entries(orgPlan.rules).map(([, r]: [string, any]) => ({
+        ScheduleExpression: value(r.schedule_expression),
+        StartWindowMinutes: Number(value(r.start_backup_window_minutes)),
+        EnableContinuousBackup: r.enable_continuous_backup ? value(r.enable_continuous_backup) === 'true' : undefined,
+        DeleteAfterDays: Number(value(r.lifecycle.delete_after_days)),
+        Copies: r.copy_actions ? Object.entries(r.copy_actions).map(([k, c]: [string, any]) => {
+          expect(value(c.target_backup_vault_arn)).toEqual(k);
+          return [k, Number(value(c.lifecycle.delete_after_days))];
+        }) : undefined,
+        Tags: Object.fromEntries(Object.values(r.recovery_point_tags).map((t: any) => [value(t.tag_key), value(t.tag_value)])),
+      }));
+      const dataRules = dataPlan.BackupPlanRule.map((r: any) => ({
+        ScheduleExpression: r.ScheduleExpression,
+        StartWindowMinutes: r.StartWindowMinutes,
+        EnableContinuousBackup: r.EnableContinuousBackup,
+        DeleteAfterDays: r.Lifecycle.DeleteAfterDays,
+        Copies: r.CopyActions?.map((c: any) => [arnString(c.DestinationBackupVaultArn), c.Lifecycle.DeleteAfterDays]),
+        Tags: r.RecoveryPointTags,
+      }));
+      expect(orgRules).toEqual(dataRules);
+      // Selection: the classification tag = the level, through the member account's role.
+      const selection: any = Object.values(orgPlan.selections.tags)[0];
+      expect(value(selection.tag_key)).toEqual('data-classification');
+      expect(value(selection.tag_value)).toEqual([level.name]);
+      expect(value(selection.iam_role_arn)).toEqual('arn:aws:iam::$account:role/data-protection-organization-backup');
+      const dataSelection: any = Object.values(dataTemplate.findResources('AWS::Backup::BackupSelection')).find((r: any) => r.Properties.BackupSelection.SelectionName === `${suffix}-by-tag`);
+      expect(dataSelection.Properties.BackupSelection.Conditions.StringEquals).toContainEqual({ ConditionKey: 'aws:ResourceTag/data-classification', ConditionValue: level.name });
+      for (const r of Object.values(orgPlan.rules) as any[]) expect(value(r.target_backup_vault_name)).toEqual('data-protection-organization');
+    });
+  }
+
+  test('HIGHLY_SENSITIVE copies go to the 365-day central vaults of the backup account, here and in the DR region', () => {
+    const rule = doc.plans['data-protection-org-highly-sensitive-eu-west-1'].rules['data-protection-org-highly-sensitive-eu-west-1-scheduled'];
+    expect(Object.keys(rule.copy_actions)).toEqual([
+      `arn:aws:backup:${REGION}:${BACKUP_ACCOUNT}:backup-vault:data-protection-central-365d`,
+      `arn:aws:backup:eu-central-1:${BACKUP_ACCOUNT}:backup-vault:data-protection-central-365d`,
+    ]);
+  });
+
+  describe('bad input', () => {
+    const attempt = (props: Partial<OrganizationBackupPolicyProps>) => () => new OrganizationBackupPolicy(orgStack(), 'P', { ...ORG_PROPS, ...props });
+    test('target ids', () => {
+      expect(attempt({ targetIds: [] })).toThrow('OrganizationBackupPolicyProps.targetIds must list at least one organizational unit');
+      expect(attempt({ targetIds: ['ou-12'] })).toThrow("OrganizationBackupPolicyProps.targetIds[0] must be an organizational unit id matching ^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$ (e.g. ou-ab12-cdef3456), got 'ou-12'");
+      expect(attempt({ targetIds: ['o-exampleorg1'] })).toThrow("OrganizationBackupPolicyProps.targetIds[0] must be a root id");
+    });
+    test('regions', () => {
+      expect(attempt({ regions: [] })).toThrow('OrganizationBackupPolicyProps.regions must list at least one region');
+      expect(attempt({ regions: ['Ireland'] })).toThrow("OrganizationBackupPolicyProps.regions[0] must be a Region name matching");
+      expect(attempt({ regions: [REGION, REGION] })).toThrow('OrganizationBackupPolicyProps.regions must not repeat a region');
+      expect(attempt({ drRegion: REGION })).toThrow("OrganizationBackupPolicyProps.drRegion must differ from every region in regions");
+    });
+    test('backup account, DR copy and cold storage', () => {
+      expect(attempt({ backupAccount: '123' })).toThrow("OrganizationBackupPolicyProps.backupAccount must be a 12-digit AWS account id, got '123'");
+      expect(attempt({ drRegion: undefined })).toThrow('OrganizationBackupPolicyProps.noCrossRegionCopyReason');
+      expect(attempt({ coldStorageAfter: Duration.days(30) })).toThrow('OrganizationBackupPolicyProps.coldStorageAfter: the PUBLIC plan moves recovery points to cold storage after 30 days and deletes them after 7 days');
+    });
+    test('a document over the 10,000-character backup policy quota is a synth error with its size', () => {
+      const regions = ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-north-1', 'eu-south-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'];
+      expect(attempt({ regions })).toThrow(/the backup policy document is \d{5} characters; AWS Organizations allows at most 10000 for a backup policy/);
+    });
+  });
+});

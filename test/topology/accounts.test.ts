@@ -1,8 +1,9 @@
 import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
-import { accountsFromContext, ImmutableBackupVault, validateAccounts } from '../lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { accountsFromContext, DataProtectionGuardrails, DataProtectionGuardrailsProps, ImmutableBackupVault, validateAccounts } from '../lib';
 import { ACCOUNTS, DATA_ACCOUNT, KEY_ACCOUNT, referenceContext } from '../helpers';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { isPlaceholderAccount, validateOrganizationId } from '../../lib/core/validation';
+import { isPlaceholderAccount, validateOrganizationalUnitId, validateOrganizationId, validatePolicyTargetId, validateRegion, validateRootId } from '../../lib/core/validation';
 
 describe('account layout', () => {
   test('reads the placeholder layout from cdk.json context', () => {
@@ -104,4 +105,208 @@ describe('account layout', () => {
       expect(() => new ImmutableBackupVault(stack, 'D', { ...props, copySourceAccounts: REAL.dataAccounts, copySourceOrganizationId: 'o-a1b2c3d4e5' })).not.toThrow();
     });
   });
+}
+
+// Organization guardrails (service control policies), merged here: each jest file reloads aws-cdk-lib.
+{
+const OU = 'ou-ab12-cdef3456';
+const ROOT = 'r-ab12';
+const ACCOUNT = '222222222222';
+const ADMIN = 'arn:aws:iam::*:role/stacksets-exec-*';
+const BREAK_GLASS = 'arn:aws:iam::*:role/data-protection-break-glass';
+const props: DataProtectionGuardrailsProps = { targetIds: [OU, ACCOUNT], guardrailAdminRoleArnPattern: ADMIN };
+
+// One app, one management-account stack, one synth for every policy assertion.
+const app = new App();
+const stack = new Stack(app, 'Management', { env: { account: '999999999999', region: 'us-east-1' } });
+const guardrails = new DataProtectionGuardrails(stack, 'Guardrails', props);
+const template = Template.fromStack(stack);
+const policies = Object.values(template.findResources('AWS::Organizations::Policy'));
+const statements: any[] = policies.flatMap((p) => p.Properties.Content.Statement);
+const statement = (sid: string) => {
+  const found = statements.find((s) => s.Sid === sid);
+  if (!found) throw new Error(`no statement ${sid}`);
+  return found;
+};
+
+/** A fresh scope for a construct that must fail (its stack is never synthesized). */
+let n = 0;
+const build = (overrides: Partial<DataProtectionGuardrailsProps>) => () => new DataProtectionGuardrails(stack, `Bad${n++}`, { ...props, ...overrides });
+
+describe('DataProtectionGuardrails policies', () => {
+  test('service control policies attached to the targets, each within the size limit', () => {
+    expect(policies.length).toBe(guardrails.policies.length);
+    for (const p of policies) {
+      expect(p.Properties.Type).toBe('SERVICE_CONTROL_POLICY');
+      expect(p.Properties.TargetIds).toEqual([OU, ACCOUNT]);
+      expect(JSON.stringify(p.Properties.Content).length).toBeLessThanOrEqual(5120);
+      expect(p.Properties.Content.Version).toBe('2012-10-17');
+    }
+    template.hasResourceProperties('AWS::Organizations::Policy', { Name: 'data-protection-guardrails-1' });
+    expect(guardrails.policySizes).toEqual(policies.map((p) => JSON.stringify(p.Properties.Content).length));
+    expect(guardrails.guardrails).toEqual([
+      'DenyKeyDeletion', 'DenyKeyPolicyChanges', 'DenyKeyAliasChanges', 'DenyVaultDeletion', 'DenyVaultPolicyChanges',
+      'DenyRecoveryPointDeletion', 'DenyTrailDeletion', 'DenyTrailChanges', 'DenyBucketLockChanges', 'DenyBreakGlassRoleChanges',
+    ]);
+    expect(statements.every((s) => s.Effect === 'Deny')).toBe(true);
+  });
+
+  test('keys with a data-protection alias: deletion and disabling for break-glass only', () => {
+    expect(statement('DenyKeyDeletion')).toEqual({
+      Sid: 'DenyKeyDeletion', Effect: 'Deny',
+      Action: ['kms:ScheduleKeyDeletion', 'kms:DisableKey'],
+      Resource: ['arn:aws:kms:*:*:key/*'],
+      Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': ['alias/data-protection/*'] }, 'ArnNotLike': { 'aws:PrincipalArn': [BREAK_GLASS] } },
+    });
+  });
+
+  test('key policies: break-glass and the deployment role', () => {
+    const s = statement('DenyKeyPolicyChanges');
+    expect(s.Action).toEqual(['kms:PutKeyPolicy']);
+    expect(s.Condition.ArnNotLike['aws:PrincipalArn']).toEqual([BREAK_GLASS, ADMIN]);
+    expect(s.Condition['ForAnyValue:StringLike']).toEqual({ 'kms:ResourceAliases': ['alias/data-protection/*'] });
+  });
+
+  test('the aliases that mark the keys cannot be removed or re-pointed', () => {
+    const s = statement('DenyKeyAliasChanges');
+    expect(s.Action).toEqual(['kms:DeleteAlias', 'kms:UpdateAlias']);
+    expect(s.Resource).toEqual(['arn:aws:kms:*:*:alias/data-protection/*']);
+    expect(s.Condition).toEqual({ ArnNotLike: { 'aws:PrincipalArn': [BREAK_GLASS] } });
+  });
+
+  test('vaults: deletion and unlocking for break-glass only, access policy also for deployments', () => {
+    const del = statement('DenyVaultDeletion');
+    expect(del.Action).toEqual(['backup:DeleteBackupVault', 'backup:DeleteBackupVaultLockConfiguration', 'backup:DeleteBackupVaultAccessPolicy']);
+    expect(del.Resource).toEqual(['arn:aws:backup:*:*:backup-vault:data-protection-*']);
+    expect(del.Condition.ArnNotLike['aws:PrincipalArn']).toEqual([BREAK_GLASS]);
+    const put = statement('DenyVaultPolicyChanges');
+    expect(put.Action).toEqual(['backup:PutBackupVaultAccessPolicy']);
+    expect(put.Resource).toEqual(['arn:aws:backup:*:*:backup-vault:data-protection-*']);
+    expect(put.Condition.ArnNotLike['aws:PrincipalArn']).toEqual([BREAK_GLASS, ADMIN]);
+  });
+
+  test('recovery points: every recovery point, break-glass only', () => {
+    expect(statement('DenyRecoveryPointDeletion')).toMatchObject({
+      Action: ['backup:DeleteRecoveryPoint', 'backup:UpdateRecoveryPointLifecycle'],
+      Resource: '*',
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': [BREAK_GLASS] } },
+    });
+  });
+
+  test('trails: stopping and deleting for break-glass only, selectors also for deployments', () => {
+    expect(statement('DenyTrailDeletion')).toMatchObject({
+      Action: ['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail'],
+      Resource: ['arn:aws:cloudtrail:*:*:trail/data-protection-*'],
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': [BREAK_GLASS] } },
+    });
+    expect(statement('DenyTrailChanges')).toMatchObject({
+      Action: ['cloudtrail:PutEventSelectors', 'cloudtrail:UpdateTrail'],
+      Resource: ['arn:aws:cloudtrail:*:*:trail/data-protection-*'],
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': [BREAK_GLASS, ADMIN] } },
+    });
+  });
+
+  test('buckets: Object Lock and lifecycle configuration, break-glass and deployments', () => {
+    expect(statement('DenyBucketLockChanges')).toMatchObject({
+      Action: ['s3:PutBucketObjectLockConfiguration', 's3:PutLifecycleConfiguration'],
+      Resource: ['arn:aws:s3:::data-protection-*'],
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': [BREAK_GLASS, ADMIN] } },
+    });
+  });
+
+  test('the break-glass role: created and changed by the deployment role only, not by itself', () => {
+    const s = statement('DenyBreakGlassRoleChanges');
+    expect(s.Resource).toEqual([BREAK_GLASS]);
+    expect(s.Action).toEqual(expect.arrayContaining(['iam:CreateRole', 'iam:DeleteRole', 'iam:UpdateAssumeRolePolicy', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy']));
+    expect(s.Condition).toEqual({ ArnNotLike: { 'aws:PrincipalArn': [ADMIN] } });
+  });
+
+  test('no statement allows anything', () => {
+    template.allResourcesProperties('AWS::Organizations::Policy', { Content: { Version: '2012-10-17', Statement: Match.anyValue() } });
+    expect(statements.some((s) => s.Effect !== 'Deny')).toBe(false);
+  });
+});
+
+describe('DataProtectionGuardrails size', () => {
+  test('statements that do not fit one policy are split into several, each within the limit', () => {
+    const buckets = Array.from({ length: 60 }, (_, i) => `data-protection-bucket-with-a-long-name-${String(i).padStart(3, '0')}-*`);
+    const split = new DataProtectionGuardrails(stack, 'Split', { ...props, bucketNamePatterns: buckets });
+    expect(split.policies.length).toBeGreaterThan(1);
+    for (const size of split.policySizes) expect(size).toBeLessThanOrEqual(DataProtectionGuardrails.MAX_POLICY_CHARACTERS);
+    expect(split.policies.map((p) => p.name)).toEqual(split.policies.map((_, i) => `data-protection-guardrails-${i + 1}`));
+  });
+
+  test('a statement over 5,120 characters fails with its size and the limit', () => {
+    const buckets = Array.from({ length: 200 }, (_, i) => `data-protection-bucket-${i}-*`);
+    expect(build({ bucketNamePatterns: buckets })).toThrow(/statement DenyBucketLockChanges alone is \d{4,} characters as minified JSON, over the 5120-character limit/);
+  });
+
+  test('more policies than fit beside FullAWSAccess is an error', () => {
+    const keyAliasPatterns = Array.from({ length: 80 }, (_, i) => `alias/data-protection/team-${String(i).padStart(3, '0')}-*`);
+    const bucketNamePatterns = Array.from({ length: 80 }, (_, i) => `data-protection-bucket-name-${String(i).padStart(3, '0')}-*`);
+    expect(build({ keyAliasPatterns, bucketNamePatterns })).toThrow(/the guardrails need [5-9] policies of at most 5120 characters, over the 4 that fit beside FullAWSAccess/);
+  });
+
+  test('tokens are refused: the size must be known at synth', () => {
+    const token = Lazy.string({ produce: () => 'data-protection-*' });
+    expect(build({ vaultNamePattern: token })).toThrow('DataProtectionGuardrailsProps.vaultNamePattern must be a literal, got a token');
+    expect(build({ targetIds: [token] })).toThrow('DataProtectionGuardrailsProps.targetIds[0] must be a literal, got a token');
+  });
+});
+
+describe('DataProtectionGuardrails bad input', () => {
+  test.each([
+    ['an OU id', 'ou-ab12-short', "DataProtectionGuardrailsProps.targetIds[0] must be an organizational unit id matching ^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$ (e.g. ou-ab12-cdef3456), got 'ou-ab12-short'"],
+    ['a root id', 'r-AB', "DataProtectionGuardrailsProps.targetIds[0] must be an organization root id matching ^r-[0-9a-z]{4,32}$ (e.g. r-ab12), got 'r-AB'"],
+    ['an account id', '12345', "DataProtectionGuardrailsProps.targetIds[0] must be a 12-digit AWS account id, got '12345'"],
+    ['anything else', 'o-exampleorg1', "DataProtectionGuardrailsProps.targetIds[0] must be a root id (^r-[0-9a-z]{4,32}$), an organizational unit id (^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$) or a 12-digit account id, got 'o-exampleorg1'"],
+  ])('targetIds: %s', (_what, value, message) => {
+    expect(build({ targetIds: [value] })).toThrow(message);
+  });
+
+  test('targetIds: empty or repeated', () => {
+    expect(build({ targetIds: [] })).toThrow('DataProtectionGuardrailsProps.targetIds must name at least one root (r-…), organizational unit (ou-…) or account (12 digits), got []');
+    expect(build({ targetIds: [ROOT, ROOT] })).toThrow("DataProtectionGuardrailsProps.targetIds must not repeat an id (a policy is attached once per target), got 'r-ab12' twice");
+  });
+
+  test.each([
+    ['every role', 'arn:aws:iam::*:role/*'],
+    ['not a role ARN', 'arn:aws:iam::*:user/deployer'],
+    ['another partition', 'arn:aws-cn:iam::*:role/stacksets-exec-*'],
+  ])('guardrailAdminRoleArnPattern: %s', (_what, value) => {
+    expect(build({ guardrailAdminRoleArnPattern: value })).toThrow(
+      `DataProtectionGuardrailsProps.guardrailAdminRoleArnPattern must be an IAM role ARN pattern arn:aws:iam::<account id or *>:role/<name pattern> whose name is not only wildcards (e.g. arn:aws:iam::*:role/stacksets-exec-* or arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*), got '${value}'`,
+    );
+  });
+
+  test('name patterns, aliases, role name, partition and policy names', () => {
+    expect(build({ vaultNamePattern: '*' })).toThrow("DataProtectionGuardrailsProps.vaultNamePattern must be a backup vault name pattern of 1-128 letters, digits, '.', '_', '-', '*' or '?' and not only wildcards (it would cover every backup vault of the account), got '*'");
+    expect(build({ trailNamePattern: 'trail/x' })).toThrow("DataProtectionGuardrailsProps.trailNamePattern must be a trail name pattern");
+    expect(build({ bucketNamePatterns: [] })).toThrow('DataProtectionGuardrailsProps.bucketNamePatterns must name at least one bucket name pattern, got []');
+    expect(build({ bucketNamePatterns: ['data-protection-*', 'a b'] })).toThrow("DataProtectionGuardrailsProps.bucketNamePatterns[1] must be a bucket name pattern");
+    expect(build({ keyAliasPatterns: ['alias/aws/*'] })).toThrow("DataProtectionGuardrailsProps.keyAliasPatterns[0] must be alias/<pattern> of letters, digits, '/', '_', '-', '*' or '?', not only wildcards and not an AWS managed alias (alias/aws/…), got 'alias/aws/*'");
+    expect(build({ keyAliasPatterns: ['alias/*'] })).toThrow("got 'alias/*'");
+    expect(build({ keyAliasPatterns: [] })).toThrow('DataProtectionGuardrailsProps.keyAliasPatterns must name at least one alias pattern, got []');
+    expect(build({ breakGlassRoleName: 'break glass' })).toThrow("DataProtectionGuardrailsProps.breakGlassRoleName must be an IAM role name (1-64 letters, digits or +=,.@_-), got 'break glass'");
+    expect(build({ partition: 'aws-eu' })).toThrow("DataProtectionGuardrailsProps.partition must be one of aws, aws-cn, aws-us-gov, got 'aws-eu'");
+    expect(build({ policyNamePrefix: '' })).toThrow("DataProtectionGuardrailsProps.policyNamePrefix must be 1-120 printable ASCII characters (policy names are 1-128), got ''");
+  });
+});
+
+describe('organization id validators', () => {
+  test('OU, root, region and target ids name the prop, the value and the expected form', () => {
+    expect(() => validateOrganizationalUnitId('P.ou', 'ou-ab12')).toThrow("P.ou must be an organizational unit id matching ^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$ (e.g. ou-ab12-cdef3456), got 'ou-ab12'");
+    expect(() => validateOrganizationalUnitId('P.ou', undefined)).toThrow('P.ou must be an organizational unit id matching ^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$ (e.g. ou-ab12-cdef3456), got undefined');
+    expect(() => validateRootId('P.root', 'r-abc')).toThrow("P.root must be an organization root id matching ^r-[0-9a-z]{4,32}$ (e.g. r-ab12), got 'r-abc'");
+    expect(() => validateRegion('P.region', 'EU-WEST-1')).toThrow("P.region must be a Region name matching ^[a-z]{2,4}(-[a-z]+)+-\\d{1,2}$ (e.g. eu-west-1, us-gov-west-1), got 'EU-WEST-1'");
+    expect(() => validateRegion('P.region', 'eu-west')).toThrow("got 'eu-west'");
+    expect(() => validatePolicyTargetId('P.target', '')).toThrow("P.target must be a root id");
+    for (const ok of ['eu-west-1', 'us-gov-west-1', 'ap-southeast-5', 'eusc-de-east-1', 'us-isob-east-1']) expect(() => validateRegion('P.region', ok)).not.toThrow();
+    expect(() => validateOrganizationalUnitId('P.ou', OU)).not.toThrow();
+    expect(() => validateRootId('P.root', ROOT)).not.toThrow();
+    const token = Lazy.string({ produce: () => 'x' });
+    expect(() => validateOrganizationalUnitId('P.ou', token)).not.toThrow();
+    expect(() => validateRegion('P.region', token)).not.toThrow();
+  });
+});
 }
