@@ -5,10 +5,10 @@
 // assets/handlers). Arguments go to jest (`npm test -- test/drill -t name`). Fails if either fails;
 // tsc's errors are printed when it ends, not interleaved with jest's output.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { bundleHandlers, handlerBundles, libFiles, root } from './bundle-handlers.mjs';
 
 const require = createRequire(import.meta.url);
 const run = (script, args, stdio, env = process.env) => spawn(process.execPath, [require.resolve(script), ...args], { stdio, env });
@@ -25,7 +25,7 @@ const tscDone = new Promise((resolve) => tsc.on('close', (code) => resolve(code 
 
 try {
   if (bundlesAreCurrent()) console.log('handler bundles are newer than every file of lib/ and the lockfile: not bundled again');
-  else await import('./bundle-handlers.mjs');
+  else await bundleHandlers();
 } catch (e) {
   tsc.kill();
   console.error(e);
@@ -52,17 +52,8 @@ process.exit(jestCode !== 0 ? jestCode : tscCode);
  * there rebundles them all). Saves the bundling of an unchanged tree on repeated runs.
  */
 function bundlesAreCurrent() {
-  const root = join(fileURLToPath(import.meta.url), '..', '..');
-  const sources = [];
-  (function walk(dir) {
-    for (const name of readdirSync(dir)) {
-      const full = join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else sources.push(full);
-    }
-  })(join(root, 'lib'));
-  const entries = sources.filter((f) => f.endsWith('.lambda.ts') || f.endsWith('.bundle.ts'));
-  const bundles = entries.map((f) => join(root, 'assets', 'handlers', basename(basename(f, '.lambda.ts'), '.bundle.ts'), 'index.js'));
+  const sources = libFiles();
+  const bundles = handlerBundles(sources).map((b) => b.outfile);
   if (!bundles.every((b) => existsSync(b))) return false;
   const newestSource = Math.max(...[...sources, join(root, 'package-lock.json')].map((f) => statSync(f).mtimeMs));
   return Math.min(...bundles.map((b) => statSync(b).mtimeMs)) > newestSource;
