@@ -14,18 +14,19 @@ import { BackupAlarms } from '../backup/backup-alarms';
 import { BackupCompliance } from '../backup/backup-compliance';
 import { BackupConfigRecorder } from '../backup/backup-config-recorder';
 import { ImmutableBackupVault } from '../backup/immutable-backup-vault';
+import { AIR_GAPPED_VAULT_LIMITS } from '../backup/logically-air-gapped-vault';
 import { ExistingBackupResource, ProtectedBackupPlan } from '../backup/protected-backup-plan';
 import { ClassifiedResource, ClassifiedResources } from '../classification/classify';
 import { DRILL_SKIP_TAG, METADATA } from '../core/constants';
 import { CONTROLS, controlsOf, recordControl } from '../core/controls';
-import { requireReason } from '../core/validation';
+import { requireLiteral, requireReason, validateInteger, validateRange } from '../core/validation';
 import { DrillResourceType } from '../drill/drill-resource-type';
 import { DrillIsolation, DrillTarget, DrillTargetOverrides } from '../drill/drill-target';
 import { RestoreDrill } from '../drill/restore-drill';
 import { DrillEngine, NativeRestoreTesting } from '../drill/native-restore-testing';
 import { drillTagsOf } from '../drill/drill-tags';
 import { DRILL_TAGS, nameOfStore } from '../drill/target-item';
-import { centralVaultTargets } from './backup-account-stack';
+import { airGappedVaultTarget, CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS, centralVaultTargets } from './backup-account-stack';
 import { AlarmTopic } from '../keys/alarm-topic';
 import { CrossAccountKey, KeyLookupProvider } from '../keys/cross-account-key';
 import { DataAccountFallbackKey } from '../keys/data-account-fallback-key';
@@ -72,6 +73,47 @@ export interface DataAccountStackProps extends StackProps {
    * @default - on when accounts.organizationId is set
    */
   readonly dataPerimeter?: DataPerimeterOptions;
+  /**
+   * Opt in to copies into the backup account's logically air-gapped vault
+   * (`BackupAccountStackProps.airGappedVault`, named `data-protection-air-gapped`, of the
+   * `BackupAccountStack` in this stack's region): the account's shared backup plan copies the
+   * recovery points of `classifications` there too. In the account-wide stack only (setting it on
+   * another stack is an error, unless equal to that stack's, as `DataProtectionStage.dataStackProps`
+   * passes it). Turn on both sides: without the vault every copy job fails;
+   * `DataProtectionStageProps.airGappedVault` sets both.
+   * @default - no copy into a logically air-gapped vault
+   */
+  readonly airGappedCopies?: AirGappedCopyOptions;
+}
+
+/**
+ * Copies of the account's shared backup plan into the backup account's logically air-gapped vault
+ * (`DataAccountStackProps.airGappedCopies`). The vault ARN is built from its fixed name, so
+ * nothing is exported from the backup account; its lock range cannot be, so `minRetention` and
+ * `maxRetention` repeat the backup account's `AirGappedVaultOptions.minRetention` and
+ * `maxRetention` and must equal them (both default to the same values). The plan checks each
+ * copy's retention against this range at synth ("retention N days is outside the lock of vault
+ * ...data-protection-air-gapped"); when the range given here differs from the vault's real lock,
+ * that check tests the wrong range, and AWS Backup fails the copy jobs whose retention is outside
+ * the real lock (copy-job failure alarm in this account).
+ */
+export interface AirGappedCopyOptions {
+  /**
+   * Levels whose recovery points are copied into the vault. AWS Backup copies only some resource
+   * types there (`AIR_GAPPED_COPY_TYPES`: not DynamoDB): a level covering another type is a synth error.
+   * @default [DataClassification.HIGHLY_SENSITIVE]
+   */
+  readonly classifications?: DataClassification[];
+  /**
+   * The vault's lock minimum: the backup account's `AirGappedVaultOptions.minRetention` (7–36,500 days).
+   * @default Duration.days(7), as `AirGappedVaultOptions.minRetention`
+   */
+  readonly minRetention?: Duration;
+  /**
+   * The vault's lock maximum: the backup account's `AirGappedVaultOptions.maxRetention` (above minRetention, at most 36,500 days).
+   * @default Duration.days(3650), as `AirGappedVaultOptions.maxRetention`
+   */
+  readonly maxRetention?: Duration;
 }
 
 /** Whether the account-wide stack creates the AWS Config recorder (`DataAccountStackProps.configRecorder`). */
@@ -196,6 +238,7 @@ export class DataAccountStack extends Stack {
   private protectedResources?: Set<ClassifiedResource>;
   private options?: DataProtectionOptions;
   private readonly configRecorder?: ConfigRecorderOptions;
+  private readonly airGappedCopies?: { classifications: DataClassification[]; minRetentionDays?: number; maxRetentionDays?: number };
   private sharedBuilt = false;
   /** Whether this stack resolves keys through the protection set's shared key lookups (it then deploys after that stack). */
   private usesSharedLookups = false;
@@ -216,7 +259,10 @@ export class DataAccountStack extends Stack {
     this.alarmEmails = props.alarmEmails;
     // The same emails as the holder's are accepted (DataProtectionStage.dataStackProps passes them to every data stack).
     const sameEmails = (holderOf(this)?.alarmEmails ?? []).join() === (props.alarmEmails ?? []).join();
-    for (const [prop, value] of [['alarmEmails', sameEmails ? undefined : props.alarmEmails], ['configRecorder', props.configRecorder]] as const) {
+    // Likewise the holder's air-gapped copies (DataProtectionStageProps.airGappedVault).
+    if (props.airGappedCopies) this.airGappedCopies = airGappedCopySettings(props.airGappedCopies);
+    const sameAirGapped = JSON.stringify(holderOf(this)?.airGappedCopies) === JSON.stringify(this.airGappedCopies);
+    for (const [prop, value] of [['alarmEmails', sameEmails ? undefined : props.alarmEmails], ['configRecorder', props.configRecorder], ['airGappedCopies', sameAirGapped ? undefined : props.airGappedCopies]] as const) {
       if (value !== undefined && !this.accountWide) {
         throw new Error(
           `DataAccountStackProps.${prop} applies to the stack that holds the protection set of ${this.account}/${this.region}, and ${this.node.path} does not (accountWide is false): set it on that stack`,
@@ -427,6 +473,8 @@ export class DataAccountStack extends Stack {
     const [central, ...centralClasses] = centralVaultTargets(accounts.backupAccount, accounts.primaryRegion);
     const [dr, ...drClasses] = accounts.drRegion ? centralVaultTargets(accounts.backupAccount, accounts.drRegion) : [];
     const copies = !options.noCrossAccountCopyReason;
+    // The logically air-gapped vault of the backup account in this region, by its fixed name.
+    const airGapped = this.airGappedCopies;
     this.backupPlan = new ProtectedBackupPlan(this, 'Backups', {
       backupVault: this.backupVault,
       retentionClassVaults: this.backupVaults.filter((v) => v !== this.backupVault),
@@ -434,6 +482,8 @@ export class DataAccountStack extends Stack {
       centralRetentionClassVaults: copies ? centralClasses : undefined,
       drVault: dr && copies ? dr : undefined,
       drRetentionClassVaults: dr && copies ? drClasses : undefined,
+      airGappedVault: airGapped ? airGappedVaultTarget(accounts.backupAccount, this.region, airGapped.minRetentionDays, airGapped.maxRetentionDays) : undefined,
+      airGappedCopyClassifications: airGapped?.classifications,
       noCrossAccountCopyReason: options.noCrossAccountCopyReason,
       noCrossRegionCopyReason: options.noCrossAccountCopyReason ?? (accounts.drRegion ? undefined : 'No DR region is configured (cdk-data-protection:regions.dr)'),
       existingResources: options.existingResources,
@@ -755,6 +805,35 @@ function groupOf(stack: DataAccountStack): DataAccountStack[] {
 
 function holderOf(stack: DataAccountStack): DataAccountStack | undefined {
   return groupOf(stack).find((s) => s.accountWide);
+}
+
+/**
+ * `DataAccountStackProps.airGappedCopies`, validated against the limits of the vault lock
+ * (`AIR_GAPPED_VAULT_LIMITS`, CloudFormation User Guide:
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-backup-logicallyairgappedbackupvault.html).
+ */
+function airGappedCopySettings(o: AirGappedCopyOptions): { classifications: DataClassification[]; minRetentionDays?: number; maxRetentionDays?: number } {
+  const P = 'DataAccountStackProps.airGappedCopies';
+  const why = "copy retentions are compared with the air-gapped vault's lock at synth (AWS Backup fails every copy outside it)";
+  requireLiteral(`${P}.minRetention`, o.minRetention, why);
+  requireLiteral(`${P}.maxRetention`, o.maxRetention, why);
+  const min = o.minRetention?.toDays({ integral: false });
+  const max = o.maxRetention?.toDays({ integral: false });
+  const { MIN_RETENTION_DAYS: lo, MAX_RETENTION_DAYS: hi } = AIR_GAPPED_VAULT_LIMITS;
+  for (const [prop, days] of [['minRetention', min], ['maxRetention', max]] as const) {
+    validateInteger(`${P}.${prop}`, days);
+    validateRange(`${P}.${prop}`, days, lo, hi, 'days');
+  }
+  // The defaults are airGappedVaultTarget's: those of AirGappedVaultOptions.
+  const effMin = min ?? lo;
+  const effMax = max ?? CENTRAL_VAULT_DEFAULT_MAX_RETENTION_DAYS;
+  if (effMin >= effMax) {
+    throw new Error(`${P}.minRetention (${effMin} days) must be less than maxRetention (${effMax} days); allowed: ${lo} <= minRetention < maxRetention <= ${hi} days, equal to the backup account's AirGappedVaultOptions`);
+  }
+  if (o.classifications !== undefined && o.classifications.length === 0) {
+    throw new Error(`${P}.classifications must name at least one level (e.g. [DataClassification.HIGHLY_SENSITIVE]), got []; leave airGappedCopies unset for no copies`);
+  }
+  return { classifications: o.classifications ?? [DataClassification.HIGHLY_SENSITIVE], minRetentionDays: min, maxRetentionDays: max };
 }
 
 

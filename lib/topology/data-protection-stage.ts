@@ -1,7 +1,8 @@
 import { Stage, StageProps, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AuditAccountStack } from './audit-account-stack';
-import { BackupAccountStack } from './backup-account-stack';
+import { AirGappedVaultOptions, BackupAccountStack } from './backup-account-stack';
+import { DataClassification } from '../classification/data-classification';
 import type { DataAccountStack, DataAccountStackProps } from './data-account-stack';
 import { DataProtectionAccounts, validateAccounts } from './accounts';
 import { KeyAccountReplicaStack, KeyAccountStack } from './key-account-stack';
@@ -19,6 +20,19 @@ export interface DataProtectionStageProps extends StageProps {
    * @default - none
    */
   readonly alarmEmails?: string[];
+  /**
+   * Opt in to the logically air-gapped vault on both sides: `BackupAccountStackProps.airGappedVault`
+   * of the backup stacks (primary and DR region), and `DataAccountStackProps.airGappedCopies` with
+   * the same lock range in `dataStackProps()`, so the data accounts' shared plans copy the levels of
+   * `airGappedCopyClassifications` into it.
+   * @default - none
+   */
+  readonly airGappedVault?: AirGappedVaultOptions;
+  /**
+   * Levels the data accounts copy into the air-gapped vault (with `airGappedVault`).
+   * @default [DataClassification.HIGHLY_SENSITIVE]
+   */
+  readonly airGappedCopyClassifications?: DataClassification[];
 }
 
 /** Options of `DataProtectionStage.singleAccount`. */
@@ -80,6 +94,7 @@ export class DataProtectionStage extends Stage {
   public readonly backupDr?: BackupAccountStack;
   public readonly audit: AuditAccountStack;
   private readonly alarmEmails?: string[];
+  private readonly airGappedCopies?: DataAccountStackProps['airGappedCopies'];
   private readonly dataStacks: DataAccountStack[] = [];
 
   public constructor(scope: Construct, id: string, props: DataProtectionStageProps) {
@@ -93,16 +108,21 @@ export class DataProtectionStage extends Stage {
     this.alarmEmails = props.alarmEmails;
     const env = (account: string, region = accounts.primaryRegion) => ({ account, region });
     const common = { accounts, alarmEmails: props.alarmEmails };
+    if (props.airGappedCopyClassifications && !props.airGappedVault) {
+      throw new Error('DataProtectionStageProps.airGappedCopyClassifications applies to copies into the air-gapped vault: set airGappedVault too, got classifications and no airGappedVault');
+    }
+    const o = props.airGappedVault;
+    if (o) this.airGappedCopies = { classifications: props.airGappedCopyClassifications, minRetention: o.minRetention, maxRetention: o.maxRetention };
 
     this.keys = new KeyAccountStack(this, 'Keys', { ...common, env: env(accounts.keyAccount) });
-    this.backup = new BackupAccountStack(this, 'Backup', { ...common, env: env(accounts.backupAccount) });
+    this.backup = new BackupAccountStack(this, 'Backup', { ...common, airGappedVault: o, env: env(accounts.backupAccount) });
     this.backup.addStackDependency(this.keys, 'the central vault uses the key-account backup key');
     this.audit = new AuditAccountStack(this, 'Audit', { accounts, alarmEmails: props.alarmEmails, env: env(accounts.auditAccount) });
     this.audit.addStackDependency(this.keys, 'the archive uses the key-account audit key');
     if (accounts.drRegion) {
       this.keysDr = new KeyAccountReplicaStack(this, 'KeysDr', { ...common, env: env(accounts.keyAccount, accounts.drRegion) });
       this.keysDr.addStackDependency(this.keys, 'replicas are created from the primary keys');
-      this.backupDr = new BackupAccountStack(this, 'BackupDr', { ...common, env: env(accounts.backupAccount, accounts.drRegion) });
+      this.backupDr = new BackupAccountStack(this, 'BackupDr', { ...common, airGappedVault: o, env: env(accounts.backupAccount, accounts.drRegion) });
       this.backupDr.addStackDependency(this.keysDr, 'the DR vault uses the backup key replica');
     }
   }
@@ -126,7 +146,7 @@ export class DataProtectionStage extends Stage {
     if (!Token.isUnresolved(target) && !this.accounts.dataAccounts.includes(target)) {
       throw new Error(`DataProtectionStage.dataStackProps(account) must be one of accounts.dataAccounts (${this.accounts.dataAccounts.join(', ')}), got ${target}`);
     }
-    return { accounts: this.accounts, alarmEmails: this.alarmEmails, env: { account: target, region: this.accounts.primaryRegion } };
+    return { accounts: this.accounts, alarmEmails: this.alarmEmails, airGappedCopies: this.airGappedCopies, env: { account: target, region: this.accounts.primaryRegion } };
   }
 
   /** The data stacks of this stage. */

@@ -523,3 +523,65 @@ describe('DataProtectionDrillOptions.engine: AWS Backup restore testing (NativeR
     expect(make({ validationWindow: Duration.minutes(90) })).toThrow('NativeRestoreTestingProps.validationWindow must be a whole number of hours, got 1.5');
   });
 });
+
+describe('DataAccountStackProps.airGappedCopies: the shared plan copies into the backup account\'s logically air-gapped vault', () => {
+  const AIR_GAPPED_ARN = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:backup:${REGION}:${ACCOUNTS.backupAccount}:backup-vault:data-protection-air-gapped`]] };
+  const app = new App();
+  const stack = new DataAccountStack(app, 'AirGapped', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS, airGappedCopies: {} });
+  classify(new s3.Bucket(stack, 'Secrets', { encryption: s3.BucketEncryption.KMS, encryptionKey: stack.keyFor(DataClassification.HIGHLY_SENSITIVE) }), DataClassification.HIGHLY_SENSITIVE);
+  classify(new s3.Bucket(stack, 'Notes', { encryption: s3.BucketEncryption.KMS, encryptionKey: stack.keyFor(DataClassification.CONFIDENTIAL) }), DataClassification.CONFIDENTIAL);
+  const rulesOf = (level: string) =>
+    Object.values(Template.fromStack(stack).findResources('AWS::Backup::BackupPlan'))
+      .filter((p: any) => Object.values(p.Properties.BackupPlanTags).includes(level))
+      .flatMap((p: any) => p.Properties.BackupPlan.BackupPlanRule as any[]);
+
+  test('the HIGHLY_SENSITIVE rule that copies (the scheduled one) also copies into the vault by its fixed name, kept for the level\'s retention; CONFIDENTIAL rules do not', () => {
+    const copying = rulesOf('HIGHLY_SENSITIVE').filter((r) => r.CopyActions);
+    expect(copying.map((r) => r.RuleName)).toEqual(['AirGapped-highly-sensitive-scheduled']);
+    expect(copying[0].CopyActions).toContainEqual({ DestinationBackupVaultArn: AIR_GAPPED_ARN, Lifecycle: { DeleteAfterDays: 365 } });
+    const confidential = rulesOf('CONFIDENTIAL');
+    expect(confidential.length).toBeGreaterThan(0);
+    expect(JSON.stringify(confidential)).not.toContain('data-protection-air-gapped');
+  });
+
+  test('only the stack holding the protection set takes it; bad ranges are synth errors naming the prop, value and range', () => {
+    const other = new App();
+    new DataAccountStack(other, 'Holder', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS });
+    expect(() => new DataAccountStack(other, 'Second', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS, airGappedCopies: {} })).toThrow(
+      `DataAccountStackProps.airGappedCopies applies to the stack that holds the protection set of ${DATA_ACCOUNT}/${REGION}, and Second does not (accountWide is false): set it on that stack`,
+    );
+    const bad = (airGappedCopies: object) => () => new DataAccountStack(new App(), 'Bad', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS, airGappedCopies });
+    expect(bad({ minRetention: Duration.days(3) })).toThrow('DataAccountStackProps.airGappedCopies.minRetention must be between 7 and 36500 days, got 3 days');
+    expect(bad({ minRetention: Duration.days(30), maxRetention: Duration.days(30) })).toThrow(/DataAccountStackProps.airGappedCopies.minRetention \(30 days\) must be less than maxRetention \(30 days\)/);
+    expect(bad({ classifications: [] })).toThrow(/DataAccountStackProps.airGappedCopies.classifications must name at least one level/);
+  });
+
+  test('DataProtectionStageProps.airGappedVault turns on both sides with one lock range; every data stack takes dataStackProps()', () => {
+    const stage = new DataProtectionStage(new App(), 'Prod', { accounts: ACCOUNTS, alarmEmails: ['security@example.com'], airGappedVault: { minRetention: Duration.days(30) } });
+    const holder = new DataAccountStack(stage, 'Hr', stage.dataStackProps());
+    const second = new DataAccountStack(stage, 'Crm', stage.dataStackProps());
+    classify(new s3.Bucket(second, 'Secrets', { encryption: s3.BucketEncryption.KMS, encryptionKey: second.keyFor(DataClassification.HIGHLY_SENSITIVE) }), DataClassification.HIGHLY_SENSITIVE);
+    for (const backup of [stage.backup, stage.backupDr!]) {
+      Template.fromStack(backup).hasResourceProperties('AWS::Backup::LogicallyAirGappedBackupVault', { BackupVaultName: 'data-protection-air-gapped', MinRetentionDays: 30, MaxRetentionDays: 3650 });
+    }
+    expect(JSON.stringify(Template.fromStack(holder).findResources('AWS::Backup::BackupPlan'))).toContain(`:backup:${REGION}:${ACCOUNTS.backupAccount}:backup-vault:data-protection-air-gapped`);
+    expect(() => new DataProtectionStage(new App(), 'Bad', { accounts: ACCOUNTS, airGappedCopyClassifications: [DataClassification.CONFIDENTIAL] })).toThrow(/airGappedCopyClassifications applies to copies into the air-gapped vault: set airGappedVault too/);
+  });
+
+  test('a lock range that does not admit the level\'s retention, or a type AWS Backup cannot copy there, is the plan\'s synth error', () => {
+    const locked = new DataAccountStack(new App(), 'Locked', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS, airGappedCopies: { minRetention: Duration.days(400) } });
+    classify(new s3.Bucket(locked, 'Secrets', { encryption: s3.BucketEncryption.KMS, encryptionKey: locked.keyFor(DataClassification.HIGHLY_SENSITIVE) }), DataClassification.HIGHLY_SENSITIVE);
+    expect(() => Template.fromStack(locked)).toThrow(/retention 365 days is outside the lock of vault 'data-protection-air-gapped'.*\(min 400, max 3650 days\)/);
+    const ddb = new DataAccountStack(new App(), 'Ddb', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS, airGappedCopies: {} });
+    classify(
+      new dynamodb.TableV2(ddb, 'Ledger', {
+        partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+        encryption: dynamodb.TableEncryptionV2.customerManagedKey(ddb.dynamoDbKeyFor(DataClassification.HIGHLY_SENSITIVE)),
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: 35 },
+        removalPolicy: RemovalPolicy.RETAIN,
+      }),
+      DataClassification.HIGHLY_SENSITIVE,
+    );
+    expect(() => Template.fromStack(ddb)).toThrow(/ProtectedBackupPlanProps.airGappedVault: rule '.*' would copy AWS::DynamoDB::GlobalTable recovery points into logically air-gapped vault/);
+  });
+});
