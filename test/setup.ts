@@ -47,5 +47,7 @@ process.env.CDK_VALIDATION = 'false';
 // trace is up to 100 frames (jest raises Error.stackTraceLimit), each one source-mapped by jest:
 // about a fifth of the synth time of the larger apps. No test reads them; every app the tests
 // build gets the context key that turns them off (CDK_CONTEXT_JSON is merged into every App's
-// context, over its own). `cdk synth` keeps them.
-process.env.CDK_CONTEXT_JSON = JSON.stringify({ ...JSON.parse(process.env.CDK_CONTEXT_JSON ?? '{}'), 'aws:cdk:disable-creation-stack-traces': true });
+// context, over its own). `cdk synth` keeps them. Assets are not staged (copied into each test
+// app's cloud assembly): templates and asset hashes are the same, and a run writes a few MB to the
+// temp directory instead of GBs (test/global-teardown.js removes what remains).
+process.env.CDK_CONTEXT_JSON = JSON.stringify({ ...JSON.parse(process.env.CDK_CONTEXT_JSON ?? '{}'), 'aws:cdk:disable-creation-stack-traces': true, 'aws:cdk:disable-asset-staging': true });
