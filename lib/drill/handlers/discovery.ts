@@ -8,6 +8,7 @@ import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { CLASSIFICATION_TAG } from '../../core/constants';
 import { DISCOVERY_ENV, DiscoveryConfig, itemOfCopy, itemOfStore, TargetItem } from '../target-item';
+import { millisOf } from '../canary';
 import { lastVerifiedSuccesses, VerifyClients } from './verified-success';
 
 /**
@@ -74,19 +75,11 @@ export async function discover(config: DiscoveryConfig, c: DiscoveryClients = cl
   } while (token);
 
   found.sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
-  const out: Discovered = { items: [], rejected: [], skipped: [] };
-  const names = new Map<string, string>();
+  const out = new DiscoveredTargets(': set the data-protection:drill-name tag of one of them');
   for (const { arn, tags } of found) {
-    const r = itemOfStore(config, arn, tags, CLASSIFICATION_TAG);
-    if ('skipped' in r) {
-      out.skipped.push({ resourceArn: arn, reason: r.skipped });
-      continue;
-    }
-    if ('rejected' in r) {
-      out.rejected.push({ resourceArn: arn, reason: r.rejected });
-      continue;
-    }
-    if (r.item.resourceType === 'RDS') {
+    const item = out.triage(arn, itemOfStore(config, arn, tags, CLASSIFICATION_TAG));
+    if (!item) continue;
+    if (item.resourceType === 'RDS') {
       let cluster: string | undefined;
       try {
         cluster = await clusterOf(c, arn);
@@ -100,16 +93,46 @@ export async function discover(config: DiscoveryConfig, c: DiscoveryClients = cl
         continue;
       }
     }
-    const other = names.get(r.item.name);
-    if (other) {
-      out.rejected.push({ resourceArn: arn, reason: `name '${r.item.name}' is already the name of ${other}: set the data-protection:drill-name tag of one of them` });
-      continue;
-    }
-    names.set(r.item.name, arn);
-    out.items.push(r.item);
+    out.admit(arn, item);
   }
-  out.items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return out;
+  return out.result();
+}
+
+/**
+ * What one discovery found: items under unique names (a second store with a taken name is
+ * rejected, `nameClashHint` ending the reason), rejected and skipped stores with their reasons.
+ */
+class DiscoveredTargets {
+  public readonly rejected: Discovered['rejected'] = [];
+  public readonly skipped: Discovered['skipped'] = [];
+  private readonly items: TargetItem[] = [];
+  private readonly names = new Map<string, string>();
+
+  public constructor(private readonly nameClashHint: string) {}
+
+  /** The item of `r`, or undefined after recording why the store is skipped or rejected. */
+  public triage(arn: string, r: { skipped: string } | { rejected: string } | { item: TargetItem }): TargetItem | undefined {
+    if ('skipped' in r) this.skipped.push({ resourceArn: arn, reason: r.skipped });
+    else if ('rejected' in r) this.rejected.push({ resourceArn: arn, reason: r.rejected });
+    else return r.item;
+    return undefined;
+  }
+
+  /** Adds `item` unless another store already has its name. */
+  public admit(arn: string, item: TargetItem): void {
+    const other = this.names.get(item.name);
+    if (other) {
+      this.rejected.push({ resourceArn: arn, reason: `name '${item.name}' is already the name of ${other}${this.nameClashHint}` });
+      return;
+    }
+    this.names.set(item.name, arn);
+    this.items.push(item);
+  }
+
+  /** The items by name, and the rejected and skipped stores. */
+  public result(): Discovered {
+    return { items: [...this.items].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), rejected: this.rejected, skipped: this.skipped };
+  }
 }
 
 async function clusterOf(c: DiscoveryClients, arn: string): Promise<string | undefined> {
@@ -158,35 +181,19 @@ export async function discoverCopies(config: DiscoveryConfig, backup: Pick<Backu
       for (const p of page.RecoveryPoints ?? []) {
         if (!p.ResourceArn || !p.RecoveryPointArn || /:recovery-point:continuous:/.test(p.RecoveryPointArn)) continue;
         if (!RESTORABLE.has(p.Status ?? '')) continue;
-        const created = p.CreationDate instanceof Date ? p.CreationDate.getTime() : Date.parse(String(p.CreationDate));
-        if (Number.isNaN(created)) continue;
+        const created = millisOf(p.CreationDate);
+        if (created === undefined) continue;
         const best = newest.get(p.ResourceArn);
         if (!best || created > best.created) newest.set(p.ResourceArn, { vault, created, source: p.SourceBackupVaultArn });
       }
       NextToken = page.NextToken || undefined;
     } while (NextToken);
   }
-  const out: Discovered = { items: [], rejected: [], skipped: [] };
-  const names = new Map<string, string>();
+  const out = new DiscoveredTargets('');
   for (const arn of [...newest.keys()].sort()) {
     const { vault, source } = newest.get(arn)!;
-    const r = itemOfCopy(config, arn, vault, source);
-    if ('skipped' in r) {
-      out.skipped.push({ resourceArn: arn, reason: r.skipped });
-      continue;
-    }
-    if ('rejected' in r) {
-      out.rejected.push({ resourceArn: arn, reason: r.rejected });
-      continue;
-    }
-    const other = names.get(r.item.name);
-    if (other) {
-      out.rejected.push({ resourceArn: arn, reason: `name '${r.item.name}' is already the name of ${other}` });
-      continue;
-    }
-    names.set(r.item.name, arn);
-    out.items.push(r.item);
+    const item = out.triage(arn, itemOfCopy(config, arn, vault, source));
+    if (item) out.admit(arn, item);
   }
-  out.items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return out;
+  return out.result();
 }

@@ -29,6 +29,7 @@
  */
 import { BackupClient, DescribeRestoreJobCommand } from '@aws-sdk/client-backup';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { millisOf } from '../canary';
 
 /** Days AWS Backup is assumed to keep a restore job record (see above: undocumented for restore jobs). */
 export const JOB_RECORD_RETENTION_DAYS = 30;
@@ -74,11 +75,6 @@ async function readJson(c: VerifyClients, bucket: string, key: string): Promise<
   return { body, lastModified: r.LastModified ? new Date(r.LastModified).getTime() : undefined };
 }
 
-const dateOf = (v: unknown): number | undefined => {
-  if (v === undefined || v === null || v === '') return undefined;
-  const t = v instanceof Date ? v.getTime() : typeof v === 'number' ? (v < 1e12 ? v * 1000 : v) : Date.parse(String(v));
-  return Number.isNaN(t) ? undefined : t;
-};
 
 /**
  * The last success of one target, checked against AWS Backup. Errors other than a missing object
@@ -110,7 +106,7 @@ export async function lastVerifiedSuccess(bucket: string, name: string, restoreR
         reason: `AWS Backup has no restore job ${restoreJobId}, though ${key} was written ${ageDays.toFixed(1)} days ago (job records are kept ${JOB_RECORD_RETENTION_DAYS} days): forged evidence`,
       };
     }
-    const claimed = dateOf(record.restoreJob?.completedAt) ?? dateOf(record.drillFinishedAt) ?? writtenAt;
+    const claimed = millisOf(record.restoreJob?.completedAt) ?? millisOf(record.drillFinishedAt) ?? writtenAt;
     return {
       state: 'unverified',
       at: Math.min(claimed, writtenAt),
@@ -118,7 +114,7 @@ export async function lastVerifiedSuccess(bucket: string, name: string, restoreR
       reason: `AWS Backup no longer has restore job ${restoreJobId} (${key} was written ${ageDays.toFixed(1)} days ago, beyond the ${JOB_RECORD_RETENTION_DAYS} days job records are kept): dated by the evidence record`,
     };
   }
-  const completed = dateOf(job.CompletionDate);
+  const completed = millisOf(job.CompletionDate);
   const problems = [
     job.Status !== 'COMPLETED' ? `status ${job.Status ?? 'missing'}` : undefined,
     job.IamRoleArn !== restoreRoleArn ? `restored with ${job.IamRoleArn ?? 'no role'}, not the drill's restore role ${restoreRoleArn}` : undefined,
