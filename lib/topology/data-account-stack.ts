@@ -257,13 +257,18 @@ export class DataAccountStack extends Stack {
     this.accountWide = claimDataAccountWide(this, props.accountWide);
     registerDataStack(this);
     this.alarmEmails = props.alarmEmails;
-    // The same emails as the holder's are accepted (DataProtectionStage.dataStackProps passes them to every data stack).
-    const sameEmails = (holderOf(this)?.alarmEmails ?? []).join() === (props.alarmEmails ?? []).join();
-    // Likewise the holder's air-gapped copies (DataProtectionStageProps.airGappedVault).
     if (props.airGappedCopies) this.airGappedCopies = airGappedCopySettings(props.airGappedCopies);
-    const sameAirGapped = JSON.stringify(holderOf(this)?.airGappedCopies) === JSON.stringify(this.airGappedCopies);
-    for (const [prop, value] of [['alarmEmails', sameEmails ? undefined : props.alarmEmails], ['configRecorder', props.configRecorder], ['airGappedCopies', sameAirGapped ? undefined : props.airGappedCopies]] as const) {
-      if (value !== undefined && !this.accountWide) {
+    // Account-wide settings: another data stack may only repeat the holder's (DataProtectionStage.dataStackProps
+    // passes the stage's alarm emails and air-gapped copies to every data stack); an empty email list is none.
+    const holder = holderOf(this);
+    const emails = (list: string[] | undefined) => (list?.length ? list : undefined);
+    const accountWideProps = [
+      ['alarmEmails', emails(props.alarmEmails), emails(holder?.alarmEmails)],
+      ['configRecorder', props.configRecorder, undefined],
+      ['airGappedCopies', this.airGappedCopies, holder?.airGappedCopies],
+    ] as const;
+    for (const [prop, value, holderValue] of accountWideProps) {
+      if (value !== undefined && !this.accountWide && JSON.stringify(value) !== JSON.stringify(holderValue)) {
         throw new Error(
           `DataAccountStackProps.${prop} applies to the stack that holds the protection set of ${this.account}/${this.region}, and ${this.node.path} does not (accountWide is false): set it on that stack`,
         );
