@@ -1,6 +1,10 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { DataClassification } from '../classification/data-classification';
+import { CLASSIFICATION_TAG } from '../core/constants';
 import { validateInteger, validateRange } from '../core/validation';
 import { DrillIsolation, validateDrillTimes } from './drill-target';
 import { DiscoveryConfig, DiscoveryLevelConfig } from './target-item';
@@ -220,4 +224,40 @@ export function resolveDiscovery(
     classifications: levels.map((l) => l.classification),
     longestRestoreTimeoutSeconds: longest,
   };
+}
+
+/**
+ * Listing the stores by their tags, as the discover and staleness functions do (handlers/discovery.ts).
+ * GetResources has no resource-level permissions ("Resource types" column empty for
+ * tag:GetResources in the Service Authorization Reference, "Actions, resources, and condition keys
+ * for Amazon Resource Group Tagging API",
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonresourcegrouptaggingapi.html);
+ * it returns ARNs and tags only. DescribeDBInstances is held to this account's and region's
+ * instances carrying one of `classifications`.
+ */
+export function grantStoreDiscovery(fn: lambda.Function, classifications: string[]): void {
+  const stack = Stack.of(fn);
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['tag:GetResources'], resources: ['*'] }));
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['rds:DescribeDBInstances'],
+      resources: [stack.formatArn({ service: 'rds', resource: 'db', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      conditions: { StringEquals: { [`aws:ResourceTag/${CLASSIFICATION_TAG}`]: classifications } },
+    }),
+  );
+}
+
+/**
+ * Reading the last successes as AWS Backup confirms them (handlers/verified-success.ts): the
+ * pointers and the evidence records they name, and DescribeRestoreJob of the record's job.
+ * backup:DescribeRestoreJob has no resource types ("Resource types" column empty in the Service
+ * Authorization Reference, "Actions, resources, and condition keys for AWS Backup",
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbackup.html): `*`,
+ * acknowledged with the function's wildcards; it only reads a job's status, role and dates.
+ */
+export function grantVerifiedSuccesses(fn: lambda.Function, evidenceBucket: s3.IBucket): void {
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [evidenceBucket.arnForObjects('latest-success/*'), evidenceBucket.arnForObjects('drills/*')] }));
+  // Without ListBucket, a missing object answers 403 instead of 404 (a target never drilled successfully).
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [evidenceBucket.bucketArn] }));
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['backup:DescribeRestoreJob'], resources: ['*'] }));
 }

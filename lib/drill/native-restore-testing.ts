@@ -8,14 +8,19 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { ObjectLockBucket } from '../backup/object-lock-bucket';
 import { DataClassification } from '../classification/data-classification';
+import { ProtectionPolicy } from '../classification/protection-policy';
 import { acknowledgeInlinePolicy, acknowledgeManagedPolicy, acknowledgeWildcards, defaultPolicyOf, WildcardGrant } from '../core/acknowledgements';
 import { CLASSIFICATION_TAG, METRIC_NAMESPACE } from '../core/constants';
 import { handlerFunction } from '../core/handler-function';
 import { requireLiteral, validateRange } from '../core/validation';
 import { ALARM_DESCRIPTION_PREFIX } from '../keys/alarm-topic';
+import { checkEnvironmentSize, grantStoreDiscovery, grantVerifiedSuccesses, resolveDiscovery } from './drill-discovery';
+import { DISCOVERY_ENV } from './target-item';
 
 /**
  * Which engine proves a data account's restores (`DataProtectionDrillOptions.engine`).
@@ -98,6 +103,22 @@ export interface NativeRestoreTestingProps {
   readonly restoreMetadataOverrides?: { [key: string]: string };
   /** Name of the restore testing plan (letters, digits and underscores, at most 50). @default - derived from the construct path */
   readonly restoreTestingPlanName?: string;
+  /** Customer managed key of the evidence bucket. @default - `logKey` */
+  readonly evidenceKey?: kms.IKey;
+  /**
+   * Where evidence records land (`drills/<target>/<day>/<copy>.json`, `latest-success/<target>.json`),
+   * the same records as `RestoreDrill`'s. Must be an Object Lock bucket encrypted with `evidenceKey`.
+   * @default - a new `ObjectLockBucket` (COMPLIANCE, `evidenceRetention`)
+   */
+  readonly evidenceBucket?: s3.IBucket;
+  /** Retention of each evidence record. @default Duration.days(2555) (7 years) */
+  readonly evidenceRetention?: Duration;
+  /**
+   * ARN of the audit account's security event bus (`AlarmTopic.securityEventBusArn`): each record
+   * is also put there, as `RestoreDrill`'s are (source `cdk-data-protection.drill`).
+   * @default - none: evidence is kept in this account's bucket only
+   */
+  readonly evidenceEventBusArn?: string;
 }
 
 /**
@@ -105,9 +126,12 @@ export interface NativeRestoreTestingProps {
  * "Restore testing", https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing.html):
  * AWS Backup restores the latest recovery point of the included vaults within the selection
  * window, keeps the copy for the validation window and deletes it. The library's validator checks
- * each copy from the restore job's COMPLETED event and reports with PutRestoreValidationResult;
- * failed validations alarm. No evidence record, RTO/RPO or staleness metric: docs/drill.md,
- * "Two engines".
+ * each copy from the restore job's COMPLETED event, reports with PutRestoreValidationResult, and
+ * records what `RestoreDrill` records: an evidence record under Object Lock (also sent to the audit
+ * account's bus), RTO/RPO per store, failed restores (FAILED/ABORTED jobs) and validations. A daily
+ * staleness check counts the stores of the tested levels and types without a success of this plan
+ * within their level's interval, as AWS Backup's restore job confirms it. Alarms: failed restore or
+ * validation (or validator error), RTO exceeded, stale stores. docs/drill.md, "Two engines".
  */
 export class NativeRestoreTesting extends Construct {
   /** The restore testing plan. */
@@ -124,6 +148,18 @@ export class NativeRestoreTesting extends Construct {
   public readonly validationFailedAlarm: cloudwatch.Alarm;
   /** The plan's ARN. */
   public readonly restoreTestingPlanArn: string;
+  /** The AWS Backup resource types its selections test. */
+  public readonly resourceTypes: string[];
+  /** The plan's name: the `Drill` dimension of its RtoExceeded and StaleTargets metrics. */
+  public readonly restoreTestingPlanName: string;
+  /** Where evidence records land. */
+  public readonly evidenceBucket: s3.IBucket;
+  /** Publishes, daily, the stores without a recent success of this plan (StaleTargets). */
+  public readonly stalenessFunction: lambda.Function;
+  /** A store of the tested levels and types has no success of this plan within its interval. */
+  public readonly staleAlarm: cloudwatch.Alarm;
+  /** A restore took longer than its store's RTO. */
+  public readonly rtoAlarm: cloudwatch.Alarm;
 
   public constructor(scope: Construct, id: string, props: NativeRestoreTestingProps) {
     super(scope, id);
@@ -205,36 +241,129 @@ export class NativeRestoreTesting extends Construct {
       }
     }
 
+    this.restoreTestingPlanName = planName;
+    this.resourceTypes = [...types];
+    const evidenceKey = props.evidenceKey ?? props.logKey;
+    this.evidenceBucket =
+      props.evidenceBucket ?? new ObjectLockBucket(this, 'EvidenceBucket', { encryptionKey: evidenceKey, retention: props.evidenceRetention ?? Duration.days(2555) }).bucket;
+    const evidenceBus = props.evidenceEventBusArn;
+    if (evidenceBus !== undefined && !Token.isUnresolved(evidenceBus) && !/^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._\-/]{1,256}$/.test(evidenceBus)) {
+      throw new Error(`NativeRestoreTestingProps.evidenceEventBusArn must be an EventBridge event bus ARN (arn:<partition>:events:<region>:<12-digit account>:event-bus/<name>), got '${evidenceBus}'`);
+    }
+    // Stores are named and held to their level's objectives as the drill's discovery does (tags
+    // included), so the validator's records and the staleness check agree on names. The vault name
+    // is unused here: restore testing picks the recovery point itself.
+    const discovery = resolveDiscovery(
+      {
+        backupVaultName: 'restore-testing',
+        levels: props.classifications.map((c) => {
+          const policy = ProtectionPolicy.forClassification(c);
+          return { classification: c, rto: Duration.hours(policy.rtoHours), rpo: Duration.hours(policy.rpoHours), interval: Duration.days(policy.drillIntervalDays) };
+        }),
+      },
+      { drill: planName, poll: { first: 900, max: 8 * 3600 } },
+      'NativeRestoreTestingProps',
+    );
+    const discoveryEnv = { [DISCOVERY_ENV]: stack.toJsonString(discovery.config) };
+    checkEnvironmentSize(`NativeRestoreTesting ${planName}`, { ...discoveryEnv, EVIDENCE_BUCKET: 'x'.repeat(63) }, 'fewer levels');
+    const functionLogs = { logKey: props.logKey, logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR };
+
     this.validator = handlerFunction(this, 'Validator', {
       handler: 'restore-testing-validator',
-      description: 'Validates copies restored by AWS Backup restore testing and reports with PutRestoreValidationResult',
-      environment: { RESTORE_TESTING_PLAN_ARN: this.restoreTestingPlanArn },
-      logKey: props.logKey,
-      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      description: 'Validates copies restored by AWS Backup restore testing, reports with PutRestoreValidationResult and records evidence',
+      environment: {
+        RESTORE_TESTING_PLAN_ARN: this.restoreTestingPlanArn,
+        EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
+        EVIDENCE_KEY_ARN: evidenceKey.keyArn,
+        ...(evidenceBus ? { EVIDENCE_EVENT_BUS_ARN: evidenceBus } : {}),
+        ...discoveryEnv,
+      },
+      ...functionLogs,
       reservedConcurrentExecutions: 2,
       vpcReason: 'The validator calls only AWS APIs (Backup, S3, DynamoDB, RDS, EC2, EFS, CloudWatch), never a database endpoint.',
-      dlqReason: 'EventBridge invokes it asynchronously; a failed invocation alarms (ValidationFailedAlarm counts its errors), and AWS Backup shows the job without a validation status.',
+      dlqReason: 'EventBridge invokes it asynchronously; a failed invocation alarms (ValidationFailedAlarm counts its errors), and the store turns stale without its evidence.',
     });
     const grants = this.grantValidator(this.validator, props.classifications);
-    acknowledgeWildcards(defaultPolicyOf(this.validator.role!)!, grants);
+    this.validator.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.evidenceBucket.arnForObjects('drills/*'), this.evidenceBucket.arnForObjects('latest-success/*')] }),
+    );
+    evidenceKey.grant(this.validator, 'kms:GenerateDataKey');
+    if (evidenceBus) this.validator.addToRolePolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [evidenceBus] }));
+    const records = 'Evidence records are written and read under drills/<target>/<day>/ for stores found at run time.';
+    const pointers = 'The latest-success pointer of each store found at run time.';
+    acknowledgeWildcards(defaultPolicyOf(this.validator.role!)!, [
+      ...grants,
+      { resource: this.evidenceBucket.arnForObjects('drills/*'), reason: records },
+      { resource: this.evidenceBucket.arnForObjects('latest-success/*'), reason: pointers },
+    ]);
     acknowledgeInlinePolicy(defaultPolicyOf(this.validator.role!));
 
-    // The restore job's COMPLETED event, with the plan's ARN ("Restore testing validation",
+    // The restore job's end, with the plan's ARN ("Restore testing validation",
     // https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing-validation.html;
-    // "Restore Job State Change", https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html).
+    // "Restore Job State Change" with status COMPLETED, FAILED or ABORTED, "Restore Job events",
+    // https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html).
     this.validationRule = new events.Rule(this, 'ValidationRule', {
-      description: 'Restore testing: COMPLETED restore jobs of the plan are validated by the library validator',
+      description: 'Restore testing: ended restore jobs of the plan are validated and recorded by the library validator',
       eventPattern: {
         source: ['aws.backup'],
         detailType: ['Restore Job State Change'],
-        detail: { status: ['COMPLETED'], restoreTestingPlanArn: [this.restoreTestingPlanArn] },
+        detail: { status: ['COMPLETED', 'FAILED', 'ABORTED'], restoreTestingPlanArn: [this.restoreTestingPlanArn] },
       },
       targets: [new eventsTargets.LambdaFunction(this.validator, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
     });
 
-    this.validationFailedAlarm = new cloudwatch.Alarm(this, 'ValidationFailedAlarm', {
-      alarmDescription: `${ALARM_DESCRIPTION_PREFIX} restore testing plan ${planName}: a restored copy failed validation, or the validator failed (its log names the restore job and the checks)`,
-      metric: new cloudwatch.MathExpression({
+    // The drill's staleness function, reading only this plan's successes among the tested types.
+    this.stalenessFunction = handlerFunction(this, 'Staleness', {
+      handler: 'drill-staleness',
+      description: 'Publishes the stores without a restore test of this plan within their interval (StaleTargets)',
+      environment: {
+        EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
+        DRILL_ID: planName,
+        RESTORE_ROLE_ARN: this.restoreRole.roleArn,
+        RESTORE_TESTING_PLAN_ARN: this.restoreTestingPlanArn,
+        RESTORE_TESTING_TYPES: JSON.stringify(types),
+        ...discoveryEnv,
+      },
+      ...functionLogs,
+      vpcReason: 'The staleness check calls only AWS APIs (Resource Groups Tagging, RDS, S3, Backup), never a database endpoint.',
+      dlqReason: 'A failed daily run publishes no metric and the staleness alarm treats missing data as breaching, so a failure alarms without a queue.',
+    });
+    grantStoreDiscovery(this.stalenessFunction, discovery.classifications);
+    grantVerifiedSuccesses(this.stalenessFunction, this.evidenceBucket);
+    evidenceKey.grantDecrypt(this.stalenessFunction);
+    acknowledgeWildcards(defaultPolicyOf(this.stalenessFunction.role!)!, [
+      { resource: '*', reason: 'tag:GetResources (it lists the ARNs and tags of the stores), backup:DescribeRestoreJob (it reads a job\'s status, role and dates) and the X-Ray trace calls have no resource-level permissions.' },
+      { resource: this.evidenceBucket.arnForObjects('drills/*'), reason: records },
+      { resource: this.evidenceBucket.arnForObjects('latest-success/*'), reason: pointers },
+      {
+        resource: stack.formatArn({ service: 'rds', resource: 'db', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        reason: 'Stores are found at run time: a DB instance of this account and region carrying a tested classification tag (condition) is described to skip the members of an Aurora cluster.',
+      },
+    ]);
+    acknowledgeInlinePolicy(defaultPolicyOf(this.stalenessFunction.role!));
+    new events.Rule(this, 'DailyStalenessCheck', {
+      description: `Restore testing plan ${planName}: daily count of the stores without a recent successful restore test`,
+      schedule: events.Schedule.rate(Duration.days(1)),
+      targets: [new eventsTargets.LambdaFunction(this.stalenessFunction, { retryAttempts: 2 })],
+    });
+
+    // The drill's alarms, on this plan's metrics (every one notifies the topic; the prefix forwards it).
+    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, treatMissingData: cloudwatch.TreatMissingData) => {
+      const a = new cloudwatch.Alarm(this, id, {
+        alarmDescription: `${ALARM_DESCRIPTION_PREFIX} restore testing plan ${planName}: ${description}`.slice(0, 1024),
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData,
+      });
+      a.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+      return a;
+    };
+    this.validationFailedAlarm = alarm(
+      'ValidationFailedAlarm',
+      'a restore failed or its copy failed validation, or the validator failed (its log and the evidence record name the restore job and the checks)',
+      new cloudwatch.MathExpression({
         expression: 'FILL(failed, 0) + FILL(errors, 0)',
         usingMetrics: {
           failed: new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: 'RestoreTestValidationFailed', dimensionsMap: { RestoreTestingPlan: planName }, statistic: 'Maximum', period: Duration.hours(1) }),
@@ -242,12 +371,20 @@ export class NativeRestoreTesting extends Construct {
         },
         period: Duration.hours(1),
       }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.validationFailedAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+      cloudwatch.TreatMissingData.NOT_BREACHING,
+    );
+    this.staleAlarm = alarm(
+      'StaleAlarm',
+      'a store of the tested levels and types has no successful restore test of this plan within its level\'s interval, as AWS Backup\'s restore job confirms it (missing data counts: the daily check stopped). The staleness function\'s log names the stores.',
+      new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: 'StaleTargets', dimensionsMap: { Drill: planName }, statistic: 'Maximum', period: Duration.days(1) }),
+      cloudwatch.TreatMissingData.BREACHING,
+    );
+    this.rtoAlarm = alarm(
+      'RtoAlarm',
+      "a restore took longer than its store's RTO: the evidence record (rto.met=false) names it",
+      new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: 'RtoExceeded', dimensionsMap: { Drill: planName }, statistic: 'Maximum', period: Duration.hours(1) }),
+      cloudwatch.TreatMissingData.NOT_BREACHING,
+    );
   }
 
   /**
@@ -284,11 +421,13 @@ export class NativeRestoreTesting extends Construct {
     // No resource-level permissions (Service Authorization Reference, AWS Backup and Amazon EC2):
     // DescribeRestoreJob, PutRestoreValidationResult, DescribeVolumes.
     add(['backup:DescribeRestoreJob', 'backup:PutRestoreValidationResult', 'ec2:DescribeVolumes'], ['*']);
+    // The source store's tags name it and give its level (Resource Groups Tagging API: no resource-level permissions).
+    add(['tag:GetResources'], ['*']);
     add(['cloudwatch:PutMetricData'], ['*'], { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } });
     add(['kms:Decrypt'], [accountKeys], { StringEquals: { 'kms:ViaService': ['dynamodb', 's3'].map((s) => `${s}.${Aws.REGION}.amazonaws.com`) } });
     const copies = `AWS Backup restore testing names its copies itself, so they are known only from the restore job (levels tested: ${classifications.map((c) => c.name).join(', ')}); the validator reads this account's and region's resources of the tested types.`;
     return [
-      { resource: '*', reason: 'backup:DescribeRestoreJob, backup:PutRestoreValidationResult, ec2:DescribeVolumes, PutMetricData (held to the DataProtection namespace) and the X-Ray trace calls have no resource-level permissions.' },
+      { resource: '*', reason: 'backup:DescribeRestoreJob, backup:PutRestoreValidationResult, ec2:DescribeVolumes, tag:GetResources (the source store\'s tags), PutMetricData (held to the DataProtection namespace) and the X-Ray trace calls have no resource-level permissions.' },
       { resource: anyBucket, reason: `${copies} s3:ResourceAccount holds it to this account.` },
       { resource: `${anyBucket}/*`, reason: `${copies} s3:ResourceAccount holds it to this account.` },
       { resource: anyTable, reason: copies },

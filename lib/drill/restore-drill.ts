@@ -24,7 +24,7 @@ import { handlerFunction } from '../core/handler-function';
 import { requireLiteral, validateRange } from '../core/validation';
 import { ALARM_DESCRIPTION_PREFIX, grantAlarmPublish } from '../keys/alarm-topic';
 import { DataClassification } from '../classification/data-classification';
-import { checkEnvironmentSize, DrillCopyDiscoveryProps, DrillDiscoveryProps, resolveCopyDiscovery, resolveDiscovery } from './drill-discovery';
+import { checkEnvironmentSize, DrillCopyDiscoveryProps, DrillDiscoveryProps, grantStoreDiscovery, grantVerifiedSuccesses, resolveCopyDiscovery, resolveDiscovery } from './drill-discovery';
 import { DrillResourceType } from './drill-resource-type';
 import { CANARY_KEY_PREFIX, CANARY_PARTITION_KEY, CANARY_RECORD_PREFIX } from './canary';
 import { DrillTagDefaults } from './drill-tags';
@@ -667,38 +667,18 @@ export class RestoreDrill extends Construct {
    * instances carrying a drilled classification.
    */
   private grantDiscovery(fn: lambda.Function): void {
-    const stack = Stack.of(this);
     if (this.copies) {
       // Drills of copies list the vaults' recovery points (resource type backupVault, Service
       // Authorization Reference for AWS Backup: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbackup.html).
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['backup:ListRecoveryPointsByBackupVault'], resources: this.vaultArns() }));
-      this.grantVerifiedSuccesses(fn);
-      return;
+    } else {
+      grantStoreDiscovery(fn, this.discovery!.classifications);
     }
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['tag:GetResources'], resources: ['*'] }));
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['rds:DescribeDBInstances'],
-        resources: [stack.formatArn({ service: 'rds', resource: 'db', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-        conditions: { StringEquals: { [`aws:ResourceTag/${CLASSIFICATION_TAG}`]: this.discovery!.classifications } },
-      }),
-    );
-    this.grantVerifiedSuccesses(fn);
+    grantVerifiedSuccesses(fn, this.evidenceBucket);
   }
 
-  /**
-   * Reading the last successes as AWS Backup confirms them (handlers/verified-success.ts): the
-   * pointers and the evidence records they name, and DescribeRestoreJob of the record's job.
-   * backup:DescribeRestoreJob has no resource types ("Resource types" column empty in the Service
-   * Authorization Reference, "Actions, resources, and condition keys for AWS Backup",
-   * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbackup.html): `*`,
-   * acknowledged with the function's wildcards; it only reads a job's status, role and dates.
-   */
   private grantVerifiedSuccesses(fn: lambda.Function): void {
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.evidenceBucket.arnForObjects('latest-success/*'), this.evidenceBucket.arnForObjects('drills/*')] }));
-    // Without ListBucket, a missing object answers 403 instead of 404 (a target never drilled successfully).
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.evidenceBucket.bucketArn] }));
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['backup:DescribeRestoreJob'], resources: ['*'] }));
+    grantVerifiedSuccesses(fn, this.evidenceBucket);
   }
 
   /**

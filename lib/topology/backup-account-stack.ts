@@ -1,6 +1,6 @@
-import { Duration, Stack, StackProps, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, Duration, Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { BackupAlarms } from '../backup/backup-alarms';
 import { BackupVaultTarget, ImmutableBackupVault, VAULT_LOCK_LIMITS, VaultLockMode } from '../backup/immutable-backup-vault';
 import { AIR_GAPPED_VAULT_LIMITS, AIR_GAPPED_VAULT_NAME, LogicallyAirGappedVault } from '../backup/logically-air-gapped-vault';
@@ -11,6 +11,7 @@ import { AccountWideWatcher, claimAccountWide } from '../core/account-wide';
 import { KeyTamperAlarms } from '../keys/key-tamper-alarms';
 import { requireLiteral, requireReason, validateInteger, validateRange } from '../core/validation';
 import { DataClassification } from '../classification/data-classification';
+import { ClassifiedResources } from '../classification/classify';
 import { ProtectionPolicy } from '../classification/protection-policy';
 import { DataProtectionAccounts, validateAccounts, warnSingleAccount } from './accounts';
 import { assertSingleAwsCdkLib } from '../core/single-copy';
@@ -198,14 +199,24 @@ export interface BackupAccountStackProps extends StackProps {
    */
   readonly airGappedVault?: AirGappedVaultOptions;
   /**
-   * Opt in to a `RestoreDrill` of the copies in this region's central vaults: daily, it lists the
-   * vaults' recovery points, and restores the newest copy of each store whose drill is due into
-   * this account (AWS Backup restores only in the account holding the recovery point), validates
-   * it, deletes it, and writes the evidence into an Object Lock bucket of this account, encrypted
-   * with the key account's evidence key. Its alarms notify this stack's topic.
-   * @default - no drill of the copies
+   * Options of the `RestoreDrill` of the copies in this region's central vaults, which every
+   * backup stack has unless `copyDrillDisabledReason` is given: daily, it lists the vaults'
+   * recovery points, and restores the newest copy of each store whose drill is due into this
+   * account (AWS Backup restores only in the account holding the recovery point), validates it,
+   * deletes it, and writes the evidence into an Object Lock bucket of this account, encrypted with
+   * the key account's evidence key. Its alarms notify this stack's topic (forwarded to the audit
+   * account). RDS and Aurora copies need `isolation.dbSubnetGroupName`: without it they are not
+   * drilled, count as stale and raise the drill's stale alarm.
+   * @default - CONFIDENTIAL's interval and RTO, `maxCopyAge` as RPO, the recovery point's placement
    */
   readonly copyDrill?: BackupAccountCopyDrillOptions;
+  /**
+   * Why the copies in the central vaults are not drilled (e.g. `'Copies are drilled by our own
+   * restore testing in the recovery account'`). Without the drill nothing proves that the copies
+   * restore. Recorded as an override and shown in the report; exclusive with `copyDrill`.
+   * @default - the copies are drilled
+   */
+  readonly copyDrillDisabledReason?: string;
 }
 
 /**
@@ -249,7 +260,7 @@ export class BackupAccountStack extends Stack {
   public readonly dashboard?: DataProtectionDashboard;
   /** The logically air-gapped vault (with `airGappedVault`). */
   public readonly airGappedVault?: LogicallyAirGappedVault;
-  /** The restore drill of the central vaults' copies (with `copyDrill`). */
+  /** The restore drill of the central vaults' copies (undefined with `copyDrillDisabledReason`). */
   public readonly copyDrill?: RestoreDrill;
 
   public constructor(scope: Construct, id: string, props: BackupAccountStackProps) {
@@ -331,7 +342,7 @@ export class BackupAccountStack extends Stack {
 
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails, forwardTo: securityForwarding(this, accounts) });
     // Before the watchers: the drill's own restores are expected.
-    if (props.copyDrill) this.copyDrill = this.drillCopies(props, props.copyDrill);
+    this.copyDrill = this.copyDrillUnlessDisabled(props);
     watchAccount(this, accounts, this.alarmTopic, {
       backups: true,
       restoresAreUnexpected: !accounts.dataAccounts.includes(accounts.backupAccount),
@@ -365,6 +376,58 @@ export class BackupAccountStack extends Stack {
         }),
       });
     }
+  }
+
+  /** The drill of the copies, unless `copyDrillDisabledReason` turns it off (recorded as an override). */
+  private copyDrillUnlessDisabled(props: BackupAccountStackProps): RestoreDrill | undefined {
+    if (props.copyDrillDisabledReason === undefined) {
+      if (!props.copyDrill?.isolation?.dbSubnetGroupName) this.warnUndrilledDatabaseCopies(props.accounts);
+      return this.drillCopies(props, props.copyDrill ?? {});
+    }
+    if (props.copyDrill !== undefined) {
+      throw new Error(
+        'BackupAccountStackProps.copyDrill and copyDrillDisabledReason are exclusive: copyDrill configures the drill of the copies, copyDrillDisabledReason turns it off, got both',
+      );
+    }
+    const reason = requireReason('BackupAccountStackProps.copyDrillDisabledReason', props.copyDrillDisabledReason, 'without the drill of the copies nothing proves that the backup account can restore them');
+    this.node.addMetadata(METADATA.OVERRIDE, {
+      prop: 'BackupAccountStackProps.copyDrillDisabledReason',
+      floor: "a restore drill of the central vaults' copies",
+      value: 'no drill of the copies',
+      reason,
+    });
+    return undefined;
+  }
+
+  /**
+   * At synth, when every stack of the app exists: a warning on this stack naming the classified
+   * RDS and Aurora databases of the data accounts, in this region, whose level copies to the backup
+   * account. The drill restores their copies only into a DB subnet group of this account; without
+   * `copyDrill.isolation.dbSubnetGroupName` it rejects them, and they count as stale. (The restore
+   * metadata recorded with a recovery point names the source's subnet group, in the data account;
+   * StartRestoreJob Metadata: "values in addition to those provided by GetRecoveryPointRestoreMetadata
+   * might be required to restore a resource",
+   * https://docs.aws.amazon.com/aws-backup/latest/devguide/API_StartRestoreJob.html.)
+   */
+  private warnUndrilledDatabaseCopies(accounts: DataProtectionAccounts): void {
+    let done = false;
+    Aspects.of(this).add({
+      visit: (node: IConstruct) => {
+        if (done || node !== this) return;
+        done = true;
+        const databases = ClassifiedResources.all(this).filter((r) => {
+          if (r.resourceType !== 'AWS::RDS::DBInstance' && r.resourceType !== 'AWS::RDS::DBCluster') return false;
+          const stack = Stack.of(r.scope);
+          return r.policy.crossAccountCopy && accounts.dataAccounts.includes(stack.account) && stack.region === this.region;
+        });
+        if (databases.length === 0) return;
+        Annotations.of(this).addWarningV2(
+          'cdk-data-protection:copy-drill-database-isolation',
+          `The drill of the copies restores RDS and Aurora copies only into a DB subnet group of the backup account, and none is given: the copies of ${databases.map((r) => r.scope.node.path).join(', ')} ` +
+            "will not be drilled, count as stale and raise the drill's stale alarm. Set BackupAccountStackProps.copyDrill.isolation.dbSubnetGroupName (in a DataProtectionStage: DataProtectionStageProps.copyDrill.isolation.dbSubnetGroupName)",
+        );
+      },
+    });
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Stage, StageProps, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AuditAccountStack } from './audit-account-stack';
-import { AirGappedVaultOptions, BackupAccountStack } from './backup-account-stack';
+import { AirGappedVaultOptions, BackupAccountCopyDrillOptions, BackupAccountStack, BackupAccountStackProps } from './backup-account-stack';
 import { DataClassification } from '../classification/data-classification';
 import type { DataAccountStack, DataAccountStackProps } from './data-account-stack';
 import { DataProtectionAccounts, validateAccounts } from './accounts';
@@ -33,6 +33,26 @@ export interface DataProtectionStageProps extends StageProps {
    * @default [DataClassification.HIGHLY_SENSITIVE]
    */
   readonly airGappedCopyClassifications?: DataClassification[];
+  /**
+   * Options of the drill of the copies in the primary-region backup stack
+   * (`BackupAccountStackProps.copyDrill`). The data accounts' RDS and Aurora copies land there and
+   * need `isolation.dbSubnetGroupName` (a DB subnet group of the backup account): without it they
+   * are not drilled, count as stale and alarm, and synth warns when a data stack of the app has
+   * such a database.
+   * @default - the drill with its defaults
+   */
+  readonly copyDrill?: BackupAccountCopyDrillOptions;
+  /**
+   * Options of the drill of the copies in the DR-region backup stack.
+   * @default - `copyDrill` without `isolation` and `validator` (subnet groups, security groups, Availability Zones and functions are regional)
+   */
+  readonly drCopyDrill?: BackupAccountCopyDrillOptions;
+  /**
+   * Why neither backup stack drills the copies (`BackupAccountStackProps.copyDrillDisabledReason`);
+   * exclusive with `copyDrill` and `drCopyDrill`. Recorded as an override and shown in the report.
+   * @default - the copies are drilled in both regions
+   */
+  readonly copyDrillDisabledReason?: string;
 }
 
 /** Options of `DataProtectionStage.singleAccount`. */
@@ -112,17 +132,18 @@ export class DataProtectionStage extends Stage {
       throw new Error('DataProtectionStageProps.airGappedCopyClassifications applies to copies into the air-gapped vault: set airGappedVault too, got classifications and no airGappedVault');
     }
     const o = props.airGappedVault;
+    const drill = copyDrillProps(props);
     if (o) this.airGappedCopies = { classifications: props.airGappedCopyClassifications, minRetention: o.minRetention, maxRetention: o.maxRetention };
 
     this.keys = new KeyAccountStack(this, 'Keys', { ...common, env: env(accounts.keyAccount) });
-    this.backup = new BackupAccountStack(this, 'Backup', { ...common, airGappedVault: o, env: env(accounts.backupAccount) });
+    this.backup = new BackupAccountStack(this, 'Backup', { ...common, ...drill.primary, airGappedVault: o, env: env(accounts.backupAccount) });
     this.backup.addStackDependency(this.keys, 'the central vault uses the key-account backup key');
     this.audit = new AuditAccountStack(this, 'Audit', { accounts, alarmEmails: props.alarmEmails, env: env(accounts.auditAccount) });
     this.audit.addStackDependency(this.keys, 'the archive uses the key-account audit key');
     if (accounts.drRegion) {
       this.keysDr = new KeyAccountReplicaStack(this, 'KeysDr', { ...common, env: env(accounts.keyAccount, accounts.drRegion) });
       this.keysDr.addStackDependency(this.keys, 'replicas are created from the primary keys');
-      this.backupDr = new BackupAccountStack(this, 'BackupDr', { ...common, airGappedVault: o, env: env(accounts.backupAccount, accounts.drRegion) });
+      this.backupDr = new BackupAccountStack(this, 'BackupDr', { ...common, ...drill.dr, airGappedVault: o, env: env(accounts.backupAccount, accounts.drRegion) });
       this.backupDr.addStackDependency(this.keysDr, 'the DR vault uses the backup key replica');
     }
   }
@@ -163,6 +184,25 @@ export class DataProtectionStage extends Stage {
     stack.addStackDependency(this.audit, 'CloudTrail checks the archive bucket policy when the trail is created');
   }
 
+}
+
+/** The copy-drill props of the primary and DR backup stacks. */
+function copyDrillProps(props: DataProtectionStageProps): { primary: Partial<BackupAccountStackProps>; dr: Partial<BackupAccountStackProps> } {
+  const reason = props.copyDrillDisabledReason;
+  if (reason !== undefined) {
+    const given = (['copyDrill', 'drCopyDrill'] as const).filter((k) => props[k] !== undefined);
+    if (given.length > 0) {
+      throw new Error(
+        `DataProtectionStageProps.copyDrillDisabledReason and ${given.join(', ')} are exclusive: copyDrillDisabledReason turns off the drill of the copies, copyDrill and drCopyDrill configure it, got both`,
+      );
+    }
+    return { primary: { copyDrillDisabledReason: reason }, dr: { copyDrillDisabledReason: reason } };
+  }
+  if (props.drCopyDrill !== undefined && props.accounts.drRegion === undefined) {
+    throw new Error('DataProtectionStageProps.drCopyDrill configures the DR-region backup stack: set accounts.drRegion too, got drCopyDrill and no drRegion');
+  }
+  const c = props.copyDrill;
+  return { primary: { copyDrill: c }, dr: { copyDrill: props.drCopyDrill ?? (c ? { ...c, isolation: undefined, validator: undefined } : undefined) } };
 }
 
 /** Registers a data stack with its enclosing `DataProtectionStage`, if any. */

@@ -11,6 +11,8 @@ import { handler as chooseRecoveryPoint } from '../../lib/drill/handlers/drill-r
 import { handler as validate } from '../../lib/drill/handlers/drill-validator.lambda';
 import { handler as validateRestoreTest } from '../../lib/drill/handlers/restore-testing-validator.lambda';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { DescribeRestoreJobCommand } from '@aws-sdk/client-backup';
 
 const backup = mockClient(BackupClient);
@@ -317,29 +319,131 @@ describe('evidence', () => {
 
 // The staleness check (verified against AWS Backup's restore jobs) runs as its bundle in staleness.test.ts.
 
-describe('restore-testing validator (NativeRestoreTesting)', () => {
+describe('restore-testing validator (NativeRestoreTesting): validation, evidence, metrics', () => {
   const cloudwatch = mockClient(CloudWatchClient);
+  const tagging = mockClient(ResourceGroupsTaggingAPIClient);
+  const eventBridge = mockClient(EventBridgeClient);
   const PLAN = 'arn:aws:backup:eu-west-1:111111111111:restore-testing-plan:data_protection_Hr-abc';
+  const BUS = 'arn:aws:events:eu-west-1:444444444444:event-bus/data-protection-security-events';
+  const SOURCE = 'arn:aws:dynamodb:eu-west-1:111111111111:table/employees';
   const event = { detail: { restoreJobId: 'job-1', resourceType: 'DynamoDB', status: 'COMPLETED', restoreTestingPlanArn: PLAN } };
-  beforeEach(() => {
-    process.env.RESTORE_TESTING_PLAN_ARN = PLAN;
-    cloudwatch.reset();
-    backup.on(DescribeRestoreJobCommand).resolves({
-      Status: 'COMPLETED', ResourceType: 'DynamoDB', CreatedBy: { RestoreTestingPlanArn: PLAN },
-      CreatedResourceArn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/awsbackup-restore-test-1',
-      SourceResourceArn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/employees',
-    });
+  // CONFIDENTIAL: RTO 8 h, RPO 1 h, every 90 days (the level's floors); INTERNAL laxer.
+  const config = {
+    drill: 'data_protection_Hr-abc', backupVaultName: 'restore-testing', maxTargets: 20, maxRestoreTimeoutSeconds: 57600, poll: { first: 900, max: 28800 },
+    levels: [
+      { classification: 'INTERNAL', rtoSeconds: 86400, rpoSeconds: 86400, intervalDays: 180, restoreTimeoutSeconds: 172800, restoreKeys: {} },
+      { classification: 'CONFIDENTIAL', rtoSeconds: 28800, rpoSeconds: 3600, intervalDays: 90, restoreTimeoutSeconds: 57600, restoreKeys: {} },
+    ],
+  };
+  const job = (extra: object = {}): any => ({
+    Status: 'COMPLETED', ResourceType: 'DynamoDB', CreatedBy: { RestoreTestingPlanArn: PLAN },
+    CreatedResourceArn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/awsbackup-restore-test-1',
+    SourceResourceArn: SOURCE, RecoveryPointArn: 'arn:aws:backup:eu-west-1:111111111111:recovery-point:rp-1',
+    // Restored in 9 h (over the 8 h RTO) from a point 30 min older than the job.
+    RecoveryPointCreationDate: new Date('2026-11-01T04:30:00Z'), CreationDate: new Date('2026-11-01T05:00:00Z'), CompletionDate: new Date('2026-11-01T14:00:00Z'),
+    ...extra,
   });
-  afterAll(() => delete process.env.RESTORE_TESTING_PLAN_ARN);
+  const copyIsGood = () => {
+    ddb.on(DescribeTableCommand, { TableName: 'awsbackup-restore-test-1' }).resolves({ Table: { TableStatus: 'ACTIVE', ItemCount: 100, SSEDescription: { Status: 'ENABLED', SSEType: 'KMS' }, KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] } });
+    ddb.on(DescribeTableCommand, { TableName: SOURCE }).resolves({ Table: { ItemCount: 10 } });
+    ddb.on(DescribeTableCommand, { TableName: 'employees' }).resolves({ Table: { ItemCount: 10 } });
+    ddb.on(ScanCommand).resolves({ Count: 10, Items: [{ id: { S: 'a' } }] });
+  };
+  const metrics = () => cloudwatch.commandCalls(PutMetricDataCommand).flatMap((c) => c.args[0].input.MetricData ?? []);
+  const records = () => s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input).filter((i) => String(i.Key).startsWith('drills/'));
+  beforeEach(() => {
+    Object.assign(process.env, { RESTORE_TESTING_PLAN_ARN: PLAN, EVIDENCE_BUCKET: 'evidence', EVIDENCE_KEY_ARN: 'arn:aws:kms:eu-west-1:555555555555:key/k', EVIDENCE_EVENT_BUS_ARN: BUS, DRILL_DISCOVERY: JSON.stringify(config) });
+    for (const m of [cloudwatch, tagging, eventBridge]) m.reset();
+    cloudwatch.on(PutMetricDataCommand).resolves({});
+    s3.on(PutObjectCommand).resolves({});
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
+    tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [{ ResourceARN: SOURCE, Tags: [{ Key: 'data-classification', Value: 'CONFIDENTIAL' }] }] });
+    backup.on(DescribeRestoreJobCommand).resolves(job());
+  });
+  afterAll(() => {
+    for (const k of ['RESTORE_TESTING_PLAN_ARN', 'EVIDENCE_BUCKET', 'EVIDENCE_KEY_ARN', 'EVIDENCE_EVENT_BUS_ARN', 'DRILL_DISCOVERY']) delete process.env[k];
+  });
 
-  test('checks the copy AWS Backup named against its source, reports FAILED and publishes the failure metric', async () => {
+  test('a failed validation: reported FAILED to AWS Backup, recorded under the store\'s discovery name with RTO/RPO against its level, sent to the audit bus, metrics published', async () => {
     ddb.on(DescribeTableCommand, { TableName: 'awsbackup-restore-test-1' }).resolves({ Table: { TableStatus: 'ACTIVE', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] } });
     ddb.on(DescribeTableCommand, { TableName: 'employees' }).resolves({ Table: { ItemCount: 100 } });
     ddb.on(ScanCommand).resolves({ Count: 10, Items: [{ id: { S: 'a' } }] });
     const result = await validateRestoreTest(event);
-    expect(result).toMatchObject({ validated: true, valid: false });
+    expect(result).toMatchObject({ validated: true, valid: false, status: 'VALIDATION_FAILED', evidenceKey: 's3://evidence/drills/dynamodb-employees/2026-11-01/awsbackup-restore-test-1.json' });
     expect(backup.commandCalls(PutRestoreValidationResultCommand)[0].args[0].input).toMatchObject({ RestoreJobId: 'job-1', ValidationStatus: 'FAILED' });
-    expect(cloudwatch.commandCalls(PutMetricDataCommand)[0].args[0].input.MetricData![0]).toMatchObject({ MetricName: 'RestoreTestValidationFailed', Value: 1, Dimensions: [{ Name: 'RestoreTestingPlan', Value: 'data_protection_Hr-abc' }] });
+    expect(tagging.commandCalls(GetResourcesCommand)[0].args[0].input).toEqual({ ResourceARNList: [SOURCE] });
+    const [put] = records();
+    expect(put).toMatchObject({ Bucket: 'evidence', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'arn:aws:kms:eu-west-1:555555555555:key/k', ChecksumAlgorithm: 'SHA256' });
+    const record = JSON.parse(String(put.Body));
+    expect(record).toMatchObject({
+      status: 'VALIDATION_FAILED', target: 'dynamodb-employees', resourceArn: SOURCE, execution: 'restore-testing:data_protection_Hr-abc',
+      restoreJob: { id: 'job-1', status: 'COMPLETED', startedAt: '2026-11-01T05:00:00.000Z', completedAt: '2026-11-01T14:00:00.000Z' },
+      rto: { measuredSeconds: 32400, objectiveSeconds: 28800, met: false }, rpo: { measuredSeconds: 1800, objectiveSeconds: 3600, met: true },
+      cleanup: { status: 'AWS_BACKUP' },
+    });
+    expect(s3.commandCalls(PutObjectCommand).some((c) => String(c.args[0].input.Key).startsWith('latest-success/'))).toBe(false);
+    const sent = eventBridge.commandCalls(PutEventsCommand)[0].args[0].input.Entries![0];
+    expect(sent).toMatchObject({ EventBusName: BUS, Source: 'cdk-data-protection.drill', DetailType: 'Restore Drill Evidence' });
+    expect(JSON.parse(sent.Detail!)).toMatchObject({ drill: 'data_protection_Hr-abc', target: 'dynamodb-employees', status: 'VALIDATION_FAILED' });
+    expect(metrics()).toEqual(expect.arrayContaining([
+      expect.objectContaining({ MetricName: 'RestoreTestValidationFailed', Value: 1, Dimensions: [{ Name: 'RestoreTestingPlan', Value: 'data_protection_Hr-abc' }] }),
+      expect.objectContaining({ MetricName: 'DrillFailed', Value: 1, Dimensions: [{ Name: 'Target', Value: 'dynamodb-employees' }] }),
+      expect.objectContaining({ MetricName: 'RestoreTimeSeconds', Value: 32400 }),
+      expect.objectContaining({ MetricName: 'RecoveryPointAgeSeconds', Value: 1800 }),
+      expect.objectContaining({ MetricName: 'RtoExceeded', Value: 1, Dimensions: [{ Name: 'Drill', Value: 'data_protection_Hr-abc' }] }),
+    ]));
+  });
+
+  test('a passing copy: SUCCEEDED evidence and the latest-success pointer the staleness check verifies', async () => {
+    copyIsGood();
+    backup.on(DescribeRestoreJobCommand).resolves(job({ CompletionDate: new Date('2026-11-01T06:00:00Z') }));
+    const result = await validateRestoreTest(event);
+    expect(result).toMatchObject({ validated: true, valid: true, status: 'SUCCEEDED' });
+    const pointer = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input).find((i) => i.Key === 'latest-success/dynamodb-employees.json');
+    expect(JSON.parse(String(pointer!.Body))).toMatchObject({ evidenceKey: 'drills/dynamodb-employees/2026-11-01/awsbackup-restore-test-1.json', restoreJobId: 'job-1' });
+    expect(metrics()).toEqual(expect.arrayContaining([
+      expect.objectContaining({ MetricName: 'RestoreTestValidationFailed', Value: 0 }),
+      expect.objectContaining({ MetricName: 'DrillSucceeded', Value: 1 }),
+      expect.objectContaining({ MetricName: 'RtoExceeded', Value: 0 }),
+    ]));
+  });
+
+  test('a FAILED restore job of the plan: RESTORE_FAILED evidence with AWS Backup\'s message, nothing validated, the failure metric', async () => {
+    backup.on(DescribeRestoreJobCommand).resolves(job({ Status: 'FAILED', StatusMessage: 'Access denied to KMS key', CreatedResourceArn: undefined, CompletionDate: undefined }));
+    const result = await validateRestoreTest({ detail: { ...event.detail, status: 'FAILED' } });
+    expect(result).toMatchObject({ validated: false, valid: false, status: 'RESTORE_FAILED' });
+    expect(backup.commandCalls(PutRestoreValidationResultCommand)).toHaveLength(0);
+    expect(JSON.parse(String(records()[0].Body))).toMatchObject({ status: 'RESTORE_FAILED', reason: expect.stringContaining('Access denied to KMS key') });
+    expect(metrics()).toContainEqual(expect.objectContaining({ MetricName: 'RestoreTestValidationFailed', Value: 1 }));
+  });
+
+  test('a store whose tags cannot be read is recorded under its ARN name and held to the strictest level, with the reason', async () => {
+    copyIsGood();
+    tagging.on(GetResourcesCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    await validateRestoreTest(event);
+    const record = JSON.parse(String(records()[0].Body));
+    expect(record).toMatchObject({ target: 'dynamodb-employees', rto: { objectiveSeconds: 28800 }, rpo: { objectiveSeconds: 3600 } });
+    expect(record.reason).toContain('its tags could not be read (AccessDeniedException: denied); held to the strictest objectives');
+  });
+
+  test('evidence that cannot be written, or not sent to the audit bus, fails the invocation after the metrics (the plan\'s alarm counts the error)', async () => {
+    copyIsGood();
+    s3.on(PutObjectCommand).rejects(Object.assign(new Error('Object Lock bucket refused'), { name: 'AccessDenied' }));
+    await expect(validateRestoreTest(event)).rejects.toThrow(/evidence NOT recorded at s3:\/\/evidence\/drills\/dynamodb-employees\/.*AccessDenied: Object Lock bucket refused.*the restore test: SUCCEEDED/);
+    expect(metrics()).toContainEqual(expect.objectContaining({ MetricName: 'DrillSucceeded', Value: 1 }));
+    // The audit account's copy was still attempted.
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
+
+    s3.on(PutObjectCommand).resolves({});
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'AccessDeniedException', ErrorMessage: 'bus policy' }] });
+    await expect(validateRestoreTest(event)).rejects.toThrow(/evidence NOT sent to the audit account \(AccessDeniedException: PutEvents failed/);
+  });
+
+  test('metrics that cannot be published fail the invocation', async () => {
+    copyIsGood();
+    cloudwatch.on(PutMetricDataCommand).rejects(Object.assign(new Error('throttled'), { name: 'Throttling' }));
+    await expect(validateRestoreTest(event)).rejects.toThrow('throttled');
+    expect(records()).toHaveLength(1);
   });
 
   test('a restore job of another plan is left alone', async () => {
@@ -347,5 +451,7 @@ describe('restore-testing validator (NativeRestoreTesting)', () => {
     backup.resetHistory();
     expect(await validateRestoreTest(event)).toMatchObject({ validated: false });
     expect(backup.commandCalls(PutRestoreValidationResultCommand)).toHaveLength(0);
+    expect(records()).toHaveLength(0);
   });
 });
+

@@ -104,3 +104,26 @@ test('AWS Backup refusing DescribeRestoreJob fails the check (no metric: the sta
   aws.fails('backup.DescribeRestoreJob', 'AccessDeniedException', 'not authorized to perform: backup:DescribeRestoreJob', 403);
   await expect(check([{ name: 'employees', intervalDays: 30 }])).rejects.toThrow(/backup:DescribeRestoreJob/);
 });
+
+test("NativeRestoreTesting's check (RESTORE_TESTING_PLAN_ARN): only restore jobs of that very plan count; the drill's or another plan's jobs are no success", async () => {
+  const PLAN = 'arn:aws:backup:eu-west-1:111111111111:restore-testing-plan:data_protection_Data_RestoreTesting';
+  const at = new Date(Date.now() - 2 * 86_400_000).toISOString();
+  const job = (createdBy?: string) => ({ Status: 'COMPLETED', IamRoleArn: RESTORE_ROLE_ARN, CompletionDate: at, ...(createdBy ? { CreatedBy: { RestoreTestingPlanArn: createdBy } } : {}) });
+  earlierSuccess(objects, 'employees', { daysAgo: 2, job: job(PLAN) });
+  earlierSuccess(objects, 'documents', { daysAgo: 2, job: job() });
+  earlierSuccess(objects, 'payroll', { daysAgo: 2, job: job(`${PLAN}_other`) });
+  process.env.RESTORE_TESTING_PLAN_ARN = PLAN;
+  try {
+    const r = await check([{ name: 'employees', intervalDays: 30 }, { name: 'documents', intervalDays: 30 }, { name: 'payroll', intervalDays: 30 }]);
+    expect(r.states).toEqual({ employees: 'verified', documents: 'rejected', payroll: 'rejected' });
+    expect(r.stale).toEqual(['documents', 'payroll']);
+    expect(r.warnings).toContain(`created by no restore testing plan, not the restore testing plan ${PLAN}`);
+    expect(r.warnings).toContain(`created by ${PLAN}_other`);
+  } finally {
+    delete process.env.RESTORE_TESTING_PLAN_ARN;
+  }
+  // Without it (the drill's own check), the plan's job is refused.
+  const drill = await check([{ name: 'employees', intervalDays: 30 }]);
+  expect(drill.states).toEqual({ employees: 'rejected' });
+  expect(drill.warnings).toContain(`created by the restore testing plan ${PLAN}`);
+});

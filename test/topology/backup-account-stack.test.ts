@@ -6,10 +6,12 @@ import { classify, DataClassification, ImmutableBackupVault, KeyAccountStack, Pr
 import { airGappedVaultTarget, BackupAccountStack, CENTRAL_BACKUP_VAULT_NAME } from '../../lib/topology/backup-account-stack';
 import { AIR_GAPPED_VAULT_NAME } from '../../lib/backup/logically-air-gapped-vault';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import { App as CdkApp, Stack } from 'aws-cdk-lib';
 import { DataAccountStack } from '../../lib/topology/data-account-stack';
 import { DataProtectionDashboard } from '../../lib/audit/data-protection-dashboard';
-import { ACCOUNTS, BACKUP_ACCOUNT, DATA_ACCOUNT, KEY_ACCOUNT, REGION } from '../helpers';
+import { ACCOUNTS, AUDIT_ACCOUNT, BACKUP_ACCOUNT, DATA_ACCOUNT, KEY_ACCOUNT, REGION } from '../helpers';
+import { METADATA } from '../../lib/core/constants';
 
 const ORG = { ...ACCOUNTS, organizationId: 'o-exampleorg1' };
 
@@ -17,10 +19,14 @@ function backupStack(app = new App(), props: Partial<ConstructorParameters<typeo
   return new BackupAccountStack(app, `Backup${region.replace(/-/g, '')}`, { env: { account: BACKUP_ACCOUNT, region }, accounts: ORG, ...props });
 }
 
+/** A stack with every default, built once and shared by the tests that only read it. */
+const DEFAULT_STACK = backupStack();
+const DEFAULT_TEMPLATE = Template.fromStack(DEFAULT_STACK);
+
 describe('BackupAccountStack', () => {
   test('central vault: compliance lock 90-3650 days, key-account backup key, copies only from the data accounts of the organization', () => {
-    const stack = backupStack();
-    const template = Template.fromStack(stack);
+    const stack = DEFAULT_STACK;
+    const template = DEFAULT_TEMPLATE;
     template.hasResourceProperties('AWS::Backup::BackupVault', {
       BackupVaultName: CENTRAL_BACKUP_VAULT_NAME,
       LockConfiguration: { MinRetentionDays: 90, MaxRetentionDays: 3650, ChangeableForDays: 3 },
@@ -35,7 +41,7 @@ describe('BackupAccountStack', () => {
         ]),
       },
     });
-    const policy = JSON.stringify(Template.fromStack(stack).toJSON());
+    const policy = JSON.stringify(template.toJSON());
     expect(policy).toContain(`:iam::${DATA_ACCOUNT}:root`);
     // The alias ARN is rebuilt from the deterministic name, resolved in the key account.
     const lookups = JSON.stringify(template.findResources('Custom::DataProtectionKeyLookup'));
@@ -45,7 +51,7 @@ describe('BackupAccountStack', () => {
   });
 
   test('alarms on failed copy and restore jobs', () => {
-    const template = Template.fromStack(backupStack());
+    const template = DEFAULT_TEMPLATE;
     template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'detail-type': ['Copy Job State Change'], detail: { state: ['FAILED'] } } });
     template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { 'detail-type': ['Restore Job State Change'], detail: { status: ['FAILED', 'ABORTED'] } } });
   });
@@ -87,7 +93,7 @@ describe('BackupAccountStack', () => {
   });
 
   test('snapshot', () => {
-    expect(Template.fromStack(backupStack()).toJSON()).toMatchSnapshot();
+    expect(DEFAULT_TEMPLATE.toJSON()).toMatchSnapshot();
   });
 
   describe('logically air-gapped vault (opt-in)', () => {
@@ -119,7 +125,7 @@ describe('BackupAccountStack', () => {
       Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('IRREVERSIBLE: Logically air-gapped vault data-protection-air-gapped'));
     });
     test('default templates have none', () => {
-      expect(JSON.stringify(Template.fromStack(backupStack()).toJSON())).not.toContain('LogicallyAirGapped');
+      expect(JSON.stringify(DEFAULT_TEMPLATE.toJSON())).not.toContain('LogicallyAirGapped');
     });
 
     function dataStack(): Stack {
@@ -182,8 +188,8 @@ describe('BackupAccountStack', () => {
 });
 
 describe('DataProtectionDashboard of the backup account', () => {
-  const stack = backupStack();
-  const template = Template.fromStack(stack);
+  const stack = DEFAULT_STACK;
+  const template = DEFAULT_TEMPLATE;
   const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as any[];
   const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
 
@@ -209,17 +215,55 @@ describe('DataProtectionDashboard of the backup account', () => {
   });
 });
 
-describe('drill of the copies (BackupAccountStackProps.copyDrill)', () => {
-  const stack = backupStack(new App(), { copyDrill: {} });
-  const template = Template.fromStack(stack);
+describe('drill of the copies, on by default (BackupAccountStackProps.copyDrill)', () => {
+  const stack = DEFAULT_STACK;
+  const template = DEFAULT_TEMPLATE;
   const json = template.toJSON();
   const drill = stack.copyDrill!;
   const envOf = (fn: any) => json.Resources[stack.getLogicalId(fn.node.defaultChild)].Properties.Environment.Variables;
 
-  test('off by default: no drill, no state machine', () => {
-    const plain = backupStack();
-    expect(plain.copyDrill).toBeUndefined();
-    Template.fromStack(plain).resourceCountIs('AWS::StepFunctions::StateMachine', 0);
+  test('a stack given no options has the drill: one state machine, and no override recorded', () => {
+    expect(drill).toBeDefined();
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    expect(JSON.stringify(DEFAULT_STACK.node.metadata)).not.toContain('copyDrillDisabledReason');
+  });
+
+  test('copyDrillDisabledReason turns it off and is recorded as an override (shown in the report)', () => {
+    const off = backupStack(new App(), { copyDrillDisabledReason: ' Copies are drilled in the recovery account ' });
+    expect(off.copyDrill).toBeUndefined();
+    const t = Template.fromStack(off);
+    t.resourceCountIs('AWS::StepFunctions::StateMachine', 0);
+    expect(JSON.stringify(t.toJSON())).not.toContain('EvidenceKeyDescribeKey');
+    expect(off.node.metadata.filter((m) => m.type === METADATA.OVERRIDE).map((m) => m.data)).toContainEqual({
+      prop: 'BackupAccountStackProps.copyDrillDisabledReason',
+      floor: "a restore drill of the central vaults' copies",
+      value: 'no drill of the copies',
+      reason: 'Copies are drilled in the recovery account',
+    });
+  });
+
+  test('classified RDS/Aurora in a data account of this region and no DB subnet group: a synth warning naming the database and the prop; none with the subnet group', () => {
+    const withDatabase = (props: Partial<ConstructorParameters<typeof BackupAccountStack>[2]>) => {
+      const app = new App();
+      const backup = backupStack(app, props);
+      const data = new Stack(app, 'Data', { env: { account: DATA_ACCOUNT, region: REGION } });
+      classify(new rds.CfnDBCluster(data, 'Payroll', { engine: 'aurora-postgresql' }), DataClassification.HIGHLY_SENSITIVE);
+      classify(new rds.CfnDBInstance(data, 'Wiki', { engine: 'postgres', dbInstanceClass: 'db.t4g.micro' }), DataClassification.INTERNAL); // not copied: no warning for it
+      return Annotations.fromStack(backup).findWarning('*', Match.stringLikeRegexp('DB subnet group of the backup account'));
+    };
+    const warnings = withDatabase({});
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].entry.data).toContain('the copies of Data/Payroll will not be drilled, count as stale');
+    expect(warnings[0].entry.data).not.toContain('Data/Wiki');
+    expect(warnings[0].entry.data).toContain('Set BackupAccountStackProps.copyDrill.isolation.dbSubnetGroupName');
+    expect(withDatabase({ copyDrill: { isolation: { dbSubnetGroupName: 'drill-isolated' } } })).toEqual([]);
+  });
+
+  test('bad input: both props, or a blank reason, are synth errors naming the props', () => {
+    expect(() => backupStack(new App(), { copyDrill: {}, copyDrillDisabledReason: 'x' })).toThrow(
+      'BackupAccountStackProps.copyDrill and copyDrillDisabledReason are exclusive: copyDrill configures the drill of the copies, copyDrillDisabledReason turns it off, got both',
+    );
+    expect(() => backupStack(new App(), { copyDrillDisabledReason: '  ' })).toThrow(/^BackupAccountStackProps.copyDrillDisabledReason needs a non-empty reason/);
   });
 
   test('its targets are the recovery points of every central vault, with CONFIDENTIAL times and the copy-arrival RPO; restored with keys the backup account may use', () => {
@@ -243,13 +287,16 @@ describe('drill of the copies (BackupAccountStackProps.copyDrill)', () => {
     });
   });
 
-  test("the same alarms, forwarded: every drill alarm's description starts with 'cdk-data-protection:' and notifies the stack's topic", () => {
+  test("the same alarms, forwarded: every drill alarm's description starts with 'cdk-data-protection:' and notifies the stack's topic; evidence events go to the audit account's bus", () => {
     const topicRef = stack.getLogicalId(stack.alarmTopic.topic.node.defaultChild as any);
     for (const a of [drill.drillFailedAlarm, drill.staleAlarm, drill.rtoAlarm, drill.restoreEventsAlarm]) {
       const props = json.Resources[stack.getLogicalId(a.node.defaultChild as any)].Properties;
       expect(props.AlarmDescription.startsWith('cdk-data-protection:')).toBe(true);
       expect(props.AlarmActions).toEqual([{ Ref: topicRef }]);
     }
+    // One event per drill result to the audit account's security bus (AUDIT_ACCOUNT's, built from its deterministic name).
+    expect(envOf(drill.evidenceFunction).EVIDENCE_EVENT_BUS_ARN).toEqual(stack.resolve(stack.alarmTopic.securityEventBusArn));
+    expect(JSON.stringify(envOf(drill.evidenceFunction).EVIDENCE_EVENT_BUS_ARN)).toContain(`:events:${REGION}:${AUDIT_ACCOUNT}:event-bus/`);
   });
 
   test("the drill's own restores do not trip the unexpected-restore rule; any other identity's still do", () => {

@@ -1,4 +1,4 @@
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -10,6 +10,7 @@ import { DataProtectionStage } from '../../lib/topology/data-protection-stage';
 import { ImmutableBackupVault } from '../../lib/backup/immutable-backup-vault';
 import { ProtectedBackupPlan } from '../../lib/backup/protected-backup-plan';
 import { DataProtectionChecks } from '../../lib/nag/data-protection-checks';
+import { controlsOf } from '../../lib/core/controls';
 
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:payroll-drill-AbCdEf';
 
@@ -491,12 +492,12 @@ describe('DataProtectionDrillOptions.engine: AWS Backup restore testing (NativeR
     });
   });
 
-  test('COMPLETED restore jobs of the plan invoke the validator, which reports to AWS Backup and alarms on failures', () => {
+  test('ended restore jobs of the plan (COMPLETED, FAILED, ABORTED) invoke the validator, which reports to AWS Backup and alarms on failures', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.backup'],
         'detail-type': ['Restore Job State Change'],
-        detail: { status: ['COMPLETED'], restoreTestingPlanArn: [stack.resolve(native.restoreTestingPlanArn)] },
+        detail: { status: ['COMPLETED', 'FAILED', 'ABORTED'], restoreTestingPlanArn: [stack.resolve(native.restoreTestingPlanArn)] },
       },
       Targets: [Match.objectLike({ Arn: stack.resolve(native.validator.functionArn) })],
     });
@@ -505,6 +506,40 @@ describe('DataProtectionDrillOptions.engine: AWS Backup restore testing (NativeR
     expect(policy).toContain('"cloudwatch:namespace":"DataProtection"');
     expect(policy).toContain('"s3:ResourceAccount"');
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmDescription: Match.stringLikeRegexp('^cdk-data-protection: restore testing plan .*failed validation') });
+  });
+
+  test("the same evidence and alarms as the drill: Object Lock records (also on the audit bus), RTO and staleness alarms, a daily staleness check of this plan's successes", () => {
+    // Evidence: a COMPLIANCE Object Lock bucket encrypted with the evidence key, written by the validator.
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } } },
+    });
+    const validatorPolicy = JSON.stringify(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [stack.resolve(native.validator.role!.roleName)] } }));
+    expect(validatorPolicy).toContain('"s3:PutObject"');
+    expect(validatorPolicy).toContain('/drills/*');
+    expect(validatorPolicy).toContain('/latest-success/*');
+    expect(validatorPolicy).toContain('"events:PutEvents"');
+    expect(validatorPolicy).toContain('data-protection-security-events');
+    expect(validatorPolicy).toContain('"tag:GetResources"');
+    const env = template.toJSON().Resources[stack.getLogicalId(native.validator.node.defaultChild as CfnElement)].Properties.Environment.Variables;
+    expect(Object.keys(env).sort()).toEqual(['DRILL_DISCOVERY', 'EVIDENCE_BUCKET', 'EVIDENCE_EVENT_BUS_ARN', 'EVIDENCE_KEY_ARN', 'RESTORE_TESTING_PLAN_ARN']);
+    // Staleness: the drill's handler, held to this plan's jobs and the tested types, daily.
+    const staleness = template.toJSON().Resources[stack.getLogicalId(native.stalenessFunction.node.defaultChild as CfnElement)].Properties;
+    expect(staleness.Handler).toBe('index.handler');
+    expect(staleness.Environment.Variables).toMatchObject({
+      DRILL_ID: native.restoreTestingPlanName,
+      RESTORE_TESTING_PLAN_ARN: stack.resolve(native.restoreTestingPlanArn),
+      RESTORE_ROLE_ARN: stack.resolve(native.restoreRole.roleArn),
+      RESTORE_TESTING_TYPES: JSON.stringify(['S3', 'DynamoDB', 'Aurora', 'RDS', 'EBS', 'EFS']),
+    });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)', Targets: [Match.objectLike({ Arn: stack.resolve(native.stalenessFunction.functionArn) })] });
+    const alarm = (a: { node: { defaultChild?: unknown } }) => template.toJSON().Resources[stack.getLogicalId(a.node.defaultChild as CfnElement)].Properties;
+    expect(alarm(native.staleAlarm)).toMatchObject({ MetricName: 'StaleTargets', Dimensions: [{ Name: 'Drill', Value: native.restoreTestingPlanName }], TreatMissingData: 'breaching', AlarmDescription: expect.stringMatching(/^cdk-data-protection: restore testing plan /) });
+    expect(alarm(native.rtoAlarm)).toMatchObject({ MetricName: 'RtoExceeded', Dimensions: [{ Name: 'Drill', Value: native.restoreTestingPlanName }] });
+    for (const a of [native.staleAlarm, native.rtoAlarm, native.validationFailedAlarm]) expect(alarm(a).AlarmActions).toEqual([stack.resolve(stack.alarmTopic.topic.topicArn)]);
+    // The report sees the stores as drilled by restore testing (no "no drill" override).
+    const table = stack.node.findChild('Employees');
+    expect(controlsOf(table).find((c) => c.control === 'restore-drill')).toMatchObject({ drill: native.node.path, engine: 'NATIVE_RESTORE_TESTING', intervalDays: 90, rtoSeconds: 8 * 3600 });
   });
 
   test('BOTH keeps the Step Functions drill beside restore testing', () => {

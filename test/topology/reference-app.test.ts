@@ -1,4 +1,6 @@
-import { App, Stack, Stage } from 'aws-cdk-lib';
+import { App, Duration, Stack, Stage } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { BackupAccountStack } from '../../lib/topology/backup-account-stack';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { buildReferenceApp } from '../../bin/app';
 import { CLASSIFICATION_TAG, classify, DataAccountStack, DataClassification, DataProtectionStage, keyPolicyFindings } from '../lib';
@@ -167,9 +169,45 @@ describe('reference app', () => {
       );
     });
 
+    test('both backup stacks drill the copies of their central vaults by default', () => {
+      for (const b of [stage.backup, stage.backupDr!]) {
+        expect(b.copyDrill).toBeDefined();
+        Template.fromStack(b).resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+      }
+    });
+
     test('is recognised as a stage', () => {
       expect(DataProtectionStage.isDataProtectionStage(stage)).toBe(true);
       expect(DataProtectionStage.isDataProtectionStage(new Stage(new App(), 'Other'))).toBe(false);
+    });
+  });
+
+  describe('DataProtectionStageProps.copyDrill / drCopyDrill / copyDrillDisabledReason', () => {
+    test('copyDrill configures the primary-region drill; the DR drill gets it without the regional isolation', () => {
+      const stage = new DataProtectionStage(new App(), 'Drills', { accounts: ACCOUNTS, copyDrill: { interval: Duration.days(30), isolation: { dbSubnetGroupName: 'drill-isolated' } } });
+      const configOf = (b: BackupAccountStack) => {
+        const fn = b.copyDrill!.discoverFunction!.node.defaultChild as lambda.CfnFunction;
+        return JSON.stringify(b.resolve(fn.environment).variables.DRILL_DISCOVERY);
+      };
+      expect(configOf(stage.backup)).toContain('drill-isolated');
+      expect(configOf(stage.backup)).toContain('\\"intervalDays\\":30');
+      expect(configOf(stage.backupDr!)).not.toContain('drill-isolated');
+      expect(configOf(stage.backupDr!)).toContain('\\"intervalDays\\":30');
+    });
+
+    test('copyDrillDisabledReason turns off the drill in both backup stacks', () => {
+      const stage = new DataProtectionStage(new App(), 'NoDrills', { accounts: ACCOUNTS, copyDrillDisabledReason: 'Drilled in the recovery account' });
+      expect([stage.backup.copyDrill, stage.backupDr!.copyDrill]).toEqual([undefined, undefined]);
+      expect(stage.backup.node.metadata.find((m) => m.type === 'cdk-data-protection:override')?.data).toMatchObject({ prop: 'BackupAccountStackProps.copyDrillDisabledReason', reason: 'Drilled in the recovery account' });
+    });
+
+    test('bad input: the opt-out with options, drCopyDrill without a DR region', () => {
+      expect(() => new DataProtectionStage(new App(), 'Bad', { accounts: ACCOUNTS, copyDrill: {}, copyDrillDisabledReason: 'x' })).toThrow(
+        'DataProtectionStageProps.copyDrillDisabledReason and copyDrill are exclusive: copyDrillDisabledReason turns off the drill of the copies, copyDrill and drCopyDrill configure it, got both',
+      );
+      expect(() => new DataProtectionStage(new App(), 'Bad', { accounts: { ...ACCOUNTS, drRegion: undefined }, drCopyDrill: {} })).toThrow(
+        'DataProtectionStageProps.drCopyDrill configures the DR-region backup stack: set accounts.drRegion too, got drCopyDrill and no drRegion',
+      );
     });
   });
 

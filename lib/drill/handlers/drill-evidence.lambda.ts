@@ -241,29 +241,36 @@ export function metricDataOf(record: ReturnType<typeof buildEvidence>, drill: st
   ];
 }
 
-export async function handler(state: DrillState) {
-  const bucket = process.env.EVIDENCE_BUCKET;
-  const keyArn = process.env.EVIDENCE_KEY_ARN;
-  if (!bucket || !keyArn) throw new Error('EVIDENCE_BUCKET and EVIDENCE_KEY_ARN must be set');
-  const now = Date.now();
-  const record = buildEvidence(state, now);
+/** Where a record goes: the Object Lock bucket, its key, and the audit account's bus (optional). */
+export interface EvidenceDestination {
+  readonly bucket: string;
+  readonly keyArn: string;
+  readonly busArn?: string;
+}
+
+/**
+ * Writes a record to `drills/<target>/<day>/<drillName>.json` (and, for a success, the
+ * `latest-success/<target>.json` pointer), then puts its event on the audit account's bus, attempted
+ * even when the local write failed. Failures are returned, never thrown: the caller still publishes
+ * and notifies, then fails (the workflow with EVIDENCE_FAILED, the restore-testing validator by
+ * throwing). Shared by the drill's evidence function and the restore-testing validator.
+ */
+export async function recordEvidence(record: ReturnType<typeof buildEvidence>, drill: string | undefined, dest: EvidenceDestination) {
   const day = record.drillStartedAt!.slice(0, 10);
   const key = `drills/${record.target}/${day}/${record.drillName}.json`;
   const put = (Key: string, Body: string) =>
     s3.send(
       new PutObjectCommand({
-        Bucket: bucket,
+        Bucket: dest.bucket,
         Key,
         Body,
         ContentType: 'application/json',
         ServerSideEncryption: 'aws:kms',
-        SSEKMSKeyId: keyArn,
+        SSEKMSKeyId: dest.keyArn,
         // Object Lock buckets refuse uploads without an integrity checksum.
         ChecksumAlgorithm: 'SHA256',
       }),
     );
-  // A failed write is returned, not thrown: the notification still carries the whole record, and
-  // the workflow fails the execution with EVIDENCE_FAILED.
   const body = JSON.stringify(record, null, 2);
   let writeError: { name: string; message: string } | undefined;
   try {
@@ -272,18 +279,26 @@ export async function handler(state: DrillState) {
   } catch (e) {
     writeError = describeError({ Error: (e as Error).name, Cause: (e as Error).message });
   }
-  // Then the audit account's copy (RestoreDrillProps.evidenceEventBusArn), attempted even when the
-  // local write failed; its failure never undoes the local evidence and fails the execution the same way.
-  const busArn = process.env.EVIDENCE_EVENT_BUS_ARN;
+  // The audit account's copy (RestoreDrillProps.evidenceEventBusArn): its failure never undoes the local evidence.
   let eventError: { name: string; message: string } | undefined;
   let eventId: string | undefined;
-  if (busArn) {
+  if (dest.busArn) {
     try {
-      eventId = await putEvidenceEvent(busArn, evidenceEventDetail(record, state.target.drill, { bucket, key, body, written: !writeError }));
+      eventId = await putEvidenceEvent(dest.busArn, evidenceEventDetail(record, drill, { bucket: dest.bucket, key, body, written: !writeError }));
     } catch (e) {
       eventError = describeError({ Error: (e as Error).name, Cause: (e as Error).message });
     }
   }
+  return { key, location: `s3://${dest.bucket}/${key}`, writeError, eventError, eventId };
+}
+
+export async function handler(state: DrillState) {
+  const bucket = process.env.EVIDENCE_BUCKET;
+  const keyArn = process.env.EVIDENCE_KEY_ARN;
+  if (!bucket || !keyArn) throw new Error('EVIDENCE_BUCKET and EVIDENCE_KEY_ARN must be set');
+  const record = buildEvidence(state, Date.now());
+  const busArn = process.env.EVIDENCE_EVENT_BUS_ARN;
+  const { key, writeError, eventError, eventId } = await recordEvidence(record, state.target.drill, { bucket, keyArn, busArn });
 
   const metricData = metricDataOf(record, state.target.drill);
   const location = `s3://${bucket}/${key}`;

@@ -9,6 +9,10 @@
  * `unverified`: dated by the evidence, stale past its interval like any other, logged, and counted
  * in UnverifiedTargets (dimension `Drill`). Metrics are written in CloudWatch Embedded Metric
  * Format (a log line), so the function needs no PutMetricData permission.
+ *
+ * The staleness check of `NativeRestoreTesting` is this function too: `RESTORE_TESTING_PLAN_ARN`
+ * makes only that plan's restore jobs count as successes, and `RESTORE_TESTING_TYPES` (JSON list of
+ * AWS Backup resource types) limits the stores to the types its selections test.
  */
 import { METRIC_NAMESPACE } from '../../core/constants';
 import { DISCOVERY_ENV } from '../target-item';
@@ -31,7 +35,8 @@ export async function handler(): Promise<{ ages: { [target: string]: number | nu
   let rejected: string[] = [];
   if (process.env[DISCOVERY_ENV]) {
     const found = await discover(configFromEnv());
-    targets = found.items.map((i) => ({ name: i.name, intervalDays: i.intervalDays }));
+    const tested: string[] | undefined = process.env.RESTORE_TESTING_TYPES ? JSON.parse(process.env.RESTORE_TESTING_TYPES) : undefined;
+    targets = found.items.filter((i) => !tested || tested.includes(i.resourceType)).map((i) => ({ name: i.name, intervalDays: i.intervalDays }));
     rejected = found.rejected.map((r) => {
       console.warn(`store ${r.resourceArn} is not drilled: ${r.reason}`);
       return r.resourceArn;
@@ -42,7 +47,7 @@ export async function handler(): Promise<{ ages: { [target: string]: number | nu
   const now = Date.now();
   const ages: { [target: string]: number | null } = {};
   const states: { [target: string]: SuccessState } = {};
-  const last = await lastVerifiedSuccesses(bucket, targets.map((t) => t.name), restoreRoleArn, now);
+  const last = await lastVerifiedSuccesses(bucket, targets.map((t) => t.name), restoreRoleArn, now, undefined, process.env.RESTORE_TESTING_PLAN_ARN || undefined);
   for (const { name } of targets) {
     states[name] = last[name].state;
     ages[name] = last[name].at === undefined ? null : (now - last[name].at!) / 86_400_000;

@@ -12,7 +12,8 @@
  * `Status` (PENDING | RUNNING | COMPLETED | ABORTED | FAILED), `IamRoleArn` ("the IAM role ARN used to
  * create the target recovery point"; StartRestoreJob's IamRoleArn), `CompletionDate`, and `CreatedBy`,
  * which holds only `RestoreTestingPlanArn` (a job of an AWS Backup restore testing plan, never the
- * drill's). An unknown job id answers ResourceNotFoundException.
+ * drill's; for the evidence of `NativeRestoreTesting`, `RESTORE_TESTING_PLAN_ARN`, it must be that
+ * plan). An unknown job id answers ResourceNotFoundException.
  *
  * How long AWS Backup keeps restore job records is not documented for restore jobs; ListBackupJobs
  * lists backup jobs "for the last 30 days"
@@ -80,7 +81,7 @@ async function readJson(c: VerifyClients, bucket: string, key: string): Promise<
  * The last success of one target, checked against AWS Backup. Errors other than a missing object
  * or job are thrown: a drill must not re-drill everything, nor nothing, because it could not read.
  */
-export async function lastVerifiedSuccess(bucket: string, name: string, restoreRoleArn: string, now: number, c: VerifyClients = clients()): Promise<LastSuccess> {
+export async function lastVerifiedSuccess(bucket: string, name: string, restoreRoleArn: string, now: number, c: VerifyClients = clients(), restoreTestingPlanArn?: string): Promise<LastSuccess> {
   const pointer = await readJson(c, bucket, `latest-success/${name}.json`);
   if (!pointer) return { state: 'none' };
   const key = pointer.body?.evidenceKey;
@@ -119,17 +120,24 @@ export async function lastVerifiedSuccess(bucket: string, name: string, restoreR
     job.Status !== 'COMPLETED' ? `status ${job.Status ?? 'missing'}` : undefined,
     job.IamRoleArn !== restoreRoleArn ? `restored with ${job.IamRoleArn ?? 'no role'}, not the drill's restore role ${restoreRoleArn}` : undefined,
     completed === undefined ? 'no CompletionDate' : undefined,
-    job.CreatedBy?.RestoreTestingPlanArn ? `created by the restore testing plan ${job.CreatedBy.RestoreTestingPlanArn}` : undefined,
+    // The drill's jobs have no creator plan; a restore testing plan's evidence only jobs of that very plan.
+    restoreTestingPlanArn === undefined
+      ? job.CreatedBy?.RestoreTestingPlanArn
+        ? `created by the restore testing plan ${job.CreatedBy.RestoreTestingPlanArn}`
+        : undefined
+      : job.CreatedBy?.RestoreTestingPlanArn !== restoreTestingPlanArn
+        ? `created by ${job.CreatedBy?.RestoreTestingPlanArn ?? 'no restore testing plan'}, not the restore testing plan ${restoreTestingPlanArn}`
+        : undefined,
   ].filter((p): p is string => p !== undefined);
   if (problems.length) return { state: 'rejected', restoreJobId, reason: `AWS Backup's restore job ${restoreJobId} does not confirm ${key}: ${problems.join('; ')}` };
   return { state: 'verified', at: completed, restoreJobId };
 }
 
 /** `lastVerifiedSuccess` of each name; rejected and unverified ones are logged. */
-export async function lastVerifiedSuccesses(bucket: string, names: string[], restoreRoleArn: string, now: number, c: VerifyClients = clients()): Promise<{ [name: string]: LastSuccess }> {
+export async function lastVerifiedSuccesses(bucket: string, names: string[], restoreRoleArn: string, now: number, c: VerifyClients = clients(), restoreTestingPlanArn?: string): Promise<{ [name: string]: LastSuccess }> {
   const out: { [name: string]: LastSuccess } = {};
   for (const name of names) {
-    out[name] = await lastVerifiedSuccess(bucket, name, restoreRoleArn, now, c);
+    out[name] = await lastVerifiedSuccess(bucket, name, restoreRoleArn, now, c, restoreTestingPlanArn);
     if (out[name].state === 'rejected') console.warn(`restore drill ${name}: last success NOT counted: ${out[name].reason}`);
     if (out[name].state === 'unverified') console.warn(`restore drill ${name}: last success unverified: ${out[name].reason}`);
   }
