@@ -66,3 +66,24 @@ export { BackupAccountStack, BackupAccountStackProps, AirGappedVaultOptions, Bac
 export { AuditAccountStack, AuditAccountStackProps } from './topology/audit-account-stack';
 export { DataProtectionStage, DataProtectionStageProps, SingleAccountStageProps } from './topology/data-protection-stage';
 export { DataProtectionGuardrails, DataProtectionGuardrailsProps } from './topology/organization-guardrails';
+
+// organization: delegated administrators and the organization trail
+export { BackupDelegatedAdministrator, BackupDelegatedAdministratorProps } from './organization/backup-delegated-admin';
+export {
+  AuditOrganizationTrailOptions,
+  CloudTrailDelegatedAdministrator,
+  CloudTrailDelegatedAdministratorProps,
+  OrganizationDataAccessTrail,
+  OrganizationDataAccessTrailProps,
+} from './organization/organization-trail';
+
+// organization: the StackSet rollout of the data-account baseline
+export { DataAccountBaselineStack, DataAccountBaselineStackProps } from './organization/data-account-baseline';
+export {
+  DataProtectionStackSet,
+  DataProtectionStackSetProps,
+  OrganizationAssetBucket,
+  OrganizationAssetBucketProps,
+  StackSetCallAs,
+  StackSetRegionConcurrency,
+} from './organization/data-protection-stack-set';

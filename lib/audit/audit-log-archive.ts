@@ -13,6 +13,12 @@ export interface OrganizationTrailSource {
   readonly trailAccount: string;
   /** The organization id, e.g. `o-exampleorg1`: organization trails write under `AWSLogs/<orgId>/`. */
   readonly organizationId: string;
+  /**
+   * Name of the organization trail, when it differs from the data accounts' trails
+   * (`OrganizationDataAccessTrail.DEFAULT_TRAIL_NAME` for the trail `AuditAccountStackProps.organizationTrail` creates).
+   * @default - `AuditLogArchiveProps.trailName`
+   */
+  readonly trailName?: string;
 }
 
 export interface AuditLogArchiveProps {
@@ -89,8 +95,11 @@ export class AuditLogArchive extends Construct {
     const sources = props.sourceAccounts.map((account) => ({ account, trailArn: AuditNames.trailArn(account, region, trailName), path: account }));
     if (props.organizationTrail) {
       const { trailAccount, organizationId } = props.organizationTrail;
-      // An organization trail writes its own account's logs and every member's under the org id.
-      const trailArn = AuditNames.trailArn(trailAccount, region, trailName);
+      // An organization trail writes its own account's logs and every member's under the org id;
+      // its aws:SourceArn names the management account even when a delegated administrator created
+      // it ("Organization trail bucket policy",
+      // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html).
+      const trailArn = AuditNames.trailArn(trailAccount, region, props.organizationTrail.trailName ?? trailName);
       sources.push({ account: trailAccount, trailArn, path: trailAccount }, { account: trailAccount, trailArn, path: organizationId });
     }
     this.trailArns = [...new Set(sources.map((s) => s.trailArn))];

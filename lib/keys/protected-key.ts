@@ -198,6 +198,8 @@ export class ProtectedKey extends Construct {
     );
   }
 
+  private cloudTrailGrants = 0;
+
   /**
    * Lets CloudTrail encrypt the log files of trails in `sourceAccounts` with this key: data keys
    * for those trails' encryption context, DescribeKey, and Decrypt (needed to create or update a
@@ -206,13 +208,16 @@ export class ProtectedKey extends Construct {
    */
   public allowCloudTrail(sourceAccounts: string[]): void {
     const trails = [...new Set(sourceAccounts)].map((a) => `arn:${Aws.PARTITION}:cloudtrail:*:${a}:trail/*`);
+    // Statement ids stay unique when called again (e.g. for the management account's organization trail).
+    const n = this.cloudTrailGrants++;
+    const sid = (base: string) => (n === 0 ? base : `${base}${n + 1}`);
     const cloudtrail = new iam.ServicePrincipal('cloudtrail.amazonaws.com');
     // "Configure AWS KMS key policies for CloudTrail": encrypt, decrypt and describe are three
     // statements. Only GenerateDataKey* carries the aws:cloudtrail:arn encryption context:
     // DescribeKey never does, so it is conditioned on aws:SourceArn alone.
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'CloudTrailEncryptsLogs',
+        sid: sid('CloudTrailEncryptsLogs'),
         principals: [cloudtrail],
         actions: ['kms:GenerateDataKey*'],
         resources: ['*'],
@@ -221,7 +226,7 @@ export class ProtectedKey extends Construct {
     );
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'CloudTrailDescribesKey',
+        sid: sid('CloudTrailDescribesKey'),
         principals: [cloudtrail],
         actions: ['kms:DescribeKey'],
         resources: ['*'],
@@ -233,7 +238,7 @@ export class ProtectedKey extends Construct {
     // archive buckets (ObjectLockBucket) use Bucket Keys.
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'CloudTrailDecryptsForBucketKey',
+        sid: sid('CloudTrailDecryptsForBucketKey'),
         principals: [cloudtrail],
         actions: ['kms:Decrypt'],
         resources: ['*'],

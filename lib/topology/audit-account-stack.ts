@@ -7,8 +7,10 @@ import { CrossAccountKey } from '../keys/cross-account-key';
 import { KeyAliases } from '../keys/key-aliases';
 import { DataProtectionAccounts, validateAccounts, warnSingleAccount } from './accounts';
 import { assertSingleAwsCdkLib } from '../core/single-copy';
+import { validateAccountId } from '../core/validation';
 import { SecurityEventBus, TrailDeliveryMonitor } from '../audit/security-event-bus';
 import { AlarmTopic } from '../keys/alarm-topic';
+import { AuditOrganizationTrailOptions, OrganizationDataAccessTrail } from '../organization/organization-trail';
 
 
 export interface AuditAccountStackProps extends StackProps {
@@ -29,6 +31,16 @@ export interface AuditAccountStackProps extends StackProps {
    * @default - only the data accounts' own trails
    */
   readonly organizationTrailAccount?: string;
+  /**
+   * Create an organization trail here, in the audit account as CloudTrail delegated administrator
+   * (register it from the management account with `CloudTrailDelegatedAdministrator`): data events
+   * of the classified resources of every account, delivered into this archive, whose policy admits
+   * it under `AWSLogs/<managementAccount>/` and `AWSLogs/<accounts.organizationId>/`. The audit key
+   * must let CloudTrail encrypt for the management account's trails
+   * (`KeyAccountStack.auditKey.allowCloudTrail([managementAccount])`). Needs `accounts.organizationId`.
+   * @default - no organization trail
+   */
+  readonly organizationTrail?: AuditOrganizationTrailOptions;
   /**
    * Email addresses notified of every data-protection event the watched accounts forward (tamper
    * events, alarms, break-glass use, silent trails). The audit account is where detection must
@@ -67,6 +79,8 @@ export class AuditAccountStack extends Stack {
   public readonly alarmTopic: AlarmTopic;
   /** Alarms when a data account's trail stops delivering to the archive. */
   public readonly trailDelivery?: TrailDeliveryMonitor;
+  /** The organization trail (`AuditAccountStackProps.organizationTrail`). */
+  public readonly organizationTrail?: OrganizationDataAccessTrail;
 
   public constructor(scope: Construct, id: string, props: AuditAccountStackProps) {
     super(scope, id, props);
@@ -79,6 +93,19 @@ export class AuditAccountStack extends Stack {
     if (props.organizationTrailAccount !== undefined && !props.accounts.organizationId) {
       throw new Error('AuditAccountStackProps.organizationTrailAccount needs accounts.organizationId: organization trails write under AWSLogs/<orgId>/, got no organizationId');
     }
+    const orgTrail = props.organizationTrail;
+    if (orgTrail) {
+      validateAccountId('AuditAccountStackProps.organizationTrail.managementAccount', orgTrail.managementAccount);
+      if (!props.accounts.organizationId) {
+        throw new Error('AuditAccountStackProps.organizationTrail needs accounts.organizationId: organization trails write under AWSLogs/<orgId>/, got no organizationId');
+      }
+      if (props.organizationTrailAccount !== undefined) {
+        throw new Error(`AuditAccountStackProps.organizationTrail and organizationTrailAccount both admit an organization trail: use one, got organizationTrailAccount '${props.organizationTrailAccount}'`);
+      }
+      if (!Token.isUnresolved(this.region) && this.region !== props.accounts.primaryRegion) {
+        throw new Error(`AuditAccountStackProps.organizationTrail must be deployed in accounts.primaryRegion (${props.accounts.primaryRegion}), the home Region the archive admits, got env.region ${this.region}`);
+      }
+    }
     this.accounts = props.accounts;
     this.auditKey = new CrossAccountKey(this, 'AuditKey', { keyAccount: props.accounts.keyAccount, aliasName: KeyAliases.AUDIT });
     this.archive = new AuditLogArchive(this, 'DataAccessArchive', {
@@ -89,11 +116,28 @@ export class AuditAccountStack extends Stack {
       s3KeyPrefix: props.s3KeyPrefix,
       retention: props.archiveRetention,
       bucketName: AuditNames.archiveBucketName(props.accounts.auditAccount, props.accounts.primaryRegion),
-      organizationTrail: props.organizationTrailAccount !== undefined
-        ? { trailAccount: props.organizationTrailAccount, organizationId: props.accounts.organizationId! }
-        : undefined,
+      organizationTrail: orgTrail
+        ? { trailAccount: orgTrail.managementAccount, organizationId: props.accounts.organizationId!, trailName: orgTrail.trailName ?? OrganizationDataAccessTrail.DEFAULT_TRAIL_NAME }
+        : props.organizationTrailAccount !== undefined
+          ? { trailAccount: props.organizationTrailAccount, organizationId: props.accounts.organizationId! }
+          : undefined,
     });
     this.archiveBucket = this.archive.bucket;
+    if (orgTrail) {
+      this.organizationTrail = new OrganizationDataAccessTrail(this, 'OrganizationDataAccessTrail', {
+        managementAccount: orgTrail.managementAccount,
+        organizationId: props.accounts.organizationId!,
+        encryptionKey: this.auditKey.key,
+        archiveBucketName: AuditNames.archiveBucketName(props.accounts.auditAccount, props.accounts.primaryRegion),
+        trailName: orgTrail.trailName,
+        s3KeyPrefix: props.s3KeyPrefix,
+        coverageScopes: orgTrail.coverageScopes,
+        existingResources: orgTrail.existingResources,
+        includeManagementEvents: orgTrail.includeManagementEvents,
+      });
+      // CloudTrail checks the bucket policy when it creates the trail.
+      this.organizationTrail.node.addDependency(this.archive);
+    }
 
     // Detection lands here, in an account the watched accounts' administrators do not control.
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { emailSubscribers: props.alarmEmails });

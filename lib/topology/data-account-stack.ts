@@ -397,7 +397,7 @@ export class DataAccountStack extends Stack {
     // (and alarm) instead of keeping recovery points for less than their level's floor.
     this.backupVaults = [
       this.backupVault,
-      ...retentionClasses().slice(1).map(
+      ...retentionClassesOf(this).slice(1).map(
         (days) => new ImmutableBackupVault(this, `BackupVault${days}d`, { backupVaultName: this.vaultNameFor(days), encryptionKey: this.backupKey, minRetention: Duration.days(days) }),
       ),
     ];
@@ -411,6 +411,8 @@ export class DataAccountStack extends Stack {
         interval: Duration.days(Math.min(...levels.map((c) => ProtectionPolicy.forClassification(c).drillIntervalDays))),
         alarmTopic: topic,
         logKey: this.evidenceKey,
+        // Its evidence also goes to the audit account's security bus, as the drill's does.
+        evidenceEventBusArn: this.alarmTopic.securityEventBusArn,
       });
     }
     if (options.drill?.disabledReason === undefined && engine.stepFunctions) {
@@ -456,7 +458,7 @@ export class DataAccountStack extends Stack {
    * `data-protection-<stack>-365d`; deterministic, so the drill and alarms name it without a reference.
    */
   private vaultNameFor(days: number): string {
-    const classes = retentionClasses();
+    const classes = retentionClassesOf(this);
     const cls = [...classes].reverse().find((c) => c <= days) ?? classes[0];
     if (cls === classes[0]) return this.vaultName;
     const suffix = `-${cls}d`;
@@ -508,7 +510,14 @@ export class DataAccountStack extends Stack {
    * At synth, in every data stack: the drill settings of its drillable resources, as tags the
    * account's drill reads at run time (or the reason drills are off), and the drill control.
    */
-  private tagDrillTargets(drill: RestoreDrill | undefined, vaultNameFor: (retentionDays: number) => string, holderDisabledReason: string | undefined, names: Map<string, string>, handBuilt: boolean): void {
+  private tagDrillTargets(
+    drill: RestoreDrill | undefined,
+    vaultNameFor: (retentionDays: number) => string,
+    holderDisabledReason: string | undefined,
+    names: Map<string, string>,
+    handBuilt: boolean,
+    native?: NativeRestoreTesting,
+  ): void {
     const options = this.options ?? {};
     const drillable = ClassifiedResources.within(this).filter((r) => r.resourceType && DrillResourceType.supports(r.resourceType));
     if (handBuilt) {
@@ -518,6 +527,26 @@ export class DataAccountStack extends Stack {
       return;
     }
     const disabled = options.drill?.disabledReason ?? holderDisabledReason;
+    if (disabled === undefined && !drill && native) {
+      // AWS Backup restore testing alone (DrillEngine.NATIVE_RESTORE_TESTING): it selects the
+      // stores by their classification tag and records the same evidence, at the level's times.
+      for (const r of drillable) {
+        const type = DrillResourceType.fromCloudFormationType(r.resourceType!, `${r.scope.node.path}.resourceType`).backupResourceType;
+        if (!native.resourceTypes.includes(type)) continue;
+        const physical = literalPhysicalName(r);
+        recordControl(r.scope, CONTROLS.RESTORE_DRILL, {
+          drill: native.node.path,
+          engine: 'NATIVE_RESTORE_TESTING',
+          intervalDays: r.policy.drillIntervalDays,
+          ...(physical !== undefined ? { target: nameOfStore(type, physical) } : {}),
+          drillId: native.restoreTestingPlanName,
+          evidenceBucket: native.evidenceBucket.node.path,
+          restoreRole: native.restoreRole.node.path,
+          rtoSeconds: r.policy.rtoHours * 3600,
+        });
+      }
+      return;
+    }
     if (disabled !== undefined || !drill) {
       const reason = disabled ?? 'the protection set of this account has no restore drill';
       for (const r of drillable) {
@@ -664,7 +693,7 @@ export class DataAccountStack extends Stack {
     this.buildSharedPlan(group.filter((s) => !handBuilt.has(s)));
     const disabled = this.options?.drill?.disabledReason;
     const names = new Map<string, string>();
-    for (const s of group) s.tagDrillTargets(this.restoreDrill, (days) => this.vaultNameFor(days), disabled, names, handBuilt.has(s));
+    for (const s of group) s.tagDrillTargets(this.restoreDrill, (days) => this.vaultNameFor(days), disabled, names, handBuilt.has(s), this.nativeRestoreTesting);
     this.addDashboard(group, names);
   }
 
@@ -783,6 +812,23 @@ function retentionClasses(): number[] {
       }),
     ),
   ].sort((a, b) => a - b);
+}
+
+/**
+ * Data stacks whose protection set keeps every level in its first locked vault (lock minimum 7
+ * days): the `DataAccountBaselineStack` of an organization rollout, whose vault receives the plans
+ * of an Organizations backup policy, which write every level into one vault.
+ */
+const ONE_VAULT = new WeakSet<DataAccountStack>();
+
+/** @internal Keep every level of `stack`'s protection set in its first vault (call before `protect`). */
+export function _oneVaultPerAccount(stack: DataAccountStack): void {
+  ONE_VAULT.add(stack);
+}
+
+/** The retention classes of `stack`'s vaults: only the first with `_oneVaultPerAccount`. */
+function retentionClassesOf(stack: DataAccountStack): number[] {
+  return ONE_VAULT.has(stack) ? retentionClasses().slice(0, 1) : retentionClasses();
 }
 
 /** Per app root: `<account>/<region>` → the data stacks there, in creation order. */
