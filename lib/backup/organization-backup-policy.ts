@@ -1,6 +1,7 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
+import { CONTROLS, recordControl } from '../core/controls';
 import { DataClassification } from '../classification/data-classification';
 import { ProtectionPolicy } from '../classification/protection-policy';
 import { CLASSIFICATION_TAG } from '../core/constants';
@@ -229,6 +230,10 @@ export class OrganizationBackupPolicy extends Construct {
       description: 'cdk-data-protection: backup plans per data-classification level, from the ProtectionPolicy floors',
       content,
       targetIds: props.targetIds,
+    });
+    // Listed by the report ("Organization"): where the plans apply and which they are.
+    recordControl(this.policy, CONTROLS.ORGANIZATION_BACKUP_POLICY, {
+      detail: { policyName: props.policyName ?? 'data-protection-backup-policy', targetIds: [...props.targetIds], regions: [...props.regions], plans: Object.keys(plans) },
     });
   }
 }

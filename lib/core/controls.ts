@@ -27,6 +27,19 @@ export const CONTROLS = {
   DATA_PERIMETER: 'data-perimeter',
   /** Bucket-policy denies on a classified bucket (on the AWS::S3::Bucket): uploads under another key, and versioning, lifecycle, encryption, replication and policy changes by all but the deployment and break-glass roles. */
   BUCKET_GUARD: 'bucket-guard',
+  /** Organization-wide controls (on their CloudFormation resource), each `{ detail }`, listed by the report's "Organization" section: */
+  /** `DataProtectionStackSet`: `{ organizationalUnitIds, regions }`. */
+  ORGANIZATION_ROLLOUT: 'organization-rollout',
+  /** `DataProtectionGuardrails`, per service control policy: `{ policyName, targetIds, guardrails: [{ sid, actions }] }`. */
+  ORGANIZATION_GUARDRAILS: 'organization-guardrails',
+  /** `OrganizationBackupPolicy`: `{ policyName, targetIds, regions, plans }`. */
+  ORGANIZATION_BACKUP_POLICY: 'organization-backup-policy',
+  /** `OrganizationDataAccessTrail`. */
+  ORGANIZATION_TRAIL: 'organization-trail',
+  /** `BackupDelegatedAdministrator`. */
+  BACKUP_DELEGATED_ADMIN: 'backup-delegated-admin',
+  /** `CloudTrailDelegatedAdministrator`. */
+  CLOUDTRAIL_DELEGATED_ADMIN: 'cloudtrail-delegated-admin',
 } as const;
 
 /** The CloudFormation resource behind a construct: itself, or its default child. */

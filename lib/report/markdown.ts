@@ -125,6 +125,34 @@ function outlierLines(groups: AcknowledgementGroup[]): string[] {
   ];
 }
 
+/** The organization section: targets and what covers each, every guardrail, the other organization controls. */
+function organizationLines(report: DataProtectionReport): string[] {
+  const org = report.organization;
+  if (!org) return [];
+  const detail = (d: Record<string, unknown>) =>
+    Object.entries(d)
+      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(' ') : typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+      .join(', ');
+  return [
+    `### Organization (${org.targets.length} target${org.targets.length === 1 ? '' : 's'}, ${org.guardrailPolicies.reduce((n, p) => n + p.guardrails.length, 0)} guardrails)`,
+    '',
+    '| Root / OU / account | Covered by |',
+    '|---|---|',
+    ...org.targets.map((t) => `| ${code(t.id)} | ${cell(t.coveredBy.join('; '))} |`),
+    '',
+    ...(org.guardrailPolicies.length > 0
+      ? [
+          '| Guardrail policy | Attached to | Guardrail | Denied actions (to all but the break-glass role) |',
+          '|---|---|---|---|',
+          ...org.guardrailPolicies.flatMap((p) => p.guardrails.map((g) => `| ${code(p.policyName)} | ${cell(p.targetIds.join(' '))} | ${code(g.sid)} | ${cell(g.actions.join(' '))} |`)),
+          '',
+        ]
+      : []),
+    ...org.controls.filter((c) => c.control !== 'organization-rollout' && c.control !== 'organization-backup-policy').map((c) => `- **${c.control}** ${code(c.constructPath)}: ${cell(clip(detail(c.detail), MAX_REASON))}`),
+    '',
+  ];
+}
+
 function templateScanLines(report: DataProtectionReport): string[] {
   const scan = report.templateScan;
   if (!scan) return [];
@@ -195,6 +223,7 @@ export function renderMarkdown(report: DataProtectionReport, maxLength: number =
     '</details>',
     '',
     ...runbookLines(report),
+    ...organizationLines(report),
     `<details><summary>Acknowledgements (${report.acknowledgements.length}, ${groups.length} rules)</summary>`,
     '',
     `Grouped by rule, with the most frequent reason; every construct and reason is in \`${JSON_FILE}\`.`,

@@ -61,6 +61,31 @@ export interface AcknowledgementReport {
   readonly reason: string;
 }
 
+/** A service control policy of `DataProtectionGuardrails`: where it is attached and what it denies. */
+export interface GuardrailPolicyReport {
+  readonly constructPath: string;
+  readonly policyName: string;
+  readonly targetIds: string[];
+  readonly guardrails: { readonly sid: string; readonly actions: string[] }[];
+}
+
+/** An organization-wide control (StackSet rollout, backup policy, organization trail, delegated administrator). */
+export interface OrganizationControlReport {
+  readonly control: string;
+  readonly constructPath: string;
+  readonly detail: Record<string, unknown>;
+}
+
+/**
+ * The organization's coverage: each root, OU or account the organization-wide controls target, with
+ * the controls that cover it, every guardrail, and the other organization controls.
+ */
+export interface OrganizationReport {
+  readonly targets: { readonly id: string; readonly coveredBy: string[] }[];
+  readonly guardrailPolicies: GuardrailPolicyReport[];
+  readonly controls: OrganizationControlReport[];
+}
+
 /** The whole report, as written to data-protection-report.json. */
 export interface DataProtectionReport {
   readonly cloudAssembly: string;
@@ -85,6 +110,8 @@ export interface DataProtectionReport {
   readonly runbooks: RestoreRunbook[];
   /** Template mode (`report --templates`): the packs run over the synthesized templates. */
   readonly templateScan?: TemplateScan;
+  /** Organization-wide controls in the app (StackSet baseline, backup policy, guardrails, organization trail); absent when none. */
+  readonly organization?: OrganizationReport;
 }
 
 /** The packs whose rules the checklist names: `DataProtection` and the four cdk-nag packs. */
@@ -133,8 +160,39 @@ export function buildReportFrom(asm: CloudAssemblyContents, cdkOut = 'cdk.out'):
     acknowledgements,
     findings: asm.findings,
     runbooks: buildRunbooks(asm),
+    ...organizationOf(controls),
   };
 }
+
+/** Which targets (OU, root, account ids) each organization-wide control covers, in words for the report. */
+const ORGANIZATION_CONTROLS: Record<string, (detail: Record<string, any>) => { targets: string[]; label: string } | undefined> = {
+  [CONTROLS.ORGANIZATION_ROLLOUT]: (d) => ({ targets: d.organizationalUnitIds ?? [], label: `StackSet baseline (${(d.regions ?? []).join(', ')})` }),
+  [CONTROLS.ORGANIZATION_BACKUP_POLICY]: (d) => ({ targets: d.targetIds ?? [], label: `backup policy ${d.policyName} (${(d.regions ?? []).join(', ')})` }),
+  [CONTROLS.ORGANIZATION_GUARDRAILS]: (d) => ({ targets: d.targetIds ?? [], label: `guardrails ${d.policyName}` }),
+};
+
+/** The organization section: undefined when the app has no organization-wide control. */
+function organizationOf(controls: AssemblyMetadata[]): { organization?: OrganizationReport } {
+  const org = controls.filter((c) => typeof c.data?.control === 'string' && (Object.keys(ORGANIZATION_CONTROLS).includes(c.data.control) || ORGANIZATION_ONLY.includes(c.data.control)));
+  if (org.length === 0) return {};
+  const targets = new Map<string, string[]>();
+  for (const c of org) {
+    const covered = ORGANIZATION_CONTROLS[c.data.control]?.(c.data.detail ?? {});
+    for (const id of covered?.targets ?? []) targets.set(id, [...new Set([...(targets.get(id) ?? []), covered!.label])]);
+  }
+  return {
+    organization: {
+      targets: [...targets].sort(([a], [b]) => a.localeCompare(b)).map(([id, coveredBy]) => ({ id, coveredBy })),
+      guardrailPolicies: org
+        .filter((c) => c.data.control === CONTROLS.ORGANIZATION_GUARDRAILS)
+        .map((c) => ({ constructPath: c.path, policyName: String(c.data.detail?.policyName), targetIds: c.data.detail?.targetIds ?? [], guardrails: c.data.detail?.guardrails ?? [] })),
+      controls: org.filter((c) => c.data.control !== CONTROLS.ORGANIZATION_GUARDRAILS).map((c) => ({ control: String(c.data.control), constructPath: c.path, detail: c.data.detail ?? {} })),
+    },
+  };
+}
+
+/** Organization controls that target no OU themselves. */
+const ORGANIZATION_ONLY: string[] = [CONTROLS.ORGANIZATION_TRAIL, CONTROLS.BACKUP_DELEGATED_ADMIN, CONTROLS.CLOUDTRAIL_DELEGATED_ADMIN];
 
 function collectAcknowledgements(asm: CloudAssemblyContents): AcknowledgementReport[] {
   const acks: AcknowledgementReport[] = [];

@@ -1,5 +1,6 @@
 import { Stage, StageProps, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import type { AuditOrganizationTrailOptions } from '../organization/organization-trail';
 import { AuditAccountStack } from './audit-account-stack';
 import { AirGappedVaultOptions, BackupAccountCopyDrillOptions, BackupAccountStack, BackupAccountStackProps } from './backup-account-stack';
 import { DataClassification } from '../classification/data-classification';
@@ -53,6 +54,14 @@ export interface DataProtectionStageProps extends StageProps {
    * @default - the copies are drilled in both regions
    */
   readonly copyDrillDisabledReason?: string;
+  /**
+   * Opt in to the organization trail in the audit account (`AuditAccountStackProps.organizationTrail`):
+   * data events of the classified resources of every account of the organization, including the
+   * accounts the StackSet baseline protects. The key account's audit key also admits the
+   * management account's trails (an organization trail belongs to the management account).
+   * @default - none: each data account's own trail
+   */
+  readonly organizationTrail?: AuditOrganizationTrailOptions;
 }
 
 /** Options of `DataProtectionStage.singleAccount`. */
@@ -138,7 +147,9 @@ export class DataProtectionStage extends Stage {
     this.keys = new KeyAccountStack(this, 'Keys', { ...common, env: env(accounts.keyAccount) });
     this.backup = new BackupAccountStack(this, 'Backup', { ...common, ...drill.primary, airGappedVault: o, env: env(accounts.backupAccount) });
     this.backup.addStackDependency(this.keys, 'the central vault uses the key-account backup key');
-    this.audit = new AuditAccountStack(this, 'Audit', { accounts, alarmEmails: props.alarmEmails, env: env(accounts.auditAccount) });
+    this.audit = new AuditAccountStack(this, 'Audit', { accounts, alarmEmails: props.alarmEmails, organizationTrail: props.organizationTrail, env: env(accounts.auditAccount) });
+    // An organization trail is the management account's ("Creating a trail for an organization"): its logs are encrypted with the audit key too.
+    if (props.organizationTrail) this.keys.auditKey.allowCloudTrail([props.organizationTrail.managementAccount]);
     this.audit.addStackDependency(this.keys, 'the archive uses the key-account audit key');
     if (accounts.drRegion) {
       this.keysDr = new KeyAccountReplicaStack(this, 'KeysDr', { ...common, env: env(accounts.keyAccount, accounts.drRegion) });

@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
+import { CONTROLS, recordControl } from '../core/controls';
 import { LIBRARY_NAME_PREFIX } from '../core/naming';
 import { validatePolicyTargetId } from '../core/validation';
 import { DEFAULT_BREAK_GLASS_ROLE_NAME } from '../keys/protected-key';
@@ -154,6 +155,16 @@ export class DataProtectionGuardrails extends Construct {
           content: JSON.parse(content),
           targetIds: [...props.targetIds],
         }),
+    );
+    // Listed by the report ("Organization"): where each policy is attached and what it denies.
+    this.policies.forEach((policy, i) =>
+      recordControl(policy, CONTROLS.ORGANIZATION_GUARDRAILS, {
+        detail: {
+          policyName: `${prefix}-${i + 1}`,
+          targetIds: [...props.targetIds],
+          guardrails: (JSON.parse(documents[i]).Statement as ScpStatement[]).map((s) => ({ sid: s.Sid, actions: s.Action })),
+        },
+      }),
     );
   }
 }

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { App, CfnResource, Stack, Stage, Validations } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { classify, CONTROLS, DataClassification, METADATA, recordControl } from '../lib';
+import { classify, CONTROLS, DataClassification, DataProtectionGuardrails, METADATA, OrganizationBackupPolicy, recordControl } from '../lib';
 import { ProtectedKey } from '../../lib/keys/protected-key';
 import { DataProtectionChecks } from '../../lib/nag';
 import { CHECKLIST, DataProtectionReport, renderMarkdown } from '../../lib/report';
@@ -651,3 +651,34 @@ test('the Markdown never exceeds the pull-request bound: cut at a line, <details
     });
   });
 }
+
+describe('organization section: the OUs covered and every guardrail', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'dp-report-org-'));
+  const app = new App({ outdir, context: cdkJson.context });
+  const management = new Stack(app, 'Management', { env: { account: '999999999999', region: 'eu-west-1' } });
+  const guardrails = new DataProtectionGuardrails(management, 'Guardrails', { targetIds: ['ou-ab12-aaaaaaaa', 'r-ab12'], guardrailAdminRoleArnPattern: 'arn:aws:iam::*:role/stacksets-exec-*' });
+  new OrganizationBackupPolicy(management, 'BackupPolicy', { targetIds: ['ou-ab12-aaaaaaaa', 'ou-ab12-bbbbbbbb'], regions: ['eu-west-1'], backupAccount: '333333333333', noCrossRegionCopyReason: 'one region only in this test' });
+  app.synth();
+  const report = buildReport(outdir);
+  const md = renderMarkdown(report);
+
+  test('each target with what covers it, and every guardrail statement with its policy, targets and actions', () => {
+    const policies = guardrails.policies.map((_, i) => `guardrails data-protection-guardrails-${i + 1}`);
+    const plans = 'backup policy data-protection-backup-policy (eu-west-1)';
+    expect(report.organization!.targets.map((t) => t.id)).toEqual(['ou-ab12-aaaaaaaa', 'ou-ab12-bbbbbbbb', 'r-ab12']);
+    const [a, b, root] = report.organization!.targets;
+    expect([...a.coveredBy].sort()).toEqual([...policies, plans].sort());
+    expect(b.coveredBy).toEqual([plans]);
+    expect(root.coveredBy).toEqual(policies);
+    const listed = report.organization!.guardrailPolicies.flatMap((p) => p.guardrails.map((g) => g.sid));
+    expect(listed).toEqual(guardrails.guardrails);
+    expect(report.organization!.guardrailPolicies.every((p) => p.guardrails.every((g) => g.actions.length > 0))).toBe(true);
+    expect(md).toContain(`### Organization (3 targets, ${guardrails.guardrails.length} guardrails)`);
+    for (const sid of guardrails.guardrails) expect(md).toContain(`\`${sid}\``);
+    expect(md).toContain('| `ou-ab12-bbbbbbbb` | backup policy data-protection-backup-policy (eu-west-1) |');
+  });
+
+  test('no organization control: no section', () => {
+    expect(buildReport(synthFixture()).organization).toBeUndefined();
+  });
+});
