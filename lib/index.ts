@@ -60,7 +60,7 @@ export { DataProtectionPacksOptions } from './nag/packs';
 // topology
 export { DataProtectionAccounts } from './topology/accounts';
 export { KeyAccountStack, KeyAccountStackProps, KeyAccountReplicaStack, KeyAccountReplicaStackProps } from './topology/key-account-stack';
-export { DataAccountStack, DataAccountStackProps, AirGappedCopyOptions, ConfigRecorderOptions, DataProtectionOptions, DataProtectionDrillOptions, IDrillTargetOptions } from './topology/data-account-stack';
+export { DataAccountStack, DataAccountStackProps, AirGappedCopyOptions, AirGappedPrimaryOptions, ConfigRecorderOptions, DataProtectionOptions, DataProtectionDrillOptions, IDrillTargetOptions } from './topology/data-account-stack';
 export { DataPerimeterOptions } from './topology/data-perimeter';
 export { BackupAccountStack, BackupAccountStackProps, AirGappedVaultOptions, BackupAccountCopyDrillOptions } from './topology/backup-account-stack';
 export { AuditAccountStack, AuditAccountStackProps } from './topology/audit-account-stack';

@@ -18,6 +18,15 @@ export interface SecurityEventBusProps {
   readonly topic: sns.ITopic;
   /** Admit only principals of this organization as well (`aws:PrincipalOrgID`). @default - the account list only */
   readonly organizationId?: string;
+  /**
+   * AWS Organizations entity paths (`o-…/r-…/ou-…/*`) whose accounts may put events too, whatever
+   * their ids (the accounts of a `DataProtectionStackSet`): principal `*` narrowed by
+   * `aws:PrincipalOrgPaths` and `aws:PrincipalOrgID`. Each must start with `organizationId`, which
+   * is required. Their events reach the topic and the archive; their heartbeats are logged but have
+   * no alarm (`heartbeats` names each account and Region).
+   * @default - the `sourceAccounts` only
+   */
+  readonly sourceOrganizationalUnitPaths?: string[];
   /** @default 'data-protection-security-events' */
   readonly eventBusName?: string;
   /**
@@ -82,7 +91,34 @@ export class SecurityEventBus extends Construct {
         conditions: props.organizationId ? { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } } : undefined,
       }),
     );
-    const pattern: events.EventPattern = { account: accounts };
+    const paths = props.sourceOrganizationalUnitPaths ?? [];
+    if (paths.length > 0) {
+      const org = props.organizationId;
+      if (org === undefined) throw new Error('SecurityEventBusProps.sourceOrganizationalUnitPaths needs SecurityEventBusProps.organizationId: every path starts with it, got no organizationId');
+      paths.forEach((p, i) => {
+        if (!Token.isUnresolved(p) && !Token.isUnresolved(org) && !p.startsWith(`${org}/`)) {
+          throw new Error(`SecurityEventBusProps.sourceOrganizationalUnitPaths[${i}] must start with organizationId '${org}/', got '${p}'`);
+        }
+      });
+      // The forwarding roles of the OUs' accounts: principal '*' only with aws:PrincipalOrgPaths and
+      // aws:PrincipalOrgID (global condition keys, "AWS global condition context keys", IAM User Guide,
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths;
+      // a bus policy admits principals by organization with a condition, "Permissions for event buses
+      // in Amazon EventBridge", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html).
+      this.eventBus.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'MemberAccountsPutEvents',
+          principals: [new iam.AnyPrincipal()],
+          actions: ['events:PutEvents'],
+          resources: [this.eventBus.eventBusArn],
+          conditions: { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': paths }, 'StringEquals': { 'aws:PrincipalOrgID': org } },
+        }),
+      );
+    }
+    // With member OUs, any account the policy admits: the bus policy is the filter (an event pattern cannot name OUs).
+    // (Exists matching on a leaf field every event has: "Comparison operators for use in event patterns in
+    // Amazon EventBridge", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html.)
+    const pattern: events.EventPattern = paths.length > 0 ? { account: events.Match.exists() } : { account: accounts };
     this.notifyRule = new events.Rule(this, 'Notify', {
       eventBus: this.eventBus,
       description: 'cdk-data-protection: every data-protection event of a watched account notifies the audit account',
@@ -111,7 +147,7 @@ export class SecurityEventBus extends Construct {
     const rule = new events.Rule(this, 'HeartbeatRule', {
       eventBus: this.eventBus,
       description: 'cdk-data-protection: heartbeats of the watched accounts, counted per account and Region',
-      eventPattern: { account: accounts, source: ['aws.events'], detailType: [HEARTBEAT_DETAIL_TYPE] },
+      eventPattern: { ...(props.sourceOrganizationalUnitPaths?.length ? {} : { account: accounts }), source: ['aws.events'], detailType: [HEARTBEAT_DETAIL_TYPE] },
       targets: [{ bind: () => ({ arn: logGroup.logGroupArn }) }],
     });
     new logs.ResourcePolicy(this, 'HeartbeatDelivery', {

@@ -77,6 +77,8 @@ export interface LockedVaultAccess {
   readonly copySourceAccounts?: string[];
   /** `aws:PrincipalOrgID` the copy sources must belong to (required for other accounts). @default - none */
   readonly copySourceOrganizationId?: string;
+  /** AWS Organizations entity paths whose accounts may copy in too (`aws:PrincipalOrgPaths`). @default - none */
+  readonly copySourceOrganizationalUnitPaths?: string[];
 }
 
 /**
@@ -109,6 +111,32 @@ export function lockedVaultAccessPolicy(scope: Construct, propsName: string, acc
         actions: ['backup:CopyIntoBackupVault'],
         resources: ['*'],
         conditions: access.copySourceOrganizationId ? { StringEquals: { 'aws:PrincipalOrgID': access.copySourceOrganizationId } } : undefined,
+      }),
+    );
+  }
+  const paths = access.copySourceOrganizationalUnitPaths ?? [];
+  if (paths.length > 0) {
+    validateOrganizationId(`${propsName}.copySourceOrganizationId`, access.copySourceOrganizationId, [stack.account]);
+    if (access.copySourceOrganizationId === undefined) {
+      throw new Error(`${propsName}.copySourceOrganizationalUnitPaths needs ${propsName}.copySourceOrganizationId: AWS Backup copies between accounts of one organization only, got no organization id`);
+    }
+    paths.forEach((p, i) => {
+      if (!Token.isUnresolved(p) && !Token.isUnresolved(access.copySourceOrganizationId!) && !p.startsWith(`${access.copySourceOrganizationId}/`)) {
+        throw new Error(`${propsName}.copySourceOrganizationalUnitPaths[${i}] must start with copySourceOrganizationId '${access.copySourceOrganizationId}/', got '${p}'`);
+      }
+    });
+    // Accounts of OUs, whatever their ids: principal '*' only with aws:PrincipalOrgPaths (and the
+    // organization id), the vault access policy AWS documents for an OU ("Resolve the Access Denied
+    // error in AWS Backup cross-account copies", AWS re:Post Knowledge Center,
+    // https://repost.aws/knowledge-center/backup-resolve-access-denied-error; "AWS global condition
+    // context keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths).
+    policy.addStatements(
+      new iam.PolicyStatement({
+        sid: 'AllowCopyIntoVaultFromOrganizationalUnits',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['backup:CopyIntoBackupVault'],
+        resources: ['*'],
+        conditions: { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': paths }, 'StringEquals': { 'aws:PrincipalOrgID': access.copySourceOrganizationId } },
       }),
     );
   }
@@ -176,6 +204,13 @@ export interface ImmutableBackupVaultProps {
    * @default - none: accepted only for placeholder account ids or copies from this account
    */
   readonly copySourceOrganizationId?: string;
+  /**
+   * AWS Organizations entity paths (`o-…/r-…/ou-…/*`) whose accounts may copy into this vault too,
+   * whatever their ids (principal `*` narrowed by `aws:PrincipalOrgPaths` and
+   * `aws:PrincipalOrgID`). Each must start with `copySourceOrganizationId`, which is required.
+   * @default - the `copySourceAccounts` only
+   */
+  readonly copySourceOrganizationalUnitPaths?: string[];
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }

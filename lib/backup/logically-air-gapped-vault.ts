@@ -68,6 +68,12 @@ export interface LogicallyAirGappedVaultProps {
    */
   readonly copySourceOrganizationId?: string;
   /**
+   * AWS Organizations entity paths (`o-…/r-…/ou-…/*`) whose accounts may copy into this vault too
+   * (as for `ImmutableBackupVaultProps`). Each must start with `copySourceOrganizationId`, which is required.
+   * @default - the `copySourceAccounts` only
+   */
+  readonly copySourceOrganizationalUnitPaths?: string[];
+  /**
    * Account the vault is shared with through AWS RAM, which restores from it when this account
    * (or the data account) is lost.
    * @default - not shared

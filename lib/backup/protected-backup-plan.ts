@@ -80,6 +80,24 @@ export interface ProtectedBackupPlanProps {
    * @default [DataClassification.HIGHLY_SENSITIVE]
    */
   readonly airGappedCopyClassifications?: DataClassification[];
+  /**
+   * A logically air-gapped vault of THIS account and Region (`LogicallyAirGappedVault.target`) as
+   * the primary target of the scheduled rules of the levels in `airGappedPrimaryClassifications`
+   * (`TargetLogicallyAirGappedBackupVaultArn`): types AWS Backup fully manages (S3, EFS, DynamoDB)
+   * back up straight into it; RDS, Aurora and EBS get a temporary recovery point in the locked
+   * vault (`backupVault`), copied into it and then deleted. Continuous rules keep writing to the
+   * locked vault. Copies to the backup account are unchanged. Synth errors: a vault of another
+   * account or Region, a rule retention outside its lock, a covered store AWS Backup would leave
+   * out of it (an AWS managed key or no encryption on RDS/Aurora, an AWS managed key on EBS, a
+   * Multi-AZ DB cluster).
+   * @default - no primary backup into a logically air-gapped vault
+   */
+  readonly airGappedPrimaryVault?: BackupVaultTarget;
+  /**
+   * Levels whose scheduled backups go into `airGappedPrimaryVault`.
+   * @default [DataClassification.HIGHLY_SENSITIVE]
+   */
+  readonly airGappedPrimaryClassifications?: DataClassification[];
   /** Why resources that require a cross-account copy get none (recorded as an override per resource). @default - required copies are enforced */
   readonly noCrossAccountCopyReason?: string;
   /** Why resources that require a DR-region copy get none (recorded as an override per resource). @default - required copies are enforced */
@@ -253,6 +271,7 @@ export class ProtectedBackupPlan extends Construct {
         }
       }
     }
+    if (props.airGappedPrimaryVault) checkAirGappedPrimaryVault(props.airGappedPrimaryVault, stack, props.airGappedPrimaryClassifications);
     if (props.drVault && props.centralVault && props.drVault.region === props.centralVault.region) {
       throw new Error(`ProtectedBackupPlanProps.drVault.region must differ from centralVault.region, got '${props.drVault.region}' for both`);
     }
@@ -404,8 +423,10 @@ export class ProtectedBackupPlan extends Construct {
       });
     }
 
+    const primary = this.airGappedPrimaryFor(level);
     for (const r of part.tracked) {
       this.checkPointInTimeRecovery(r);
+      if (primary) checkAirGappedPrimaryStore(r, `${planName}-scheduled`, primary);
       if (rules.skippedAccountCopy) r.cfnResource!.node.addMetadata(METADATA.OVERRIDE, rules.skippedAccountCopy);
       if (rules.skippedRegionCopy) r.cfnResource!.node.addMetadata(METADATA.OVERRIDE, rules.skippedRegionCopy);
       if (part.regionCopy === 'unsupported') {
@@ -471,9 +492,23 @@ export class ProtectedBackupPlan extends Construct {
     const cold = props.coldStorageAfter ? durationIn('ProtectedBackupPlanProps.coldStorageAfter', props.coldStorageAfter, 'days') : undefined;
 
     checkLock(scheduled, retention, vaultLabel(vault), vault.minRetentionDays, vault.maxRetentionDays);
-    const scheduledTypes = this._scheduledTypesByVault.get(vault.backupVaultName) ?? new Set<string>();
-    for (const t of types) if (BACKUP_TYPES[t]) scheduledTypes.add(BACKUP_TYPES[t].name);
-    this._scheduledTypesByVault.set(vault.backupVaultName, scheduledTypes);
+    const primary = this.airGappedPrimaryFor(policy.classification);
+    if (primary) {
+      checkAirGappedPrimaryTypes(scheduled, types, primary);
+      // "Lifecycle compatibility – The retention period specified in your backup plan must be compatible with the
+      // minimum and maximum retention periods configured for your logically air-gapped vault" (lag-vault-primary-backup.html).
+      checkLock(`${scheduled} (primary backup to the logically air-gapped vault)`, retention, describeTarget(primary), primary.minRetentionDays, primary.maxRetentionDays);
+      destinations.add(backupVaultArn(primary));
+    }
+    for (const t of types) {
+      if (!BACKUP_TYPES[t]) continue;
+      // Fully managed types back up straight into the air-gapped vault (no recovery point in the locked vault);
+      // the others complete a temporary recovery point in the locked vault first.
+      const where = primary && BACKUP_TYPES[t].fullyManaged ? primary.backupVaultName : vault.backupVaultName;
+      const scheduledTypes = this._scheduledTypesByVault.get(where) ?? new Set<string>();
+      scheduledTypes.add(BACKUP_TYPES[t].name);
+      this._scheduledTypesByVault.set(where, scheduledTypes);
+    }
     if (cold !== undefined && !Token.isUnresolved(cold) && retention - cold < COLD_STORAGE_MIN_DAYS) {
       throw new Error(
         `ProtectedBackupPlan rule '${scheduled}': moves recovery points to cold storage after ${cold} days and deletes them after ${retention} days in vault '${vault.backupVaultName}'; deletion must come at least ${COLD_STORAGE_MIN_DAYS} days after cold storage (after ${cold + COLD_STORAGE_MIN_DAYS} days or later)`,
@@ -485,7 +520,7 @@ export class ProtectedBackupPlan extends Construct {
     let skippedRegionCopy: Record<string, string> | undefined;
     let crossAccountCopy = false;
     let crossRegionCopy = false;
-    const vaults: RecoveryPointVaults = { scheduled: vault.backupVaultName };
+    const vaults: RecoveryPointVaults = { scheduled: vault.backupVaultName, airGappedPrimary: primary?.backupVaultName };
     if (policy.crossAccountCopy) {
       if (props.centralVault) {
         // The central vault of this retention class: its lock minimum is the floor the copy keeps.
@@ -536,6 +571,10 @@ export class ProtectedBackupPlan extends Construct {
     rules.push({
       ruleName: scheduled,
       targetBackupVault: vault.backupVaultName,
+      // Only the scheduled rule: a resource keeps one active continuous recovery point, in one vault, and
+      // adding the air-gapped vault to a rule of an S3 bucket whose continuous recovery point is in another vault
+      // fails its continuous jobs (lag-vault-primary-backup.html, "For Amazon S3 continuous backups").
+      targetLogicallyAirGappedBackupVaultArn: primary ? backupVaultArn(primary) : undefined,
       scheduleExpression: timing.scheduleExpression,
       startWindowMinutes: BACKUP_START_WINDOW_MINUTES,
       lifecycle: { deleteAfterDays: retention, moveToColdStorageAfterDays: cold },
@@ -571,6 +610,12 @@ export class ProtectedBackupPlan extends Construct {
    */
   private vaultFor(days: number): ImmutableBackupVault {
     return retentionClassVault(days, this.props.backupVault, this.props.retentionClassVaults);
+  }
+
+  /** The air-gapped vault the scheduled rule of `level` backs up into, if any. */
+  private airGappedPrimaryFor(level: DataClassification): BackupVaultTarget | undefined {
+    const { airGappedPrimaryVault: t, airGappedPrimaryClassifications: levels } = this.props;
+    return t && (levels ?? [DataClassification.HIGHLY_SENSITIVE]).includes(level) ? t : undefined;
   }
 
   private missingCopy(reasonProp: 'noCrossAccountCopyReason' | 'noCrossRegionCopyReason', vaultProp: string, level: string, resources: Covered[], field: string, what: string): string {
@@ -731,6 +776,8 @@ function recoveryPointObjectives(
 /** The vaults a plan part's rules write to: scheduled and continuous recovery points here, the copy in the backup account. */
 interface RecoveryPointVaults {
   readonly scheduled: string;
+  /** The logically air-gapped vault of this account the scheduled rule backs up into (`TargetLogicallyAirGappedBackupVaultArn`). */
+  readonly airGappedPrimary?: string;
   continuous?: string;
   copy?: BackupVaultTarget;
 }
@@ -738,7 +785,8 @@ interface RecoveryPointVaults {
 /**
  * The vaults holding a resource's recovery points, as the backup-plan control records them for
  * the report's restore runbooks: `backupVaultName` (scheduled), `continuousBackupVaultName` (when
- * its type gets continuous backups), `copyVaultName`, `copyAccount`, `copyRegion`. Names that are
+ * its type gets continuous backups), `copyVaultName`, `copyAccount`, `copyRegion`,
+ * `airGappedPrimaryVaultName` (the logically air-gapped vault its scheduled backups go into). Names that are
  * tokens are left out (the runbook then says where to find them).
  */
 function recoveryPointVaults(cfnType: string, vaults: RecoveryPointVaults): Record<string, string | undefined> {
@@ -749,6 +797,8 @@ function recoveryPointVaults(cfnType: string, vaults: RecoveryPointVaults): Reco
     copyVaultName: literal(vaults.copy?.backupVaultName),
     copyAccount: literal(vaults.copy?.account),
     copyRegion: literal(vaults.copy?.region),
+    // Its scheduled recovery points end up there (fully managed types directly, the others after the temporary one is copied).
+    airGappedPrimaryVaultName: literal(vaults.airGappedPrimary),
   };
 }
 
@@ -821,6 +871,114 @@ function claim(r: ClassifiedResource, plan: ProtectedBackupPlan): void {
 
 function groupKey(policy: ProtectionPolicy): string {
   return `${policy.classification.name}:${JSON.stringify(policy.values())}`;
+}
+
+/**
+ * CloudFormation types of the library a backup rule can back up into a logically air-gapped vault
+ * of its own account as primary target (`TargetLogicallyAirGappedBackupVaultArn`), "Primary backups
+ * to logically air-gapped vaults", AWS Backup Developer Guide
+ * (https://docs.aws.amazon.com/aws-backup/latest/devguide/lag-vault-primary-backup.html): "Some
+ * resource types, such as Amazon EFS, Amazon S3, Amazon DynamoDB with AWS Backup advanced features
+ * etc., that support full AWS Backup management, can back up directly to your logically air-gapped
+ * vault" (the plan turns advanced DynamoDB backup on, `manageRegionSettings`); "Resources such as
+ * Amazon EBS/EC2, Amazon Aurora, and Amazon FSx cannot back up directly ... AWS Backup creates a
+ * temporary recovery point in your backup vault and then automatically copies it"; RDS instances
+ * are copied into logically air-gapped vaults (`AIR_GAPPED_COPY_TYPES`). A type outside this list
+ * would be backed up into the locked vault only ("If a resource type is not supported by logically
+ * air-gapped vaults ... AWS Backup creates the backup in your backup vault only"): a synth error.
+ */
+export const AIR_GAPPED_PRIMARY_TYPES: readonly string[] = [
+  'AWS::S3::Bucket',
+  'AWS::EFS::FileSystem',
+  'AWS::DynamoDB::Table',
+  'AWS::DynamoDB::GlobalTable',
+  'AWS::EC2::Volume',
+  'AWS::RDS::DBInstance',
+  'AWS::RDS::DBCluster',
+];
+
+/**
+ * Throws when `t` cannot be a primary backup target of this stack's plans: "Same account and
+ * Region only – Your logically air-gapped vault must be in the same AWS account and Region as your
+ * resources to use this feature. You cannot create backups directly cross-account or cross-Region"
+ * (https://docs.aws.amazon.com/aws-backup/latest/devguide/lag-vault-primary-backup.html).
+ */
+function checkAirGappedPrimaryVault(t: BackupVaultTarget, stack: Stack, levels: DataClassification[] | undefined): void {
+  const P = 'ProtectedBackupPlanProps.airGappedPrimaryVault';
+  for (const bound of ['minRetentionDays', 'maxRetentionDays'] as const) {
+    requireLiteral(`${P}.${bound}`, t[bound], 'the rule retention is compared with the air-gapped vault lock at synth (AWS Backup fails every backup job outside it)');
+  }
+  validateAccountId(`${P}.account`, t.account);
+  for (const [what, theirs, ours] of [['account', t.account, stack.account], ['region', t.region, stack.region]] as const) {
+    if (!Token.isUnresolved(theirs) && !Token.isUnresolved(ours) && theirs !== ours) {
+      throw new Error(
+        `${P}: logically air-gapped vault ${describeTarget(t)} is in ${what} ${theirs}, the plan's resources in ${ours}; ` +
+          'AWS Backup backs up into a logically air-gapped vault of the same account and Region only (copy into the other one with airGappedVault instead)',
+      );
+    }
+  }
+  if (levels !== undefined && levels.length === 0) {
+    throw new Error(`ProtectedBackupPlanProps.airGappedPrimaryClassifications must name at least one level (e.g. [DataClassification.HIGHLY_SENSITIVE]), got []; leave airGappedPrimaryVault unset for none`);
+  }
+}
+
+/** Throws when the scheduled rule `rule` would back up a type AWS Backup leaves out of a logically air-gapped vault. */
+function checkAirGappedPrimaryTypes(rule: string, types: Set<string>, t: BackupVaultTarget): void {
+  for (const type of types) {
+    if (!AIR_GAPPED_PRIMARY_TYPES.includes(type)) {
+      throw new Error(
+        `ProtectedBackupPlanProps.airGappedPrimaryVault: rule '${rule}' would back up ${type} resources with logically air-gapped vault ${describeTarget(t)} as primary target; ` +
+          `AWS Backup backs up only ${AIR_GAPPED_PRIMARY_TYPES.join(', ')} of the covered types there and would keep these in the locked vault only. Remove the level from airGappedPrimaryClassifications or give these resources their own plan`,
+      );
+    }
+  }
+}
+
+/**
+ * At synth, on a store whose scheduled backups go into a logically air-gapped vault: throws (as a
+ * validation error) where AWS Backup would back it up into the locked vault only, with the job
+ * "Completed with issues" (lag-vault-primary-backup.html): "Resources not supporting full AWS
+ * Backup management and encrypted with AWS managed keys (for example, aws/ebs, aws/rds) cannot be
+ * copied to logically air-gapped vaults"; "Unencrypted Amazon Aurora ... clusters are not supported
+ * for logically air-gapped vault" (https://docs.aws.amazon.com/aws-backup/latest/devguide/logicallyairgappedvault.html);
+ * Multi-AZ DB clusters "do not currently support any copy operations"
+ * (https://docs.aws.amazon.com/aws-backup/latest/devguide/backup-feature-availability.html, note 3).
+ */
+function checkAirGappedPrimaryStore(r: ClassifiedResource, rule: string, t: BackupVaultTarget): void {
+  const cfn = r.cfnResource!;
+  const type = cfn.cfnResourceType;
+  if (BACKUP_TYPES[type]?.fullyManaged) return;
+  const stack = Stack.of(cfn);
+  const at = `ProtectedBackupPlanProps.airGappedPrimaryVault: ${r.scope.node.path} (${type}), rule '${rule}' with logically air-gapped vault ${describeTarget(t)} as primary target`;
+  cfn.node.addValidation({
+    validate: () => {
+      const c = cfn as any;
+      const keyId = stack.resolve(c.kmsKeyId);
+      if (type === 'AWS::EC2::Volume') {
+        return stack.resolve(c.encrypted) === true && keyId === undefined
+          ? [`${at}: the volume is encrypted with the AWS managed key aws/ebs, and AWS Backup copies EBS backups into a logically air-gapped vault only from customer managed keys or unencrypted volumes (it would keep them in the locked vault only); set kmsKeyId (e.g. DataAccountStack.keyFor)`]
+          : [];
+      }
+      if (type === 'AWS::RDS::DBCluster') {
+        const engine = stack.resolve(c.engine);
+        if (typeof engine === 'string' && !engine.startsWith('aurora')) {
+          return [`${at}: engine '${engine}' makes a Multi-AZ DB cluster, whose snapshots AWS Backup cannot copy, so none would reach the air-gapped vault; remove the level from airGappedPrimaryClassifications or give this cluster its own plan`];
+        }
+      }
+      if (type === 'AWS::RDS::DBCluster' || type === 'AWS::RDS::DBInstance') {
+        // An instance of an Aurora cluster is backed up through its cluster.
+        if (type === 'AWS::RDS::DBInstance' && stack.resolve(c.dbClusterIdentifier) !== undefined) return [];
+        const encrypted = stack.resolve(c.storageEncrypted) === true;
+        if (type === 'AWS::RDS::DBCluster' && !encrypted) {
+          return [`${at}: storage is not encrypted, and AWS Backup does not support unencrypted Aurora clusters in a logically air-gapped vault; set storageEncrypted=true with a customer managed kmsKeyId`];
+        }
+        if (encrypted && keyId === undefined) {
+          return [`${at}: storage is encrypted with the AWS managed key aws/rds, and AWS Backup copies only snapshots under a customer managed key into a logically air-gapped vault; set kmsKeyId (e.g. DataAccountStack.keyFor)`];
+        }
+      }
+      return [];
+    },
+  });
 }
 
 /**

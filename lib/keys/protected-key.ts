@@ -24,6 +24,17 @@ export interface KeyConsumers {
    * @default false
    */
   readonly asConditionedAnyPrincipal?: boolean;
+  /**
+   * AWS Organizations entity paths (`o-…/r-…/ou-…/*`, see
+   * `DataProtectionAccounts.memberOrganizationalUnitPaths`) whose accounts use the key through the
+   * same `services` too: principal `*` narrowed by `aws:PrincipalOrgPaths`
+   * (`ForAnyValue:StringLike`, "AWS global condition context keys", IAM User Guide,
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths)
+   * and `kms:ViaService`, and `kms:DescribeKey` (the alias lookup of `CrossAccountKey`). Validated
+   * by the layout (`validateAccounts`).
+   * @default - the listed accounts only
+   */
+  readonly organizationalUnitPaths?: string[];
 }
 
 export interface ProtectedKeyProps {
@@ -350,6 +361,33 @@ export function buildProtectedKeyPolicy(scope: Construct, props: ProtectedKeyPro
           conditions: { StringEquals: { 'kms:CallerAccount': accounts } },
         }),
       );
+      const paths = props.consumers.organizationalUnitPaths ?? [];
+      if (paths.length > 0) {
+        // The accounts of the OUs, whatever their ids (accounts created later included): principal
+        // '*' only with aws:PrincipalOrgPaths, the same kms:ViaService and grant conditions as the
+        // listed accounts ("AWS global condition context keys", IAM User Guide,
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths;
+        // "kms:ViaService", https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service).
+        const inPaths = { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': paths } };
+        policy.addStatements(
+          new iam.PolicyStatement({
+            sid: 'MemberAccountsUseKeyViaServices',
+            principals: [new iam.AnyPrincipal()],
+            actions: [...KEY_CRYPTO_ACTIONS, 'kms:DescribeKey'],
+            resources: ['*'],
+            conditions: { ...inPaths, StringEquals: { 'kms:ViaService': viaServices } },
+          }),
+          new iam.PolicyStatement({
+            sid: 'MemberAccountsGrantToAwsResources',
+            principals: [new iam.AnyPrincipal()],
+            actions: KEY_GRANT_ACTIONS,
+            resources: ['*'],
+            conditions: { ...inPaths, StringEquals: { 'kms:ViaService': viaServices }, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+          }),
+          // The key lookup (CrossAccountKey) of a member account's stacks.
+          new iam.PolicyStatement({ sid: 'MemberAccountsDescribeKey', principals: [new iam.AnyPrincipal()], actions: ['kms:DescribeKey'], resources: ['*'], conditions: inPaths }),
+        );
+      }
     }
     const breakGlassArn = breakGlassRoleArn(stack, props.breakGlassRoleName ?? DEFAULT_BREAK_GLASS_ROLE_NAME);
     const deployers = props.deploymentRoleArns ?? [defaultDeploymentRoleArn()];

@@ -5,8 +5,9 @@ import { Construct, IConstruct } from 'constructs';
 import { DataAccessAlarmsOptions } from '../audit/data-access-alarms';
 import { ORGANIZATION_BACKUP_ROLE_NAME, ORGANIZATION_BACKUP_VAULT_NAME } from '../backup/organization-backup-policy';
 import { acknowledgeManagedPolicy } from '../core/acknowledgements';
-import { DataProtectionAccounts } from '../topology/accounts';
-import { _oneVaultPerAccount, ConfigRecorderOptions, DataAccountStack, DataProtectionDrillOptions } from '../topology/data-account-stack';
+import { requireReason } from '../core/validation';
+import { DataProtectionAccounts, memberOrganizationalUnitPaths } from '../topology/accounts';
+import { _localLogKey, _noDataAccessTrail, _oneVaultPerAccount, ConfigRecorderOptions, DataAccountStack, DataProtectionDrillOptions } from '../topology/data-account-stack';
 
 /**
  * S3 bucket names: 3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter
@@ -51,6 +52,21 @@ export interface DataAccountBaselineStackProps {
   readonly configRecorder?: ConfigRecorderOptions;
   /** Description of the baseline template. @default - a description of the data-account baseline */
   readonly description?: string;
+  /**
+   * Why the baseline creates no data-access trail (nor its `DataAccessAlarms`) in the member
+   * accounts, e.g. `'The organization trail of the audit account records the data events of every
+   * account'`. Required with `accounts.memberOrganizationalUnitPaths`: a member account's own trail
+   * cannot deliver into the audit archive, whose bucket policy and audit key admit CloudTrail for
+   * named trails only (`aws:SourceArn` per account, "Amazon S3 bucket policy for CloudTrail",
+   * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html;
+   * "Configure AWS KMS key policies for CloudTrail",
+   * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html),
+   * so CloudTrail would refuse to create it and the stack instance would fail. The organization trail
+   * (`AuditAccountStackProps.organizationTrail`) records the members' data events into the archive
+   * instead. Shown in the report.
+   * @default - a data-access trail per member account (only without `accounts.memberOrganizationalUnitPaths`)
+   */
+  readonly organizationTrailReason?: string;
 }
 
 /**
@@ -64,7 +80,7 @@ export interface DataAccountBaselineStackProps {
  * In every member account and region: the locked vault `data-protection-organization`
  * (`ORGANIZATION_BACKUP_VAULT_NAME`, lock minimum 7 days: every level's recovery points, copies
  * brought back from the backup account too), the restore drill that finds the account's classified
- * resources by their tags, the data-access trail and its alarms, the tamper and job-failure alarms
+ * resources by their tags, the data-access trail and its alarms (left out with `organizationTrailReason`, required with member paths), the tamper and job-failure alarms
  * forwarded to the audit account's security bus, Backup Audit Manager and its Config recorder. In
  * the primary region only (IAM is global, a second region would collide on the names): the
  * break-glass role and the role `data-protection-organization-backup`
@@ -110,6 +126,18 @@ export class DataAccountBaselineStack extends DataAccountStack {
 
     // The plans of an Organizations backup policy write every level into one vault.
     _oneVaultPerAccount(this);
+    // CloudWatch Logs may use the key account's keys only for named accounts: the drill logs under a key of the member account.
+    _localLogKey(this);
+    const P = 'DataAccountBaselineStackProps';
+    const members = memberOrganizationalUnitPaths(props.accounts, `${P}.accounts`);
+    if (props.organizationTrailReason !== undefined) {
+      _noDataAccessTrail(this, requireReason(`${P}.organizationTrailReason`, props.organizationTrailReason, 'the member accounts get no data-access trail nor its alarms'));
+    } else if (members.length > 0) {
+      throw new Error(
+        `${P}.organizationTrailReason is required with ${P}.accounts.memberOrganizationalUnitPaths (${JSON.stringify(members)}): the audit archive and the audit key admit CloudTrail for named trails only (aws:SourceArn per account), ` +
+          'so a member account\'s own trail cannot deliver; record the members\' data events with the organization trail (AuditAccountStackProps.organizationTrail) and say so here',
+      );
+    }
     this.protect({ backupVaultName: ORGANIZATION_BACKUP_VAULT_NAME, drill: props.drill, dataAccessAlarms: props.dataAccessAlarms });
 
     // The role the OrganizationBackupPolicy names ("The IAM role must exist when creating a backup

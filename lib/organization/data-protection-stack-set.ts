@@ -1,12 +1,15 @@
 import { Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeInlinePolicy, acknowledgeManagedPolicy, acknowledgeWildcards, defaultPolicyOf, STOCK_RULES } from '../core/acknowledgements';
 import { METADATA } from '../core/constants';
 import { validateInteger, validateOrganizationalUnitId, validateOrganizationId, validateRange, validateRegion, validateRootId } from '../core/validation';
+import { ProtectedKey } from '../keys/protected-key';
+import { entityPathsCover } from '../topology/accounts';
 import { BaselineAsset, DataAccountBaselineStack, validateAssetBucketPrefix } from './data-account-baseline';
 
 /**
@@ -125,6 +128,20 @@ export class DataProtectionStackSet extends Construct {
       throw new Error(`${P}.regions must include the primary region '${primary}' (DataProtectionAccounts.primaryRegion): its stack instance creates the break-glass and backup roles (IAM is global), got ${JSON.stringify(props.regions)}`);
     }
     validateOrganizationId(`${P}.baseline.accounts.organizationId`, baseline.accounts.organizationId, [baseline.accounts.keyAccount, baseline.accounts.backupAccount, baseline.accounts.auditAccount]);
+    // The key, backup and audit accounts admit the StackSet's accounts only through the layout's
+    // member paths: an account of an OU no path covers could not use its keys, copy into the central
+    // vaults or forward its alarms. A service-managed StackSet deploys to the OU's child OUs too, so
+    // the path must be the wildcard form '…/<ou>/*' ("aws:PrincipalOrgPaths", IAM User Guide,
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths).
+    const members = baseline.accounts.memberOrganizationalUnitPaths ?? [];
+    const uncovered = props.organizationalUnitIds.filter((ou) => !Token.isUnresolved(ou) && !entityPathsCover(members, ou));
+    if (uncovered.length > 0) {
+      throw new Error(
+        `${P}.organizationalUnitIds ${JSON.stringify(uncovered)} are not covered by DataProtectionAccounts.memberOrganizationalUnitPaths of the baseline's accounts (${JSON.stringify(members)}): ` +
+          "the key, backup and audit accounts would not admit their accounts. Add each as '<organizationId>/<root id>/…/<ou id>/*' (or '<organizationId>/<root id>/*' for the root) to memberOrganizationalUnitPaths, " +
+          'in the layout shared by the baseline and the KeyAccountStack, BackupAccountStack and AuditAccountStack',
+      );
+    }
     const name = props.stackSetName ?? 'data-protection-baseline';
     // StackSetName: "must contain only alphanumeric characters (case-sensitive) and hyphens. It must start with an alphabetic character" (128 at most).
     if (!Token.isUnresolved(name) && !/^[a-zA-Z][a-zA-Z0-9-]{0,127}$/.test(name)) {
@@ -156,6 +173,16 @@ export class DataProtectionStackSet extends Construct {
     // The baseline's Lambda code, copied from this stack's bootstrap bucket into every region's asset bucket.
     const deployments = new Map<string, s3deploy.BucketDeployment>();
     const sourceBuckets = new Map<string, s3.IBucket>();
+    // The copies' log group, under a key of this account (aws-cdk-lib would create an unencrypted one).
+    let deploymentLogs: logs.LogGroup | undefined;
+    const logGroup = () => {
+      if (!deploymentLogs) {
+        const key = new ProtectedKey(this, 'AssetDeploymentLogKey', { aliasName: `alias/data-protection/stackset-asset-logs-${Stack.of(this).stackName}`.slice(0, 256) });
+        key.allowCloudWatchLogs([Stack.of(this).account]);
+        deploymentLogs = new logs.LogGroup(this, 'AssetDeploymentLogs', { encryptionKey: key.key, retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+      }
+      return deploymentLogs;
+    };
     baseline._onAsset((asset: BaselineAsset) => {
       let source = sourceBuckets.get(asset.sourceBucketName);
       if (!source) {
@@ -176,6 +203,7 @@ export class DataProtectionStackSet extends Construct {
           extract: false,
           prune: false,
           retainOnDelete: true,
+          logGroup: logGroup(),
         });
         deployments.set(region, deployment);
         acknowledgeDeploymentHandler(deployment, [source, destination]);

@@ -182,7 +182,9 @@ function runbookOf(m: AssemblyMetadata, asm: CloudAssemblyContents, controls: As
   const restoreRole = drill?.restoreRole
     ? roleOf(String(drill.restoreRole), asm, account, hole)
     : hole('<restore role ARN>', 'a role AWS Backup (backup.amazonaws.com) can assume with the managed policies AWSBackupServiceRolePolicyForRestores (and AWSBackupServiceRolePolicyForS3Restore for S3) and kms:Decrypt/CreateGrant on the recovery point\'s key');
-  const localVault = plan?.continuousBackupVaultName ?? plan?.backupVaultName ?? hole('<local vault>', `the locked vault of ${path}'s retention class in the data account (DataAccountStack.backupVaults; the backup-plan control of the report's JSON names it when literal)`);
+  // Scheduled recovery points of a level backed up into the account's logically air-gapped vault (DataAccountStackProps.airGappedPrimary) are there.
+  const scheduledVault = plan?.airGappedPrimaryVaultName ?? plan?.backupVaultName;
+  const localVault = plan?.continuousBackupVaultName ?? scheduledVault ?? hole('<local vault>', `the locked vault of ${path}'s retention class in the data account (DataAccountStack.backupVaults; the backup-plan control of the report's JSON names it when literal)`);
   const locations: RunbookLocation[] = [
     location({
       location: 'data account', account, region, vault: String(localVault), resourceArn, backupType: info.backup, restoreMetadata,
@@ -191,8 +193,8 @@ function runbookOf(m: AssemblyMetadata, asm: CloudAssemblyContents, controls: As
       pointInTime: nativePointInTime(info.backup, id, newName, plan),
       notes: [
         ...(drill?.restoreRole ? ['The restore role is the drill\'s: the data-access alarms treat its restores as expected, so announce a real restore to whoever watches them.'] : []),
-        ...(plan?.continuousBackupVaultName && plan.continuousBackupVaultName !== plan.backupVaultName
-          ? [`Continuous recovery points are in ${plan.continuousBackupVaultName}, scheduled snapshots in ${plan.backupVaultName}: for an older snapshot, set VAULT=${q(String(plan.backupVaultName))}.`]
+        ...(plan?.continuousBackupVaultName && plan.continuousBackupVaultName !== scheduledVault
+          ? [`Continuous recovery points are in ${plan.continuousBackupVaultName}, scheduled snapshots in ${scheduledVault}: for an older snapshot, set VAULT=${q(String(scheduledVault))}.`]
           : []),
       ],
     }),

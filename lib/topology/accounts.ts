@@ -35,6 +35,27 @@ export interface DataProtectionAccounts {
    */
   readonly organizationId?: string;
   /**
+   * AWS Organizations entity paths of the organizational units whose accounts are data accounts
+   * too, without being listed in `dataAccounts`: the accounts a `DataProtectionStackSet` deploys
+   * the `DataAccountBaselineStack` into, accounts created there later included. Each path is
+   * `<organizationId>/<root id>/<ou id>/…/` (accounts directly in the last OU) or ends in `/*` (that
+   * OU and every child OU, the form a StackSet target needs), and starts with `organizationId`
+   * ("Understand the AWS Organizations entity path", IAM User Guide,
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_last-accessed-view-data-orgs.html#access_policies_last-accessed-viewing-orgs-entity-path).
+   *
+   * The fixed accounts then also admit principals of those accounts, with principal `*` narrowed
+   * by `aws:PrincipalOrgPaths` ("AWS global condition context keys", IAM User Guide,
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths):
+   * the key account's keys (through the same services, `kms:ViaService`, and `kms:DescribeKey` for
+   * the alias lookup), the backup account's central vaults (`backup:CopyIntoBackupVault`) and the
+   * audit account's security event bus (`events:PutEvents`). Not the audit archive nor CloudTrail
+   * and CloudWatch Logs encryption with the audit and evidence keys: those grants name each trail
+   * and log group by account (`aws:SourceArn`, `kms:EncryptionContext:aws:logs:arn`); the
+   * organization trail (`AuditAccountStackProps.organizationTrail`) records the members' data events.
+   * @default - only the accounts listed in `dataAccounts`
+   */
+  readonly memberOrganizationalUnitPaths?: string[];
+  /**
    * Evaluation only: allow the key, backup and audit accounts to be the data account. Does NOT
    * meet seed 000's separation of keys, backups and logs from the data; every stack warns at
    * synth and the report lists the reason.
@@ -89,6 +110,57 @@ export function validateAccounts(accounts: DataProtectionAccounts, prop = 'DataP
   // The data accounts copy into the backup account: cross-account copies need the organization.
   validateOrganizationId(organizationIdProp, accounts.organizationId, [accounts.keyAccount, accounts.backupAccount, accounts.auditAccount, ...accounts.dataAccounts]);
   validateIdentityAccount(accounts, prop);
+  memberOrganizationalUnitPaths(accounts, prop);
+}
+
+/** An entity path: organization, root, OUs, then `/` (accounts directly in the last entity) or `/*` (and every child OU). */
+const ENTITY_PATH_PATTERN = /^(o-[a-z0-9]{10,32})\/(r-[0-9a-z]{4,32})\/((?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}\/)*)(\*?)$/;
+
+/**
+ * The validated `memberOrganizationalUnitPaths` of a layout (empty when unset). Each must be an
+ * entity path starting with the layout's `organizationId`, its OUs ids of that root
+ * (`ou-<root suffix>-…`, "OU ID" in the AWS Organizations API reference, e.g.
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html), no
+ * repeats. Unresolved tokens are accepted.
+ */
+export function memberOrganizationalUnitPaths(accounts: DataProtectionAccounts, prop = 'DataProtectionAccounts'): string[] {
+  const paths = accounts.memberOrganizationalUnitPaths;
+  if (paths === undefined) return [];
+  const P = `${prop}.memberOrganizationalUnitPaths`;
+  const form = "'<organizationId>/r-<root>/ou-<root>-<ou>/' (accounts directly in that OU) or '…/ou-<root>-<ou>/*' (that OU and its child OUs), e.g. 'o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*'";
+  if (paths.length === 0) throw new Error(`${P} must list at least one entity path ${form}, or be left unset, got []`);
+  const org = accounts.organizationId;
+  if (org === undefined) throw new Error(`${P} needs ${prop}.organizationId: every path starts with it, got no organizationId`);
+  const seen = new Set<string>();
+  paths.forEach((path, i) => {
+    if (Token.isUnresolved(path)) return;
+    const m = ENTITY_PATH_PATTERN.exec(path);
+    if (!m) throw new Error(`${P}[${i}] must be an AWS Organizations entity path ${form}, got '${path}'`);
+    if (!Token.isUnresolved(org) && m[1] !== org) throw new Error(`${P}[${i}] must start with ${prop}.organizationId '${org}/', got '${path}'`);
+    const root = m[2].slice(2);
+    const ous = m[3].split('/').filter((x) => x !== '');
+    const foreign = ous.find((ou) => ou.split('-')[1] !== root);
+    if (foreign) throw new Error(`${P}[${i}] names '${foreign}', not an OU of root 'r-${root}' (an OU id is 'ou-<root suffix>-…'), got '${path}'`);
+    if (seen.has(path)) throw new Error(`${P} must not repeat a path, got '${path}' twice`);
+    seen.add(path);
+  });
+  return [...paths];
+}
+
+/**
+ * Whether `paths` admit every account a StackSet deploys to under `targetId` (an OU or root id):
+ * some path ends with that entity followed by `/*` (the entity and all its child OUs, as a
+ * service-managed StackSet deploys to them), or is the organization root's `/*`.
+ */
+export function entityPathsCover(paths: string[], targetId: string): boolean {
+  return paths.some((p) => {
+    if (Token.isUnresolved(p)) return true;
+    const m = ENTITY_PATH_PATTERN.exec(p);
+    if (!m || m[4] !== '*') return false;
+    if (m[3] === '') return true;
+    const ous = m[3].split('/').filter((x) => x !== '');
+    return targetId === ous[ous.length - 1];
+  });
 }
 
 /**

@@ -5,7 +5,7 @@ import { AuditLogArchive } from '../audit/audit-log-archive';
 import { AuditNames } from '../audit/audit-names';
 import { CrossAccountKey } from '../keys/cross-account-key';
 import { KeyAliases } from '../keys/key-aliases';
-import { DataProtectionAccounts, validateAccounts, warnSingleAccount } from './accounts';
+import { DataProtectionAccounts, memberOrganizationalUnitPaths, validateAccounts, warnSingleAccount } from './accounts';
 import { assertSingleAwsCdkLib } from '../core/single-copy';
 import { validateAccountId } from '../core/validation';
 import { SecurityEventBus, TrailDeliveryMonitor } from '../audit/security-event-bus';
@@ -107,6 +107,18 @@ export class AuditAccountStack extends Stack {
       }
     }
     this.accounts = props.accounts;
+    const members = memberOrganizationalUnitPaths(props.accounts, 'AuditAccountStackProps.accounts');
+    if (members.length > 0 && !orgTrail && props.organizationTrailAccount === undefined) {
+      // CloudTrail writes into the archive only for trails its policy names (aws:SourceArn, one
+      // prefix per account: "Amazon S3 bucket policy for CloudTrail", AWS CloudTrail User Guide,
+      // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html),
+      // and the audit key lets CloudTrail encrypt for named trails only: a member account's own trail
+      // cannot deliver here. The organization trail records the members' data events.
+      throw new Error(
+        `AuditAccountStackProps.organizationTrail (or organizationTrailAccount) is required with accounts.memberOrganizationalUnitPaths (${JSON.stringify(members)}): ` +
+          "the archive admits each trail by its account (aws:SourceArn), so the members' data events reach it only through the organization trail",
+      );
+    }
     this.auditKey = new CrossAccountKey(this, 'AuditKey', { keyAccount: props.accounts.keyAccount, aliasName: KeyAliases.AUDIT });
     this.archive = new AuditLogArchive(this, 'DataAccessArchive', {
       encryptionKey: this.auditKey.key,
@@ -152,6 +164,8 @@ export class AuditAccountStack extends Stack {
       sourceAccounts: watched,
       topic: this.alarmTopic.topic,
       organizationId: props.accounts.organizationId,
+      // The StackSet baseline's accounts forward their alarms and tamper events here too.
+      sourceOrganizationalUnitPaths: members.length > 0 ? members : undefined,
       heartbeats,
       maxHeartbeatSilence: props.maxHeartbeatSilence,
       logKey: this.alarmTopic.key,

@@ -13,7 +13,7 @@ import { requireLiteral, requireReason, validateInteger, validateRange } from '.
 import { DataClassification } from '../classification/data-classification';
 import { ClassifiedResources } from '../classification/classify';
 import { ProtectionPolicy } from '../classification/protection-policy';
-import { DataProtectionAccounts, validateAccounts, warnSingleAccount } from './accounts';
+import { DataProtectionAccounts, memberOrganizationalUnitPaths, validateAccounts, warnSingleAccount } from './accounts';
 import { assertSingleAwsCdkLib } from '../core/single-copy';
 import { VaultTamperAlarms } from '../backup/vault-tamper-alarms';
 import { ManagementEventsTrail } from '../audit/management-events-trail';
@@ -300,6 +300,8 @@ export class BackupAccountStack extends Stack {
     }
     this.backupKey = new CrossAccountKey(this, 'BackupKey', { keyAccount: accounts.keyAccount, aliasName: KeyAliases.BACKUP });
     const baseName = props.backupVaultName ?? CENTRAL_BACKUP_VAULT_NAME;
+    const members = memberOrganizationalUnitPaths(accounts, 'BackupAccountStackProps.accounts');
+    const memberPaths = members.length > 0 ? members : undefined;
     // One locked vault per copy retention class, its lock minimum that class: a data-account
     // administrator who shortens a plan's copy retention makes every copy fail (and alarm) instead
     // of keeping copies for less than their level's floor ("If the job's retention period is shorter
@@ -319,6 +321,8 @@ export class BackupAccountStack extends Stack {
           breakGlassRoleName: props.breakGlassRoleName,
           copySourceAccounts: accounts.dataAccounts,
           copySourceOrganizationId: accounts.organizationId,
+          // The StackSet baseline's accounts copy in too (their OrganizationBackupPolicy plans).
+          copySourceOrganizationalUnitPaths: memberPaths,
         }),
     );
     this.vault = this.vaults[0];
@@ -335,6 +339,7 @@ export class BackupAccountStack extends Stack {
         breakGlassRoleName: props.breakGlassRoleName,
         copySourceAccounts: accounts.dataAccounts,
         copySourceOrganizationId: accounts.organizationId,
+        copySourceOrganizationalUnitPaths: memberPaths,
         recoveryAccount: o.recoveryAccount,
         externalRecoveryAccountReason: o.externalRecoveryAccountReason,
       });

@@ -14,7 +14,7 @@ import { BackupAlarms } from '../backup/backup-alarms';
 import { BackupCompliance } from '../backup/backup-compliance';
 import { BackupConfigRecorder } from '../backup/backup-config-recorder';
 import { ImmutableBackupVault } from '../backup/immutable-backup-vault';
-import { AIR_GAPPED_VAULT_LIMITS } from '../backup/logically-air-gapped-vault';
+import { AIR_GAPPED_VAULT_LIMITS, LogicallyAirGappedVault } from '../backup/logically-air-gapped-vault';
 import { ExistingBackupResource, ProtectedBackupPlan } from '../backup/protected-backup-plan';
 import { ClassifiedResource, ClassifiedResources } from '../classification/classify';
 import { DRILL_SKIP_TAG, METADATA } from '../core/constants';
@@ -84,6 +84,62 @@ export interface DataAccountStackProps extends StackProps {
    * @default - no copy into a logically air-gapped vault
    */
   readonly airGappedCopies?: AirGappedCopyOptions;
+  /**
+   * Opt in to primary backups into a logically air-gapped vault of THIS account
+   * (`DataAccountStack.airGappedPrimaryVault`): the account's shared backup plan backs the levels
+   * of `classifications` up into it (`TargetLogicallyAirGappedBackupVaultArn`, same account and
+   * Region only), keeping the locked vaults as the rules' backup vault; copies to the backup
+   * account are unchanged. In the account-wide stack only (setting it on another stack is an
+   * error, unless equal to that stack's).
+   * @default - no primary backup into a logically air-gapped vault
+   */
+  readonly airGappedPrimary?: AirGappedPrimaryOptions;
+}
+
+/**
+ * A logically air-gapped vault in the data account as the primary target of the shared plan's
+ * scheduled rules (`DataAccountStackProps.airGappedPrimary`), "Primary backups to logically
+ * air-gapped vaults" (https://docs.aws.amazon.com/aws-backup/latest/devguide/lag-vault-primary-backup.html):
+ * S3, EFS and DynamoDB back up straight into it; RDS, Aurora and EBS complete a temporary
+ * recovery point in the locked vault, which AWS Backup copies into it and then deletes.
+ * Continuous (point-in-time) recovery points stay in the locked vaults. AWS recommends
+ * integrating the vault with Multi-party approval (MPA), so that it can be recovered when this
+ * account is lost; the RAM share with `recoveryAccount` is the library's part of that.
+ */
+export interface AirGappedPrimaryOptions {
+  /**
+   * Levels whose scheduled backups go into the vault. A covered store AWS Backup would keep out of
+   * it is a synth error (RDS or EBS under an AWS managed key, an unencrypted Aurora cluster, a Multi-AZ DB cluster).
+   * @default [DataClassification.HIGHLY_SENSITIVE]
+   */
+  readonly classifications?: DataClassification[];
+  /**
+   * The vault lock's minimum retention (7–36,500 days): every rule of `classifications` must keep
+   * recovery points at least this long (synth error otherwise).
+   * @default Duration.days(7)
+   */
+  readonly minRetention?: Duration;
+  /**
+   * The vault lock's maximum retention (above minRetention, at most 36,500 days).
+   * @default Duration.days(3650)
+   */
+  readonly maxRetention?: Duration;
+  /**
+   * Encrypt the vault with the key account's backup key (`DataAccountStack.backupKey`, the key of
+   * the locked vaults) instead of an AWS owned key. AWS recommends AWS owned keys for these vaults
+   * and, when a customer managed key is required, one of another account
+   * (https://docs.aws.amazon.com/aws-backup/latest/devguide/logicallyairgappedvault.html).
+   * The key can never be changed once the vault exists.
+   * @default false - an AWS owned key
+   */
+  readonly keyAccountKey?: boolean;
+  /** Account the vault is shared with through AWS RAM, to restore from it when this account is lost. @default - not shared */
+  readonly recoveryAccount?: string;
+  /**
+   * Why the RAM share may reach a `recoveryAccount` outside the organization (shown in the report).
+   * @default - the share is limited to the organization
+   */
+  readonly externalRecoveryAccountReason?: string;
 }
 
 /**
@@ -232,6 +288,8 @@ export class DataAccountStack extends Stack {
   public nativeRestoreTesting?: NativeRestoreTesting;
   /** The account's dashboard (drills, RTO/RPO against objectives, backup jobs, data access, alarms), in the `accountWide` stack. Set at synth. */
   public dashboard?: DataProtectionDashboard;
+  /** The account's logically air-gapped vault for primary backups (`DataAccountStackProps.airGappedPrimary`), in the `accountWide` stack. Set by `protect` (or at synth). */
+  public airGappedPrimaryVault?: LogicallyAirGappedVault;
   private readonly ownTopic?: AlarmTopic;
   private readonly alarmEmails?: string[];
   private readonly keys = new Map<string, kms.IKey>();
@@ -239,6 +297,7 @@ export class DataAccountStack extends Stack {
   private options?: DataProtectionOptions;
   private readonly configRecorder?: ConfigRecorderOptions;
   private readonly airGappedCopies?: { classifications: DataClassification[]; minRetentionDays?: number; maxRetentionDays?: number };
+  private readonly airGappedPrimary?: AirGappedPrimaryOptions;
   private sharedBuilt = false;
   /** Whether this stack resolves keys through the protection set's shared key lookups (it then deploys after that stack). */
   private usesSharedLookups = false;
@@ -258,6 +317,7 @@ export class DataAccountStack extends Stack {
     registerDataStack(this);
     this.alarmEmails = props.alarmEmails;
     if (props.airGappedCopies) this.airGappedCopies = airGappedCopySettings(props.airGappedCopies);
+    if (props.airGappedPrimary) this.airGappedPrimary = airGappedPrimarySettings(props.airGappedPrimary);
     // Account-wide settings: another data stack may only repeat the holder's (DataProtectionStage.dataStackProps
     // passes the stage's alarm emails and air-gapped copies to every data stack); an empty email list is none.
     const holder = holderOf(this);
@@ -266,6 +326,7 @@ export class DataAccountStack extends Stack {
       ['alarmEmails', emails(props.alarmEmails), emails(holder?.alarmEmails)],
       ['configRecorder', props.configRecorder, undefined],
       ['airGappedCopies', this.airGappedCopies, holder?.airGappedCopies],
+      ['airGappedPrimary', this.airGappedPrimary, holder?.airGappedPrimary],
     ] as const;
     for (const [prop, value, holderValue] of accountWideProps) {
       if (value !== undefined && !this.accountWide && JSON.stringify(value) !== JSON.stringify(holderValue)) {
@@ -401,22 +462,40 @@ export class DataAccountStack extends Stack {
         (days) => new ImmutableBackupVault(this, `BackupVault${days}d`, { backupVaultName: this.vaultNameFor(days), encryptionKey: this.backupKey, minRetention: Duration.days(days) }),
       ),
     ];
+    const primary = this.airGappedPrimary;
+    if (primary) {
+      this.airGappedPrimaryVault = new LogicallyAirGappedVault(this, 'AirGappedPrimaryVault', {
+        backupVaultName: this.airGappedPrimaryVaultName,
+        minRetention: primary.minRetention,
+        maxRetention: primary.maxRetention,
+        encryptionKey: primary.keyAccountKey ? this.backupKey : undefined,
+        recoveryAccount: primary.recoveryAccount,
+        externalRecoveryAccountReason: primary.externalRecoveryAccountReason,
+      });
+    }
     const engine = options.drill?.engine ?? DrillEngine.STEP_FUNCTIONS;
+    // Member accounts of an organization rollout: the drill's logs under this account's own key.
+    let logKey: kms.IKey | undefined;
+    if (LOCAL_LOG_KEY.has(this)) {
+      this.alarmTopic.key.allowCloudWatchLogs([this.account]);
+      logKey = this.alarmTopic.key.key;
+    }
     if (options.drill?.disabledReason === undefined && engine.nativeRestoreTesting) {
       const levels = DataClassification.all().filter((c) => c.isAtLeast(DataClassification.INTERNAL));
       this.nativeRestoreTesting = new NativeRestoreTesting(this, 'RestoreTesting', {
-        backupVaultArns: this.backupVaults.map((v) => v.backupVaultArn),
+        backupVaultArns: [...this.backupVaults, ...(this.airGappedPrimaryVault ? [this.airGappedPrimaryVault] : [])].map((v) => v.backupVaultArn),
         classifications: levels,
         // As often as the most frequently drilled level asks.
         interval: Duration.days(Math.min(...levels.map((c) => ProtectionPolicy.forClassification(c).drillIntervalDays))),
         alarmTopic: topic,
-        logKey: this.evidenceKey,
+        logKey: logKey ?? this.evidenceKey,
         // Its evidence also goes to the audit account's security bus, as the drill's does.
         evidenceEventBusArn: this.alarmTopic.securityEventBusArn,
       });
     }
     if (options.drill?.disabledReason === undefined && engine.stepFunctions) {
       this.restoreDrill = new RestoreDrill(this, 'RestoreDrill', {
+        ...(logKey ? { logKey } : {}),
         discovery: {
           backupVaultName: this.vaultName,
           isolation: options.drill?.isolation,
@@ -428,8 +507,8 @@ export class DataAccountStack extends Stack {
               // DynamoDB copies: each table's own stack's fallback key, carried by its drill tags.
               return {
                 classification: c,
-                // The level's snapshots are in the vault of its retention floor.
-                backupVaultName: this.vaultNameFor(policy.backupRetentionDays),
+                // The level's snapshots are in the vault of its retention floor (or the air-gapped vault, airGappedPrimary).
+                backupVaultName: this.scheduledVaultNameFor(c, policy.backupRetentionDays),
                 rto: Duration.hours(policy.rtoHours),
                 rpo: Duration.hours(policy.rpoHours),
                 interval: Duration.days(policy.drillIntervalDays),
@@ -450,6 +529,23 @@ export class DataAccountStack extends Stack {
   /** Name of the account's first locked vault (the shortest retention class). */
   private get vaultName(): string {
     return this.options?.backupVaultName ?? `data-protection-${this.stackName}`.slice(0, 50);
+  }
+
+  /** Name of the account's logically air-gapped vault for primary backups: the first locked vault's, with `-air-gapped`. */
+  private get airGappedPrimaryVaultName(): string {
+    const suffix = '-air-gapped';
+    return `${this.vaultName.slice(0, 50 - suffix.length)}${suffix}`;
+  }
+
+  /**
+   * The vault the scheduled recovery points of `classification` kept `days` days end up in (in
+   * the stack holding the protection set): the account's logically air-gapped vault for the levels
+   * of `airGappedPrimary`, else the locked vault of the retention class. The drill restores from it.
+   */
+  private scheduledVaultNameFor(classification: DataClassification, days: number): string {
+    const primary = this.airGappedPrimary;
+    if (primary && (primary.classifications ?? [DataClassification.HIGHLY_SENSITIVE]).includes(classification)) return this.airGappedPrimaryVaultName;
+    return this.vaultNameFor(days);
   }
 
   /**
@@ -491,13 +587,24 @@ export class DataAccountStack extends Stack {
       drRetentionClassVaults: dr && copies ? drClasses : undefined,
       airGappedVault: airGapped ? airGappedVaultTarget(accounts.backupAccount, this.region, airGapped.minRetentionDays, airGapped.maxRetentionDays) : undefined,
       airGappedCopyClassifications: airGapped?.classifications,
+      // The account's own logically air-gapped vault as primary target (same account and Region).
+      airGappedPrimaryVault: this.airGappedPrimaryVault?.target,
+      airGappedPrimaryClassifications: this.airGappedPrimary?.classifications,
       noCrossAccountCopyReason: options.noCrossAccountCopyReason,
       noCrossRegionCopyReason: options.noCrossAccountCopyReason ?? (accounts.drRegion ? undefined : 'No DR region is configured (cdk-data-protection:regions.dr)'),
       existingResources: options.existingResources,
       backupPlanName: this.stackName,
       coverageScopes,
     });
-    // "No recent recovery point" alarms per vault, for the types whose snapshots it receives.
+    // The plan names the air-gapped vault by ARN: created first.
+    if (this.airGappedPrimaryVault) this.backupPlan.node.addDependency(this.airGappedPrimaryVault);
+    // "No recent recovery point" alarms per vault, for the types whose snapshots it receives
+    // (the air-gapped vault: the fully managed types that back up straight into it).
+    const lag = this.airGappedPrimaryVault;
+    const lagTypes = lag ? [...(this.backupPlan._scheduledTypesByVault.get(lag.backupVaultName) ?? [])].sort() : [];
+    if (lag && lagTypes.length > 0) {
+      new BackupAlarms(this, 'AirGappedPrimaryBackupAlarms', { topic: this.alarmTopic.topic, backupVaultName: lag.backupVaultName, resourceTypes: lagTypes, jobEvents: false });
+    }
     for (const vault of this.backupVaults) {
       const types = [...(this.backupPlan._scheduledTypesByVault.get(vault.backupVaultName) ?? [])].sort();
       if (types.length === 0) continue;
@@ -512,7 +619,7 @@ export class DataAccountStack extends Stack {
    */
   private tagDrillTargets(
     drill: RestoreDrill | undefined,
-    vaultNameFor: (retentionDays: number) => string,
+    vaultNameFor: (classification: DataClassification, retentionDays: number) => string,
     holderDisabledReason: string | undefined,
     names: Map<string, string>,
     handBuilt: boolean,
@@ -572,7 +679,7 @@ export class DataAccountStack extends Stack {
         // Restored copies are encrypted like their source: S3, EFS and EBS with the level's
         // key-account key (the drill's defaults), DynamoDB with the table's own key (read when it runs).
         ...overrides,
-        backupVaultName: vaultNameFor(r.policy.backupRetentionDays),
+        backupVaultName: vaultNameFor(r.classification, r.policy.backupRetentionDays),
       });
       // Names key evidence and metrics, so they are unique among the targets of the account's drill.
       const other = names.get(target.name);
@@ -600,6 +707,17 @@ export class DataAccountStack extends Stack {
 
   /** The trail, its alarms and the Audit Manager frameworks of the account (accountWide stack only). */
   private addAccountWideProtections(dataAccessAlarms?: DataAccessAlarmsOptions): void {
+    const noTrail = NO_DATA_ACCESS_TRAIL.get(this);
+    if (noTrail !== undefined) {
+      this.node.addMetadata(METADATA.OVERRIDE, { prop: 'DataAccountBaselineStackProps.organizationTrailReason', floor: 'a DataAccessTrail and DataAccessAlarms in every data account', value: 'the organization trail', reason: noTrail });
+    } else {
+      this.addDataAccessTrail(dataAccessAlarms);
+    }
+    this.addConfigAndCompliance();
+  }
+
+  /** The account's data-access trail into the audit archive, and its alarms. */
+  private addDataAccessTrail(dataAccessAlarms?: DataAccessAlarmsOptions): void {
     const { accounts } = this;
     this.dataAccessTrail = new DataAccessTrail(this, 'DataAccessTrail', {
       encryptionKey: this.auditKey,
@@ -617,6 +735,11 @@ export class DataAccountStack extends Stack {
         ? [...(this.restoreDrill ? [this.restoreDrill.stateMachine.role, this.restoreDrill.restoreRole] : []), ...(this.nativeRestoreTesting ? [this.nativeRestoreTesting.restoreRole] : [])]
         : undefined,
     });
+  }
+
+  /** The Config recorder and the Backup Audit Manager frameworks. */
+  private addConfigAndCompliance(): void {
+    const { accounts } = this;
     // Every Audit Manager control evaluates what AWS Config records ("Choosing your controls").
     const existingRecorder = this.configRecorder?.existingRecorderReason;
     if (existingRecorder !== undefined) {
@@ -693,7 +816,7 @@ export class DataAccountStack extends Stack {
     this.buildSharedPlan(group.filter((s) => !handBuilt.has(s)));
     const disabled = this.options?.drill?.disabledReason;
     const names = new Map<string, string>();
-    for (const s of group) s.tagDrillTargets(this.restoreDrill, (days) => this.vaultNameFor(days), disabled, names, handBuilt.has(s), this.nativeRestoreTesting);
+    for (const s of group) s.tagDrillTargets(this.restoreDrill, (c, days) => this.scheduledVaultNameFor(c, days), disabled, names, handBuilt.has(s), this.nativeRestoreTesting);
     this.addDashboard(group, names);
   }
 
@@ -826,6 +949,28 @@ export function _oneVaultPerAccount(stack: DataAccountStack): void {
   ONE_VAULT.add(stack);
 }
 
+/** Data stacks whose account's data events an organization trail records: the reason, shown in the report. */
+const NO_DATA_ACCESS_TRAIL = new WeakMap<DataAccountStack, string>();
+
+/** @internal Create no `DataAccessTrail` (nor its `DataAccessAlarms`) in `stack`'s protection set (call before `protect`). */
+export function _noDataAccessTrail(stack: DataAccountStack, reason: string): void {
+  NO_DATA_ACCESS_TRAIL.set(stack, reason);
+}
+
+/**
+ * Data stacks whose drill functions log to a key of their own account (the alarm topic's) instead of
+ * the key account's evidence key: the key account admits CloudWatch Logs per named account
+ * (`kms:EncryptionContext:aws:logs:arn`, "Encrypt log data in CloudWatch Logs using AWS KMS",
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html), which the
+ * member accounts of an organization rollout are not.
+ */
+const LOCAL_LOG_KEY = new WeakSet<DataAccountStack>();
+
+/** @internal Encrypt the drill's log groups with this account's alarm-topic key (call before `protect`). */
+export function _localLogKey(stack: DataAccountStack): void {
+  LOCAL_LOG_KEY.add(stack);
+}
+
 /** The retention classes of `stack`'s vaults: only the first with `_oneVaultPerAccount`. */
 function retentionClassesOf(stack: DataAccountStack): number[] {
   return ONE_VAULT.has(stack) ? retentionClasses().slice(0, 1) : retentionClasses();
@@ -887,6 +1032,21 @@ function airGappedCopySettings(o: AirGappedCopyOptions): { classifications: Data
   return { classifications: o.classifications ?? [DataClassification.HIGHLY_SENSITIVE], minRetentionDays: min, maxRetentionDays: max };
 }
 
+
+/**
+ * `DataAccountStackProps.airGappedPrimary`, checked where the vault does not check it itself
+ * (`LogicallyAirGappedVault` validates the lock range, the recovery account and the reason).
+ */
+function airGappedPrimarySettings(o: AirGappedPrimaryOptions): AirGappedPrimaryOptions {
+  const P = 'DataAccountStackProps.airGappedPrimary';
+  const why = "rule retentions are compared with the air-gapped vault's lock at synth (AWS Backup fails every backup job outside it)";
+  requireLiteral(`${P}.minRetention`, o.minRetention, why);
+  requireLiteral(`${P}.maxRetention`, o.maxRetention, why);
+  if (o.classifications !== undefined && o.classifications.length === 0) {
+    throw new Error(`${P}.classifications must name at least one level (e.g. [DataClassification.HIGHLY_SENSITIVE]), got []; leave airGappedPrimary unset for none`);
+  }
+  return { ...o, classifications: o.classifications ?? [DataClassification.HIGHLY_SENSITIVE] };
+}
 
 /** Registry kind of the data stack holding an account's account-wide protections. */
 const DATA_ACCOUNT_WIDE = 'data-account-wide';

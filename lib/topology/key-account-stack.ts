@@ -12,7 +12,7 @@ import { ProtectedKey, ProtectedKeyProps } from '../keys/protected-key';
 import { ProtectedKeyReplica } from '../keys/protected-key-replica';
 import { CrossAccountKey } from '../keys/cross-account-key';
 import { addStackLimitsValidation } from '../core/stack-limits';
-import { DataProtectionAccounts, isSingleAccount, validateAccounts, warnSingleAccount } from './accounts';
+import { DataProtectionAccounts, isSingleAccount, memberOrganizationalUnitPaths, validateAccounts, warnSingleAccount } from './accounts';
 import { assertSingleAwsCdkLib } from '../core/single-copy';
 import { addManagementEventsTrail, managementTrailAccounts } from './management-trail';
 import { ManagementEventsTrail } from '../audit/management-events-trail';
@@ -110,10 +110,13 @@ interface KeyDefinition {
 /** The keys of the key account, shared by the primary and DR-region stacks so both grant the same. */
 function keyDefinitions(accounts: DataProtectionAccounts): KeyDefinition[] {
   const { dataAccounts, backupAccount, auditAccount } = accounts;
+  // Every key the data accounts use, the accounts of memberOrganizationalUnitPaths use too (the StackSet baseline's accounts).
+  const members = memberOrganizationalUnitPaths(accounts);
   const consumers = (list: string[], services: KeyConsumerService[]) => ({
     accounts: [...new Set(list)],
     services,
     asConditionedAnyPrincipal: isSingleAccount(accounts),
+    ...(members.length > 0 ? { organizationalUnitPaths: members } : {}),
   });
   return [
     ...DATA_LEVELS.map((level) => ({

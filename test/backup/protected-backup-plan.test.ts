@@ -2,6 +2,7 @@ import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { CfnVolume } from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -678,5 +679,60 @@ describe('OrganizationBackupPolicy', () => {
       const regions = ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-north-1', 'eu-south-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'];
       expect(attempt({ regions })).toThrow(/the backup policy document is \d{5} characters; AWS Organizations allows at most 10000 for a backup policy/);
     });
+  });
+});
+
+describe('ProtectedBackupPlanProps.airGappedPrimaryVault: a logically air-gapped vault of the same account as primary target', () => {
+  const LAG: BackupVaultTarget = { backupVaultName: 'hr-air-gapped', account: DATA_ACCOUNT, region: REGION, minRetentionDays: 7, maxRetentionDays: 3650 };
+  const lagArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:backup:${REGION}:${DATA_ACCOUNT}:backup-vault:hr-air-gapped`]] };
+  const f = dataStack();
+  const p = plan(f, { airGappedPrimaryVault: LAG, airGappedPrimaryClassifications: [DataClassification.CONFIDENTIAL] });
+  const template = Template.fromStack(f.stack);
+
+  test('the scheduled rules of the level name it next to their locked vault; continuous rules and other levels do not', () => {
+    for (const name of ['hr-confidential']) {
+      const [scheduled, ...rest] = planNamed(template, name).BackupPlanRule;
+      expect(scheduled).toMatchObject({ RuleName: `${name}-scheduled`, TargetBackupVault: 'hr-backups', TargetLogicallyAirGappedBackupVaultArn: lagArn });
+      expect(scheduled.CopyActions).toContainEqual({ DestinationBackupVaultArn: centralArn, Lifecycle: { DeleteAfterDays: 90 } });
+      for (const r of rest) expect(r.TargetLogicallyAirGappedBackupVaultArn).toBeUndefined();
+    }
+    expect(JSON.stringify(planNamed(template, 'hr-highly-sensitive'))).not.toContain('hr-air-gapped');
+  });
+
+  test('the backup role may copy into it; the report names it; fully managed types are watched there, the others in the locked vault', () => {
+    const role = Object.values(template.findResources('AWS::IAM::Policy')).find((x: any) => x.Properties.PolicyDocument.Statement.some((st: any) => st.Sid === 'CopyIntoVaults')) as any;
+    expect(role.Properties.PolicyDocument.Statement.find((st: any) => st.Sid === 'CopyIntoVaults').Resource).toContainEqual(lagArn);
+    expect(controlsOf(f.bucket)).toContainEqual(expect.objectContaining({ control: CONTROLS.BACKUP_PLAN, backupVaultName: 'hr-backups', airGappedPrimaryVaultName: 'hr-air-gapped' }));
+    expect(controlsOf(f.table).find((c) => c.control === CONTROLS.BACKUP_PLAN)?.airGappedPrimaryVaultName).toBeUndefined();
+    expect([...(p._scheduledTypesByVault.get('hr-air-gapped') ?? [])]).toEqual(['S3']);
+    expect([...(p._scheduledTypesByVault.get('hr-backups') ?? [])].sort()).toEqual(['Aurora', 'DynamoDB']);
+  });
+
+  test('a vault of another account or Region, or no level, is a synth error', () => {
+    const other = (t: Partial<BackupVaultTarget>, levels?: DataClassification[]) => () => plan(dataStack(), { airGappedPrimaryVault: { ...LAG, ...t }, airGappedPrimaryClassifications: levels });
+    expect(other({ account: BACKUP_ACCOUNT })).toThrow(
+      `ProtectedBackupPlanProps.airGappedPrimaryVault: logically air-gapped vault 'hr-air-gapped' (account ${BACKUP_ACCOUNT}, ${REGION}) is in account ${BACKUP_ACCOUNT}, the plan's resources in ${DATA_ACCOUNT}; AWS Backup backs up into a logically air-gapped vault of the same account and Region only`,
+    );
+    expect(other({ region: 'eu-central-1' })).toThrow(/is in region eu-central-1, the plan's resources in eu-west-1; AWS Backup backs up into a logically air-gapped vault of the same account and Region only/);
+    expect(other({}, [])).toThrow(/airGappedPrimaryClassifications must name at least one level/);
+  });
+
+  test('stores AWS Backup would keep out of it are synth errors naming the store, its type and the rule', () => {
+    const s = testStack(DATA_ACCOUNT, 'Stores');
+    const vault = new ImmutableBackupVault(s, 'LocalVault', { backupVaultName: 'hr-backups', encryptionKey: kms.Key.fromKeyArn(s, 'Key', KEY_ARN) });
+    classify(new CfnVolume(s, 'Disk', { availabilityZone: `${REGION}a`, size: 10, encrypted: true }), DataClassification.HIGHLY_SENSITIVE);
+    classify(new rds.CfnDBCluster(s, 'MultiAz', { engine: 'postgres', storageEncrypted: true, kmsKeyId: KEY_ARN, dbClusterInstanceClass: 'db.m6gd.large' }), DataClassification.HIGHLY_SENSITIVE);
+    classify(new rds.CfnDBInstance(s, 'Db', { engine: 'postgres', dbInstanceClass: 'db.t3.micro', storageEncrypted: true }), DataClassification.HIGHLY_SENSITIVE);
+    new ProtectedBackupPlan(s, 'Backups', { backupVault: vault, centralVault: CENTRAL, drVault: DR, backupPlanName: 'hr', airGappedPrimaryVault: LAG });
+    const at = (path: string, type: string, rule: string) => `ProtectedBackupPlanProps.airGappedPrimaryVault: Stores/${path} (${type}), rule '${rule}' with logically air-gapped vault 'hr-air-gapped' (account ${DATA_ACCOUNT}, ${REGION}) as primary target`;
+    let error = '';
+    try {
+      Template.fromStack(s);
+    } catch (e) {
+      error = String(e);
+    }
+    expect(error).toContain(`${at('Disk', 'AWS::EC2::Volume', 'hr-highly-sensitive-scheduled')}: the volume is encrypted with the AWS managed key aws/ebs`);
+    expect(error).toContain(`${at('MultiAz', 'AWS::RDS::DBCluster', 'hr-highly-sensitive-rds-scheduled')}: engine 'postgres' makes a Multi-AZ DB cluster`);
+    expect(error).toContain(`${at('Db', 'AWS::RDS::DBInstance', 'hr-highly-sensitive-rds-scheduled')}: storage is encrypted with the AWS managed key aws/rds`);
   });
 });

@@ -21,12 +21,19 @@ const LAYOUT = {
 };
 const dataAccounts = (n: number) => Array.from({ length: n }, (_, i) => String(200000000000 + i * 7919));
 const ous = (n: number) => Array.from({ length: n }, (_, i) => `ou-ab12-${String(10000000 + i)}`);
+/** The layout's member paths covering `ouIds` (each OU and its child OUs). */
+const pathsOf = (ouIds: string[]) => ouIds.map((ou) => `${ORG}/r-ab12/${ou}/*`);
+const TRAIL_REASON = 'The organization trail of the audit account records the data events of every account';
 
 /** A management stack with the baseline and its StackSet over `n` data accounts and `n` OUs; the baseline template as written. */
 function rollout(n: number, props: Partial<DataProtectionStackSetProps> = {}) {
   const app = new App();
   const management = new Stack(app, 'Management', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
-  const baseline = new DataAccountBaselineStack(management, 'Baseline', { accounts: { ...LAYOUT, dataAccounts: dataAccounts(n) }, assetBucketPrefix: PREFIX });
+  const baseline = new DataAccountBaselineStack(management, 'Baseline', {
+    accounts: { ...LAYOUT, dataAccounts: dataAccounts(n), memberOrganizationalUnitPaths: pathsOf(ous(n)) },
+    assetBucketPrefix: PREFIX,
+    organizationTrailReason: TRAIL_REASON,
+  });
   const stackSet = new DataProtectionStackSet(management, 'StackSet', { baseline, organizationalUnitIds: ous(n), regions: ['eu-central-1', 'eu-west-1'], ...props });
   const assembly = app.synth();
   const text = fs.readFileSync(path.join(assembly.directory, baseline.templateFile), 'utf8');
@@ -38,7 +45,11 @@ const large = rollout(300);
 
 // Bad inputs: one baseline, never synthesized; each StackSet throws before it adds anything.
 const scratch = new Stack(new App(), 'Scratch', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
-const scratchBaseline = new DataAccountBaselineStack(scratch, 'Baseline', { accounts: { ...LAYOUT, dataAccounts: dataAccounts(1) }, assetBucketPrefix: PREFIX });
+const scratchBaseline = new DataAccountBaselineStack(scratch, 'Baseline', {
+  accounts: { ...LAYOUT, dataAccounts: dataAccounts(1), memberOrganizationalUnitPaths: pathsOf(['ou-ab12-cdef3456']) },
+  assetBucketPrefix: PREFIX,
+  organizationTrailReason: TRAIL_REASON,
+});
 let n = 0;
 const stackSetWith = (props: Partial<DataProtectionStackSetProps>) => () =>
   new DataProtectionStackSet(scratch, `Bad${n++}`, { baseline: scratchBaseline, organizationalUnitIds: ['ou-ab12-cdef3456'], regions: ['eu-west-1'], ...props });
@@ -96,6 +107,14 @@ describe('DataProtectionStackSet', () => {
     expect(stackSetWith(props as Partial<DataProtectionStackSetProps>)).toThrow(message);
   });
 
+  test('every target OU must be covered by a wildcard member path of the layout, naming both props', () => {
+    expect(stackSetWith({ organizationalUnitIds: ['ou-ab12-cdef3456', 'ou-ab12-99999999'] })).toThrow(
+      /DataProtectionStackSetProps.organizationalUnitIds \["ou-ab12-99999999"\] are not covered by DataProtectionAccounts.memberOrganizationalUnitPaths .*o-abcdefghij\/r-ab12\/ou-ab12-cdef3456\/\*/,
+    );
+    // The root is covered by the root's wildcard path only.
+    expect(stackSetWith({ organizationalUnitIds: ['r-ab12'] })).toThrow(/\["r-ab12"\] are not covered/);
+  });
+
   test('the baseline must be created inside the StackSet stack', () => {
     const other = new Stack(scratch.node.root as App, 'Other');
     expect(() => new DataProtectionStackSet(other, 'S', { baseline: scratchBaseline, organizationalUnitIds: ['ou-ab12-cdef3456'], regions: ['eu-west-1'] })).toThrow(/baseline must be created inside the stack of the DataProtectionStackSet/);
@@ -126,11 +145,33 @@ describe('DataAccountBaselineStack', () => {
     });
   });
 
-  test('the restore drill, data-access trail and alarms forwarded to the audit account are in the baseline', () => {
+  test('the restore drill and alarms forwarded to the audit account are in the baseline; the organization trail records data events instead of its own trail', () => {
     small.template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
-    small.template.resourceCountIs('AWS::CloudTrail::Trail', 1);
+    // A member account's trail cannot deliver into the archive (aws:SourceArn per account): no trail, the reason in the report.
+    small.template.resourceCountIs('AWS::CloudTrail::Trail', 0);
+    const overrides = small.baseline.node.metadata.filter((m) => m.type === METADATA.OVERRIDE).map((m) => m.data);
+    expect(overrides).toContainEqual(expect.objectContaining({ prop: 'DataAccountBaselineStackProps.organizationTrailReason', reason: TRAIL_REASON }));
     // Alarms and drill results go to the audit account's security event bus.
     expect(small.text).toMatch(new RegExp(`:${LAYOUT.auditAccount}:event-bus/`));
+  });
+
+  test("the drill's log groups are encrypted with a key of the member account (CloudWatch Logs may use the key account's keys only for named accounts)", () => {
+    const groups = Object.entries(small.template.findResources('AWS::Logs::LogGroup')).filter(([id]) => id.startsWith('RestoreDrill'));
+    expect(groups.length).toBeGreaterThan(5);
+    const keys = Object.entries(small.template.findResources('AWS::KMS::Key'));
+    for (const [, g] of groups as [string, any][]) {
+      const ref = g.Properties.KmsKeyId['Fn::GetAtt']?.[0];
+      // A key defined in the baseline itself (its alarm topic's), which admits this account's CloudWatch Logs.
+      expect(keys.map(([id]) => id)).toContain(ref);
+      expect(JSON.stringify(small.template.toJSON().Resources[ref].Properties.KeyPolicy)).toContain('logs.');
+    }
+  });
+
+  test("the asset copies log into a log group encrypted with a key of the management account", () => {
+    const fn = Object.values(small.managementTemplate.findResources('AWS::Lambda::Function')).find((f: any) => f.Properties.LoggingConfig?.LogGroup) as any;
+    const groupId = fn.Properties.LoggingConfig.LogGroup.Ref;
+    const group = small.managementTemplate.toJSON().Resources[groupId];
+    expect(group).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^StackSetAssetDeploymentLogKey/), 'Arn'] }, RetentionInDays: 365 } });
   });
 
   test("every function's code is read from the asset bucket of the instance's region", () => {
@@ -148,6 +189,17 @@ describe('DataAccountBaselineStack', () => {
       /DataAccountBaselineStackProps.assetBucketPrefix must be a literal prefix of S3 bucket names: .* got 'Acme_Assets'/,
     );
     expect(() => new DataAccountBaselineStack(app, 'B', { accounts: { ...LAYOUT, dataAccounts: [] }, assetBucketPrefix: PREFIX })).toThrow(/must be created inside the stack holding its DataProtectionStackSet/);
+  });
+
+  test('member paths without organizationTrailReason, and bad member paths, are synth errors', () => {
+    const stack = new Stack(new App(), 'M');
+    const accounts = (paths: string[]) => ({ ...LAYOUT, dataAccounts: dataAccounts(1), memberOrganizationalUnitPaths: paths });
+    expect(() => new DataAccountBaselineStack(stack, 'NoReason', { accounts: accounts(pathsOf(['ou-ab12-cdef3456'])), assetBucketPrefix: PREFIX })).toThrow(
+      /DataAccountBaselineStackProps.organizationTrailReason is required with DataAccountBaselineStackProps.accounts.memberOrganizationalUnitPaths/,
+    );
+    expect(() => new DataAccountBaselineStack(stack, 'BadPath', { accounts: accounts(['ou-ab12-cdef3456']), assetBucketPrefix: PREFIX, organizationTrailReason: TRAIL_REASON })).toThrow(
+      /memberOrganizationalUnitPaths\[0\] must be an AWS Organizations entity path .* got 'ou-ab12-cdef3456'/,
+    );
   });
 });
 

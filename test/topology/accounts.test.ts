@@ -1,6 +1,7 @@
 import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { accountsFromContext, DataProtectionGuardrails, DataProtectionGuardrailsProps, ImmutableBackupVault, validateAccounts } from '../lib';
+import { accountsFromContext, DataProtectionGuardrails, DataProtectionGuardrailsProps, ImmutableBackupVault, KeyAccountStack, validateAccounts } from '../lib';
+import { keyPolicyFindings } from '../../lib/core/key-policy';
 import { ACCOUNTS, DATA_ACCOUNT, KEY_ACCOUNT, referenceContext } from '../helpers';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { isPlaceholderAccount, validateOrganizationalUnitId, validateOrganizationId, validatePolicyTargetId, validateRegion, validateRootId } from '../../lib/core/validation';
@@ -310,3 +311,42 @@ describe('organization id validators', () => {
   });
 });
 }
+
+// =============================================================================================
+// DataProtectionAccounts.memberOrganizationalUnitPaths: the key account admits the accounts of the OUs.
+describe('KeyAccountStack with DataProtectionAccounts.memberOrganizationalUnitPaths', () => {
+  const ORG_ID = 'o-exampleorg1';
+  const PATHS = [`${ORG_ID}/r-ab12/ou-ab12-11111111/*`];
+  const keysOf = (accounts: Record<string, unknown>) => new KeyAccountStack(new App(), 'Keys', { env: { account: KEY_ACCOUNT, region: 'eu-west-1' }, accounts: accounts as any });
+  const members = keysOf({ ...ACCOUNTS, organizationId: ORG_ID, memberOrganizationalUnitPaths: PATHS });
+  const plain = keysOf({ ...ACCOUNTS, organizationId: ORG_ID });
+  const policy = (keys: KeyAccountStack, k: { resource: kms.CfnKey }) => keys.resolve(k.resource.keyPolicy);
+  const keys = (stack: KeyAccountStack) => [...Object.values(stack.dataKeys), stack.backupKey, stack.auditKey, stack.evidenceKey];
+
+  test("every key the data accounts use admits the OUs' accounts through the same services, principal '*' only with aws:PrincipalOrgPaths", () => {
+    for (const key of keys(members)) {
+      const doc = policy(members, key);
+      const sid = (id: string) => doc.Statement.find((s: any) => s.Sid === id);
+      const listed = sid('ConsumerAccountsUseKeyViaServices');
+      const inPaths = { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': PATHS } };
+      expect(sid('MemberAccountsUseKeyViaServices')).toMatchObject({ Effect: 'Allow', Principal: { AWS: '*' }, Condition: { ...inPaths, StringEquals: { 'kms:ViaService': listed.Condition.StringEquals['kms:ViaService'] } } });
+      expect(sid('MemberAccountsGrantToAwsResources')).toMatchObject({ Principal: { AWS: '*' }, Condition: { ...inPaths, Bool: { 'kms:GrantIsForAWSResource': 'true' } } });
+      // The alias lookup (CrossAccountKey) of a member account's stacks.
+      expect(sid('MemberAccountsDescribeKey')).toMatchObject({ Principal: { AWS: '*' }, Action: 'kms:DescribeKey', Condition: inPaths });
+      // Never an unconditioned '*', nor a principal that both administers and uses the key.
+      expect(keyPolicyFindings(doc)).toEqual([]);
+    }
+  });
+
+  test('absent when the field is unset', () => {
+    for (const key of keys(plain)) expect(JSON.stringify(policy(plain, key))).not.toContain('aws:PrincipalOrgPaths');
+  });
+
+  test.each([
+    [{ memberOrganizationalUnitPaths: PATHS, organizationId: undefined }, /memberOrganizationalUnitPaths needs DataProtectionAccounts.organizationId/],
+    [{ memberOrganizationalUnitPaths: ['r-ab12/ou-ab12-11111111/*'] }, /memberOrganizationalUnitPaths\[0\] must be an AWS Organizations entity path .* got 'r-ab12\/ou-ab12-11111111\/\*'/],
+    [{ memberOrganizationalUnitPaths: ['o-a1b2c3d4e5/r-ab12/*'] }, /memberOrganizationalUnitPaths\[0\] must start with DataProtectionAccounts.organizationId 'o-exampleorg1\/', got 'o-a1b2c3d4e5\/r-ab12\/\*'/],
+  ])('%j is rejected', (change, message) => {
+    expect(() => validateAccounts({ ...ACCOUNTS, organizationId: ORG_ID, ...change })).toThrow(message);
+  });
+});

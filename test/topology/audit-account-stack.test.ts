@@ -142,3 +142,51 @@ describe('AuditAccountStack', () => {
     });
   });
 });
+
+describe('AuditAccountStack with DataProtectionAccounts.memberOrganizationalUnitPaths', () => {
+  const PATHS = ['o-exampleorg1/r-ab12/ou-ab12-11111111/*', 'o-exampleorg1/r-ab12/ou-ab12-11111111/ou-ab12-22222222/'];
+  const stack = auditStack({ accounts: { ...ACCOUNTS, memberOrganizationalUnitPaths: PATHS }, organizationTrailAccount: '999999999999' });
+  const template = Template.fromStack(stack);
+  const busStatements = () => (Object.values(template.findResources('AWS::Events::EventBusPolicy')) as any[]).map((p) => p.Properties.Statement ?? p.Properties);
+
+  test("the security bus admits the OUs' accounts: principal '*' only with aws:PrincipalOrgPaths and aws:PrincipalOrgID", () => {
+    const member = busStatements().find((s) => s.Sid === 'cdk-MemberAccountsPutEvents');
+    expect(member).toMatchObject({
+      Effect: 'Allow',
+      Principal: { AWS: '*' },
+      Action: 'events:PutEvents',
+      Condition: { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': PATHS }, StringEquals: { 'aws:PrincipalOrgID': 'o-exampleorg1' } },
+    });
+    // Their events reach the topic and the archive: no account filter, the bus policy is the filter.
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { account: [{ exists: true }], 'detail-type': [{ 'anything-but': ['Scheduled Event'] }] } });
+    template.hasResourceProperties('AWS::Events::Archive', { EventPattern: { account: [{ exists: true }] } });
+  });
+
+  test('without the field the bus admits the listed accounts only', () => {
+    const plain = Template.fromStack(auditStack());
+    const sids = (Object.values(plain.findResources('AWS::Events::EventBusPolicy')) as any[]).map((p) => (p.Properties.Statement ?? p.Properties).Sid);
+    expect(sids).not.toContain('cdk-MemberAccountsPutEvents');
+    expect(JSON.stringify(plain.toJSON())).not.toContain('aws:PrincipalOrgPaths');
+  });
+
+  test("member accounts' trails cannot deliver into the archive: an organization trail is required", () => {
+    expect(() => auditStack({ accounts: { ...ACCOUNTS, memberOrganizationalUnitPaths: PATHS } })).toThrow(
+      /AuditAccountStackProps.organizationTrail \(or organizationTrailAccount\) is required with accounts.memberOrganizationalUnitPaths/,
+    );
+  });
+
+  test.each([
+    [[], /memberOrganizationalUnitPaths must list at least one entity path/],
+    [['o-otherorg123/r-ab12/ou-ab12-11111111/*'], /memberOrganizationalUnitPaths\[0\] must start with .*organizationId 'o-exampleorg1\/', got 'o-otherorg123\/r-ab12\/ou-ab12-11111111\/\*'/],
+    [['o-exampleorg1/r-ab12/ou-cd34-11111111/*'], /memberOrganizationalUnitPaths\[0\] names 'ou-cd34-11111111', not an OU of root 'r-ab12'/],
+    [['o-exampleorg1/r-ab12/ou-ab12-11111111'], /memberOrganizationalUnitPaths\[0\] must be an AWS Organizations entity path .* got 'o-exampleorg1\/r-ab12\/ou-ab12-11111111'/],
+    [['o-exampleorg1/r-ab12/ou-ab12-11111111/*/ou-ab12-22222222/'], /must be an AWS Organizations entity path/],
+    [[PATHS[0], PATHS[0]], /memberOrganizationalUnitPaths must not repeat a path/],
+  ])('bad paths %j are synth errors naming the prop, the value and the expected form', (paths, message) => {
+    expect(() => auditStack({ accounts: { ...ACCOUNTS, memberOrganizationalUnitPaths: paths }, organizationTrailAccount: '999999999999' })).toThrow(message);
+  });
+
+  test('the paths need the organization id', () => {
+    expect(() => auditStack({ accounts: { ...ACCOUNTS, organizationId: undefined, memberOrganizationalUnitPaths: PATHS } })).toThrow(/memberOrganizationalUnitPaths needs AuditAccountStackProps.accounts.organizationId/);
+  });
+});

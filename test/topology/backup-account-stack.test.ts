@@ -314,3 +314,39 @@ describe('drill of the copies, on by default (BackupAccountStackProps.copyDrill)
     });
   });
 });
+
+describe('BackupAccountStack with DataProtectionAccounts.memberOrganizationalUnitPaths', () => {
+  const PATHS = ['o-exampleorg1/r-ab12/ou-ab12-11111111/*'];
+  const template = Template.fromStack(backupStack(new App(), { accounts: { ...ORG, memberOrganizationalUnitPaths: PATHS } }));
+  const vaultPolicies = (t: Template) => (Object.values(t.findResources('AWS::Backup::BackupVault')) as any[]).map((v) => v.Properties.AccessPolicy.Statement);
+
+  test("every central vault admits copies from the OUs' accounts: principal '*' only with aws:PrincipalOrgPaths and aws:PrincipalOrgID", () => {
+    const policies = vaultPolicies(template);
+    expect(policies.length).toBeGreaterThan(1);
+    for (const statements of policies) {
+      expect(statements).toContainEqual({
+        Sid: 'AllowCopyIntoVaultFromOrganizationalUnits',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: 'backup:CopyIntoBackupVault',
+        Resource: '*',
+        Condition: { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': PATHS }, StringEquals: { 'aws:PrincipalOrgID': 'o-exampleorg1' } },
+      });
+      // The listed data accounts keep their own statement.
+      expect(statements.map((s: any) => s.Sid)).toContain('AllowCopyIntoVaultFromSourceAccounts');
+    }
+  });
+
+  test('absent without the field (the default stack)', () => {
+    expect(JSON.stringify(DEFAULT_TEMPLATE.toJSON())).not.toContain('aws:PrincipalOrgPaths');
+  });
+
+  test('a vault given paths outside its organization, or without one, is a synth error', () => {
+    const stack = new Stack(new CdkApp(), 'V', { env: { account: BACKUP_ACCOUNT, region: REGION } });
+    const key = kms.Key.fromKeyArn(stack, 'K', `arn:aws:kms:${REGION}:${KEY_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
+    expect(() => new ImmutableBackupVault(stack, 'A', { encryptionKey: key, copySourceOrganizationId: 'o-a1b2c3d4e5', copySourceOrganizationalUnitPaths: PATHS })).toThrow(
+      /ImmutableBackupVaultProps.copySourceOrganizationalUnitPaths\[0\] must start with copySourceOrganizationId 'o-a1b2c3d4e5\/', got 'o-exampleorg1\/r-ab12\/ou-ab12-11111111\/\*'/,
+    );
+    expect(() => new ImmutableBackupVault(stack, 'B', { encryptionKey: key, copySourceOrganizationalUnitPaths: PATHS })).toThrow(/copySourceOrganizationalUnitPaths needs ImmutableBackupVaultProps.copySourceOrganizationId/);
+  });
+});

@@ -620,3 +620,78 @@ describe('DataAccountStackProps.airGappedCopies: the shared plan copies into the
     expect(() => Template.fromStack(ddb)).toThrow(/ProtectedBackupPlanProps.airGappedVault: rule '.*' would copy AWS::DynamoDB::GlobalTable recovery points into logically air-gapped vault/);
   });
 });
+
+describe('DataAccountStackProps.airGappedPrimary: a logically air-gapped vault of the data account as primary backup target', () => {
+  const RECOVERY = '999999999999';
+  const stack = new DataAccountStack(new App(), 'LagPrimary', {
+    env: { account: DATA_ACCOUNT, region: REGION },
+    accounts: ACCOUNTS,
+    airGappedPrimary: { keyAccountKey: true, recoveryAccount: RECOVERY, minRetention: Duration.days(30) },
+  });
+  const secrets = new s3.Bucket(stack, 'Secrets', { encryption: s3.BucketEncryption.KMS, encryptionKey: stack.keyFor(DataClassification.HIGHLY_SENSITIVE) });
+  classify(secrets, DataClassification.HIGHLY_SENSITIVE);
+  classify(new s3.Bucket(stack, 'Notes', { encryption: s3.BucketEncryption.KMS, encryptionKey: stack.keyFor(DataClassification.CONFIDENTIAL) }), DataClassification.CONFIDENTIAL);
+  const ledger = new rds.CfnDBCluster(stack, 'Ledger', { engine: 'aurora-postgresql', storageEncrypted: true, kmsKeyId: stack.keyFor(DataClassification.HIGHLY_SENSITIVE).keyArn });
+  classify(ledger, DataClassification.HIGHLY_SENSITIVE);
+  const template = Template.fromStack(stack);
+  const vaultId = stack.getLogicalId(stack.airGappedPrimaryVault!.vault);
+  const rules = () =>
+    Object.values(template.findResources('AWS::Backup::BackupPlan')).flatMap((p: any) => (p.Properties.BackupPlan.BackupPlanRule as any[]).map((r) => ({ ...r, level: p.Properties.BackupPlanTags['data-classification'] })));
+
+  test('the vault is in the data account: locked 30-3650 days, under the key-account backup key, shared through RAM with the recovery account', () => {
+    template.hasResourceProperties('AWS::Backup::LogicallyAirGappedBackupVault', {
+      BackupVaultName: 'data-protection-LagPrimary-air-gapped',
+      MinRetentionDays: 30,
+      MaxRetentionDays: 3650,
+      EncryptionKeyArn: Match.anyValue(),
+    });
+    template.hasResourceProperties('AWS::RAM::ResourceShare', { Principals: [RECOVERY], AllowExternalPrincipals: false, ResourceArns: [{ 'Fn::GetAtt': [vaultId, 'BackupVaultArn'] }] });
+  });
+
+  test('HIGHLY_SENSITIVE scheduled rules target it, keep their locked vault and their copies; continuous and CONFIDENTIAL rules do not; the plans are created after it', () => {
+    // By its name, like every vault the plan names; the DependsOn below orders the deployment.
+    const lag = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:backup:${REGION}:${DATA_ACCOUNT}:backup-vault:data-protection-LagPrimary-air-gapped`]] };
+    const all = rules();
+    const scheduled = all.filter((r) => r.level === 'HIGHLY_SENSITIVE' && r.RuleName.endsWith('-scheduled'));
+    expect(scheduled.map((r) => r.RuleName).sort()).toEqual(['LagPrimary-highly-sensitive-rds-scheduled', 'LagPrimary-highly-sensitive-scheduled']);
+    for (const r of scheduled) {
+      expect(r.TargetLogicallyAirGappedBackupVaultArn).toEqual(lag);
+      expect(r.TargetBackupVault).toBe('data-protection-LagPrimary-365d');
+      expect(JSON.stringify(r.CopyActions)).toContain('data-protection-central');
+    }
+    const others = all.filter((r) => !scheduled.includes(r));
+    expect(others.length).toBeGreaterThan(0);
+    for (const r of others) expect(r.TargetLogicallyAirGappedBackupVaultArn).toBeUndefined();
+    for (const plan of Object.values(template.findResources('AWS::Backup::BackupPlan'))) expect((plan as any).DependsOn).toContain(vaultId);
+  });
+
+  test('the report, the recovery point alarms and the drill follow the recovery points into it', () => {
+    expect(controlsOf(secrets)).toContainEqual(expect.objectContaining({ control: 'backup-plan', airGappedPrimaryVaultName: 'data-protection-LagPrimary-air-gapped' }));
+    expect(controlsOf(ledger)).toContainEqual(expect.objectContaining({ control: 'backup-plan', airGappedPrimaryVaultName: 'data-protection-LagPrimary-air-gapped' }));
+    // S3 backs up straight into the air-gapped vault; Aurora's temporary recovery point completes in the locked vault.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Dimensions: Match.arrayWith([{ Name: 'BackupVaultName', Value: 'data-protection-LagPrimary-air-gapped' }, { Name: 'ResourceType', Value: 'S3' }]) });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Dimensions: Match.arrayWith([{ Name: 'BackupVaultName', Value: 'data-protection-LagPrimary-365d' }, { Name: 'ResourceType', Value: 'Aurora' }]) });
+    // The drill's HIGHLY_SENSITIVE level restores from the air-gapped vault, the others from their locked vault.
+    const discovery = Object.values(template.findResources('AWS::Lambda::Function'))
+      .map((f: any) => JSON.stringify(f.Properties.Environment ?? {}))
+      .find((e) => e.includes('HIGHLY_SENSITIVE') && e.includes('backupVaultName'));
+    expect(discovery).toMatch(/HIGHLY_SENSITIVE[^}]*data-protection-LagPrimary-air-gapped/);
+    expect(discovery).toContain('data-protection-LagPrimary-90d');
+  });
+
+  test('synth errors: another data stack, no level, a retention outside its lock', () => {
+    const other = new App();
+    new DataAccountStack(other, 'Holder', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS });
+    expect(() => new DataAccountStack(other, 'Second', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS, airGappedPrimary: {} })).toThrow(
+      `DataAccountStackProps.airGappedPrimary applies to the stack that holds the protection set of ${DATA_ACCOUNT}/${REGION}, and Second does not (accountWide is false): set it on that stack`,
+    );
+    expect(() => new DataAccountStack(new App(), 'None', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS, airGappedPrimary: { classifications: [] } })).toThrow(
+      /DataAccountStackProps.airGappedPrimary.classifications must name at least one level/,
+    );
+    const locked = new DataAccountStack(new App(), 'Locked', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS, airGappedPrimary: { minRetention: Duration.days(400) } });
+    classify(new s3.Bucket(locked, 'Secrets', { encryption: s3.BucketEncryption.KMS, encryptionKey: locked.keyFor(DataClassification.HIGHLY_SENSITIVE) }), DataClassification.HIGHLY_SENSITIVE);
+    expect(() => Template.fromStack(locked)).toThrow(
+      `ProtectedBackupPlan rule 'Locked-highly-sensitive-scheduled (primary backup to the logically air-gapped vault)': retention 365 days is outside the lock of vault 'data-protection-Locked-air-gapped' (account ${DATA_ACCOUNT}, ${REGION}) (min 400, max 3650 days)`,
+    );
+  });
+});
