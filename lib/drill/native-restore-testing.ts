@@ -322,6 +322,8 @@ export class NativeRestoreTesting extends Construct {
         RESTORE_ROLE_ARN: this.restoreRole.roleArn,
         RESTORE_TESTING_PLAN_ARN: this.restoreTestingPlanArn,
         RESTORE_TESTING_TYPES: JSON.stringify(types),
+        // Daily or weekly runs keep every real success within AWS Backup's job records (30 days assumed, verified-success.ts).
+        ...(intervalDays < 31 ? { UNVERIFIED_IS_STALE: 'true' } : {}),
         ...discoveryEnv,
       },
       ...functionLogs,

@@ -462,7 +462,8 @@ export class RestoreDrill extends Construct {
       RESTORE_ROLE_ARN: this.restoreRole.roleArn,
       ...(this.discovery
         ? this.discoveryEnvironment('RestoreDrill staleness function')
-        : { DRILL_TARGETS: JSON.stringify(targets.map((t) => ({ name: t.name, intervalDays: t.intervalDays }))) }),
+        : // With the store's ARN, a success counts only for a restore of that store (verified-success.ts).
+          { DRILL_TARGETS: Stack.of(this).toJsonString(targets.map((t) => ({ name: t.name, intervalDays: t.intervalDays, ...(t.resourceArn ? { resourceArn: t.resourceArn } : {}) }))) }),
     }, { reservedConcurrency: 1, invokedAsynchronously: true });
     if (this.discovery) this.grantDiscovery(this.stalenessFunction);
     else this.grantVerifiedSuccesses(this.stalenessFunction);

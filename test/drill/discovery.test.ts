@@ -408,7 +408,7 @@ describe('the workflow in discovery mode (real bundled handlers, fake AWS)', () 
           }
         : { PaginationToken: 'page-2', ResourceTagMappingList: [{ ResourceARN: TABLE, Tags: tags({ [CLASSIFICATION_TAG]: 'HIGHLY_SENSITIVE', 'data-protection:drill-name': 'employees' }) }] },
     );
-    earlierSuccess(objects, 's3-hr-documents', { daysAgo: 2 });
+    earlierSuccess(objects, 's3-hr-documents', { daysAgo: 2, sourceArn: 'arn:aws:s3:::hr-documents' });
     aws.on('s3.GetObject', objectStore(objects));
   }
 
@@ -434,12 +434,28 @@ describe('the workflow in discovery mode (real bundled handlers, fake AWS)', () 
 
   test('nothing due: the execution succeeds without entering the Map', async () => {
     aws.on('tagging.GetResources', { ResourceTagMappingList: [{ ResourceARN: 'arn:aws:s3:::hr-documents', Tags: tags({ [CLASSIFICATION_TAG]: 'CONFIDENTIAL' }) }] });
-    earlierSuccess(objects, 's3-hr-documents', { daysAgo: 1 });
+    earlierSuccess(objects, 's3-hr-documents', { daysAgo: 1, sourceArn: 'arn:aws:s3:::hr-documents' });
     aws.on('s3.GetObject', objectStore(objects));
     const r = await run({});
     expect(r.result.status).toBe('SUCCEEDED');
     expect(r.calls[S.FIND]).toBeUndefined();
     expect(r.result.events.some((e: any) => e.state?.name === S.NONE_DUE)).toBe(true);
+  });
+
+  test("a success claimed with another store's real restore job (a forged record naming it) does not make a store look drilled: it is due", async () => {
+    aws.on('tagging.GetResources', { ResourceTagMappingList: [{ ResourceARN: 'arn:aws:s3:::hr-documents', Tags: tags({ [CLASSIFICATION_TAG]: 'CONFIDENTIAL' }) }] });
+    // A real, completed restore job of the drill's role — of the payroll bucket, not of hr-documents.
+    earlierSuccess(objects, 's3-hr-documents', { daysAgo: 1, sourceArn: 'arn:aws:s3:::payroll' });
+    aws.on('s3.GetObject', objectStore(objects));
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      // Due, so the execution goes on to restore it (this fake AWS knows only DynamoDB restores: how it ends is not the point).
+      const r = await run({});
+      expect(r.calls[S.FIND].map((c: any) => c.target.name)).toEqual(['s3-hr-documents']);
+      expect(warn.mock.calls.flat().join(' ')).toContain('it restored arn:aws:s3:::payroll, not arn:aws:s3:::hr-documents');
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   test('a forged success (evidence naming a restore job AWS Backup does not have, written yesterday) does not make a store look drilled: it is due and drilled', async () => {
@@ -551,7 +567,7 @@ describe('the workflow in discovery mode (real bundled handlers, fake AWS)', () 
       const objects = new Map<string, StoredObject>();
       copiesWorld(objects);
       // The bucket of account A drilled 2 days ago (90-day interval): not due.
-      earlierSuccess(objects, `s3-${DATA_A}-hr-documents`, { daysAgo: 2 });
+      earlierSuccess(objects, `s3-${DATA_A}-hr-documents`, { daysAgo: 2, sourceArn: 'arn:aws:s3:::hr-documents' });
       process.env[DISCOVERY_ENV] = copyEnv;
       const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
       const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
@@ -585,8 +601,8 @@ describe('the workflow in discovery mode (real bundled handlers, fake AWS)', () 
       pastRestoreJobs.clear();
       const objects = new Map<string, StoredObject>();
       copiesWorld(objects);
-      earlierSuccess(objects, `s3-${DATA_A}-hr-documents`, { daysAgo: 2 });
-      earlierSuccess(objects, `s3-${DATA_B}-hr-documents-b`, { daysAgo: 2 });
+      earlierSuccess(objects, `s3-${DATA_A}-hr-documents`, { daysAgo: 2, sourceArn: 'arn:aws:s3:::hr-documents' });
+      earlierSuccess(objects, `s3-${DATA_B}-hr-documents-b`, { daysAgo: 2, sourceArn: 'arn:aws:s3:::hr-documents-b' });
       process.env[DISCOVERY_ENV] = copyEnv;
       const discoverTask = async (input: unknown) => JSON.parse(JSON.stringify(await require('../../assets/handlers/drill-discover/index.js').handler(input)));
       const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);

@@ -371,7 +371,11 @@ export interface StoredObject {
  * `job`: what AWS Backup says of that job — `kept` (COMPLETED by the drill's restore role, completed
  * `daysAgo` days ago), `gone` (no record: ResourceNotFoundException), or its own DescribeRestoreJob answer.
  */
-export function earlierSuccess(objects: Map<string, StoredObject>, name: string, options: { daysAgo: number; restoreJobId?: string; job?: 'kept' | 'gone' | object; claimedDaysAgo?: number }): void {
+export function earlierSuccess(
+  objects: Map<string, StoredObject>,
+  name: string,
+  options: { daysAgo: number; restoreJobId?: string; job?: 'kept' | 'gone' | object; claimedDaysAgo?: number; sourceArn?: string },
+): void {
   const at = new Date(Date.now() - options.daysAgo * 86_400_000).toISOString();
   const claimed = new Date(Date.now() - (options.claimedDaysAgo ?? options.daysAgo) * 86_400_000).toISOString();
   const id = options.restoreJobId ?? `job-${name}-earlier`;
@@ -379,7 +383,7 @@ export function earlierSuccess(objects: Map<string, StoredObject>, name: string,
   objects.set(key, { body: { schemaVersion: 2, status: 'SUCCEEDED', target: name, restoreJob: { id, status: 'COMPLETED', completedAt: claimed }, drillFinishedAt: claimed }, lastModified: at });
   objects.set(`latest-success/${name}.json`, { body: { evidenceKey: key, restoreJobId: id, drillFinishedAt: claimed }, lastModified: at });
   const job = options.job ?? 'kept';
-  if (job === 'kept') pastRestoreJobs.set(id, { RestoreJobId: id, AccountId: ACCOUNT, Status: 'COMPLETED', IamRoleArn: RESTORE_ROLE_ARN, CreationDate: at, CompletionDate: at });
+  if (job === 'kept') pastRestoreJobs.set(id, { RestoreJobId: id, AccountId: ACCOUNT, Status: 'COMPLETED', IamRoleArn: RESTORE_ROLE_ARN, CreationDate: at, CompletionDate: at, ...(options.sourceArn ? { SourceResourceArn: options.sourceArn } : {}) });
   else if (job !== 'gone') pastRestoreJobs.set(id, { RestoreJobId: id, ...job });
 }
 

@@ -446,6 +446,22 @@ describe('restore-testing validator (NativeRestoreTesting): validation, evidence
     expect(records()).toHaveLength(1);
   });
 
+  test('a validation status someone else set first (ours refused, AWS Backup shows SUCCESSFUL for a failed copy) is a failure', async () => {
+    ddb.on(DescribeTableCommand, { TableName: 'awsbackup-restore-test-1' }).resolves({ Table: { TableStatus: 'ACTIVE', KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] } });
+    ddb.on(DescribeTableCommand, { TableName: 'employees' }).resolves({ Table: { ItemCount: 100 } });
+    ddb.on(ScanCommand).resolves({ Count: 10, Items: [{ id: { S: 'a' } }] });
+    backup.on(PutRestoreValidationResultCommand).rejects(Object.assign(new Error('validation status already set'), { name: 'InvalidRequestException' }));
+    backup.on(DescribeRestoreJobCommand).resolvesOnce(job()).resolves(job({ ValidationStatus: 'SUCCESSFUL' }));
+    const result = await validateRestoreTest(event);
+    expect(result).toMatchObject({ valid: false, status: 'VALIDATION_FAILED' });
+    expect(result.reason).toContain("AWS Backup's validation status of the job is SUCCESSFUL, not set by this validator (its verdict: FAILED");
+    expect(metrics()).toContainEqual(expect.objectContaining({ MetricName: 'RestoreTestValidationFailed', Value: 1 }));
+    // A retry after our own status was set (the same verdict) is not a failure.
+    copyIsGood();
+    backup.on(DescribeRestoreJobCommand).resolvesOnce(job()).resolves(job({ ValidationStatus: 'SUCCESSFUL' }));
+    expect(await validateRestoreTest(event)).toMatchObject({ valid: true, status: 'SUCCEEDED' });
+  });
+
   test('a restore job of another plan is left alone', async () => {
     backup.on(DescribeRestoreJobCommand).resolves({ Status: 'COMPLETED', ResourceType: 'S3', CreatedBy: { RestoreTestingPlanArn: `${PLAN}-other` } });
     backup.resetHistory();

@@ -17,7 +17,7 @@ beforeEach(() => {
   process.env.DRILL_ID = 'Data/RestoreDrill';
 });
 
-async function check(targets: { name: string; intervalDays: number }[]) {
+async function check(targets: { name: string; intervalDays: number; resourceArn?: string }[]) {
   process.env.DRILL_TARGETS = JSON.stringify(targets);
   const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
   const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
@@ -108,15 +108,18 @@ test('AWS Backup refusing DescribeRestoreJob fails the check (no metric: the sta
 test("NativeRestoreTesting's check (RESTORE_TESTING_PLAN_ARN): only restore jobs of that very plan count; the drill's or another plan's jobs are no success", async () => {
   const PLAN = 'arn:aws:backup:eu-west-1:111111111111:restore-testing-plan:data_protection_Data_RestoreTesting';
   const at = new Date(Date.now() - 2 * 86_400_000).toISOString();
-  const job = (createdBy?: string) => ({ Status: 'COMPLETED', IamRoleArn: RESTORE_ROLE_ARN, CompletionDate: at, ...(createdBy ? { CreatedBy: { RestoreTestingPlanArn: createdBy } } : {}) });
+  const job = (createdBy?: string, validation = 'SUCCESSFUL') => ({ Status: 'COMPLETED', IamRoleArn: RESTORE_ROLE_ARN, CompletionDate: at, ValidationStatus: validation, ...(createdBy ? { CreatedBy: { RestoreTestingPlanArn: createdBy } } : {}) });
   earlierSuccess(objects, 'employees', { daysAgo: 2, job: job(PLAN) });
+  // A job of the plan whose copy failed the validator (AWS Backup's ValidationStatus), claimed as a success by a forged record.
+  earlierSuccess(objects, 'ledger', { daysAgo: 2, job: job(PLAN, 'FAILED') });
   earlierSuccess(objects, 'documents', { daysAgo: 2, job: job() });
   earlierSuccess(objects, 'payroll', { daysAgo: 2, job: job(`${PLAN}_other`) });
   process.env.RESTORE_TESTING_PLAN_ARN = PLAN;
   try {
-    const r = await check([{ name: 'employees', intervalDays: 30 }, { name: 'documents', intervalDays: 30 }, { name: 'payroll', intervalDays: 30 }]);
-    expect(r.states).toEqual({ employees: 'verified', documents: 'rejected', payroll: 'rejected' });
-    expect(r.stale).toEqual(['documents', 'payroll']);
+    const r = await check([{ name: 'employees', intervalDays: 30 }, { name: 'documents', intervalDays: 30 }, { name: 'payroll', intervalDays: 30 }, { name: 'ledger', intervalDays: 30 }]);
+    expect(r.states).toEqual({ employees: 'verified', documents: 'rejected', payroll: 'rejected', ledger: 'rejected' });
+    expect(r.stale).toEqual(['documents', 'payroll', 'ledger']);
+    expect(r.warnings).toContain('validation status FAILED, not SUCCESSFUL');
     expect(r.warnings).toContain(`created by no restore testing plan, not the restore testing plan ${PLAN}`);
     expect(r.warnings).toContain(`created by ${PLAN}_other`);
   } finally {
@@ -126,4 +129,30 @@ test("NativeRestoreTesting's check (RESTORE_TESTING_PLAN_ARN): only restore jobs
   const drill = await check([{ name: 'employees', intervalDays: 30 }]);
   expect(drill.states).toEqual({ employees: 'rejected' });
   expect(drill.warnings).toContain(`created by the restore testing plan ${PLAN}`);
+});
+
+test("a success claimed with another store's real restore job counts as none: the job must have restored this store (SourceResourceArn)", async () => {
+  earlierSuccess(objects, 'employees', { daysAgo: 2, sourceArn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/payroll' });
+  earlierSuccess(objects, 'documents', { daysAgo: 2, sourceArn: 'arn:aws:s3:::hr-documents' });
+  const r = await check([
+    { name: 'employees', intervalDays: 30, resourceArn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/employees' },
+    { name: 'documents', intervalDays: 30, resourceArn: 'arn:aws:s3:::hr-documents' },
+  ]);
+  expect(r.states).toEqual({ employees: 'rejected', documents: 'verified' });
+  expect(r.stale).toEqual(['employees']);
+  expect(r.warnings).toContain('it restored arn:aws:dynamodb:eu-west-1:111111111111:table/payroll, not arn:aws:dynamodb:eu-west-1:111111111111:table/employees');
+});
+
+test('UNVERIFIED_IS_STALE (restore testing that runs daily or weekly): a success whose job record is gone counts as stale', async () => {
+  earlierSuccess(objects, 'employees', { daysAgo: 40, job: 'gone' });
+  process.env.UNVERIFIED_IS_STALE = 'true';
+  try {
+    const r = await check([{ name: 'employees', intervalDays: 90 }]);
+    expect(r.states).toEqual({ employees: 'unverified' });
+    expect(r.stale).toEqual(['employees']);
+  } finally {
+    delete process.env.UNVERIFIED_IS_STALE;
+  }
+  // Without it (the drill, whose levels' intervals exceed the job records), it stays fresh within its interval.
+  expect((await check([{ name: 'employees', intervalDays: 90 }])).stale).toEqual([]);
 });

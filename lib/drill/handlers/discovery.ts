@@ -148,8 +148,15 @@ async function clusterOf(c: DiscoveryClients, arn: string): Promise<string | und
  * a missing object or job is thrown: a drill must not re-drill everything, nor nothing, because it
  * could not read its evidence.
  */
-export async function lastSuccesses(bucket: string, names: string[], restoreRoleArn: string, now: number = Date.now(), c?: VerifyClients): Promise<{ [name: string]: number | undefined }> {
-  const found = await lastVerifiedSuccesses(bucket, names, restoreRoleArn, now, c);
+export async function lastSuccesses(
+  bucket: string,
+  names: string[],
+  restoreRoleArn: string,
+  now: number = Date.now(),
+  c?: VerifyClients,
+  sources: { [name: string]: string | undefined } = {},
+): Promise<{ [name: string]: number | undefined }> {
+  const found = await lastVerifiedSuccesses(bucket, names, restoreRoleArn, now, c, undefined, sources);
   return Object.fromEntries(names.map((n) => [n, found[n].at]));
 }
 

@@ -22,6 +22,8 @@ import { lastVerifiedSuccesses, restoreRoleFromEnv, SuccessState } from './verif
 interface StalenessTarget {
   readonly name: string;
   readonly intervalDays: number;
+  /** The store's ARN: a success counts only for a restore of it (when known). */
+  readonly resourceArn?: string;
 }
 
 export async function handler(): Promise<{ ages: { [target: string]: number | null }; stale: string[]; states: { [target: string]: SuccessState }; unverified: string[] }> {
@@ -36,7 +38,7 @@ export async function handler(): Promise<{ ages: { [target: string]: number | nu
   if (process.env[DISCOVERY_ENV]) {
     const found = await discover(configFromEnv());
     const tested: string[] | undefined = process.env.RESTORE_TESTING_TYPES ? JSON.parse(process.env.RESTORE_TESTING_TYPES) : undefined;
-    targets = found.items.filter((i) => !tested || tested.includes(i.resourceType)).map((i) => ({ name: i.name, intervalDays: i.intervalDays }));
+    targets = found.items.filter((i) => !tested || tested.includes(i.resourceType)).map((i) => ({ name: i.name, intervalDays: i.intervalDays, resourceArn: i.resourceArn }));
     rejected = found.rejected.map((r) => {
       console.warn(`store ${r.resourceArn} is not drilled: ${r.reason}`);
       return r.resourceArn;
@@ -47,7 +49,8 @@ export async function handler(): Promise<{ ages: { [target: string]: number | nu
   const now = Date.now();
   const ages: { [target: string]: number | null } = {};
   const states: { [target: string]: SuccessState } = {};
-  const last = await lastVerifiedSuccesses(bucket, targets.map((t) => t.name), restoreRoleArn, now, undefined, process.env.RESTORE_TESTING_PLAN_ARN || undefined);
+  const plan = process.env.RESTORE_TESTING_PLAN_ARN || undefined;
+  const last = await lastVerifiedSuccesses(bucket, targets.map((t) => t.name), restoreRoleArn, now, undefined, plan, Object.fromEntries(targets.map((t) => [t.name, t.resourceArn])));
   for (const { name } of targets) {
     states[name] = last[name].state;
     ages[name] = last[name].at === undefined ? null : (now - last[name].at!) / 86_400_000;
@@ -56,7 +59,10 @@ export async function handler(): Promise<{ ages: { [target: string]: number | nu
     if (days === null) continue;
     console.log(JSON.stringify(emf(target, Math.round(days * 100) / 100, now)));
   }
-  const stale = [...targets.filter((t) => ages[t.name] === null || ages[t.name]! > t.intervalDays).map((t) => t.name), ...rejected];
+  // UNVERIFIED_IS_STALE: a restore testing plan that runs daily or weekly has a real success of each
+  // store within AWS Backup's job records; one whose record is gone (unverified) is forged or too old.
+  const unverifiedIsStale = process.env.UNVERIFIED_IS_STALE === 'true';
+  const stale = [...targets.filter((t) => ages[t.name] === null || ages[t.name]! > t.intervalDays || (unverifiedIsStale && states[t.name] === 'unverified')).map((t) => t.name), ...rejected];
   if (stale.length > 0) console.warn(`stale restore drill targets of ${drill}: ${stale.join(', ')}`);
   const unverified = targets.filter((t) => states[t.name] === 'unverified').map((t) => t.name);
   console.log(JSON.stringify(staleEmf(drill, stale.length, now, unverified.length)));

@@ -9,7 +9,9 @@
  * creation date, the plan that created it: AWS Backup's answer decides, not the event), runs the
  * library validator's checks on a COMPLETED copy (drill-validator.lambda.ts, `validateAndReport`:
  * the copy compared with its source, status, encryption; no canary) and reports them with
- * PutRestoreValidationResult ("Once a validation status is set, it cannot be changed", same page).
+ * PutRestoreValidationResult ("Once a validation status is set, it cannot be changed", same page);
+ * when that is refused and AWS Backup's status is not the validator's verdict (someone set it
+ * first), the test is recorded as VALIDATION_FAILED and alarms.
  *
  * Then, as the drill's evidence function does (drill-evidence.lambda.ts, `recordEvidence`), it
  * writes the evidence record into the Object Lock bucket (`EVIDENCE_BUCKET`) and sends it to the
@@ -125,11 +127,21 @@ export async function handler(event: RestoreTestingEvent) {
       job: { RecoveryPointCreationDate: job.RecoveryPointCreationDate },
     });
   }
+  // "Once a validation status is set, it cannot be changed": when ours was refused, AWS Backup's must be
+  // the verdict we reached, or someone else set it first (the staleness check trusts AWS Backup's status).
+  let tampered: string | undefined;
+  if (result && !result.reportedToBackup) {
+    const now = await backup.send(new DescribeRestoreJobCommand({ RestoreJobId: restoreJobId }));
+    const ours = result.valid ? 'SUCCESSFUL' : 'FAILED';
+    if (now.ValidationStatus !== ours) tampered = `AWS Backup's validation status of the job is ${now.ValidationStatus ?? 'missing'}, not set by this validator (its verdict: ${ours}; ${result.reportError ?? 'PutRestoreValidationResult refused'})`;
+  }
   const failure = ended
     ? { status: 'RESTORE_FAILED', reason: `the restore testing job ${restoreJobId} ended ${job.Status}` }
-    : !result!.valid
-      ? { status: 'VALIDATION_FAILED', reason: 'the restored copy failed validation' }
-      : undefined;
+    : tampered
+      ? { status: 'VALIDATION_FAILED', reason: tampered }
+      : !result!.valid
+        ? { status: 'VALIDATION_FAILED', reason: 'the restored copy failed validation' }
+        : undefined;
   const state: DrillState = {
     target: { name: target.name, resourceType, resourceArn: source, rtoSeconds: target.rtoSeconds, rpoSeconds: target.rpoSeconds, intervalDays: target.intervalDays, drill: plan },
     drillName: created ? copyNameOf(resourceType, created).replace(/^.*[/:]/, '') : `restore-${restoreJobId}`,

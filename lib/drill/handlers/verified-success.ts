@@ -21,7 +21,8 @@
  * assumes the same 30 days (`JOB_RECORD_RETENTION_DAYS`):
  * - the job is found and agrees: `verified`, dated by CompletionDate;
  * - the job is found and disagrees (not COMPLETED, another role, no CompletionDate, a restore testing
- *   plan's job): `rejected` — no success;
+ *   plan's job, another store's restore — `SourceResourceArn` — or, for restore testing, a
+ *   `ValidationStatus` other than SUCCESSFUL): `rejected` — no success;
  * - the job is not found and the evidence object was written within the retention (S3's
  *   LastModified of the Object Lock evidence object, which no writer can set to the past): the
  *   record would still be there, so the evidence is forged — `rejected`;
@@ -81,7 +82,15 @@ async function readJson(c: VerifyClients, bucket: string, key: string): Promise<
  * The last success of one target, checked against AWS Backup. Errors other than a missing object
  * or job are thrown: a drill must not re-drill everything, nor nothing, because it could not read.
  */
-export async function lastVerifiedSuccess(bucket: string, name: string, restoreRoleArn: string, now: number, c: VerifyClients = clients(), restoreTestingPlanArn?: string): Promise<LastSuccess> {
+export async function lastVerifiedSuccess(
+  bucket: string,
+  name: string,
+  restoreRoleArn: string,
+  now: number,
+  c: VerifyClients = clients(),
+  restoreTestingPlanArn?: string,
+  sourceArn?: string,
+): Promise<LastSuccess> {
   const pointer = await readJson(c, bucket, `latest-success/${name}.json`);
   if (!pointer) return { state: 'none' };
   const key = pointer.body?.evidenceKey;
@@ -128,16 +137,29 @@ export async function lastVerifiedSuccess(bucket: string, name: string, restoreR
       : job.CreatedBy?.RestoreTestingPlanArn !== restoreTestingPlanArn
         ? `created by ${job.CreatedBy?.RestoreTestingPlanArn ?? 'no restore testing plan'}, not the restore testing plan ${restoreTestingPlanArn}`
         : undefined,
+    // Restore testing: AWS Backup's own validation status must be SUCCESSFUL (the validator sets it; a
+    // job whose copy failed, or was never validated, is no success whatever the evidence file says).
+    restoreTestingPlanArn !== undefined && job.ValidationStatus !== 'SUCCESSFUL' ? `validation status ${job.ValidationStatus ?? 'missing'}, not SUCCESSFUL` : undefined,
+    // The job restored this very store: another store's real job named in a forged record proves nothing of it.
+    sourceArn !== undefined && job.SourceResourceArn !== sourceArn ? `it restored ${job.SourceResourceArn ?? 'no source named'}, not ${sourceArn}` : undefined,
   ].filter((p): p is string => p !== undefined);
   if (problems.length) return { state: 'rejected', restoreJobId, reason: `AWS Backup's restore job ${restoreJobId} does not confirm ${key}: ${problems.join('; ')}` };
   return { state: 'verified', at: completed, restoreJobId };
 }
 
 /** `lastVerifiedSuccess` of each name; rejected and unverified ones are logged. */
-export async function lastVerifiedSuccesses(bucket: string, names: string[], restoreRoleArn: string, now: number, c: VerifyClients = clients(), restoreTestingPlanArn?: string): Promise<{ [name: string]: LastSuccess }> {
+export async function lastVerifiedSuccesses(
+  bucket: string,
+  names: string[],
+  restoreRoleArn: string,
+  now: number,
+  c: VerifyClients = clients(),
+  restoreTestingPlanArn?: string,
+  sources: { [name: string]: string | undefined } = {},
+): Promise<{ [name: string]: LastSuccess }> {
   const out: { [name: string]: LastSuccess } = {};
   for (const name of names) {
-    out[name] = await lastVerifiedSuccess(bucket, name, restoreRoleArn, now, c, restoreTestingPlanArn);
+    out[name] = await lastVerifiedSuccess(bucket, name, restoreRoleArn, now, c, restoreTestingPlanArn, sources[name]);
     if (out[name].state === 'rejected') console.warn(`restore drill ${name}: last success NOT counted: ${out[name].reason}`);
     if (out[name].state === 'unverified') console.warn(`restore drill ${name}: last success unverified: ${out[name].reason}`);
   }
