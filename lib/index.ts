@@ -42,6 +42,7 @@ export { DataAccessAlarms, DataAccessAlarmsOptions, DataAccessAlarmsProps } from
 export { AuditLogArchive, AuditLogArchiveProps, OrganizationTrailSource } from './audit/audit-log-archive';
 export { ManagementEventsTrail, ManagementEventsTrailProps } from './audit/management-events-trail';
 export { SecurityEventBus, SecurityEventBusProps, SecurityEventSource, TrailDeliveryMonitor, TrailDeliveryMonitorProps } from './audit/security-event-bus';
+export { MemberHeartbeatMonitor, MemberHeartbeatMonitorProps } from './audit/member-heartbeat-monitor';
 export { MonitoringTamperAlarms, MonitoringTamperAlarmsProps } from './audit/monitoring-tamper-alarms';
 export { DataProtectionDashboard, DataProtectionDashboardProps, DashboardStore } from './audit/data-protection-dashboard';
 

@@ -78,6 +78,8 @@ export class PlatformDataStack extends DataAccountStack {
 export interface OrganizationApp {
   readonly stage: DataProtectionStage;
   readonly platform: PlatformDataStack;
+  /** Management account: the delegated administrators (deployed before the stage). */
+  readonly admins: Stack;
   readonly assets: Stack[];
   readonly rollout: Stack;
   readonly baseline: DataAccountBaselineStack;
@@ -103,7 +105,14 @@ export function buildOrganizationApp(app: App): OrganizationApp {
   const accounts = { ...layout, memberOrganizationalUnitPaths: org.organizationalUnitIds.map((ou) => `${layout.organizationId}/${org.rootId}/${ou}/*`) };
   const regions = [accounts.primaryRegion, ...(accounts.drRegion ? [accounts.drRegion] : [])];
 
-  // The fixed accounts; the audit account also records the data events of the whole organization.
+  // Management account, deployed FIRST: the backup and audit accounts become delegated administrators
+  // (CloudTrail accepts an organization trail only from the management account or its delegated
+  // administrator, so the audit stack of the stage needs this before it deploys).
+  const admins = new Stack(app, 'OrgAdmins', { env: { account: org.managementAccount, region: accounts.primaryRegion } });
+  new BackupDelegatedAdministrator(admins, 'BackupAdmin', { delegatedAdminAccount: accounts.backupAccount, organizationId: accounts.organizationId! });
+  new CloudTrailDelegatedAdministrator(admins, 'CloudTrailAdmin', { delegatedAdminAccount: accounts.auditAccount, organizationId: accounts.organizationId! });
+
+  // The fixed accounts (after OrgAdmins); the audit account also records the data events of the whole organization.
   const stage = new DataProtectionStage(app, 'Org', {
     accounts,
     alarmEmails: ['security-oncall@example.com'],
@@ -118,8 +127,9 @@ export function buildOrganizationApp(app: App): OrganizationApp {
     return stack;
   });
 
+  // Management account, after the stage (members use its keys, vaults and bus) and the asset buckets.
   const rollout = new Stack(app, 'Rollout', { env: { account: org.managementAccount, region: accounts.primaryRegion } });
-  for (const a of assets) rollout.addDependency(a, 'the baseline\'s Lambda bundles are copied into the asset buckets');
+  for (const a of assets) rollout.addStackDependency(a, 'the baseline\'s Lambda bundles are copied into the asset buckets');
   const baseline = new DataAccountBaselineStack(rollout, 'Baseline', {
     accounts,
     assetBucketPrefix: org.assetBucketPrefix,
@@ -138,9 +148,7 @@ export function buildOrganizationApp(app: App): OrganizationApp {
     // Service-managed StackSets deploy with this role in the member accounts.
     guardrailAdminRoleArnPattern: 'arn:aws:iam::*:role/stacksets-exec-*',
   });
-  new BackupDelegatedAdministrator(rollout, 'BackupAdmin', { delegatedAdminAccount: accounts.backupAccount, organizationId: accounts.organizationId! });
-  new CloudTrailDelegatedAdministrator(rollout, 'CloudTrailAdmin', { delegatedAdminAccount: accounts.auditAccount, organizationId: accounts.organizationId! });
-  return { stage, platform, assets, rollout, baseline, stackSet, backupPolicy, guardrails };
+  return { stage, platform, admins, assets, rollout, baseline, stackSet, backupPolicy, guardrails };
 }
 
 if (require.main === module) {

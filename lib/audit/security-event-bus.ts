@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { requireLiteral, validateAccountId, validateRange } from '../core/validation';
 import { ALARM_DESCRIPTION_PREFIX, alarmTopicTarget, SECURITY_EVENT_BUS_NAME } from '../keys/alarm-topic';
 import { ProtectedKey } from '../keys/protected-key';
+import { validateEntityPaths } from '../topology/accounts';
 
 export interface SecurityEventBusProps {
   /** Accounts whose data-protection events this bus receives (data, key and backup accounts). */
@@ -22,8 +23,9 @@ export interface SecurityEventBusProps {
    * AWS Organizations entity paths (`o-…/r-…/ou-…/*`) whose accounts may put events too, whatever
    * their ids (the accounts of a `DataProtectionStackSet`): principal `*` narrowed by
    * `aws:PrincipalOrgPaths` and `aws:PrincipalOrgID`. Each must start with `organizationId`, which
-   * is required. Their events reach the topic and the archive; their heartbeats are logged but have
-   * no alarm (`heartbeats` names each account and Region).
+   * is required. Their events reach the topic and the archive; their heartbeats are counted too
+   * (metric `Heartbeats` per `Account` and `Region`), watched by a `MemberHeartbeatMonitor`
+   * (`AuditAccountStack` creates one), not by a per-pair alarm.
    * @default - the `sourceAccounts` only
    */
   readonly sourceOrganizationalUnitPaths?: string[];
@@ -95,6 +97,8 @@ export class SecurityEventBus extends Construct {
     if (paths.length > 0) {
       const org = props.organizationId;
       if (org === undefined) throw new Error('SecurityEventBusProps.sourceOrganizationalUnitPaths needs SecurityEventBusProps.organizationId: every path starts with it, got no organizationId');
+      // Literal entity paths of that organization, validated as the layout's (a token is refused: the bus's reach must be reviewable).
+      validateEntityPaths('SecurityEventBusProps.sourceOrganizationalUnitPaths', paths, org, 'SecurityEventBusProps.organizationId');
       paths.forEach((p, i) => {
         if (!Token.isUnresolved(p) && !Token.isUnresolved(org) && !p.startsWith(`${org}/`)) {
           throw new Error(`SecurityEventBusProps.sourceOrganizationalUnitPaths[${i}] must start with organizationId '${org}/', got '${p}'`);
@@ -165,7 +169,7 @@ export class SecurityEventBus extends Construct {
       // Only heartbeats reach this log group (the rule above); the source field keeps the selector plain.
       filterPattern: logs.FilterPattern.stringValue('$.source', '=', 'aws.events'),
       metricNamespace: HEARTBEAT_NAMESPACE,
-      metricName: 'Heartbeats',
+      metricName: HEARTBEAT_METRIC,
       metricValue: '1',
       dimensions: { Account: '$.account', Region: '$.region' },
     });
@@ -195,7 +199,9 @@ export class SecurityEventBus extends Construct {
 /** The detail-type of EventBridge's scheduled events: the forwarding heartbeats. */
 const HEARTBEAT_DETAIL_TYPE = 'Scheduled Event';
 /** Namespace of the heartbeat metric in the audit account. */
-const HEARTBEAT_NAMESPACE = 'DataProtection/Forwarding';
+export const HEARTBEAT_NAMESPACE = 'DataProtection/Forwarding';
+/** The heartbeat metric (dimensions `Account` and `Region`), counted by the bus's metric filter. */
+export const HEARTBEAT_METRIC = 'Heartbeats';
 
 export interface TrailDeliveryMonitorProps {
   /** The audit archive bucket the data accounts' trails deliver to (a bucket of this stack). */
@@ -259,7 +265,7 @@ export class TrailDeliveryMonitor extends Construct {
 }
 
 /** A longest silence in whole hours, 2–24 (default 3): one alarm period per hour. */
-function silenceHours(prop: string, value: Duration | undefined): number {
+export function silenceHours(prop: string, value: Duration | undefined): number {
   requireLiteral(prop, value, 'the alarm periods are computed from it at synth');
   const hours = value?.toHours({ integral: false }) ?? 3;
   if (!Number.isInteger(hours)) throw new Error(`${prop} must be whole hours, got ${hours} hours; allowed: 2-24 hours`);

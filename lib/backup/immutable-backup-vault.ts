@@ -8,6 +8,7 @@ import { LOCKED_VAULT_TAG, METADATA } from '../core/constants';
 import { CONTROLS, recordControl } from '../core/controls';
 import { durationIn, requireLiteral, requireReason, validateAccountId, validateInteger, validateOrganizationId, validateRange, warnIrreversible } from '../core/validation';
 import { DEFAULT_BREAK_GLASS_ROLE_NAME } from '../keys/protected-key';
+import { validateEntityPaths } from '../topology/accounts';
 
 /** Vault Lock limits enforced by AWS Backup. */
 export const VAULT_LOCK_LIMITS = {
@@ -120,11 +121,8 @@ export function lockedVaultAccessPolicy(scope: Construct, propsName: string, acc
     if (access.copySourceOrganizationId === undefined) {
       throw new Error(`${propsName}.copySourceOrganizationalUnitPaths needs ${propsName}.copySourceOrganizationId: AWS Backup copies between accounts of one organization only, got no organization id`);
     }
-    paths.forEach((p, i) => {
-      if (!Token.isUnresolved(p) && !Token.isUnresolved(access.copySourceOrganizationId!) && !p.startsWith(`${access.copySourceOrganizationId}/`)) {
-        throw new Error(`${propsName}.copySourceOrganizationalUnitPaths[${i}] must start with copySourceOrganizationId '${access.copySourceOrganizationId}/', got '${p}'`);
-      }
-    });
+    // Literal entity paths of that organization, validated as the layout's (a token is refused: the vault's reach must be reviewable).
+    validateEntityPaths(`${propsName}.copySourceOrganizationalUnitPaths`, paths, access.copySourceOrganizationId, `${propsName}.copySourceOrganizationId`);
     // Accounts of OUs, whatever their ids: principal '*' only with aws:PrincipalOrgPaths (and the
     // organization id), the vault access policy AWS documents for an OU ("Resolve the Access Denied
     // error in AWS Backup cross-account copies", AWS re:Post Knowledge Center,
@@ -207,7 +205,9 @@ export interface ImmutableBackupVaultProps {
   /**
    * AWS Organizations entity paths (`o-…/r-…/ou-…/*`) whose accounts may copy into this vault too,
    * whatever their ids (principal `*` narrowed by `aws:PrincipalOrgPaths` and
-   * `aws:PrincipalOrgID`). Each must start with `copySourceOrganizationId`, which is required.
+   * `aws:PrincipalOrgID`). Each must be a literal entity path (`o-…/r-…/ou-…/…/` or ending in
+   * `/*`, a nested OU with its full path; a token is a synth error) starting with
+   * `copySourceOrganizationId`, which is required, as `DataProtectionAccounts.memberOrganizationalUnitPaths`.
    * @default - the `copySourceAccounts` only
    */
   readonly copySourceOrganizationalUnitPaths?: string[];

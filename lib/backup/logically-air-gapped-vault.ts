@@ -69,7 +69,7 @@ export interface LogicallyAirGappedVaultProps {
   readonly copySourceOrganizationId?: string;
   /**
    * AWS Organizations entity paths (`o-…/r-…/ou-…/*`) whose accounts may copy into this vault too
-   * (as for `ImmutableBackupVaultProps`). Each must start with `copySourceOrganizationId`, which is required.
+   * (as for `ImmutableBackupVaultProps`): literal entity paths (a token is a synth error) starting with `copySourceOrganizationId`, which is required.
    * @default - the `copySourceAccounts` only
    */
   readonly copySourceOrganizationalUnitPaths?: string[];

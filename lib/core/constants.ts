@@ -41,6 +41,9 @@ export const METADATA = {
 /** CloudWatch namespace for metrics the library publishes. */
 export const METRIC_NAMESPACE = 'DataProtection';
 
+/** `MemberHeartbeatMonitor`'s metric (namespace `DataProtection`, no dimension): member account/Region pairs without a forwarding heartbeat. */
+export const SILENT_MEMBER_ACCOUNTS_METRIC = 'SilentMemberAccounts';
+
 /**
  * Copy-arrival metric of `CopyArrivalMonitor` (namespace `DataProtection`): hours since the newest
  * copy from a source account completed in a vault, dimensions `BackupVaultName` and `SourceAccount`.

@@ -6,6 +6,7 @@ import { breakGlassRoleArn, defaultDeploymentRoleArn, denyAllBut } from '../core
 import { CONTROLS, recordControl } from '../core/controls';
 import { KEY_CROSS_ACCOUNT_READ_ACTIONS, KEY_CRYPTO_ACTIONS, KEY_DEPLOYMENT_ACTIONS, KEY_DESTRUCTIVE_ACTIONS, KEY_GRANT_ACTIONS, KEY_MANAGEMENT_ACTIONS, KEY_POLICY_CHANGE_ACTIONS, KEY_READ_ACTIONS, keyPolicyFindings } from '../core/key-policy';
 import { validateAccountId, validateRange } from '../core/validation';
+import { validateEntityPaths } from '../topology/accounts';
 import { KeyConsumerService } from './key-consumer-service';
 
 /** Default name of the role allowed to disable, delete or re-policy a key outside deployments. */
@@ -30,8 +31,11 @@ export interface KeyConsumers {
    * same `services` too: principal `*` narrowed by `aws:PrincipalOrgPaths`
    * (`ForAnyValue:StringLike`, "AWS global condition context keys", IAM User Guide,
    * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths)
-   * and `kms:ViaService`, and `kms:DescribeKey` (the alias lookup of `CrossAccountKey`). Validated
-   * by the layout (`validateAccounts`).
+   * and `aws:PrincipalOrgID` (`ProtectedKeyProps.organizationId`, required with paths) and
+   * `kms:ViaService`, and `kms:DescribeKey` (the alias lookup of `CrossAccountKey`). Each must be
+   * a literal entity path starting with that organization id (`o-…/r-…/ou-…/…/`, or ending in
+   * `/*`), validated as the layout's: a token is a synth error (the policy's reach must be
+   * reviewable), and a nested OU needs its full path.
    * @default - the listed accounts only
    */
   readonly organizationalUnitPaths?: string[];
@@ -361,13 +365,15 @@ export function buildProtectedKeyPolicy(scope: Construct, props: ProtectedKeyPro
           conditions: { StringEquals: { 'kms:CallerAccount': accounts } },
         }),
       );
-      const paths = props.consumers.organizationalUnitPaths ?? [];
+      const paths = validateEntityPaths(`${propsName}.consumers.organizationalUnitPaths`, props.consumers.organizationalUnitPaths ?? [], props.organizationId, `${propsName}.organizationId`);
       if (paths.length > 0) {
+        const inOrg = { 'aws:PrincipalOrgID': props.organizationId! };
         // The accounts of the OUs, whatever their ids (accounts created later included): principal
         // '*' only with aws:PrincipalOrgPaths, the same kms:ViaService and grant conditions as the
         // listed accounts ("AWS global condition context keys", IAM User Guide,
         // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths;
         // "kms:ViaService", https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service).
+        // And aws:PrincipalOrgID, as the vault and bus statements: the organization is named, not only implied by the paths.
         const inPaths = { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': paths } };
         policy.addStatements(
           new iam.PolicyStatement({
@@ -375,17 +381,17 @@ export function buildProtectedKeyPolicy(scope: Construct, props: ProtectedKeyPro
             principals: [new iam.AnyPrincipal()],
             actions: [...KEY_CRYPTO_ACTIONS, 'kms:DescribeKey'],
             resources: ['*'],
-            conditions: { ...inPaths, StringEquals: { 'kms:ViaService': viaServices } },
+            conditions: { ...inPaths, StringEquals: { 'kms:ViaService': viaServices, ...inOrg } },
           }),
           new iam.PolicyStatement({
             sid: 'MemberAccountsGrantToAwsResources',
             principals: [new iam.AnyPrincipal()],
             actions: KEY_GRANT_ACTIONS,
             resources: ['*'],
-            conditions: { ...inPaths, StringEquals: { 'kms:ViaService': viaServices }, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+            conditions: { ...inPaths, StringEquals: { 'kms:ViaService': viaServices, ...inOrg }, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
           }),
           // The key lookup (CrossAccountKey) of a member account's stacks.
-          new iam.PolicyStatement({ sid: 'MemberAccountsDescribeKey', principals: [new iam.AnyPrincipal()], actions: ['kms:DescribeKey'], resources: ['*'], conditions: inPaths }),
+          new iam.PolicyStatement({ sid: 'MemberAccountsDescribeKey', principals: [new iam.AnyPrincipal()], actions: ['kms:DescribeKey'], resources: ['*'], conditions: { ...inPaths, StringEquals: inOrg } }),
         );
       }
     }

@@ -30,6 +30,15 @@ export interface BackupDelegatedAdministratorProps {
    * @default true
    */
   readonly crossAccountBackup?: boolean;
+  /**
+   * Deregister the delegated administrator when the construct (or its stack) is deleted, and the
+   * previous account when `delegatedAdminAccount` changes. Off by default: a merged change that
+   * removes the construct would otherwise silently take cross-account monitoring away from the
+   * organization. With it off, deregister a replaced account yourself
+   * (`aws organizations deregister-delegated-administrator`).
+   * @default false
+   */
+  readonly deregisterOnDelete?: boolean;
 }
 
 /**
@@ -47,7 +56,13 @@ export interface BackupDelegatedAdministratorProps {
  * (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_UpdateGlobalSettings.html) and
  * `organizations:RegisterDelegatedAdministrator` / `DeregisterDelegatedAdministrator`
  * (https://docs.aws.amazon.com/organizations/latest/APIReference/API_RegisterDelegatedAdministrator.html).
- * Deleting the construct deregisters the account; trusted access and cross-account backup stay on.
+ * Deleting the construct leaves the account registered unless `deregisterOnDelete`; trusted access
+ * and cross-account backup always stay on. Changing `delegatedAdminAccount` replaces the
+ * registration (the account is part of its physical id): CloudFormation registers the new account,
+ * then deletes the old resource with its old properties ("If the value returned is different,
+ * CloudFormation recognizes the update as a replacement and sends a delete request to the old
+ * resource", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-delete.html),
+ * which deregisters the old account only with `deregisterOnDelete`.
  *
  * Letting the delegated administrator also manage backup policies takes a statement in the
  * organization's resource-based delegation policy (`AWS::Organizations::ResourcePolicy`, one per
@@ -56,7 +71,7 @@ export interface BackupDelegatedAdministratorProps {
 export class BackupDelegatedAdministrator extends Construct {
   /** The account registered. */
   public readonly delegatedAdminAccount: string;
-  /** The `RegisterDelegatedAdministrator` call for `backup.amazonaws.com` (deregisters on delete). */
+  /** The `RegisterDelegatedAdministrator` call for `backup.amazonaws.com` (deregisters on delete with `deregisterOnDelete` only). */
   public readonly registration: cr.AwsCustomResource;
   /** Trusted access for AWS Backup (cross-account monitoring). */
   public readonly trustedAccess: cr.AwsCustomResource;
@@ -98,33 +113,54 @@ export class BackupDelegatedAdministrator extends Construct {
       acknowledgeInlinePolicy(policy, "AwsCustomResource attaches each call's permissions as an inline policy of its provider role; this one only turns on cross-account backup.");
     }
 
-    // 3. The delegated administrator for backup.amazonaws.com; deregistered on delete.
+    // 3. The delegated administrator for backup.amazonaws.com. The account is in the physical id, so
+    // a new account replaces the resource; an update with the same account (another property
+    // changed) registers again, and an account already registered is what we want
+    // (AccountAlreadyRegisteredException, "RegisterDelegatedAdministrator", AWS Organizations API
+    // Reference, https://docs.aws.amazon.com/organizations/latest/APIReference/API_RegisterDelegatedAdministrator.html).
+    const deregisterOnDelete = props.deregisterOnDelete ?? false;
+    const register: cr.AwsSdkCall = {
+      service: 'Organizations',
+      action: 'registerDelegatedAdministrator',
+      parameters: { AccountId: props.delegatedAdminAccount, ServicePrincipal: BACKUP_SERVICE_PRINCIPAL },
+      physicalResourceId: cr.PhysicalResourceId.of(`backup-delegated-admin-${props.delegatedAdminAccount}`),
+    };
+    // The account resource type and organizations:ServicePrincipal (Service Authorization Reference, AWS Organizations).
+    const statements = [
+      new iam.PolicyStatement({
+        actions: ['organizations:RegisterDelegatedAdministrator'],
+        resources: [organizationsAccountArn(props.organizationId, props.delegatedAdminAccount)],
+        conditions: { StringEquals: { 'organizations:ServicePrincipal': BACKUP_SERVICE_PRINCIPAL } },
+      }),
+    ];
+    // A replaced registration is deleted after the policy names the new account: deregistering
+    // needs every account of the organization, for this service only.
+    const deregisterResource = organizationsAccountArn(props.organizationId, '*');
+    if (deregisterOnDelete) {
+      statements.push(new iam.PolicyStatement({
+        actions: ['organizations:DeregisterDelegatedAdministrator'],
+        resources: [deregisterResource],
+        conditions: { StringEquals: { 'organizations:ServicePrincipal': BACKUP_SERVICE_PRINCIPAL } },
+      }));
+    }
     this.registration = new cr.AwsCustomResource(this, 'Registration', {
-      onCreate: {
-        service: 'Organizations',
-        action: 'registerDelegatedAdministrator',
-        parameters: { AccountId: props.delegatedAdminAccount, ServicePrincipal: BACKUP_SERVICE_PRINCIPAL },
-        physicalResourceId: cr.PhysicalResourceId.of(`backup-delegated-admin-${props.delegatedAdminAccount}`),
-      },
-      onDelete: {
-        service: 'Organizations',
-        action: 'deregisterDelegatedAdministrator',
-        parameters: { AccountId: props.delegatedAdminAccount, ServicePrincipal: BACKUP_SERVICE_PRINCIPAL },
-      },
+      onCreate: register,
+      onUpdate: { ...register, ignoreErrorCodesMatching: 'AccountAlreadyRegisteredException' },
+      onDelete: deregisterOnDelete
+        ? { service: 'Organizations', action: 'deregisterDelegatedAdministrator', parameters: { AccountId: props.delegatedAdminAccount, ServicePrincipal: BACKUP_SERVICE_PRINCIPAL } }
+        : undefined,
       installLatestAwsSdk: false,
-      // The account resource type and organizations:ServicePrincipal (Service Authorization Reference, AWS Organizations).
-      policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({
-          actions: ['organizations:RegisterDelegatedAdministrator', 'organizations:DeregisterDelegatedAdministrator'],
-          resources: [organizationsAccountArn(props.organizationId, props.delegatedAdminAccount)],
-          conditions: { StringEquals: { 'organizations:ServicePrincipal': BACKUP_SERVICE_PRINCIPAL } },
-        }),
-      ]),
+      policy: cr.AwsCustomResourcePolicy.fromStatements(statements),
     });
+    if (deregisterOnDelete) {
+      acknowledgeWildcards(this.registration.node.tryFindChild('CustomResourcePolicy')!, [
+        { resource: deregisterResource, reason: 'Deregisters the delegated administrator of AWS Backup only (organizations:ServicePrincipal), also the previous account after delegatedAdminAccount changed, whose id the policy no longer names.' },
+      ]);
+    }
     this.registration.node.addDependency(this.trustedAccess);
     acknowledgeInlinePolicy(
       this.registration.node.tryFindChild('CustomResourcePolicy'),
-      "AwsCustomResource attaches each call's permissions as an inline policy of its provider role; this one only registers and deregisters one account for AWS Backup.",
+      "AwsCustomResource attaches each call's permissions as an inline policy of its provider role; this one only registers (and, with deregisterOnDelete, deregisters) the delegated administrator of AWS Backup.",
     );
     acknowledgeAwsCustomResourceProvider(stack);
 
@@ -136,6 +172,7 @@ export class BackupDelegatedAdministrator extends Construct {
         organizationId: props.organizationId,
         crossAccountMonitoring: true,
         crossAccountBackup,
+        deregisterOnDelete,
       },
     });
   }

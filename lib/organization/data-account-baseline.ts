@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Aws, CfnCondition, DockerImageAssetLocation, DockerImageAssetSource, FileAssetLocation, FileAssetSource, Fn, ISynthesisSession, Stack, StackSynthesizer, Token } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnRule, DockerImageAssetLocation, DockerImageAssetSource, FileAssetLocation, FileAssetSource, Fn, ISynthesisSession, Stack, StackSynthesizer, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { DataAccessAlarmsOptions } from '../audit/data-access-alarms';
@@ -40,6 +40,13 @@ export interface DataAccountBaselineStackProps {
    * Prefix of the organization-readable asset buckets (`OrganizationAssetBucket`, one per region,
    * named `<prefix>-<region>`) the baseline's Lambda code is read from: stack instances in member
    * accounts cannot read the management account's CDK bootstrap bucket.
+   *
+   * Every member account runs the code of the bucket of that name, whoever owns it (S3 bucket
+   * names are global): the prefix must be yours in every region of the StackSet. Choose one nobody
+   * else can guess or hold (e.g. with your organization id), create the buckets (an
+   * `OrganizationAssetBucket` per region, which the `DataProtectionStackSet` requires in the app)
+   * before the first rollout, and never delete them; the copy refuses a bucket of another account
+   * (`s3:ResourceAccount`), but a region added later whose name someone else took would still be read.
    */
   readonly assetBucketPrefix: string;
   /** Email addresses notified of alarms in every member account. @default - none (alarms still go to the audit account) */
@@ -95,6 +102,9 @@ export interface DataAccountBaselineStackProps {
  * class as `DataAccountStack`), and the drill restores from it. Do not add classified stores to
  * the baseline.
  *
+ * A template rule (`NotALayoutAccount`) fails any stack instance in the layout's key, backup,
+ * audit or identity account (a root target or a wrong OU).
+ *
  * The template holds no account id of a member account (the account is `${AWS::AccountId}` when
  * the instance is deployed), and its size does not depend on the number of accounts or OUs. Its
  * Lambda code is read from the bucket `<assetBucketPrefix>-${AWS::Region}`
@@ -109,6 +119,8 @@ export class DataAccountBaselineStack extends DataAccountStack {
   public readonly organizationBackupRole: iam.Role;
   /** The condition "this instance is in the primary region", on every IAM role of the baseline (IAM names are global to the account). */
   public readonly primaryRegionCondition: CfnCondition;
+  /** The template rule failing a stack instance in the layout's key, backup, audit or identity account. */
+  public readonly layoutAccountRule: CfnRule;
   public constructor(scope: Construct, id: string, props: DataAccountBaselineStackProps) {
     super(scope, id, {
       accounts: { ...props.accounts, dataAccounts: [Aws.ACCOUNT_ID] },
@@ -123,6 +135,19 @@ export class DataAccountBaselineStack extends DataAccountStack {
     this.parentStack = parentStackOf(scope);
     this.assetBucketPrefix = props.assetBucketPrefix;
     this.primaryRegionCondition = new CfnCondition(this, 'IsPrimaryRegion', { expression: Fn.conditionEquals(Aws.REGION, props.accounts.primaryRegion) });
+
+    // The template must never land in the layout's own accounts (a root target, a wrong OU): a rule
+    // fails the stack instance before any resource is created there ("CloudFormation template Rules
+    // syntax", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/rules-section-structure.html;
+    // Fn::Not and Fn::Contains [[list], string], "Rule functions",
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-rules.html).
+    const layoutAccounts = [...new Set([props.accounts.keyAccount, props.accounts.backupAccount, props.accounts.auditAccount, ...(props.accounts.identityAccount ? [props.accounts.identityAccount] : [])])];
+    this.layoutAccountRule = new CfnRule(this, 'NotALayoutAccount', {
+      assertions: [{
+        assert: Fn.conditionNot(Fn.conditionContains(layoutAccounts, Aws.ACCOUNT_ID)),
+        assertDescription: `The data-account baseline must not be deployed into the key, backup, audit or identity account of the layout (${layoutAccounts.join(', ')}): target the OUs of the data accounts only`,
+      }],
+    });
 
     // The plans of an Organizations backup policy write every level into one vault.
     _oneVaultPerAccount(this);

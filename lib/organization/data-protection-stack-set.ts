@@ -1,4 +1,4 @@
-import { Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -97,8 +97,11 @@ export interface DataProtectionStackSetProps {
  *
  * The baseline's Lambda code is copied into the bucket `<assetBucketPrefix>-<region>` of every
  * region (an `OrganizationAssetBucket` that must already exist in this account, one stack per
- * region), by a `BucketDeployment` of this stack. Synth-time errors: bad OU or root ids, regions,
- * ranges, both a count and a percentage, the primary region missing from `regions`.
+ * region), by a `BucketDeployment` of this stack, whose role is denied every S3 action on a
+ * destination bucket owned by another account (`s3:ResourceAccount`). Synth-time errors: bad OU or
+ * root ids, regions, ranges, both a count and a percentage, the primary region missing from
+ * `regions`, a region without an `OrganizationAssetBucket` of the baseline's prefix in this
+ * account in the app. A warning when a target is the organization root.
  */
 export class DataProtectionStackSet extends Construct {
   /** The StackSet. */
@@ -142,6 +145,16 @@ export class DataProtectionStackSet extends Construct {
           'in the layout shared by the baseline and the KeyAccountStack, BackupAccountStack and AuditAccountStack',
       );
     }
+    // The root deploys into every member account, the key, backup, audit and identity accounts
+    // included (their instances then fail on the baseline's NotALayoutAccount rule).
+    const roots = props.organizationalUnitIds.filter((ou) => !Token.isUnresolved(ou) && ou.startsWith('r-'));
+    if (roots.length > 0) {
+      Annotations.of(this).addWarningV2(
+        'cdk-data-protection:stackset-root-target',
+        `${P}.organizationalUnitIds targets the organization root ${JSON.stringify(roots)}: the baseline would be deployed into every member account, the key, backup, audit and identity accounts included. ` +
+          "The baseline's rule fails those stack instances (and they count against the failure tolerance): target the OUs of the data accounts instead",
+      );
+    }
     const name = props.stackSetName ?? 'data-protection-baseline';
     // StackSetName: "must contain only alphanumeric characters (case-sensitive) and hyphens. It must start with an alphabetic character" (128 at most).
     if (!Token.isUnresolved(name) && !/^[a-zA-Z][a-zA-Z0-9-]{0,127}$/.test(name)) {
@@ -169,6 +182,10 @@ export class DataProtectionStackSet extends Construct {
     });
     // The report lists the OUs and regions the rollout covers.
     this.stackSet.node.addMetadata(METADATA.CONTROL, { control: 'organization-rollout', detail: { organizationalUnitIds: this.organizationalUnitIds, regions: this.regions } });
+
+    // Every member reads the baseline's code from '<prefix>-<region>' trusting the name: each region's
+    // bucket must be an OrganizationAssetBucket of this account in this app (checked once the app is built).
+    this.node.addValidation({ validate: () => missingAssetBuckets(this, baseline.assetBucketPrefix, this.regions) });
 
     // The baseline's Lambda code, copied from this stack's bootstrap bucket into every region's asset bucket.
     const deployments = new Map<string, s3deploy.BucketDeployment>();
@@ -206,10 +223,46 @@ export class DataProtectionStackSet extends Construct {
           logGroup: logGroup(),
         });
         deployments.set(region, deployment);
+        denyForeignDestination(deployment, destination);
         acknowledgeDeploymentHandler(deployment, [source, destination]);
       }
     });
   }
+}
+
+/**
+ * Bucket squatting: the destination is found by name only, and a bucket of that name in another
+ * account (created before ours, or after ours was deleted) would receive the code every member
+ * runs, or serve its own. The handler's role is denied every S3 action on the destination unless
+ * the bucket belongs to this account (`s3:ResourceAccount`, "Policy condition keys for Amazon S3",
+ * Service Authorization Reference,
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html#amazons3-policy-keys;
+ * "Verifying bucket ownership with bucket owner condition", Amazon S3 User Guide,
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html).
+ */
+function denyForeignDestination(deployment: s3deploy.BucketDeployment, destination: s3.IBucket): void {
+  deployment.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: `DenyForeignAssetBucket${destination.bucketName.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 100),
+    effect: iam.Effect.DENY,
+    actions: ['s3:*'],
+    resources: [destination.bucketArn, destination.arnForObjects('*')],
+    conditions: { StringNotEquals: { 's3:ResourceAccount': Aws.ACCOUNT_ID } },
+  }));
+}
+
+/** The regions of the StackSet without an `OrganizationAssetBucket` of `prefix` in this stack's account, as validation errors. */
+function missingAssetBuckets(stackSet: DataProtectionStackSet, prefix: string, regions: string[]): string[] {
+  const account = Stack.of(stackSet).account;
+  const buckets = stackSet.node.root.node.findAll().filter((c): c is OrganizationAssetBucket => c instanceof OrganizationAssetBucket);
+  const missing = regions.filter((region) => !Token.isUnresolved(region) && !buckets.some((b) => {
+    const stack = Stack.of(b);
+    return b.assetBucketPrefix === prefix && stack.region === region && (Token.isUnresolved(account) || stack.account === account);
+  }));
+  return missing.map((region) =>
+    `DataProtectionStackSetProps.regions '${region}' has no OrganizationAssetBucket with assetBucketPrefix '${prefix}' (DataAccountBaselineStackProps.assetBucketPrefix) in account ${Token.isUnresolved(account) ? 'of this stack' : account} and region ${region} of this app: ` +
+      `every member account reads the baseline's code from the bucket '${prefix}-${region}' by name, so that bucket must be created by you, in this account. ` +
+      `Add a stack with env { account, region: '${region}' } holding an OrganizationAssetBucket of that prefix, deployed before this one`,
+  );
 }
 
 /** Props of an `OrganizationAssetBucket`. */
@@ -232,11 +285,17 @@ export interface OrganizationAssetBucketProps {
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid.
  *
  * Deploy one stack holding it per region of the StackSet, in the account of the
- * `DataProtectionStackSet`, before that stack: the StackSet's stack copies the code into it.
+ * `DataProtectionStackSet`, before that stack: the StackSet's stack copies the code into it (a
+ * region without one is a synth error of the `DataProtectionStackSet`). S3 bucket names are global:
+ * the member accounts trust the name `<prefix>-<region>`, so choose a prefix nobody else can hold
+ * (e.g. with your organization id or management account id in it) and never delete these buckets
+ * (they are retained): another account could create a deleted name and serve its own code.
  */
 export class OrganizationAssetBucket extends Construct {
   /** The bucket. */
   public readonly bucket: s3.Bucket;
+  /** The prefix of the bucket's name (`<prefix>-<region>`). */
+  public readonly assetBucketPrefix: string;
 
   public constructor(scope: Construct, id: string, props: OrganizationAssetBucketProps) {
     super(scope, id);
@@ -245,6 +304,7 @@ export class OrganizationAssetBucket extends Construct {
     if (props.organizationId === undefined || (!Token.isUnresolved(props.organizationId) && !/^o-[a-z0-9]{10,32}$/.test(props.organizationId))) {
       throw new Error(`${P}.organizationId must be an organization id matching ^o-[a-z0-9]{10,32}$ (e.g. o-a1b2c3d4e5), got ${props.organizationId === undefined ? 'undefined' : `'${props.organizationId}'`}`);
     }
+    this.assetBucketPrefix = prefix;
     const region = Stack.of(this).region;
     this.bucket = new s3.Bucket(this, 'Bucket', {
       bucketName: `${prefix}-${region}`,

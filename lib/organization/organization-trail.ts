@@ -246,13 +246,27 @@ export interface CloudTrailDelegatedAdministratorProps {
    * @default true
    */
   readonly enableTrustedAccess?: boolean;
+  /**
+   * Deregister the delegated administrator when the construct (or its stack) is deleted, and the
+   * previous account when `delegatedAdminAccount` changes. Off by default: a merged change that
+   * removes the construct would otherwise silently take the organization trails' administration
+   * away from the audit account. With it off, deregister a replaced account yourself
+   * (`aws cloudtrail deregister-organization-delegated-admin`).
+   * @default false
+   */
+  readonly deregisterOnDelete?: boolean;
 }
 
 /**
  * Registers a member account (the audit account) as CloudTrail delegated administrator, so it
  * can create and manage organization trails (`OrganizationDataAccessTrail`). Deploy it in the
- * organization's **management account** (only it may register one); deleting it deregisters the
- * account. There is no CloudFormation resource for it: an `AwsCustomResource` calls CloudTrail's
+ * organization's **management account** (only it may register one); deleting it leaves the account
+ * registered unless `deregisterOnDelete`. Changing `delegatedAdminAccount` replaces the
+ * registration (the account is part of its physical id): CloudFormation registers the new account,
+ * then deletes the old resource with its old properties
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-delete.html),
+ * which deregisters the old account only with `deregisterOnDelete`. There is no CloudFormation
+ * resource for it: an `AwsCustomResource` calls CloudTrail's
  * `RegisterOrganizationDelegatedAdmin`
  * (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_RegisterOrganizationDelegatedAdmin.html),
  * which creates the service-linked role in the management account on first use, with the
@@ -262,7 +276,7 @@ export interface CloudTrailDelegatedAdministratorProps {
 export class CloudTrailDelegatedAdministrator extends Construct {
   /** The account registered. */
   public readonly delegatedAdminAccount: string;
-  /** The `RegisterOrganizationDelegatedAdmin` call (deregisters on delete). */
+  /** The `RegisterOrganizationDelegatedAdmin` call (deregisters on delete with `deregisterOnDelete` only). */
   public readonly registration: cr.AwsCustomResource;
 
   public constructor(scope: Construct, id: string, props: CloudTrailDelegatedAdministratorProps) {
@@ -287,16 +301,27 @@ export class CloudTrailDelegatedAdministrator extends Construct {
     // creates (or reads) its service-linked roles; the conditions keep each permission to this
     // service and this account (Service Authorization Reference, AWS Organizations: the account
     // resource type and organizations:ServicePrincipal).
+    const deregisterOnDelete = props.deregisterOnDelete ?? false;
+    // A replaced registration is deleted after the policy names the new account: deregistering
+    // needs every account of the organization, for this service only.
+    const deregisterResource = organizationsAccountArn(props.organizationId, '*');
     const policy = cr.AwsCustomResourcePolicy.fromStatements([
       new iam.PolicyStatement({
-        actions: ['cloudtrail:RegisterOrganizationDelegatedAdmin', 'cloudtrail:DeregisterOrganizationDelegatedAdmin', 'organizations:ListAWSServiceAccessForOrganization'],
+        actions: ['cloudtrail:RegisterOrganizationDelegatedAdmin', ...(deregisterOnDelete ? ['cloudtrail:DeregisterOrganizationDelegatedAdmin'] : []), 'organizations:ListAWSServiceAccessForOrganization'],
         resources: ['*'],
       }),
       new iam.PolicyStatement({
-        actions: ['organizations:RegisterDelegatedAdministrator', 'organizations:DeregisterDelegatedAdministrator'],
+        actions: ['organizations:RegisterDelegatedAdministrator'],
         resources: [organizationsAccountArn(props.organizationId, props.delegatedAdminAccount)],
         conditions: { StringEquals: { 'organizations:ServicePrincipal': servicePrincipal } },
       }),
+      ...(deregisterOnDelete
+        ? [new iam.PolicyStatement({
+          actions: ['organizations:DeregisterDelegatedAdministrator'],
+          resources: [deregisterResource],
+          conditions: { StringEquals: { 'organizations:ServicePrincipal': servicePrincipal } },
+        })]
+        : []),
       new iam.PolicyStatement({
         actions: ['iam:CreateServiceLinkedRole'],
         resources: ['*'],
@@ -308,18 +333,22 @@ export class CloudTrailDelegatedAdministrator extends Construct {
         resources: [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/*cloudtrail.amazonaws.com/*`],
       }),
     ]);
+    // The account is in the physical id, so a new account replaces the resource; an update with the
+    // same account (another property changed) registers again, and an account already registered is
+    // what we want (AccountRegisteredException, "RegisterOrganizationDelegatedAdmin", AWS CloudTrail
+    // API Reference, link above).
+    const register: cr.AwsSdkCall = {
+      service: 'CloudTrail',
+      action: 'registerOrganizationDelegatedAdmin',
+      parameters: { MemberAccountId: props.delegatedAdminAccount },
+      physicalResourceId: cr.PhysicalResourceId.of(`cloudtrail-delegated-admin-${props.delegatedAdminAccount}`),
+    };
     this.registration = new cr.AwsCustomResource(this, 'Registration', {
-      onCreate: {
-        service: 'CloudTrail',
-        action: 'registerOrganizationDelegatedAdmin',
-        parameters: { MemberAccountId: props.delegatedAdminAccount },
-        physicalResourceId: cr.PhysicalResourceId.of(`cloudtrail-delegated-admin-${props.delegatedAdminAccount}`),
-      },
-      onDelete: {
-        service: 'CloudTrail',
-        action: 'deregisterOrganizationDelegatedAdmin',
-        parameters: { DelegatedAdminAccountId: props.delegatedAdminAccount },
-      },
+      onCreate: register,
+      onUpdate: { ...register, ignoreErrorCodesMatching: 'AccountRegisteredException' },
+      onDelete: deregisterOnDelete
+        ? { service: 'CloudTrail', action: 'deregisterOrganizationDelegatedAdmin', parameters: { DelegatedAdminAccountId: props.delegatedAdminAccount } }
+        : undefined,
       installLatestAwsSdk: false,
       policy,
     });
@@ -331,13 +360,16 @@ export class CloudTrailDelegatedAdministrator extends Construct {
         reason:
           'cloudtrail:Register/DeregisterOrganizationDelegatedAdmin and organizations:ListAWSServiceAccessForOrganization have no resource-level permissions; iam:CreateServiceLinkedRole is limited to the CloudTrail service names by iam:AWSServiceName.',
       },
+      ...(deregisterOnDelete
+        ? [{ resource: deregisterResource, reason: 'Deregisters the delegated administrator of CloudTrail only (organizations:ServicePrincipal), also the previous account after delegatedAdminAccount changed, whose id the policy no longer names.' }]
+        : []),
       { resource: `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/*cloudtrail.amazonaws.com/*`, reason: "CloudTrail reads its own service-linked roles (AWSServiceRoleForCloudTrail and its event-context role), whose names it chooses." },
     ]);
-    acknowledgeInlinePolicy(cfnPolicy, "AwsCustomResource attaches each call's permissions as an inline policy of its provider role; this one only registers and deregisters the CloudTrail delegated administrator.");
+    acknowledgeInlinePolicy(cfnPolicy, "AwsCustomResource attaches each call's permissions as an inline policy of its provider role; this one only registers (and, with deregisterOnDelete, deregisters) the CloudTrail delegated administrator.");
     acknowledgeAwsCustomResourceProvider(stack);
     customResourceCfn(this.registration).node.addMetadata(METADATA.CONTROL, {
       control: CLOUDTRAIL_DELEGATED_ADMIN_CONTROL,
-      detail: { delegatedAdminAccount: props.delegatedAdminAccount, servicePrincipal, organizationId: props.organizationId },
+      detail: { delegatedAdminAccount: props.delegatedAdminAccount, servicePrincipal, organizationId: props.organizationId, deregisterOnDelete },
     });
   }
 }

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as cfninc from 'aws-cdk-lib/cloudformation-include';
 import { NagPack } from 'cdk-nag';
@@ -88,6 +88,16 @@ export function listTemplates(cdkOut: string): AssemblyTemplate[] {
     }
   };
   visit('');
+  // Templates written beside the stacks that no stack artifact deploys (a StackSet's
+  // DataAccountBaselineStack: a file asset of its management stack), scanned too.
+  const listed = new Set(out.map((t) => t.templateFile));
+  const dirs = [...new Set(out.map((t) => dirname(t.templateFile)))];
+  for (const dir of dirs.length ? dirs : ['.']) {
+    for (const file of readdirSync(join(cdkOut, dir)).filter((f) => f.endsWith('.template.json') && !f.endsWith('.nested.template.json')).sort()) {
+      const rel = join(dir, file);
+      if (!listed.has(rel)) out.push({ artifactId: file.replace(/\.template\.json$/, ''), stack: file.replace(/\.template\.json$/, ''), templateFile: rel });
+    }
+  }
   return out;
 }
 

@@ -42,13 +42,22 @@ export interface DataProtectionAccounts {
    * OU and every child OU, the form a StackSet target needs), and starts with `organizationId`
    * ("Understand the AWS Organizations entity path", IAM User Guide,
    * https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_last-accessed-view-data-orgs.html#access_policies_last-accessed-viewing-orgs-entity-path).
+   * A literal is required (a token is a synth error: the policy's reach must be reviewable).
+   *
+   * A nested OU needs its full path, every parent OU from the root down
+   * (`o-…/r-ab12/ou-ab12-parent/ou-ab12-child/*`): `aws:PrincipalOrgPaths` compares the whole path.
+   * The synth check only sees the form and the last OU id (a `DataProtectionStackSet` target must
+   * be the last OU of some path): a wrong or missing parent OU passes synth but matches no account
+   * at run time, so the keys, vaults and bus would refuse the members. Copy each path from the
+   * Organizations console or `aws organizations list-parents`.
    *
    * The fixed accounts then also admit principals of those accounts, with principal `*` narrowed
-   * by `aws:PrincipalOrgPaths` ("AWS global condition context keys", IAM User Guide,
+   * by `aws:PrincipalOrgPaths` and `aws:PrincipalOrgID` ("AWS global condition context keys", IAM User Guide,
    * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths):
-   * the key account's keys (through the same services, `kms:ViaService`, and `kms:DescribeKey` for
+   * the key account's data, backup and evidence keys (through the same services, `kms:ViaService`, and `kms:DescribeKey` for
    * the alias lookup), the backup account's central vaults (`backup:CopyIntoBackupVault`) and the
-   * audit account's security event bus (`events:PutEvents`). Not the audit archive nor CloudTrail
+   * audit account's security event bus (`events:PutEvents`). Not the audit key (the members create
+   * no trail of their own; the organization trail writes as the management account), the audit archive, nor CloudTrail
    * and CloudWatch Logs encryption with the audit and evidence keys: those grants name each trail
    * and log group by account (`aws:SourceArn`, `kms:EncryptionContext:aws:logs:arn`); the
    * organization trail (`AuditAccountStackProps.organizationTrail`) records the members' data events.
@@ -117,31 +126,45 @@ export function validateAccounts(accounts: DataProtectionAccounts, prop = 'DataP
 const ENTITY_PATH_PATTERN = /^(o-[a-z0-9]{10,32})\/(r-[0-9a-z]{4,32})\/((?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}\/)*)(\*?)$/;
 
 /**
- * The validated `memberOrganizationalUnitPaths` of a layout (empty when unset). Each must be an
- * entity path starting with the layout's `organizationId`, its OUs ids of that root
- * (`ou-<root suffix>-…`, "OU ID" in the AWS Organizations API reference, e.g.
- * https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html), no
- * repeats. Unresolved tokens are accepted.
+ * The validated `memberOrganizationalUnitPaths` of a layout (empty when unset); see
+ * `validateEntityPaths`.
  */
 export function memberOrganizationalUnitPaths(accounts: DataProtectionAccounts, prop = 'DataProtectionAccounts'): string[] {
   const paths = accounts.memberOrganizationalUnitPaths;
   if (paths === undefined) return [];
-  const P = `${prop}.memberOrganizationalUnitPaths`;
+  return validateEntityPaths(`${prop}.memberOrganizationalUnitPaths`, paths, accounts.organizationId, `${prop}.organizationId`, { requireNonEmpty: true });
+}
+
+/**
+ * Validates AWS Organizations entity paths a policy admits by `aws:PrincipalOrgPaths`: the
+ * layout's `memberOrganizationalUnitPaths` and the same paths given to `KeyConsumers`,
+ * `SecurityEventBusProps` and the vaults. Each must be a literal (a token is refused: the policy's
+ * reach must be reviewable at synth) entity path `<organizationId>/r-<root>/ou-<root>-<ou>/…/`
+ * or ending in `/*`, starting with `organizationId` (named `organizationIdProp`, required), its
+ * OUs ids of that root (`ou-<root suffix>-…`, "OU ID" in the AWS Organizations API reference, e.g.
+ * https://docs.aws.amazon.com/organizations/latest/APIReference/API_OrganizationalUnit.html), no
+ * repeats. Only the form is checked: a path whose OUs exist but are not nested that way passes
+ * synth and matches no principal at run time. An empty list is refused with `requireNonEmpty`.
+ */
+export function validateEntityPaths(prop: string, paths: string[], organizationId: string | undefined, organizationIdProp: string, options: { requireNonEmpty?: boolean } = {}): string[] {
   const form = "'<organizationId>/r-<root>/ou-<root>-<ou>/' (accounts directly in that OU) or '…/ou-<root>-<ou>/*' (that OU and its child OUs), e.g. 'o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*'";
-  if (paths.length === 0) throw new Error(`${P} must list at least one entity path ${form}, or be left unset, got []`);
-  const org = accounts.organizationId;
-  if (org === undefined) throw new Error(`${P} needs ${prop}.organizationId: every path starts with it, got no organizationId`);
+  if (paths.length === 0) {
+    if (options.requireNonEmpty) throw new Error(`${prop} must list at least one entity path ${form}, or be left unset, got []`);
+    return [];
+  }
+  const org = organizationId;
+  if (org === undefined) throw new Error(`${prop} needs ${organizationIdProp}: every path starts with it, got no organizationId`);
   const seen = new Set<string>();
   paths.forEach((path, i) => {
-    if (Token.isUnresolved(path)) return;
+    if (Token.isUnresolved(path)) throw new Error(`${prop}[${i}] must be a literal entity path ${form}, got a token: the accounts a policy admits must be reviewable at synth`);
     const m = ENTITY_PATH_PATTERN.exec(path);
-    if (!m) throw new Error(`${P}[${i}] must be an AWS Organizations entity path ${form}, got '${path}'`);
-    if (!Token.isUnresolved(org) && m[1] !== org) throw new Error(`${P}[${i}] must start with ${prop}.organizationId '${org}/', got '${path}'`);
+    if (!m) throw new Error(`${prop}[${i}] must be an AWS Organizations entity path ${form}, got '${path}'`);
+    if (!Token.isUnresolved(org) && m[1] !== org) throw new Error(`${prop}[${i}] must start with ${organizationIdProp} '${org}/', got '${path}'`);
     const root = m[2].slice(2);
     const ous = m[3].split('/').filter((x) => x !== '');
     const foreign = ous.find((ou) => ou.split('-')[1] !== root);
-    if (foreign) throw new Error(`${P}[${i}] names '${foreign}', not an OU of root 'r-${root}' (an OU id is 'ou-<root suffix>-…'), got '${path}'`);
-    if (seen.has(path)) throw new Error(`${P} must not repeat a path, got '${path}' twice`);
+    if (foreign) throw new Error(`${prop}[${i}] names '${foreign}', not an OU of root 'r-${root}' (an OU id is 'ou-<root suffix>-…'), got '${path}'`);
+    if (seen.has(path)) throw new Error(`${prop} must not repeat a path, got '${path}' twice`);
     seen.add(path);
   });
   return [...paths];
@@ -150,7 +173,9 @@ export function memberOrganizationalUnitPaths(accounts: DataProtectionAccounts, 
 /**
  * Whether `paths` admit every account a StackSet deploys to under `targetId` (an OU or root id):
  * some path ends with that entity followed by `/*` (the entity and all its child OUs, as a
- * service-managed StackSet deploys to them), or is the organization root's `/*`.
+ * service-managed StackSet deploys to them), or is the organization root's `/*`. Only the last
+ * OU id is compared: the parents in the path are not known at synth (see
+ * `DataProtectionAccounts.memberOrganizationalUnitPaths`).
  */
 export function entityPathsCover(paths: string[], targetId: string): boolean {
   return paths.some((p) => {

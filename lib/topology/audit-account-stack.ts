@@ -9,6 +9,7 @@ import { DataProtectionAccounts, memberOrganizationalUnitPaths, validateAccounts
 import { assertSingleAwsCdkLib } from '../core/single-copy';
 import { validateAccountId } from '../core/validation';
 import { SecurityEventBus, TrailDeliveryMonitor } from '../audit/security-event-bus';
+import { MemberHeartbeatMonitor } from '../audit/member-heartbeat-monitor';
 import { AlarmTopic } from '../keys/alarm-topic';
 import { AuditOrganizationTrailOptions, OrganizationDataAccessTrail } from '../organization/organization-trail';
 
@@ -54,7 +55,8 @@ export interface AuditAccountStackProps extends StackProps {
    */
   readonly maxTrailSilence?: Duration;
   /**
-   * Longest silence of a watched account's forwarding heartbeat before the audit account alarms (2–24 hours).
+   * Longest silence of a watched account's forwarding heartbeat before the audit account alarms
+   * (2–24 hours), the member accounts' (`memberHeartbeats`) included.
    * @default Duration.hours(3)
    */
   readonly maxHeartbeatSilence?: Duration;
@@ -79,6 +81,13 @@ export class AuditAccountStack extends Stack {
   public readonly alarmTopic: AlarmTopic;
   /** Alarms when a data account's trail stops delivering to the archive. */
   public readonly trailDelivery?: TrailDeliveryMonitor;
+  /**
+   * With `accounts.memberOrganizationalUnitPaths`: finds the member accounts of the OUs hourly and
+   * alarms when any of them stopped forwarding (primary and DR Regions). Needs the audit account
+   * to be a delegated administrator of the organization (`organizationTrail` with
+   * `CloudTrailDelegatedAdministrator`): otherwise its AWS Organizations calls fail and it alarms.
+   */
+  public readonly memberHeartbeats?: MemberHeartbeatMonitor;
   /** The organization trail (`AuditAccountStackProps.organizationTrail`). */
   public readonly organizationTrail?: OrganizationDataAccessTrail;
 
@@ -170,6 +179,18 @@ export class AuditAccountStack extends Stack {
       maxHeartbeatSilence: props.maxHeartbeatSilence,
       logKey: this.alarmTopic.key,
     });
+    if (members.length > 0) {
+      // The members of the OUs are listed nowhere: the audit account finds them itself.
+      this.memberHeartbeats = new MemberHeartbeatMonitor(this, 'MemberHeartbeats', {
+        organizationId: props.accounts.organizationId!,
+        organizationalUnitPaths: members,
+        regions,
+        excludedAccounts: [...new Set([...watched, props.accounts.auditAccount])],
+        maxHeartbeatSilence: props.maxHeartbeatSilence,
+        alarmTopic: this.alarmTopic.topic,
+        logKey: this.alarmTopic.key.key,
+      });
+    }
     if (this.archiveBucket instanceof s3.Bucket) {
       this.trailDelivery = new TrailDeliveryMonitor(this, 'TrailDelivery', {
         bucket: this.archiveBucket,

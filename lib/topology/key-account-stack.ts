@@ -110,13 +110,13 @@ interface KeyDefinition {
 /** The keys of the key account, shared by the primary and DR-region stacks so both grant the same. */
 function keyDefinitions(accounts: DataProtectionAccounts): KeyDefinition[] {
   const { dataAccounts, backupAccount, auditAccount } = accounts;
-  // Every key the data accounts use, the accounts of memberOrganizationalUnitPaths use too (the StackSet baseline's accounts).
+  // Every key the data accounts use but the audit key, the accounts of memberOrganizationalUnitPaths use too (the StackSet baseline's accounts).
   const members = memberOrganizationalUnitPaths(accounts);
-  const consumers = (list: string[], services: KeyConsumerService[]) => ({
+  const consumers = (list: string[], services: KeyConsumerService[], admitMembers = true) => ({
     accounts: [...new Set(list)],
     services,
     asConditionedAnyPrincipal: isSingleAccount(accounts),
-    ...(members.length > 0 ? { organizationalUnitPaths: members } : {}),
+    ...(admitMembers && members.length > 0 ? { organizationalUnitPaths: members } : {}),
   });
   return [
     ...DATA_LEVELS.map((level) => ({
@@ -138,7 +138,9 @@ function keyDefinitions(accounts: DataProtectionAccounts): KeyDefinition[] {
       id: 'AuditKey',
       // The backup account resolves it (CrossAccountKey) and encrypts its management-events trail
       // bucket with it; the key account's own trail uses it directly.
-      props: { aliasName: KeyAliases.AUDIT, consumers: consumers([auditAccount, ...dataAccounts, ...managementTrailAccounts(accounts).filter((a) => a !== accounts.keyAccount)], [KeyConsumerService.S3]) },
+      // Not the member OUs' accounts: they create no trail of their own (the baseline needs
+      // organizationTrailReason), and the organization trail writes as the management account.
+      props: { aliasName: KeyAliases.AUDIT, consumers: consumers([auditAccount, ...dataAccounts, ...managementTrailAccounts(accounts).filter((a) => a !== accounts.keyAccount)], [KeyConsumerService.S3], false) },
       replicate: false,
       configure: (key) => {
         if (key instanceof ProtectedKey) {

@@ -112,6 +112,9 @@ interface ScpStatement {
  * - `DenyBreakGlassRoleChanges`: creating, deleting and changing the break-glass role (trust policy,
  *   inline and managed policies, boundary, session length); the deployment role only — not even the
  *   break-glass role may widen its own trust policy.
+ * - `DenyGuardrailAdminRoleChanges`: the same on the roles of `guardrailAdminRoleArnPattern`, which
+ *   every other guardrail exempts; those roles and break-glass only (a role created under the
+ *   pattern by anyone else would walk past every guardrail).
  *
  * The statements are packed, in this order, into as few policies of at most 5,120 characters as
  * they fit in (at most 4); synth fails with the size when one statement alone is too large.
@@ -330,18 +333,7 @@ function guardrailStatements(props: DataProtectionGuardrailsProps): ScpStatement
     {
       Sid: 'DenyBreakGlassRoleChanges',
       Effect: 'Deny',
-      Action: [
-        'iam:CreateRole',
-        'iam:DeleteRole',
-        'iam:UpdateRole',
-        'iam:UpdateAssumeRolePolicy',
-        'iam:PutRolePolicy',
-        'iam:DeleteRolePolicy',
-        'iam:AttachRolePolicy',
-        'iam:DetachRolePolicy',
-        'iam:PutRolePermissionsBoundary',
-        'iam:DeleteRolePermissionsBoundary',
-      ],
+      Action: ROLE_CHANGE_ACTIONS,
       Resource: [breakGlassArn],
       // Only the deployment role: CloudFormation creates the role (BreakGlassRole) in every new
       // account and updates its policies. Anyone else could create a role of that name — and walk
@@ -349,8 +341,35 @@ function guardrailStatements(props: DataProtectionGuardrailsProps): ScpStatement
       // exempt either, so a break-glass session cannot widen its own trust.
       Condition: { ArnNotLike: { 'aws:PrincipalArn': [admin] } },
     },
+    {
+      Sid: 'DenyGuardrailAdminRoleChanges',
+      Effect: 'Deny',
+      Action: ROLE_CHANGE_ACTIONS,
+      // The deployment role pattern is exempt from every guardrail above: anyone who could create a
+      // role matching it (or re-trust one) would be exempt too. Only roles of the pattern themselves
+      // and break-glass may create or change them. Service-managed StackSets create their
+      // `stacksets-exec-*` role with a service-linked role, which SCPs do not affect ("SCPs don't
+      // affect service-linked roles", https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html);
+      // re-bootstrapping a CDK deployment role needs the break-glass role.
+      Resource: [admin],
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': [admin, breakGlassArn] } },
+    },
   ];
 }
+
+/** Creating, deleting and changing a role: its trust policy, inline and managed policies, boundary, session length. */
+const ROLE_CHANGE_ACTIONS = [
+  'iam:CreateRole',
+  'iam:DeleteRole',
+  'iam:UpdateRole',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:PutRolePolicy',
+  'iam:DeleteRolePolicy',
+  'iam:AttachRolePolicy',
+  'iam:DetachRolePolicy',
+  'iam:PutRolePermissionsBoundary',
+  'iam:DeleteRolePermissionsBoundary',
+];
 
 /** The statements packed, in order, into minified documents of at most MAX_SCP_CHARACTERS. */
 function packStatements(statements: ScpStatement[]): string[] {

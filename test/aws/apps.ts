@@ -5,10 +5,13 @@
  * checks (CloudFormation, IAM, Step Functions), with the example apps its example tests synthesized:
  * the synthesis costs more than any check.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildReferenceApp } from '../../bin/app';
 import { buildExistingResourcesApp } from '../../examples/existing-resources/app';
 import { buildHrRecordsApp } from '../../examples/hr-records/app';
+import { buildOrganizationApp } from '../../examples/organization/app';
 import { buildPipelineApp } from '../../examples/pipeline/app';
 import { buildQuickstartApp } from '../../examples/quickstart/app';
 import { referenceContext } from '../helpers';
@@ -45,6 +48,7 @@ const EXAMPLES: Record<string, (app: App) => unknown> = {
   'hr-records': buildHrRecordsApp,
   'pipeline': buildPipelineApp,
   'existing-resources': buildExistingResourcesApp,
+  'organization': buildOrganizationApp,
 };
 
 /** The names of the apps `synthesizeAll` returns, in order. */
@@ -81,14 +85,26 @@ export function synthesizeAll(built: Readonly<Record<string, App>> = {}): Synthe
   }
 }
 
+/**
+ * Every stack's template, and the templates written beside them that no stack deploys itself (a
+ * `DataAccountBaselineStack`: the StackSet deploys it; environment-agnostic, checked in the
+ * primary region of the examples with a placeholder member account).
+ */
 function templatesOf(name: string, app: App): SynthesizedTemplate[] {
-  return app.synth().stacksRecursively.map((s) => ({
+  const assembly = app.synth();
+  const out: SynthesizedTemplate[] = assembly.stacksRecursively.map((s) => ({
     app: name,
     stack: s.displayName,
     account: s.environment.account,
     region: s.environment.region,
     template: s.template as CfnTemplate,
   }));
+  const deployed = new Set(assembly.stacksRecursively.map((s) => join(s.assembly.directory, s.templateFile)));
+  for (const file of readdirSync(assembly.directory).filter((f) => f.endsWith('.template.json')).sort()) {
+    if (deployed.has(join(assembly.directory, file))) continue;
+    out.push({ app: name, stack: file.replace(/\.template\.json$/, ''), account: '123456789012', region: 'eu-west-1', template: JSON.parse(readFileSync(join(assembly.directory, file), 'utf8')) });
+  }
+  return out;
 }
 
 /** Every resource of every template, with where it is. */

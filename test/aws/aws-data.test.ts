@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 /**
  * The examples (examples/<name>/app.ts) synthesized as `cdk synth` does, with the five packs, and
  * reviewed; then the AWS-data checks of the reference app and the examples (./apps.ts), over one
@@ -24,6 +26,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildExistingResourcesApp } from '../../examples/existing-resources/app';
 import { buildHrRecordsApp } from '../../examples/hr-records/app';
+import { buildOrganizationApp } from '../../examples/organization/app';
 import { buildPipelineApp } from '../../examples/pipeline/app';
 import { buildQuickstartApp } from '../../examples/quickstart/app';
 import { addDataProtectionPacks, ClassifiedResources } from '../lib';
@@ -237,6 +240,37 @@ describe('example existing-resources', () => {
     expect(byName['billing-orders'].validation).toEqual({ minItems: '1000' });
     // No sqlQuery: a restored Aurora cluster has no DB instance to run it (a synth error).
     expect(byName['billing-invoices'].validation).toEqual({ tolerancePercent: '5' });
+  });
+});
+
+describe('example organization', () => {
+  const app = exampleApp('organization');
+  const built = buildOrganizationApp(app);
+  const errors = synthErrors(app);
+
+  test('synthesizes with zero unacknowledged error findings under all five packs (the baseline template included)', () => {
+    expect(errors).toBeUndefined();
+  });
+
+  reviewTests(app, 11);
+
+  test('the report lists every OU covered (by the StackSet baseline, the backup policy and the guardrails) and every guardrail', () => {
+    const report = buildReport(app.synth().directory);
+    const ous = ['ou-exam-pleunit1', 'ou-exam-pleunit2'];
+    expect(report.organization!.targets.map((t) => t.id)).toEqual(ous);
+    for (const t of report.organization!.targets) {
+      expect(t.coveredBy).toEqual(expect.arrayContaining(['StackSet baseline (eu-west-1, eu-central-1)', 'backup policy data-protection-backup-policy (eu-west-1)', 'guardrails data-protection-guardrails-1']));
+    }
+    expect(report.organization!.guardrailPolicies.flatMap((p) => p.guardrails.map((g) => g.sid))).toEqual(built.guardrails.guardrails);
+    expect(report.organization!.controls.map((c) => c.control).sort()).toEqual(['backup-delegated-admin', 'cloudtrail-delegated-admin', 'organization-backup-policy', 'organization-rollout', 'organization-trail']);
+    const md = renderMarkdown(report);
+    for (const sid of built.guardrails.guardrails) expect(md).toContain(`\`${sid}\``);
+  });
+
+  test('the baseline names no member account and admits nothing by account: the StackSet deploys it into every account of the OUs', () => {
+    const baseline = readFileSync(join(app.synth().directory, built.baseline.templateFile), 'utf8');
+    expect(baseline).not.toMatch(/222222222222/);
+    expect(Template.fromStack(built.rollout).findResources('AWS::CloudFormation::StackSet')).not.toEqual({});
   });
 });
 

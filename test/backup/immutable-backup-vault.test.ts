@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { BackupLegalHold, backupVaultArn, CONTROLS, controlsOf, ImmutableBackupVault, METADATA, VAULT_DESTRUCTIVE_ACTIONS, VaultLockMode } from '../lib';
@@ -113,6 +113,12 @@ describe('ImmutableBackupVault', () => {
       [{ backupVaultName: 'Default' }, /must not be 'Default'/],
       [{ backupVaultName: 'bad name!' }, /backupVaultName must be 2-50 characters of \[a-zA-Z0-9_-\], got 'bad name!'/],
       [{ copySourceAccounts: ['123'] }, /copySourceAccounts\[0\] must be a 12-digit AWS account id, got '123'/],
+      // The OU paths: literal entity paths of copySourceOrganizationId, as the layout's memberOrganizationalUnitPaths.
+      [{ copySourceOrganizationId: 'o-a1b2c3d4e5', copySourceOrganizationalUnitPaths: ['o-a1b2c3d4e5'] }, /ImmutableBackupVaultProps.copySourceOrganizationalUnitPaths\[0\] must be an AWS Organizations entity path .* got 'o-a1b2c3d4e5'/],
+      [{ copySourceOrganizationId: 'o-a1b2c3d4e5', copySourceOrganizationalUnitPaths: ['o-a1b2c3d4e5/anything*'] }, /copySourceOrganizationalUnitPaths\[0\] must be an AWS Organizations entity path .* got 'o-a1b2c3d4e5\/anything\*'/],
+      [{ copySourceOrganizationId: 'o-a1b2c3d4e5', copySourceOrganizationalUnitPaths: ['o-zzzzzzzzzz/r-ab12/*'] }, /copySourceOrganizationalUnitPaths\[0\] must start with ImmutableBackupVaultProps.copySourceOrganizationId 'o-a1b2c3d4e5\/', got 'o-zzzzzzzzzz\/r-ab12\/\*'/],
+      [{ copySourceOrganizationId: 'o-a1b2c3d4e5', copySourceOrganizationalUnitPaths: [Lazy.string({ produce: () => 'o-a1b2c3d4e5/r-ab12/*' })] }, /copySourceOrganizationalUnitPaths\[0\] must be a literal entity path .* got a token/],
+      [{ copySourceOrganizationalUnitPaths: ['o-a1b2c3d4e5/r-ab12/*'] }, /copySourceOrganizationalUnitPaths needs ImmutableBackupVaultProps.copySourceOrganizationId/],
     ])('%o', (props, error) => {
       expect(() => vault(testStack(BACKUP_ACCOUNT), props as any)).toThrow(error);
     });

@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -161,6 +161,23 @@ describe('ProtectedKey', () => {
       ],
       [{ consumers: { accounts: [], services: [KeyConsumerService.S3] } }, 'ProtectedKeyProps.consumers.accounts must name at least one 12-digit account id, got an empty list'],
       [{ consumers: { accounts: [DATA_ACCOUNT], services: [] } }, 'ProtectedKeyProps.consumers.services must name at least one service (kms:ViaService), got an empty list'],
+      // OU paths: literal entity paths of ProtectedKeyProps.organizationId, validated as the layout's.
+      [
+        { consumers: { accounts: [DATA_ACCOUNT], services: [KeyConsumerService.S3], organizationalUnitPaths: ['o-a1b2c3d4e5/r-ab12/*'] } },
+        'ProtectedKeyProps.consumers.organizationalUnitPaths needs ProtectedKeyProps.organizationId: every path starts with it, got no organizationId',
+      ],
+      [
+        { organizationId: 'o-a1b2c3d4e5', consumers: { accounts: [DATA_ACCOUNT], services: [KeyConsumerService.S3], organizationalUnitPaths: ['o-a1b2c3d4e5*'] } },
+        "ProtectedKeyProps.consumers.organizationalUnitPaths[0] must be an AWS Organizations entity path",
+      ],
+      [
+        { organizationId: 'o-a1b2c3d4e5', consumers: { accounts: [DATA_ACCOUNT], services: [KeyConsumerService.S3], organizationalUnitPaths: ['o-zzzzzzzzzz/r-ab12/*'] } },
+        "ProtectedKeyProps.consumers.organizationalUnitPaths[0] must start with ProtectedKeyProps.organizationId 'o-a1b2c3d4e5/', got 'o-zzzzzzzzzz/r-ab12/*'",
+      ],
+      [
+        { organizationId: 'o-a1b2c3d4e5', consumers: { accounts: [DATA_ACCOUNT], services: [KeyConsumerService.S3], organizationalUnitPaths: [Lazy.string({ produce: () => 'o-a1b2c3d4e5/r-ab12/*' })] } },
+        'ProtectedKeyProps.consumers.organizationalUnitPaths[0] must be a literal entity path',
+      ],
     ])('%j is rejected', (props, message) => {
       const stack = testStack(KEY_ACCOUNT);
       expect(() => new ProtectedKey(stack, 'Key', { aliasName: ALIAS, ...props })).toThrow(message);

@@ -20,6 +20,10 @@ const app = new App();
 const management = new Stack(app, 'Management', { env: { account: MANAGEMENT_ACCOUNT, region: REGION } });
 new BackupDelegatedAdministrator(management, 'BackupAdmin', { delegatedAdminAccount: BACKUP_ACCOUNT, organizationId: ORG_ID });
 new CloudTrailDelegatedAdministrator(management, 'CloudTrailAdmin', { delegatedAdminAccount: AUDIT_ACCOUNT, organizationId: ORG_ID });
+// The opt-in: deregister when deleted or replaced.
+const managementOptIn = new Stack(app, 'ManagementOptIn', { env: { account: MANAGEMENT_ACCOUNT, region: REGION } });
+new BackupDelegatedAdministrator(managementOptIn, 'BackupAdmin', { delegatedAdminAccount: BACKUP_ACCOUNT, organizationId: ORG_ID, deregisterOnDelete: true });
+new CloudTrailDelegatedAdministrator(managementOptIn, 'CloudTrailAdmin', { delegatedAdminAccount: AUDIT_ACCOUNT, organizationId: ORG_ID, deregisterOnDelete: true });
 const dataA = new Stack(app, 'DataA', { env: { account: DATA_ACCOUNT, region: REGION } });
 classify(new s3.Bucket(dataA, 'Payroll', { bucketName: 'conf-payroll-a' }), DataClassification.CONFIDENTIAL);
 new s3.Bucket(dataA, 'Scratch', { bucketName: 'scratch-a' });
@@ -36,6 +40,14 @@ const audit = new AuditAccountStack(app, 'Audit', {
 const keys = new KeyAccountStack(app, 'Keys', { env: { account: KEY_ACCOUNT, region: REGION }, accounts: { ...ACCOUNTS, dataAccounts: [DATA_ACCOUNT, OTHER_DATA_ACCOUNT] } });
 keys.auditKey.allowCloudTrail([MANAGEMENT_ACCOUNT]);
 const managementTemplate = Template.fromStack(management);
+const optInTemplate = Template.fromStack(managementOptIn);
+
+/** The Create, Update and Delete calls of a registration (`Custom::AWS` whose Create calls `action`), values made plain. */
+function registrationCalls(template: Template, action: string): { create: any; update: any; del: any } {
+  const [r] = Object.values(template.findResources('Custom::AWS')).filter((x: any) => JSON.parse(plain(x.Properties.Create)).action === action) as any[];
+  const call = (k: string) => (r.Properties[k] ? JSON.parse(plain(r.Properties[k])) : undefined);
+  return { create: call('Create'), update: call('Update'), del: call('Delete') };
+}
 const auditTemplate = Template.fromStack(audit);
 
 /** Every statement of the AwsCustomResource policies of a template, values made plain. */
@@ -51,7 +63,7 @@ function controls(stack: Stack, control: string): any[] {
 }
 
 describe('BackupDelegatedAdministrator (management account)', () => {
-  test('enables trusted access, cross-account backup, and registers the backup account for backup.amazonaws.com (deregistered on delete)', () => {
+  test('enables trusted access, cross-account backup, and registers the backup account for backup.amazonaws.com (kept registered on delete)', () => {
     const calls = Object.values(managementTemplate.findResources('Custom::AWS')).map((r: any) => ({
       create: JSON.parse(plain(r.Properties.Create)),
       del: r.Properties.Delete ? JSON.parse(plain(r.Properties.Delete)) : undefined,
@@ -61,19 +73,42 @@ describe('BackupDelegatedAdministrator (management account)', () => {
       { create: expect.objectContaining({ service: 'Backup', action: 'updateGlobalSettings', parameters: { GlobalSettings: { isCrossAccountBackupEnabled: 'true' } } }), del: undefined },
       {
         create: expect.objectContaining({ service: 'Organizations', action: 'registerDelegatedAdministrator', parameters: { AccountId: BACKUP_ACCOUNT, ServicePrincipal: 'backup.amazonaws.com' } }),
-        del: expect.objectContaining({ service: 'Organizations', action: 'deregisterDelegatedAdministrator', parameters: { AccountId: BACKUP_ACCOUNT, ServicePrincipal: 'backup.amazonaws.com' } }),
+        // Removing the construct (a merged change) must not weaken the organization.
+        del: undefined,
       },
     ]));
     expect(controls(management, 'backup-delegated-admin')).toEqual([
-      { control: 'backup-delegated-admin', detail: { delegatedAdminAccount: BACKUP_ACCOUNT, servicePrincipal: 'backup.amazonaws.com', organizationId: ORG_ID, crossAccountMonitoring: true, crossAccountBackup: true } },
+      { control: 'backup-delegated-admin', detail: { delegatedAdminAccount: BACKUP_ACCOUNT, servicePrincipal: 'backup.amazonaws.com', organizationId: ORG_ID, crossAccountMonitoring: true, crossAccountBackup: true, deregisterOnDelete: false } },
     ]);
+  });
+
+  test('a new delegatedAdminAccount replaces the registration: the update registers it under a physical id naming the account', () => {
+    const { create, update } = registrationCalls(managementTemplate, 'registerDelegatedAdministrator');
+    expect(create.physicalResourceId).toEqual({ id: `backup-delegated-admin-${BACKUP_ACCOUNT}` });
+    // The same call, the account in the physical id: a different account is a new physical id, so
+    // CloudFormation deletes the old resource (with its old properties) after the update.
+    expect(update).toEqual({ ...create, ignoreErrorCodesMatching: 'AccountAlreadyRegisteredException' });
+  });
+
+  test('deregisterOnDelete: the delete deregisters the account, for backup only, any account of the organization (the replaced one too)', () => {
+    const { del } = registrationCalls(optInTemplate, 'registerDelegatedAdministrator');
+    expect(del).toMatchObject({ service: 'Organizations', action: 'deregisterDelegatedAdministrator', parameters: { AccountId: BACKUP_ACCOUNT, ServicePrincipal: 'backup.amazonaws.com' } });
+    expect(customResourceStatements(optInTemplate)).toEqual(expect.arrayContaining([
+      {
+        Action: 'organizations:DeregisterDelegatedAdministrator',
+        Effect: 'Allow',
+        Resource: `arn:aws:organizations::{Ref:AWS::AccountId}:account/${ORG_ID}/*`,
+        Condition: { StringEquals: { 'organizations:ServicePrincipal': 'backup.amazonaws.com' } },
+      },
+    ]));
+    expect(controls(managementOptIn, 'backup-delegated-admin')[0].detail.deregisterOnDelete).toBe(true);
   });
 
   test('each call gets only its own action: the registration on the backup account of the organization, for backup only; no * action', () => {
     const statements = customResourceStatements(managementTemplate);
     expect(statements).toEqual(expect.arrayContaining([
       {
-        Action: ['organizations:RegisterDelegatedAdministrator', 'organizations:DeregisterDelegatedAdministrator'],
+        Action: 'organizations:RegisterDelegatedAdministrator',
         Effect: 'Allow',
         Resource: `arn:aws:organizations::{Ref:AWS::AccountId}:account/${ORG_ID}/${BACKUP_ACCOUNT}`,
         Condition: { StringEquals: { 'organizations:ServicePrincipal': 'backup.amazonaws.com' } },
@@ -81,6 +116,8 @@ describe('BackupDelegatedAdministrator (management account)', () => {
       { Action: 'organizations:EnableAWSServiceAccess', Effect: 'Allow', Resource: '*', Condition: { StringEquals: { 'organizations:ServicePrincipal': 'backup.amazonaws.com' } } },
       { Action: 'backup:UpdateGlobalSettings', Effect: 'Allow', Resource: '*' },
     ]));
+    // No deregistration without deregisterOnDelete.
+    expect(JSON.stringify(statements)).not.toContain('Deregister');
     for (const s of statements) {
       const actions = [s.Action].flat();
       expect(actions.some((a: string) => a.includes('*'))).toBe(false);
@@ -91,20 +128,41 @@ describe('BackupDelegatedAdministrator (management account)', () => {
 });
 
 describe('CloudTrailDelegatedAdministrator (management account)', () => {
-  test('registers the audit account with CloudTrail after trusted access, deregisters on delete, with the documented permissions', () => {
+  test('registers the audit account with CloudTrail after trusted access, kept registered on delete, with the documented permissions', () => {
     const [registration] = Object.values(managementTemplate.findResources('Custom::AWS')).filter((r: any) => plain(r.Properties.Create).includes('registerOrganizationDelegatedAdmin')) as any[];
     expect(JSON.parse(plain(registration.Properties.Create))).toMatchObject({ service: 'CloudTrail', action: 'registerOrganizationDelegatedAdmin', parameters: { MemberAccountId: AUDIT_ACCOUNT } });
-    expect(JSON.parse(plain(registration.Properties.Delete))).toMatchObject({ service: 'CloudTrail', action: 'deregisterOrganizationDelegatedAdmin', parameters: { DelegatedAdminAccountId: AUDIT_ACCOUNT } });
+    expect(registration.Properties.Delete).toBeUndefined();
     expect(registration.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^CloudTrailAdminTrustedAccess/)]));
     expect(customResourceStatements(managementTemplate)).toEqual(expect.arrayContaining([
       { Action: 'organizations:EnableAWSServiceAccess', Effect: 'Allow', Resource: '*', Condition: { StringEquals: { 'organizations:ServicePrincipal': 'cloudtrail.amazonaws.com' } } },
+      { Action: ['cloudtrail:RegisterOrganizationDelegatedAdmin', 'organizations:ListAWSServiceAccessForOrganization'], Effect: 'Allow', Resource: '*' },
       {
-        Action: ['organizations:RegisterDelegatedAdministrator', 'organizations:DeregisterDelegatedAdministrator'],
+        Action: 'organizations:RegisterDelegatedAdministrator',
         Effect: 'Allow',
         Resource: `arn:aws:organizations::{Ref:AWS::AccountId}:account/${ORG_ID}/${AUDIT_ACCOUNT}`,
         Condition: { StringEquals: { 'organizations:ServicePrincipal': 'cloudtrail.amazonaws.com' } },
       },
       { Action: 'iam:CreateServiceLinkedRole', Effect: 'Allow', Resource: '*', Condition: { StringLike: { 'iam:AWSServiceName': ['cloudtrail.amazonaws.com', 'context.cloudtrail.amazonaws.com'] } } },
+    ]));
+  });
+
+  test('a new delegatedAdminAccount replaces the registration: the update registers it under a physical id naming the account', () => {
+    const { create, update } = registrationCalls(managementTemplate, 'registerOrganizationDelegatedAdmin');
+    expect(create.physicalResourceId).toEqual({ id: `cloudtrail-delegated-admin-${AUDIT_ACCOUNT}` });
+    expect(update).toEqual({ ...create, ignoreErrorCodesMatching: 'AccountRegisteredException' });
+  });
+
+  test('deregisterOnDelete: the delete deregisters the account; Organizations deregistration for CloudTrail only, any account of the organization', () => {
+    const { del } = registrationCalls(optInTemplate, 'registerOrganizationDelegatedAdmin');
+    expect(del).toMatchObject({ service: 'CloudTrail', action: 'deregisterOrganizationDelegatedAdmin', parameters: { DelegatedAdminAccountId: AUDIT_ACCOUNT } });
+    expect(customResourceStatements(optInTemplate)).toEqual(expect.arrayContaining([
+      { Action: ['cloudtrail:RegisterOrganizationDelegatedAdmin', 'cloudtrail:DeregisterOrganizationDelegatedAdmin', 'organizations:ListAWSServiceAccessForOrganization'], Effect: 'Allow', Resource: '*' },
+      {
+        Action: 'organizations:DeregisterDelegatedAdministrator',
+        Effect: 'Allow',
+        Resource: `arn:aws:organizations::{Ref:AWS::AccountId}:account/${ORG_ID}/*`,
+        Condition: { StringEquals: { 'organizations:ServicePrincipal': 'cloudtrail.amazonaws.com' } },
+      },
     ]));
   });
 });

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ORGANIZATION_BACKUP_ROLE_NAME, ORGANIZATION_BACKUP_VAULT_NAME } from '../../lib/backup/organization-backup-policy';
 import { METADATA } from '../../lib/core/constants';
 import { DataAccountBaselineStack } from '../../lib/organization/data-account-baseline';
@@ -26,8 +26,10 @@ const pathsOf = (ouIds: string[]) => ouIds.map((ou) => `${ORG}/r-ab12/${ou}/*`);
 const TRAIL_REASON = 'The organization trail of the audit account records the data events of every account';
 
 /** A management stack with the baseline and its StackSet over `n` data accounts and `n` OUs; the baseline template as written. */
-function rollout(n: number, props: Partial<DataProtectionStackSetProps> = {}) {
+function rollout(n: number, props: Partial<DataProtectionStackSetProps> = {}, assetRegions = ['eu-central-1', 'eu-west-1']) {
   const app = new App();
+  // The asset bucket of every region, in the management account (the StackSet requires them in the app).
+  for (const region of assetRegions) new OrganizationAssetBucket(new Stack(app, `Assets-${region}`, { env: { account: MANAGEMENT, region } }), 'Assets', { assetBucketPrefix: PREFIX, organizationId: ORG });
   const management = new Stack(app, 'Management', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
   const baseline = new DataAccountBaselineStack(management, 'Baseline', {
     accounts: { ...LAYOUT, dataAccounts: dataAccounts(n), memberOrganizationalUnitPaths: pathsOf(ous(n)) },
@@ -115,6 +117,41 @@ describe('DataProtectionStackSet', () => {
     expect(stackSetWith({ organizationalUnitIds: ['r-ab12'] })).toThrow(/\["r-ab12"\] are not covered/);
   });
 
+  test("the asset copy is denied on a destination bucket of another account (bucket squatting)", () => {
+    const policies = Object.values(small.managementTemplate.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    for (const region of ['eu-west-1', 'eu-central-1']) {
+      const bucket = `${PREFIX}-${region}`;
+      expect(policies).toContainEqual(expect.objectContaining({
+        Effect: 'Deny',
+        Action: 's3:*',
+        Resource: [
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${bucket}`]] },
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${bucket}/*`]] },
+        ],
+        Condition: { StringNotEquals: { 's3:ResourceAccount': { Ref: 'AWS::AccountId' } } },
+      }));
+    }
+  });
+
+  test('a region without an OrganizationAssetBucket of the prefix in this account and app is a synth error naming the region and the prop', () => {
+    expect(() => rollout(1, {}, ['eu-west-1'])).toThrow(
+      /DataProtectionStackSetProps.regions 'eu-central-1' has no OrganizationAssetBucket with assetBucketPrefix 'acme-dp-assets' \(DataAccountBaselineStackProps.assetBucketPrefix\) in account 999999999999/,
+    );
+  });
+
+  test('a target at the organization root warns: the baseline would reach the key, backup, audit and identity accounts', () => {
+    const app = new App();
+    new OrganizationAssetBucket(new Stack(app, 'Assets', { env: { account: MANAGEMENT, region: 'eu-west-1' } }), 'Assets', { assetBucketPrefix: PREFIX, organizationId: ORG });
+    const stack = new Stack(app, 'RootTarget', { env: { account: MANAGEMENT, region: 'eu-west-1' } });
+    const baseline = new DataAccountBaselineStack(stack, 'Baseline', {
+      accounts: { ...LAYOUT, dataAccounts: dataAccounts(1), memberOrganizationalUnitPaths: [`${ORG}/r-ab12/*`] },
+      assetBucketPrefix: PREFIX,
+      organizationTrailReason: TRAIL_REASON,
+    });
+    new DataProtectionStackSet(stack, 'StackSet', { baseline, organizationalUnitIds: ['r-ab12'], regions: ['eu-west-1'] });
+    Annotations.fromStack(stack).hasWarning('/RootTarget/StackSet', Match.stringLikeRegexp('targets the organization root \\["r-ab12"\\].*key, backup, audit and identity accounts'));
+  });
+
   test('the baseline must be created inside the StackSet stack', () => {
     const other = new Stack(scratch.node.root as App, 'Other');
     expect(() => new DataProtectionStackSet(other, 'S', { baseline: scratchBaseline, organizationalUnitIds: ['ou-ab12-cdef3456'], regions: ['eu-west-1'] })).toThrow(/baseline must be created inside the stack of the DataProtectionStackSet/);
@@ -127,6 +164,18 @@ describe('DataAccountBaselineStack', () => {
     expect(small.text).not.toContain(dataAccounts(3)[0]);
     expect(small.text.length).toBe(large.text.length);
     expect(small.template.toJSON().Parameters ?? {}).toEqual({});
+  });
+
+  test("a template rule fails a stack instance in the layout's key, backup, audit or identity account", () => {
+    const layoutAccounts = [LAYOUT.keyAccount, LAYOUT.backupAccount, LAYOUT.auditAccount, LAYOUT.identityAccount];
+    expect(small.template.toJSON().Rules).toEqual({
+      NotALayoutAccount: {
+        Assertions: [{
+          Assert: { 'Fn::Not': [{ 'Fn::Contains': [layoutAccounts, { Ref: 'AWS::AccountId' }] }] },
+          AssertDescription: expect.stringContaining(layoutAccounts.join(', ')),
+        }],
+      },
+    });
   });
 
   test("holds the vault and role the OrganizationBackupPolicy names, the roles in the primary region's instance only", () => {

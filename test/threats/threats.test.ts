@@ -713,8 +713,15 @@ describe('the attack table, asserted on the reference app', () => {
 
     test('backup erosion: plan, selection and region settings, and protection tags removed, in accounts that hold backups', () => {
       for (const stack of [ref.backup, ref.data]) {
-        const erosion = patterns(stack).filter((p) => p.source?.includes('aws.tag'));
+        const erosion = patterns(stack).filter((p) => p.source?.includes('aws.tag') && p.source?.includes('aws.backup'));
         expect(erosion).toHaveLength(1);
+        // Drill settings set or changed by tag (skip, interval, objectives, name): a rule of their own.
+        const drillTags = patterns(stack).filter((p) => p.source?.includes('aws.tag') && !p.source?.includes('aws.backup'));
+        expect(drillTags).toHaveLength(1);
+        const tagged = drillTags[0].detail.$or;
+        expect(tagged).toContainEqual({ eventSource: ['dynamodb.amazonaws.com'], eventName: ['TagResource'], requestParameters: { tags: { key: [{ prefix: 'data-protection:drill-' }] } } });
+        expect(tagged).toContainEqual({ eventSource: ['rds.amazonaws.com'], eventName: ['AddTagsToResource'], requestParameters: { tags: { Key: [{ prefix: 'data-protection:drill-' }] } } });
+        expect(tagged).toContainEqual({ eventSource: ['tagging.amazonaws.com'], eventName: ['TagResources'] });
         const bySource = Object.fromEntries(erosion[0].detail.$or.map((d: any) => [d.eventSource[0], d]));
         expect(bySource['backup.amazonaws.com'].eventName).toEqual(['UpdateBackupPlan', 'DeleteBackupSelection', 'UpdateRegionSettings', 'UpdateGlobalSettings']);
         expect(bySource['dynamodb.amazonaws.com']).toEqual({ eventSource: ['dynamodb.amazonaws.com'], eventName: ['UntagResource'], requestParameters: { tagKeys: ['data-classification', 'data-protection:backup-plan', 'data-protection:drill-skip'] } });

@@ -2,8 +2,11 @@ import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { accountsFromContext, DataProtectionGuardrails, DataProtectionGuardrailsProps, ImmutableBackupVault, KeyAccountStack, validateAccounts } from '../lib';
 import { keyPolicyFindings } from '../../lib/core/key-policy';
+import { SecurityEventBus } from '../../lib/audit/security-event-bus';
+import { entityPathsCover } from '../../lib/topology/accounts';
 import { ACCOUNTS, DATA_ACCOUNT, KEY_ACCOUNT, referenceContext } from '../helpers';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { isPlaceholderAccount, validateOrganizationalUnitId, validateOrganizationId, validatePolicyTargetId, validateRegion, validateRootId } from '../../lib/core/validation';
 
 describe('account layout', () => {
@@ -148,6 +151,7 @@ describe('DataProtectionGuardrails policies', () => {
     expect(guardrails.guardrails).toEqual([
       'DenyKeyDeletion', 'DenyKeyPolicyChanges', 'DenyKeyAliasChanges', 'DenyVaultDeletion', 'DenyVaultPolicyChanges',
       'DenyRecoveryPointDeletion', 'DenyTrailDeletion', 'DenyTrailChanges', 'DenyBucketLockChanges', 'DenyBreakGlassRoleChanges',
+      'DenyGuardrailAdminRoleChanges',
     ]);
     expect(statements.every((s) => s.Effect === 'Deny')).toBe(true);
   });
@@ -220,6 +224,14 @@ describe('DataProtectionGuardrails policies', () => {
     expect(s.Resource).toEqual([BREAK_GLASS]);
     expect(s.Action).toEqual(expect.arrayContaining(['iam:CreateRole', 'iam:DeleteRole', 'iam:UpdateAssumeRolePolicy', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy']));
     expect(s.Condition).toEqual({ ArnNotLike: { 'aws:PrincipalArn': [ADMIN] } });
+  });
+
+  test('the deployment roles every guardrail exempts: created and changed only by themselves and break-glass (nobody can mint an exempt role)', () => {
+    const s = statement('DenyGuardrailAdminRoleChanges');
+    expect(s.Resource).toEqual([ADMIN]);
+    expect(s.Action).toEqual(statement('DenyBreakGlassRoleChanges').Action);
+    expect(s.Action).toEqual(expect.arrayContaining(['iam:CreateRole', 'iam:UpdateAssumeRolePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePermissionsBoundary']));
+    expect(s.Condition).toEqual({ ArnNotLike: { 'aws:PrincipalArn': [ADMIN, BREAK_GLASS] } });
   });
 
   test('no statement allows anything', () => {
@@ -323,19 +335,35 @@ describe('KeyAccountStack with DataProtectionAccounts.memberOrganizationalUnitPa
   const policy = (keys: KeyAccountStack, k: { resource: kms.CfnKey }) => keys.resolve(k.resource.keyPolicy);
   const keys = (stack: KeyAccountStack) => [...Object.values(stack.dataKeys), stack.backupKey, stack.auditKey, stack.evidenceKey];
 
-  test("every key the data accounts use admits the OUs' accounts through the same services, principal '*' only with aws:PrincipalOrgPaths", () => {
-    for (const key of keys(members)) {
+  test("every key the data accounts use admits the OUs' accounts through the same services, principal '*' only with aws:PrincipalOrgPaths and aws:PrincipalOrgID", () => {
+    for (const key of [...Object.values(members.dataKeys), members.backupKey, members.evidenceKey]) {
       const doc = policy(members, key);
       const sid = (id: string) => doc.Statement.find((s: any) => s.Sid === id);
       const listed = sid('ConsumerAccountsUseKeyViaServices');
       const inPaths = { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': PATHS } };
-      expect(sid('MemberAccountsUseKeyViaServices')).toMatchObject({ Effect: 'Allow', Principal: { AWS: '*' }, Condition: { ...inPaths, StringEquals: { 'kms:ViaService': listed.Condition.StringEquals['kms:ViaService'] } } });
-      expect(sid('MemberAccountsGrantToAwsResources')).toMatchObject({ Principal: { AWS: '*' }, Condition: { ...inPaths, Bool: { 'kms:GrantIsForAWSResource': 'true' } } });
+      expect(sid('MemberAccountsUseKeyViaServices')).toMatchObject({
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Condition: { ...inPaths, StringEquals: { 'kms:ViaService': listed.Condition.StringEquals['kms:ViaService'], 'aws:PrincipalOrgID': ORG_ID } },
+      });
+      expect(sid('MemberAccountsGrantToAwsResources')).toMatchObject({ Principal: { AWS: '*' }, Condition: { ...inPaths, StringEquals: { 'aws:PrincipalOrgID': ORG_ID }, Bool: { 'kms:GrantIsForAWSResource': 'true' } } });
       // The alias lookup (CrossAccountKey) of a member account's stacks.
-      expect(sid('MemberAccountsDescribeKey')).toMatchObject({ Principal: { AWS: '*' }, Action: 'kms:DescribeKey', Condition: inPaths });
+      expect(sid('MemberAccountsDescribeKey')).toMatchObject({ Principal: { AWS: '*' }, Action: 'kms:DescribeKey', Condition: { ...inPaths, StringEquals: { 'aws:PrincipalOrgID': ORG_ID } } });
       // Never an unconditioned '*', nor a principal that both administers and uses the key.
       expect(keyPolicyFindings(doc)).toEqual([]);
     }
+  });
+
+  test('not the audit key: the members create no trail of their own, and the organization trail writes as the management account', () => {
+    const doc = policy(members, members.auditKey);
+    expect(JSON.stringify(doc)).not.toContain('aws:PrincipalOrgPaths');
+    expect(doc.Statement.map((s: any) => s.Sid)).not.toContain('MemberAccountsUseKeyViaServices');
+  });
+
+  test('a nested OU needs its full path: only the form and the last OU are checked, so a wrong parent passes synth (and matches nothing at run time)', () => {
+    const wrongParent = `${ORG_ID}/r-ab12/ou-ab12-99999999/ou-ab12-11111111/*`;
+    expect(() => validateAccounts({ ...ACCOUNTS, organizationId: ORG_ID, memberOrganizationalUnitPaths: [wrongParent] })).not.toThrow();
+    expect(entityPathsCover([wrongParent], 'ou-ab12-11111111')).toBe(true);
   });
 
   test('absent when the field is unset', () => {
@@ -346,7 +374,26 @@ describe('KeyAccountStack with DataProtectionAccounts.memberOrganizationalUnitPa
     [{ memberOrganizationalUnitPaths: PATHS, organizationId: undefined }, /memberOrganizationalUnitPaths needs DataProtectionAccounts.organizationId/],
     [{ memberOrganizationalUnitPaths: ['r-ab12/ou-ab12-11111111/*'] }, /memberOrganizationalUnitPaths\[0\] must be an AWS Organizations entity path .* got 'r-ab12\/ou-ab12-11111111\/\*'/],
     [{ memberOrganizationalUnitPaths: ['o-a1b2c3d4e5/r-ab12/*'] }, /memberOrganizationalUnitPaths\[0\] must start with DataProtectionAccounts.organizationId 'o-exampleorg1\/', got 'o-a1b2c3d4e5\/r-ab12\/\*'/],
+    [{ memberOrganizationalUnitPaths: [Lazy.string({ produce: () => 'o-exampleorg1/r-ab12/*' })] }, /memberOrganizationalUnitPaths\[0\] must be a literal entity path .* got a token: the accounts a policy admits must be reviewable at synth/],
   ])('%j is rejected', (change, message) => {
     expect(() => validateAccounts({ ...ACCOUNTS, organizationId: ORG_ID, ...change })).toThrow(message);
+  });
+});
+
+// SecurityEventBusProps.sourceOrganizationalUnitPaths: the same validator as the layout's.
+describe('SecurityEventBus sourceOrganizationalUnitPaths', () => {
+  const bus = (paths: string[]) => () => {
+    const stack = new Stack(new App(), 'Audit', { env: { account: '444444444444', region: 'eu-west-1' } });
+    new SecurityEventBus(stack, 'Bus', { sourceAccounts: [DATA_ACCOUNT], topic: new sns.Topic(stack, 'Topic'), organizationId: 'o-exampleorg1', sourceOrganizationalUnitPaths: paths });
+  };
+  test.each([
+    [['o-exampleorg1/anything'], /SecurityEventBusProps.sourceOrganizationalUnitPaths\[0\] must be an AWS Organizations entity path .* got 'o-exampleorg1\/anything'/],
+    [['o-exampleorg1/r-ab12/ou-cd34-11111111/*'], /sourceOrganizationalUnitPaths\[0\] names 'ou-cd34-11111111', not an OU of root 'r-ab12'/],
+    [[Lazy.string({ produce: () => 'o-exampleorg1/r-ab12/*' })], /sourceOrganizationalUnitPaths\[0\] must be a literal entity path .* got a token/],
+  ])('%j is rejected', (paths, message) => {
+    expect(bus(paths)).toThrow(message);
+  });
+  test('a valid path is accepted', () => {
+    expect(bus(['o-exampleorg1/r-ab12/ou-ab12-11111111/*'])).not.toThrow();
   });
 });

@@ -345,7 +345,7 @@ describe('BackupAccountStack with DataProtectionAccounts.memberOrganizationalUni
     const stack = new Stack(new CdkApp(), 'V', { env: { account: BACKUP_ACCOUNT, region: REGION } });
     const key = kms.Key.fromKeyArn(stack, 'K', `arn:aws:kms:${REGION}:${KEY_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
     expect(() => new ImmutableBackupVault(stack, 'A', { encryptionKey: key, copySourceOrganizationId: 'o-a1b2c3d4e5', copySourceOrganizationalUnitPaths: PATHS })).toThrow(
-      /ImmutableBackupVaultProps.copySourceOrganizationalUnitPaths\[0\] must start with copySourceOrganizationId 'o-a1b2c3d4e5\/', got 'o-exampleorg1\/r-ab12\/ou-ab12-11111111\/\*'/,
+      /ImmutableBackupVaultProps.copySourceOrganizationalUnitPaths\[0\] must start with ImmutableBackupVaultProps.copySourceOrganizationId 'o-a1b2c3d4e5\/', got 'o-exampleorg1\/r-ab12\/ou-ab12-11111111\/\*'/,
     );
     expect(() => new ImmutableBackupVault(stack, 'B', { encryptionKey: key, copySourceOrganizationalUnitPaths: PATHS })).toThrow(/copySourceOrganizationalUnitPaths needs ImmutableBackupVaultProps.copySourceOrganizationId/);
   });

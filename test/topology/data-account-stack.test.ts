@@ -99,6 +99,7 @@ describe('DataAccountStack account-wide alarms', () => {
       'aws.cloudwatch AWS API Call via CloudTrail', // monitoring tampering (with logs, events, sns, lambda, states, kms)
       'aws.cloudwatch CloudWatch Alarm State Change', // the library's alarms, forwarded to the audit account
       'aws.dynamodb AWS API Call via CloudTrail',
+      'aws.dynamodb AWS API Call via CloudTrail', // drill setting tags set on stores (with efs, rds, ec2, tagging)
       'aws.events AWS API Call via CloudTrail', // the rule watching the monitoring-tamper rule
       'aws.kms AWS API Call via CloudTrail',
       'schedule rate(1 hour)', // the forwarding heartbeat
