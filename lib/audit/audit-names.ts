@@ -1,4 +1,5 @@
-import { Aws, Token } from 'aws-cdk-lib';
+import { Aws, Stack, Token } from 'aws-cdk-lib';
+import { IKey } from 'aws-cdk-lib/aws-kms';
 import { validateAccountId } from '../core/validation';
 
 /**
@@ -33,5 +34,20 @@ export class AuditNames {
   /** The CloudWatch Logs group that receives a trail's events. */
   public static logGroupName(trailName: string = AuditNames.DEFAULT_TRAIL_NAME): string {
     return `/data-protection/cloudtrail/${trailName}`;
+  }
+}
+
+/** Throws unless a literal `name` is a CloudTrail trail name (3-128 letters, digits, '.', '_' or '-', starting with a letter or digit). */
+export function validateTrailName(prop: string, name: string): void {
+  if (!Token.isUnresolved(name) && !/^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/.test(name)) {
+    throw new Error(`${prop} must be 3-128 letters, digits, '.', '_' or '-', starting with a letter or digit, got '${name}'`);
+  }
+}
+
+/** Throws when `key` is known at synth to be an alias, not a key ARN (CloudTrail and CloudWatch Logs need a key ARN). */
+export function requireTrailKeyArn(prop: string, key: IKey, needs: string): void {
+  const arn = Stack.of(key).resolve(key.keyArn);
+  if (typeof arn === 'string' && /(^alias\/|:alias\/)/.test(arn)) {
+    throw new Error(`${prop} must be a key ARN (${needs}), got the alias '${arn}': use CrossAccountKey to resolve it`);
   }
 }

@@ -9,7 +9,7 @@ import { DataClassification } from '../classification/data-classification';
 import { ProtectionPolicy } from '../classification/protection-policy';
 import { acknowledgeInlinePolicy, defaultPolicyOf } from '../core/acknowledgements';
 import { CONTROLS, recordControl } from '../core/controls';
-import { AuditNames } from './audit-names';
+import { AuditNames, requireTrailKeyArn, validateTrailName } from './audit-names';
 import { DataEventSelection, DataEventSelectorPlan, DataEventSelectorPlanInput, dataEventTypeOfArn, planDataEventSelectors } from './data-event-selectors';
 import { validateLogRetentionDays } from './log-retention';
 
@@ -125,14 +125,9 @@ export class DataAccessTrail extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.trailName = props.trailName ?? AuditNames.DEFAULT_TRAIL_NAME;
-    if (!Token.isUnresolved(this.trailName) && !/^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/.test(this.trailName)) {
-      throw new Error(`DataAccessTrailProps.trailName must be 3-128 letters, digits, '.', '_' or '-', starting with a letter or digit, got '${this.trailName}'`);
-    }
+    validateTrailName('DataAccessTrailProps.trailName', this.trailName);
     if (!props.encryptionKey) throw new Error('DataAccessTrailProps.encryptionKey is required: the audit key from the key account, got undefined');
-    const keyArn = stack.resolve(props.encryptionKey.keyArn);
-    if (typeof keyArn === 'string' && /(^alias\/|:alias\/)/.test(keyArn)) {
-      throw new Error(`DataAccessTrailProps.encryptionKey must be a key ARN (CloudTrail and CloudWatch Logs need one), got the alias '${keyArn}': use CrossAccountKey to resolve it`);
-    }
+    requireTrailKeyArn('DataAccessTrailProps.encryptionKey', props.encryptionKey, 'CloudTrail and CloudWatch Logs need one');
     if (!props.archiveBucketName) throw new Error('DataAccessTrailProps.archiveBucketName is required: use AuditNames.archiveBucketName(auditAccount, region), got an empty value');
     this.archiveBucketName = props.archiveBucketName;
     this.logRetentionDays = props.logRetentionDays ?? 365;

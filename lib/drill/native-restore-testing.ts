@@ -279,7 +279,8 @@ export class NativeRestoreTesting extends Construct {
         ...discoveryEnv,
       },
       ...functionLogs,
-      reservedConcurrentExecutions: 2,
+      // Many restore tests can end together (every selected store of a run): enough to validate them within the validation window.
+      reservedConcurrentExecutions: 10,
       vpcReason: 'The validator calls only AWS APIs (Backup, S3, DynamoDB, RDS, EC2, EFS, CloudWatch), never a database endpoint.',
       dlqReason: 'EventBridge invokes it asynchronously; a failed invocation alarms (ValidationFailedAlarm counts its errors), and the store turns stale without its evidence.',
     });

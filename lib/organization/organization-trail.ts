@@ -9,7 +9,7 @@ import { acknowledge, acknowledgeAwsCustomResourceProvider, acknowledgeInlinePol
 import { METADATA } from '../core/constants';
 import { cfnOf } from '../core/controls';
 import { ORGANIZATION_ID_PATTERN, validateAccountId } from '../core/validation';
-import { AuditNames } from '../audit/audit-names';
+import { AuditNames, requireTrailKeyArn, validateTrailName } from '../audit/audit-names';
 import { ExistingDataEventResource } from '../audit/data-access-trail';
 import { DataEventSelectorPlan, DataEventSelectorPlanInput, dataEventTypeOfArn, planDataEventSelectors } from '../audit/data-event-selectors';
 
@@ -118,14 +118,9 @@ export class OrganizationDataAccessTrail extends Construct {
       );
     }
     this.trailName = props.trailName ?? OrganizationDataAccessTrail.DEFAULT_TRAIL_NAME;
-    if (!Token.isUnresolved(this.trailName) && !/^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/.test(this.trailName)) {
-      throw new Error(`OrganizationDataAccessTrailProps.trailName must be 3-128 letters, digits, '.', '_' or '-', starting with a letter or digit, got '${this.trailName}'`);
-    }
+    validateTrailName('OrganizationDataAccessTrailProps.trailName', this.trailName);
     if (!props.archiveBucketName) throw new Error('OrganizationDataAccessTrailProps.archiveBucketName is required: use AuditNames.archiveBucketName(auditAccount, region), got an empty value');
-    const keyArn = stack.resolve(props.encryptionKey.keyArn);
-    if (typeof keyArn === 'string' && /(^alias\/|:alias\/)/.test(keyArn)) {
-      throw new Error(`OrganizationDataAccessTrailProps.encryptionKey must be a key ARN (CloudTrail needs one), got the alias '${keyArn}': use CrossAccountKey to resolve it`);
-    }
+    requireTrailKeyArn('OrganizationDataAccessTrailProps.encryptionKey', props.encryptionKey, 'CloudTrail needs one');
     this.archiveBucketName = props.archiveBucketName;
     this.trailArn = AuditNames.trailArn(props.managementAccount, stack.region, this.trailName);
 
