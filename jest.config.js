@@ -7,7 +7,7 @@ module.exports = {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
-  // Removes the cloud assemblies the run's apps wrote into the temp directory.
+  // A temp directory of the run's own (TMPDIR for the workers), removed at the end.
   globalSetup: '<rootDir>/test/global-setup.js',
   globalTeardown: '<rootDir>/test/global-teardown.js',
   // Synthesizing CDK apps is CPU-bound: one worker per core keeps 2-core machines responsive.

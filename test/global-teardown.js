@@ -1,22 +1,16 @@
-// Jest global teardown: every `new App()` without an outdir synthesizes into a fresh
-// `<tmpdir>/cdk.outXXXXXX` (aws-cdk-lib), Lambda assets included, and never removes it: a run of
-// the suite leaves hundreds of them (several GB over a day of runs). Remove the ones written since
-// this run started (KEEP_CDK_OUT=1 keeps them for inspection).
-const { readdirSync, rmSync, statSync } = require('node:fs');
-const { tmpdir } = require('node:os');
-const { join } = require('node:path');
+// Jest global teardown: removes the run's temp directory (global-setup.js) with every cloud
+// assembly and report the tests wrote into it, and restores TMPDIR. KEEP_CDK_OUT=1 keeps it for
+// inspection (its path is printed).
+const { rmSync } = require('node:fs');
 
 module.exports = async () => {
-  if (process.env.KEEP_CDK_OUT === '1') return;
-  const start = (globalThis.__cdpTestRunStart ?? Date.now()) - 1000;
-  const dir = tmpdir();
-  for (const name of readdirSync(dir)) {
-    if (!name.startsWith('cdk.out')) continue;
-    const full = join(dir, name);
-    try {
-      if (statSync(full).mtimeMs >= start) rmSync(full, { recursive: true, force: true });
-    } catch {
-      // removed meanwhile, or not ours to remove
-    }
+  const run = globalThis.__cdpTestTmp;
+  if (!run) return;
+  if (run.previous === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = run.previous;
+  if (process.env.KEEP_CDK_OUT === '1') {
+    console.log(`\nKEEP_CDK_OUT=1: this run's cloud assemblies are in ${run.dir}`);
+    return;
   }
+  rmSync(run.dir, { recursive: true, force: true });
 };
