@@ -44,7 +44,7 @@ export function acknowledge(scope: IConstruct, ids: string | readonly string[], 
   );
   for (const id of typeof ids === 'string' ? [ids] : ids) {
     if (already.has(id)) continue;
-    const key = STOCK_RULE_KEYS.get(id);
+    const key = STOCK_RULE_KEYS.get(id) ?? (PACK_RULE.test(id) && packKeyPrefix !== undefined ? `${packKeyPrefix}${id}` : undefined);
     if (key !== undefined) {
       // A stock pack's rule id is never an annotation of this app: record the acknowledgement the
       // packs read, without the stack trace and annotation sweep `Validations.acknowledge` adds
@@ -62,11 +62,21 @@ export function acknowledge(scope: IConstruct, ids: string | readonly string[], 
 const STOCK_RULE_KEYS = new Map<string, string>();
 const STOCK_RULE_IDS: ReadonlySet<string> = new Set(Object.values(STOCK_RULES).flat());
 
+/**
+ * Rule ids of the five packs' validation plugins (a stock rule, possibly with its finding in
+ * brackets, or one of `DataProtectionChecks`): reported at validation, never a warning already on
+ * the tree, so their acknowledgement needs no annotation sweep either.
+ */
+const PACK_RULE = /^(AwsSolutions|NIST\.800\.53\.R5|HIPAA\.Security|PCI\.DSS\.321|DataProtection)-[A-Za-z0-9]+(\[.*\])?$/;
+/** The prefix `Validations.acknowledge` puts before a pack rule id in its metadata key (e.g. `Annotation::`), learned from its first use. */
+let packKeyPrefix: string | undefined;
+
 function learnKey(scope: IConstruct, id: string): void {
-  if (!STOCK_RULE_IDS.has(id) || STOCK_RULE_KEYS.has(id)) return;
   const entry = [...scope.node.metadata].reverse().find((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
   const key = entry && Object.keys(entry.data as object)[0];
-  if (key && key.replace(/^annotation::/i, '') === id) STOCK_RULE_KEYS.set(id, key);
+  if (!key || key.replace(/^annotation::/i, '') !== id) return;
+  if (STOCK_RULE_IDS.has(id) && !STOCK_RULE_KEYS.has(id)) STOCK_RULE_KEYS.set(id, key);
+  if (packKeyPrefix === undefined && PACK_RULE.test(id) && key.endsWith(id)) packKeyPrefix = key.slice(0, key.length - id.length);
 }
 
 /** The CloudFormation resource of an L2 (its default child), else the construct itself: the narrowest place. */
