@@ -118,6 +118,13 @@ export interface DataEventSelectorPlanInput {
   readonly existingArns?: string[];
   /** @default MAX_SELECTOR_VALUES */
   readonly maxValues?: number;
+  /**
+   * Also record the S3 objects and DynamoDB tables the app does not define (the stores of the
+   * accounts a StackSet baseline protects: they are classified by tag in their own accounts, and
+   * selectors cannot match tags): both types are selected by exclusion — every data event but
+   * those of the app's unrecorded resources and the trail's own buckets. @default false
+   */
+  readonly recordUnknownStores?: boolean;
 }
 
 interface TypeInfo {
@@ -334,7 +341,16 @@ function prefixChoice(info: TypeInfo, covered: Target[], existing: string[], unc
  * resources with generated names in other stacks than the trail's are recorded rather than
  * excluded through an export of their ARN (see `DataEventSelectorPlan.overRecorded`).
  */
-function exclusionChoice(info: TypeInfo, covered: Target[], existing: string[], uncovered: Target[], ownBucketNames: string[], existingNames: Map<string, Set<string>>, trailStack: Stack): TypeChoice {
+function exclusionChoice(
+  info: TypeInfo,
+  covered: Target[],
+  existing: string[],
+  uncovered: Target[],
+  ownBucketNames: string[],
+  existingNames: Map<string, Set<string>>,
+  trailStack: Stack,
+  exactOnly = false,
+): TypeChoice {
   const isOverRecorded = (u: Target) => u.name === undefined && Stack.of(u.cfn) !== trailStack;
   const overRecorded = uncovered.filter(isOverRecorded);
   // A resource both deployed here unrecorded and listed as existing is recorded (over-recording is the safe side).
@@ -356,7 +372,8 @@ function exclusionChoice(info: TypeInfo, covered: Target[], existing: string[], 
       else addLiteral(S3_ARN_BASE, own);
     }
   }
-  const aggregate = covered.every((t) => t.name !== undefined);
+  // Names of stores outside the app are unknown: a shortened prefix could exclude them (exactOnly).
+  const aggregate = !exactOnly && covered.every((t) => t.name !== undefined);
   for (const [base, names] of literal) {
     if (!aggregate) {
       exactValues.push(...[...new Set(names)].sort().map((n) => `${base}${n}${info.nameSuffix}`));
@@ -448,6 +465,12 @@ export function planDataEventSelectors(input: DataEventSelectorPlanInput): DataE
       const imported = (covered.get(info) ?? []).some((t) => t.name === undefined && Stack.of(t.cfn) !== trailStack);
       if (!imported || !choices.has(info)) continue;
       choices.set(info, exclusionChoice(info, covered.get(info)!, existing.get(info)!, uncovered.get(info)!, input.ownBucketNames, existingNames, trailStack));
+      fixed.add(info);
+    }
+  }
+  if (input.recordUnknownStores) {
+    for (const info of [S3, DYNAMODB]) {
+      choices.set(info, exclusionChoice(info, covered.get(info)!, existing.get(info)!, uncovered.get(info)!, input.ownBucketNames, existingNames, trailStack, true));
       fixed.add(info);
     }
   }

@@ -70,6 +70,16 @@ export interface OrganizationDataAccessTrailProps {
    * @default false
    */
   readonly includeManagementEvents?: boolean;
+  /**
+   * Record the data events of S3 objects and DynamoDB tables the app does not define too: the
+   * stores of the member accounts a `DataAccountBaselineStack` protects, classified by tag in their
+   * own accounts (selectors cannot match tags), whose own trails cannot deliver into the archive.
+   * Both types are then selected by exclusion: every data event of the organization but those of
+   * the app's unrecorded resources and the archive (billed per event; the unclassified stores of
+   * the members are recorded too).
+   * @default false (`AuditAccountStack` sets it when the layout has `memberOrganizationalUnitPaths`)
+   */
+  readonly recordMemberStores?: boolean;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -134,6 +144,7 @@ export class OrganizationDataAccessTrail extends Construct {
       ownBucketNames: [props.archiveBucketName],
       includeManagementEvents: props.includeManagementEvents ?? false,
       existingArns: [...new Set(existingArns)],
+      recordUnknownStores: props.recordMemberStores ?? false,
     };
 
     this.trail = new cloudtrail.CfnTrail(this, 'Resource', {

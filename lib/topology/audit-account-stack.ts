@@ -155,6 +155,8 @@ export class AuditAccountStack extends Stack {
         coverageScopes: orgTrail.coverageScopes,
         existingResources: orgTrail.existingResources,
         includeManagementEvents: orgTrail.includeManagementEvents,
+        // The StackSet members' stores are not in the app, and their own trails cannot deliver here.
+        recordMemberStores: members.length > 0,
       });
       // CloudTrail checks the bucket policy when it creates the trail.
       this.organizationTrail.node.addDependency(this.archive);

@@ -224,6 +224,38 @@ test("the audit key lets CloudTrail encrypt for the management account's trails,
   expect(statements.map((st: any) => st.Sid)).toEqual(expect.arrayContaining(['CloudTrailEncryptsLogs', 'CloudTrailDescribesKey2', 'CloudTrailDecryptsForBucketKey2']));
 });
 
+describe('OrganizationDataAccessTrail with the StackSet members (recordMemberStores)', () => {
+  // The same data accounts; the layout also admits OUs of members whose stores the app does not define.
+  const membersApp = new App();
+  const a = new Stack(membersApp, 'DataA', { env: { account: DATA_ACCOUNT, region: REGION } });
+  classify(new s3.Bucket(a, 'Payroll', { bucketName: 'conf-payroll-a' }), DataClassification.CONFIDENTIAL);
+  new s3.Bucket(a, 'Scratch', { bucketName: 'scratch-a' });
+  new s3.Bucket(a, 'Scratch2', { bucketName: 'scratch-ab' });
+  const withMembers = new AuditAccountStack(membersApp, 'Audit', {
+    env: { account: AUDIT_ACCOUNT, region: REGION },
+    accounts: { ...ACCOUNTS, organizationId: ORG_ID, dataAccounts: [DATA_ACCOUNT], memberOrganizationalUnitPaths: [`${ORG_ID}/r-ab12/ou-ab12-11111111/*`] },
+    alarmEmails: ['security@example.com'],
+    organizationTrail: { managementAccount: MANAGEMENT_ACCOUNT },
+  });
+  const [trail] = Object.values(Template.fromStack(withMembers).findResources('AWS::CloudTrail::Trail')) as any[];
+  const byType = Object.fromEntries(trail.Properties.AdvancedEventSelectors.map((sel: any) => [sel.FieldSelectors.find((f: any) => f.Field === 'resources.type').Equals[0], sel.FieldSelectors]));
+
+  test("records every S3 object and DynamoDB data event of the organization but the app's unrecorded buckets (by exact name) and the archive: the members' stores are unknown to the app", () => {
+    const arn = byType['AWS::S3::Object'].find((f: any) => f.Field === 'resources.ARN');
+    expect(arn.StartsWith).toBeUndefined();
+    // Exact names, never a shortened prefix (which could exclude a member's store).
+    expect(arn.NotStartsWith.map(plain)).toEqual(expect.arrayContaining(['arn:aws:s3:::scratch-a/', 'arn:aws:s3:::scratch-ab/', `arn:aws:s3:::${ARCHIVE}/`]));
+    expect(arn.NotStartsWith.map(plain)).not.toContain('arn:aws:s3:::scratch-a');
+    expect(JSON.stringify(arn.NotStartsWith.map(plain))).not.toContain('conf-payroll-a');
+    expect(byType['AWS::DynamoDB::Table']).toEqual([{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::DynamoDB::Table'] }]);
+  });
+
+  test('without member paths, only the classified resources of the app are selected', () => {
+    const [plainTrail] = Object.values(auditTemplate.findResources('AWS::CloudTrail::Trail')) as any[];
+    expect(plainTrail.Properties.AdvancedEventSelectors).toHaveLength(1);
+  });
+});
+
 describe('bad input is a synth error naming the prop, the value and the expected form', () => {
   const key = (stack: Stack) => kms.Key.fromKeyArn(stack, 'Key', `arn:aws:kms:${REGION}:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
   const mgmt = () => new Stack(new App(), 'M', { env: { account: MANAGEMENT_ACCOUNT, region: REGION } });
