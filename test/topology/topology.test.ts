@@ -6,3 +6,6 @@ import './accounts.tests';
 import './data-account-stack.tests';
 import './data-store-guards.tests';
 import './retention-vaults.tests';
+import './audit-account-stack.tests';
+import './backup-account-stack.tests';
+import './reference-app.tests';
