@@ -68,6 +68,7 @@ const STOCK_RULE_IDS: ReadonlySet<string> = new Set(Object.values(STOCK_RULES).f
  * the tree, so their acknowledgement needs no annotation sweep either.
  */
 const PACK_RULE = /^(AwsSolutions|NIST\.800\.53\.R5|HIPAA\.Security|PCI\.DSS\.321|DataProtection)-[A-Za-z0-9]+(\[.*\])?$/;
+const PACK_NAMES = ['AwsSolutions', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321', 'DataProtection'];
 /** The prefix `Validations.acknowledge` puts before a pack rule id in its metadata key (e.g. `Annotation::`), learned from its first use. */
 let packKeyPrefix: string | undefined;
 
@@ -76,7 +77,9 @@ function learnKey(scope: IConstruct, id: string): void {
   const key = entry && Object.keys(entry.data as object)[0];
   if (!key || key.replace(/^annotation::/i, '') !== id) return;
   if (STOCK_RULE_IDS.has(id) && !STOCK_RULE_KEYS.has(id)) STOCK_RULE_KEYS.set(id, key);
-  if (packKeyPrefix === undefined && PACK_RULE.test(id) && key.endsWith(id)) packKeyPrefix = key.slice(0, key.length - id.length);
+  // A prefix naming the rule's own pack (e.g. 'AwsSolutions::') would be wrong for the other packs: learned only when it names none.
+  const prefix = key.endsWith(id) ? key.slice(0, key.length - id.length) : undefined;
+  if (packKeyPrefix === undefined && PACK_RULE.test(id) && prefix !== undefined && !PACK_NAMES.some((p) => prefix.includes(p))) packKeyPrefix = prefix;
 }
 
 /** The CloudFormation resource of an L2 (its default child), else the construct itself: the narrowest place. */
