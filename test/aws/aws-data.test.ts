@@ -75,9 +75,16 @@ function synthErrors(app: App): string | undefined {
  * What a reviewer gets from the example's cloud assembly (the one synthesized above, not a second
  * synth): the report's Markdown, the packs it records, and template mode's unacknowledged findings.
  */
+/** The report of each example's cloud assembly, built once (by `review` or a test of its own). */
+const reports = new Map<App, ReturnType<typeof buildReport>>();
+function reportOf(app: App): ReturnType<typeof buildReport> {
+  if (!reports.has(app)) reports.set(app, buildReport(app.synth().directory));
+  return reports.get(app)!;
+}
+
 function review(app: App): { markdown: number; packs: string[]; templates: number; findings: string[] } {
   const dir = app.synth().directory; // cached: the assembly synthErrors produced
-  const report = buildReport(dir);
+  const report = reportOf(app);
   const scan = scanTemplates(dir);
   return {
     // Unbounded: the natural size must fit, not only the truncated one.
@@ -255,7 +262,7 @@ describe('example organization', () => {
   reviewTests(app, 11);
 
   test('the report lists every OU covered (by the StackSet baseline, the backup policy and the guardrails) and every guardrail', () => {
-    const report = buildReport(app.synth().directory);
+    const report = reportOf(app);
     const ous = ['ou-exam-pleunit1', 'ou-exam-pleunit2'];
     expect(report.organization!.targets.map((t) => t.id)).toEqual(ous);
     for (const t of report.organization!.targets) {
