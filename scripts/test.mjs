@@ -75,7 +75,9 @@ function bundlesAreCurrent() {
  * directories, the tsconfigs, the lockfile for the dependencies' types), hashed.
  */
 function typeCheckInputs() {
-  const skip = new Set(['node_modules', 'cdk.out', 'build', 'dist', 'consumer']);
+  // The tsconfig's excludes: node_modules and cdk.out at any depth, the others from the root only.
+  const anyDepth = new Set(['node_modules', 'cdk.out']);
+  const fromRoot = new Set(['build', 'dist', 'scripts/consumer']);
   const entries = [];
   const add = (file) => {
     const st = statSync(file);
@@ -84,13 +86,16 @@ function typeCheckInputs() {
   const walk = (dir) => {
     if (!existsSync(dir)) return;
     for (const name of readdirSync(dir)) {
-      if (skip.has(name)) continue;
       const full = join(dir, name);
+      if (anyDepth.has(name) || fromRoot.has(relative(root, full))) continue;
       if (statSync(full).isDirectory()) walk(full);
       else if (/\.(ts|json)$/.test(name)) add(full);
     }
   };
   for (const dir of ['lib', 'bin', 'test', 'examples', 'bench', 'scripts']) walk(join(root, dir));
-  for (const file of ['tsconfig.json', 'package-lock.json', 'package.json']) if (existsSync(join(root, file))) add(join(root, file));
+  // Root JSON (tsconfig, cdk.json imported by tests, the lockfile) and npm's record of what is installed
+  // (rewritten by every install: types that changed under node_modules re-run the check).
+  for (const name of readdirSync(root)) if (name.endsWith('.json')) add(join(root, name));
+  if (existsSync(join(root, 'node_modules/.package-lock.json'))) add(join(root, 'node_modules/.package-lock.json'));
   return createHash('sha256').update(entries.sort().join('\n')).digest('hex');
 }

@@ -473,6 +473,11 @@ export function planDataEventSelectors(input: DataEventSelectorPlanInput): DataE
       choices.set(info, exclusionChoice(info, covered.get(info)!, existing.get(info)!, uncovered.get(info)!, input.ownBucketNames, existingNames, trailStack, true));
       fixed.add(info);
     }
+    // Too many exact exclusions: record those stores too (over-recording is the safe side), the own buckets still excluded.
+    const known = () => (input.includeManagementEvents ? 1 : 0) + [...choices.values()].reduce((n, c) => n + c.values, 0);
+    for (const info of [S3, DYNAMODB]) {
+      if (known() > maxValues) choices.set(info, allResourcesChoice(info, covered.get(info)!, existing.get(info)!, input.ownBucketNames));
+    }
   }
   const management = input.includeManagementEvents ? 1 : 0;
   const total = () => management + [...choices.values()].reduce((n, c) => n + c.values, 0);

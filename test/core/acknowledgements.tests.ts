@@ -11,7 +11,7 @@ describe('acknowledge', () => {
     const ids = ['AwsSolutions-S1', 'NIST.800.53.R5-S3BucketLoggingEnabled', 'DataProtection-ClassifiedRestoreDrill', 'AwsSolutions-IAM5[Resource::arn:aws:s3:::x/*]', 'HIPAA.Security-S3BucketLoggingEnabled'];
     const ours = new Construct(stack, 'Ours');
     const reference = new Construct(stack, 'Reference');
-    // Twice each: the second call of an id takes the shortcut.
+    // Twice each: the second call of an id on the same construct is a no-op (the first reason stays).
     for (const id of [...ids, ...ids]) acknowledge(ours, id, `why ${id}`);
     for (const id of ids) Validations.of(reference).acknowledge({ id, reason: `why ${id}` });
     const keys = (c: Construct) => Object.assign({}, ...c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => m.data));

@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { classify, DataClassification } from '../../lib/classification';
 import { METADATA } from '../../lib/core/constants';
 import { BackupDelegatedAdministrator, CloudTrailDelegatedAdministrator, OrganizationDataAccessTrail } from '../../lib';
+import { planDataEventSelectors } from '../../lib/audit/data-event-selectors';
 import { AuditAccountStack } from '../../lib/topology/audit-account-stack';
 import { KeyAccountStack } from '../../lib/topology/key-account-stack';
 import { ACCOUNTS, ARCHIVE, AUDIT_ACCOUNT, BACKUP_ACCOUNT, DATA_ACCOUNT, KEY_ACCOUNT, OTHER_DATA_ACCOUNT, plain, REGION } from '../audit/fixtures';
@@ -293,5 +294,21 @@ describe('bad input is a synth error naming the prop, the value and the expected
     const s = auditAccount();
     new OrganizationDataAccessTrail(s, 'Empty', { managementAccount: MANAGEMENT_ACCOUNT, organizationId: ORG_ID, encryptionKey: key(s), archiveBucketName: ARCHIVE });
     expect(() => Template.fromStack(s)).toThrow(/OrganizationDataAccessTrail A\/Empty selects nothing: no classified resource with data events/);
+  });
+});
+
+describe('recordUnknownStores when the exact exclusions do not fit', () => {
+  test('the stores are recorded whole (over-recording is the safe side), the trail\'s own bucket still excluded, instead of a synth error', () => {
+    const a = new App();
+    const data = new Stack(a, 'Data', { env: { account: DATA_ACCOUNT, region: REGION } });
+    for (let i = 0; i < 6; i++) new s3.Bucket(data, `Scratch${i}`, { bucketName: `scratch-${i}` });
+    const audit = new Stack(a, 'Audit', { env: { account: AUDIT_ACCOUNT, region: REGION } });
+    const input = { trail: audit, organizationTrail: true, crossStackReferences: false, ownBucketNames: [ARCHIVE], includeManagementEvents: false, recordUnknownStores: true };
+    const fits = planDataEventSelectors({ ...input, maxValues: 20 });
+    const s3Arn = (plan: any) => plan.advancedEventSelectors.find((sel: any) => sel.fieldSelectors.some((f: any) => f.equalTo?.includes('AWS::S3::Object'))).fieldSelectors.find((f: any) => f.field === 'resources.ARN');
+    expect(s3Arn(fits).notStartsWith).toHaveLength(7);
+    const tight = planDataEventSelectors({ ...input, maxValues: 6 });
+    expect(s3Arn(tight).notStartsWith.map((v: string) => plain(audit.resolve(v)))).toEqual([`arn:aws:s3:::${ARCHIVE}/`]);
+    expect(tight.valueCount).toBeLessThanOrEqual(6);
   });
 });
