@@ -127,6 +127,14 @@ export const ROOT_ID_PATTERN = /^r-[0-9a-z]{4,32}$/;
  */
 export const REGION_PATTERN = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 
+/** Throws unless `value` is an organization id (`o-` and 10-32 lowercase letters or digits); tokens skipped. */
+export function validateOrganizationIdFormat(prop: string, value: string | undefined): void {
+  if (value !== undefined && Token.isUnresolved(value)) return;
+  if (value === undefined || !ORGANIZATION_ID_PATTERN.test(value)) {
+    throw new Error(`${prop} must be an organization id matching ^o-[a-z0-9]{10,32}$ (e.g. o-a1b2c3d4e5), got ${value === undefined ? 'undefined' : `'${value}'`}`);
+  }
+}
+
 /** Throws unless `value` is an organizational unit id (tokens skipped). The message names the prop, the value and the pattern. */
 export function validateOrganizationalUnitId(prop: string, value: string | undefined): void {
   if (value !== undefined && Token.isUnresolved(value)) return;

@@ -3,12 +3,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledgeAwsCustomResourceProvider, acknowledgeInlinePolicy, acknowledgeWildcards } from '../core/acknowledgements';
-import { METADATA } from '../core/constants';
-import { validateAccountId } from '../core/validation';
-import { customResourceCfn, enableTrustedAccess, organizationsAccountArn, validateOrganizationIdFormat } from './organization-trail';
+import { CONTROLS, recordControl } from '../core/controls';
+import { validateAccountId, validateOrganizationIdFormat } from '../core/validation';
+import { customResourceCfn, enableTrustedAccess, organizationsAccountArn } from './organization-trail';
 
-/** The `control` of the `METADATA.CONTROL` entry a `BackupDelegatedAdministrator` records. */
-export const BACKUP_DELEGATED_ADMIN_CONTROL = 'backup-delegated-admin';
 
 const BACKUP_SERVICE_PRINCIPAL = 'backup.amazonaws.com';
 
@@ -164,8 +162,7 @@ export class BackupDelegatedAdministrator extends Construct {
     );
     acknowledgeAwsCustomResourceProvider(stack);
 
-    customResourceCfn(this.registration).node.addMetadata(METADATA.CONTROL, {
-      control: BACKUP_DELEGATED_ADMIN_CONTROL,
+    recordControl(customResourceCfn(this.registration), CONTROLS.BACKUP_DELEGATED_ADMIN, {
       detail: {
         delegatedAdminAccount: props.delegatedAdminAccount,
         servicePrincipal: BACKUP_SERVICE_PRINCIPAL,

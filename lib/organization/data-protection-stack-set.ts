@@ -6,8 +6,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeInlinePolicy, acknowledgeManagedPolicy, acknowledgeWildcards, defaultPolicyOf, STOCK_RULES } from '../core/acknowledgements';
-import { METADATA } from '../core/constants';
-import { validateInteger, validateOrganizationalUnitId, validateOrganizationId, validateRange, validateRegion, validateRootId } from '../core/validation';
+import { CONTROLS, recordControl } from '../core/controls';
+import { validateInteger, validateOrganizationalUnitId, validateOrganizationId, validateOrganizationIdFormat, validateRange, validateRegion, validateRootId } from '../core/validation';
 import { ProtectedKey } from '../keys/protected-key';
 import { entityPathsCover } from '../topology/accounts';
 import { BaselineAsset, DataAccountBaselineStack, validateAssetBucketPrefix } from './data-account-baseline';
@@ -181,7 +181,7 @@ export class DataProtectionStackSet extends Construct {
       templateUrl: Lazy.uncachedString({ produce: () => baseline._templateUrl }),
     });
     // The report lists the OUs and regions the rollout covers.
-    this.stackSet.node.addMetadata(METADATA.CONTROL, { control: 'organization-rollout', detail: { organizationalUnitIds: this.organizationalUnitIds, regions: this.regions } });
+    recordControl(this.stackSet, CONTROLS.ORGANIZATION_ROLLOUT, { detail: { organizationalUnitIds: this.organizationalUnitIds, regions: this.regions } });
 
     // Every member reads the baseline's code from '<prefix>-<region>' trusting the name: each region's
     // bucket must be an OrganizationAssetBucket of this account in this app (checked once the app is built).
@@ -301,9 +301,7 @@ export class OrganizationAssetBucket extends Construct {
     super(scope, id);
     const P = 'OrganizationAssetBucketProps';
     const prefix = validateAssetBucketPrefix(`${P}.assetBucketPrefix`, props.assetBucketPrefix);
-    if (props.organizationId === undefined || (!Token.isUnresolved(props.organizationId) && !/^o-[a-z0-9]{10,32}$/.test(props.organizationId))) {
-      throw new Error(`${P}.organizationId must be an organization id matching ^o-[a-z0-9]{10,32}$ (e.g. o-a1b2c3d4e5), got ${props.organizationId === undefined ? 'undefined' : `'${props.organizationId}'`}`);
-    }
+    validateOrganizationIdFormat(`${P}.organizationId`, props.organizationId);
     this.assetBucketPrefix = prefix;
     const region = Stack.of(this).region;
     this.bucket = new s3.Bucket(this, 'Bucket', {

@@ -6,23 +6,11 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { ProtectionPolicy } from '../classification/protection-policy';
 import { acknowledge, acknowledgeAwsCustomResourceProvider, acknowledgeInlinePolicy, acknowledgeWildcards, STOCK_RULES } from '../core/acknowledgements';
-import { METADATA } from '../core/constants';
-import { cfnOf } from '../core/controls';
-import { ORGANIZATION_ID_PATTERN, validateAccountId } from '../core/validation';
+import { cfnOf, CONTROLS, recordControl } from '../core/controls';
+import { validateAccountId, validateOrganizationIdFormat } from '../core/validation';
 import { AuditNames, requireTrailKeyArn, validateTrailName } from '../audit/audit-names';
 import { ExistingDataEventResource } from '../audit/data-access-trail';
 import { DataEventSelectorPlan, DataEventSelectorPlanInput, dataEventTypeOfArn, planDataEventSelectors } from '../audit/data-event-selectors';
-
-/** The `control` of the `METADATA.CONTROL` entry an `OrganizationDataAccessTrail` records (on its AWS::CloudTrail::Trail). */
-export const ORGANIZATION_TRAIL_CONTROL = 'organization-trail';
-
-/** Throws unless `value` is an organization id (`o-` and 10-32 lowercase letters or digits); tokens skipped. */
-export function validateOrganizationIdFormat(prop: string, value: string | undefined): void {
-  if (value !== undefined && Token.isUnresolved(value)) return;
-  if (value === undefined || !ORGANIZATION_ID_PATTERN.test(value)) {
-    throw new Error(`${prop} must be an organization id matching ^o-[a-z0-9]{10,32}$ (e.g. o-a1b2c3d4e5), got ${value === undefined ? 'undefined' : `'${value}'`}`);
-  }
-}
 
 export interface OrganizationDataAccessTrailProps {
   /**
@@ -194,8 +182,7 @@ export class OrganizationDataAccessTrail extends Construct {
     }
     if (!this.recorded) {
       this.recorded = true;
-      this.trail.node.addMetadata(METADATA.CONTROL, {
-        control: ORGANIZATION_TRAIL_CONTROL,
+      recordControl(this.trail, CONTROLS.ORGANIZATION_TRAIL, {
         detail: {
           trail: this.trailName,
           trailArn: Stack.of(this).resolve(this.trailArn),
@@ -237,8 +224,6 @@ function existingArn(scope: IConstruct, prop: string, r: ExistingDataEventResour
   return [arn];
 }
 
-/** The `control` of the `METADATA.CONTROL` entry a `CloudTrailDelegatedAdministrator` records. */
-export const CLOUDTRAIL_DELEGATED_ADMIN_CONTROL = 'cloudtrail-delegated-admin';
 
 export interface CloudTrailDelegatedAdministratorProps {
   /** The member account that manages the organization trails: the audit account. */
@@ -373,8 +358,7 @@ export class CloudTrailDelegatedAdministrator extends Construct {
     ]);
     acknowledgeInlinePolicy(cfnPolicy, "AwsCustomResource attaches each call's permissions as an inline policy of its provider role; this one only registers (and, with deregisterOnDelete, deregisters) the CloudTrail delegated administrator.");
     acknowledgeAwsCustomResourceProvider(stack);
-    customResourceCfn(this.registration).node.addMetadata(METADATA.CONTROL, {
-      control: CLOUDTRAIL_DELEGATED_ADMIN_CONTROL,
+    recordControl(customResourceCfn(this.registration), CONTROLS.CLOUDTRAIL_DELEGATED_ADMIN, {
       detail: { delegatedAdminAccount: props.delegatedAdminAccount, servicePrincipal, organizationId: props.organizationId, deregisterOnDelete },
     });
   }

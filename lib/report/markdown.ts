@@ -1,3 +1,4 @@
+import { CONTROLS } from '../core/controls';
 import { AcknowledgementReport, ChecklistResult, ChecklistStatus, DataProtectionReport, Evidence } from './report';
 import { TemplateFinding } from './templates';
 
@@ -148,7 +149,7 @@ function organizationLines(report: DataProtectionReport): string[] {
           '',
         ]
       : []),
-    ...org.controls.filter((c) => c.control !== 'organization-rollout' && c.control !== 'organization-backup-policy').map((c) => `- **${c.control}** ${code(c.constructPath)}: ${cell(clip(detail(c.detail), MAX_REASON))}`),
+    ...org.controls.filter((c) => c.control !== CONTROLS.ORGANIZATION_ROLLOUT && c.control !== CONTROLS.ORGANIZATION_BACKUP_POLICY).map((c) => `- **${c.control}** ${code(c.constructPath)}: ${cell(clip(detail(c.detail), MAX_REASON))}`),
     '',
   ];
 }
