@@ -188,3 +188,12 @@ export function requireReason(prop: string, reason: string | undefined, what: st
 export function warnIrreversible(scope: IConstruct, message: string): void {
   Annotations.of(scope).addWarningV2('cdk-data-protection:irreversible', `IRREVERSIBLE: ${message}`);
 }
+
+/** Throws unless a literal `arn` is an EventBridge event bus ARN (`arn:<partition>:events:<region>:<account>:event-bus/<name>`); returns it. */
+export function validateEventBusArn(prop: string, arn: string | undefined): string | undefined {
+  if (arn === undefined || Token.isUnresolved(arn)) return arn;
+  if (!/^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._\-/]{1,256}$/.test(arn)) {
+    throw new Error(`${prop} must be an EventBridge event bus ARN (arn:<partition>:events:<region>:<12-digit account>:event-bus/<name>), got '${arn}'`);
+  }
+  return arn;
+}

@@ -1,7 +1,6 @@
 import { ArnFormat, Aws, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,8 +16,8 @@ import { ProtectionPolicy } from '../classification/protection-policy';
 import { acknowledgeInlinePolicy, acknowledgeManagedPolicy, acknowledgeWildcards, defaultPolicyOf, WildcardGrant } from '../core/acknowledgements';
 import { CLASSIFICATION_TAG, METRIC_NAMESPACE } from '../core/constants';
 import { handlerFunction } from '../core/handler-function';
-import { requireLiteral, validateRange } from '../core/validation';
-import { ALARM_DESCRIPTION_PREFIX } from '../keys/alarm-topic';
+import { requireLiteral, validateEventBusArn, validateRange } from '../core/validation';
+import { notifyingAlarm } from '../keys/alarm-topic';
 import { checkEnvironmentSize, grantStoreDiscovery, grantVerifiedSuccesses, resolveDiscovery } from './drill-discovery';
 import { DISCOVERY_ENV } from './target-item';
 
@@ -246,10 +245,7 @@ export class NativeRestoreTesting extends Construct {
     const evidenceKey = props.evidenceKey ?? props.logKey;
     this.evidenceBucket =
       props.evidenceBucket ?? new ObjectLockBucket(this, 'EvidenceBucket', { encryptionKey: evidenceKey, retention: props.evidenceRetention ?? Duration.days(2555) }).bucket;
-    const evidenceBus = props.evidenceEventBusArn;
-    if (evidenceBus !== undefined && !Token.isUnresolved(evidenceBus) && !/^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._\-/]{1,256}$/.test(evidenceBus)) {
-      throw new Error(`NativeRestoreTestingProps.evidenceEventBusArn must be an EventBridge event bus ARN (arn:<partition>:events:<region>:<12-digit account>:event-bus/<name>), got '${evidenceBus}'`);
-    }
+    const evidenceBus = validateEventBusArn('NativeRestoreTestingProps.evidenceEventBusArn', props.evidenceEventBusArn);
     // Stores are named and held to their level's objectives as the drill's discovery does (tags
     // included), so the validator's records and the staleness check agree on names. The vault name
     // is unused here: restore testing picks the recovery point itself.
@@ -351,18 +347,8 @@ export class NativeRestoreTesting extends Construct {
     });
 
     // The drill's alarms, on this plan's metrics (every one notifies the topic; the prefix forwards it).
-    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, treatMissingData: cloudwatch.TreatMissingData) => {
-      const a = new cloudwatch.Alarm(this, id, {
-        alarmDescription: `${ALARM_DESCRIPTION_PREFIX} restore testing plan ${planName}: ${description}`.slice(0, 1024),
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData,
-      });
-      a.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
-      return a;
-    };
+    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, treatMissingData: cloudwatch.TreatMissingData) =>
+      notifyingAlarm(this, id, { description: `restore testing plan ${planName}: ${description}`, metric, treatMissingData, topic: props.alarmTopic });
     this.validationFailedAlarm = alarm(
       'ValidationFailedAlarm',
       'a restore failed or its copy failed validation, or the validator failed (its log and the evidence record name the restore job and the checks)',

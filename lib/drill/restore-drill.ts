@@ -21,8 +21,8 @@ import { CLASSIFICATION_TAG, DRILL_PREFIX, DRILL_TAG, METRIC_NAMESPACE } from '.
 import { CONTROLS, recordControl } from '../core/controls';
 import { LIBRARY_NAME_PREFIX, libraryResourceName } from '../core/naming';
 import { handlerFunction } from '../core/handler-function';
-import { requireLiteral, validateRange } from '../core/validation';
-import { ALARM_DESCRIPTION_PREFIX, grantAlarmPublish } from '../keys/alarm-topic';
+import { requireLiteral, validateEventBusArn, validateRange } from '../core/validation';
+import { ALARM_DESCRIPTION_PREFIX, grantAlarmPublish, notifyingAlarm } from '../keys/alarm-topic';
 import { DataClassification } from '../classification/data-classification';
 import { checkEnvironmentSize, DrillCopyDiscoveryProps, DrillDiscoveryProps, grantStoreDiscovery, grantVerifiedSuccesses, resolveCopyDiscovery, resolveDiscovery } from './drill-discovery';
 import { DrillResourceType } from './drill-resource-type';
@@ -409,7 +409,7 @@ export class RestoreDrill extends Construct {
     this.validator = props.validator ?? this.defaultValidator(props);
     this.recoveryPointFunction = this.recoveryPointChooser();
     ({ fn: this.cleanupFunction, role: this.cleanupRole } = this.cleanup());
-    const evidenceBus = RestoreDrill.evidenceBusArn(props.evidenceEventBusArn);
+    const evidenceBus = validateEventBusArn('RestoreDrillProps.evidenceEventBusArn', props.evidenceEventBusArn);
     this.evidenceFunction = this.fn('EvidenceWriter', 'drill-evidence', 'Writes restore drill evidence and computes RTO/RPO', {
       EVIDENCE_BUCKET: this.evidenceBucket.bucketName,
       EVIDENCE_KEY_ARN: props.evidenceKey.keyArn,
@@ -475,20 +475,8 @@ export class RestoreDrill extends Construct {
     }
 
     // Every drill alarm fires on one datapoint >= 1 and notifies the alarm topic.
-    const action = new cwActions.SnsAction(props.alarmTopic);
-    const alarm = (id: string, alarmDescription: string, metric: cloudwatch.IMetric, treatMissingData: cloudwatch.TreatMissingData) => {
-      const a = new cloudwatch.Alarm(this, id, {
-        // The prefix forwards the alarm's state changes to the audit account (AlarmTopicProps.forwardTo).
-        alarmDescription: `${ALARM_DESCRIPTION_PREFIX} ${alarmDescription}`.slice(0, 1024),
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData,
-      });
-      a.addAlarmAction(action);
-      return a;
-    };
+    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, treatMissingData: cloudwatch.TreatMissingData) =>
+      notifyingAlarm(this, id, { description, metric, treatMissingData, topic: props.alarmTopic });
     this.drillFailedAlarm = alarm(
       'DrillFailedAlarm',
       'A restore drill failed, timed out or was aborted: read its evidence record and notification',
@@ -680,18 +668,6 @@ export class RestoreDrill extends Construct {
 
   private grantVerifiedSuccesses(fn: lambda.Function): void {
     grantVerifiedSuccesses(fn, this.evidenceBucket);
-  }
-
-  /**
-   * `RestoreDrillProps.evidenceEventBusArn`, checked when literal: an EventBridge event bus ARN
-   * (`arn:<partition>:events:<region>:<account>:event-bus/<name>`).
-   */
-  private static evidenceBusArn(arn: string | undefined): string | undefined {
-    if (arn === undefined || Token.isUnresolved(arn)) return arn;
-    if (!/^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._\-/]{1,256}$/.test(arn)) {
-      throw new Error(`RestoreDrillProps.evidenceEventBusArn must be an EventBridge event bus ARN (arn:<partition>:events:<region>:<12-digit account>:event-bus/<name>), got '${arn}'`);
-    }
-    return arn;
   }
 
   /**

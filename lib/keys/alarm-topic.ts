@@ -332,3 +332,30 @@ export function apiCallAlarmRule(scope: Construct, id: string, props: ApiCallAla
     targets: alarmTargets(props.topic),
   });
 }
+
+/** Options of `notifyingAlarm`. */
+export interface NotifyingAlarmProps {
+  /** Why it fires; `ALARM_DESCRIPTION_PREFIX` is put before it. */
+  readonly description: string;
+  readonly metric: cloudwatch.IMetric;
+  readonly treatMissingData: cloudwatch.TreatMissingData;
+  readonly topic: sns.ITopic;
+}
+
+/**
+ * An alarm that fires on one datapoint >= 1 and notifies `topic`; its description starts with
+ * `ALARM_DESCRIPTION_PREFIX`, so its state changes are forwarded to the audit account
+ * (`AlarmTopicProps.forwardTo`). The restore drills' alarms.
+ */
+export function notifyingAlarm(scope: Construct, id: string, props: NotifyingAlarmProps): cloudwatch.Alarm {
+  const alarm = new cloudwatch.Alarm(scope, id, {
+    alarmDescription: `${ALARM_DESCRIPTION_PREFIX} ${props.description}`.slice(0, 1024),
+    metric: props.metric,
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: props.treatMissingData,
+  });
+  alarm.addAlarmAction(new cwActions.SnsAction(props.topic));
+  return alarm;
+}
