@@ -6,12 +6,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledgeInlinePolicy, acknowledgeWildcards, defaultPolicyOf } from '../core/acknowledgements';
 import { METRIC_NAMESPACE, SILENT_MEMBER_ACCOUNTS_METRIC } from '../core/constants';
-import { handlerFunction } from '../core/handler-function';
+import { handlerFunction, hourlyInvocation } from '../core/handler-function';
 import { validateRegion } from '../core/validation';
 import { ALARM_DESCRIPTION_PREFIX } from '../keys/alarm-topic';
 import { HEARTBEAT_METRIC, HEARTBEAT_NAMESPACE, silenceHours } from './security-event-bus';
@@ -139,19 +138,7 @@ export class MemberHeartbeatMonitor extends Construct {
     ]);
     acknowledgeInlinePolicy(defaultPolicyOf(this.function.role!));
 
-    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
-      description: 'EventBridge Scheduler runs the member-heartbeat check hourly',
-    });
-    this.schedule = new scheduler.Schedule(this, 'Hourly', {
-      description: 'Counts the member accounts whose forwarding heartbeats stopped',
-      schedule: scheduler.ScheduleExpression.rate(Duration.hours(1)),
-      target: new schedulerTargets.LambdaInvoke(this.function, { retryAttempts: 2, role: schedulerRole }),
-    });
-    acknowledgeWildcards(defaultPolicyOf(schedulerRole)!, [
-      { resource: `${this.function.functionArn}:*`, reason: 'The scheduler target may invoke the member-heartbeat function and its versions (function ARN with :*), nothing else.' },
-    ]);
-    acknowledgeInlinePolicy(defaultPolicyOf(schedulerRole));
+    this.schedule = hourlyInvocation(this, this.function, 'member-heartbeat', 'Counts the member accounts whose forwarding heartbeats stopped');
 
     // Two hourly periods: one run landing in the neighbouring hour leaves a period empty and must
     // not alarm alone (missing data breaches); a silent pair stays silent, so it alarms at the second run.

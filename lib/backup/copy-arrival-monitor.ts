@@ -1,4 +1,4 @@
-import { Aws, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -7,12 +7,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeInlinePolicy, acknowledgeWildcards, defaultPolicyOf, STOCK_RULES } from '../core/acknowledgements';
+import { acknowledge, acknowledgeInlinePolicy, defaultPolicyOf, STOCK_RULES } from '../core/acknowledgements';
 import { COPY_ARRIVAL, METRIC_NAMESPACE } from '../core/constants';
-import { handlerFunction } from '../core/handler-function';
+import { handlerFunction, hourlyInvocation } from '../core/handler-function';
 import { requireLiteral, validateAccountId, validateRange } from '../core/validation';
 import { ALARM_DESCRIPTION_PREFIX } from '../keys/alarm-topic';
 
@@ -147,19 +146,7 @@ export class CopyArrivalMonitor extends Construct {
       );
     }
 
-    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
-      description: 'EventBridge Scheduler runs the copy-arrival check hourly',
-    });
-    this.schedule = new scheduler.Schedule(this, 'Hourly', {
-      description: 'Publishes hours since the last copy from each source account arrived in the vault',
-      schedule: scheduler.ScheduleExpression.rate(Duration.hours(1)),
-      target: new schedulerTargets.LambdaInvoke(this.function, { retryAttempts: 2, role: schedulerRole }),
-    });
-    acknowledgeWildcards(defaultPolicyOf(schedulerRole)!, [
-      { resource: `${this.function.functionArn}:*`, reason: 'The scheduler target may invoke the copy-arrival function and its versions (function ARN with :*), nothing else.' },
-    ]);
-    acknowledgeInlinePolicy(defaultPolicyOf(schedulerRole));
+    this.schedule = hourlyInvocation(this, this.function, 'copy-arrival', 'Publishes hours since the last copy from each source account arrived in the vault');
     acknowledgeInlinePolicy(defaultPolicyOf(this.function.role!));
 
     // Two hourly periods: one run landing in the neighbouring hour leaves a period empty (missing

@@ -1,10 +1,12 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
-import { acknowledge, STOCK_RULES } from './acknowledgements';
+import { acknowledge, acknowledgeInlinePolicy, acknowledgeWildcards, defaultPolicyOf, STOCK_RULES } from './acknowledgements';
 import { handlerCode } from './handler-code';
 import { libraryResourceName } from './naming';
 
@@ -65,4 +67,26 @@ export function handlerFunction(scope: Construct, id: string, options: HandlerFu
   acknowledge(cfn, STOCK_RULES.LAMBDA_IN_VPC, options.vpcReason);
   acknowledge(cfn, STOCK_RULES.LAMBDA_DLQ, options.dlqReason);
   return fn;
+}
+
+/**
+ * An hourly EventBridge Scheduler invocation of `fn` (`Hourly`), with a role (`SchedulerRole`) that
+ * this account's scheduler alone may assume and that may invoke only `fn` and its versions. `what`
+ * names the check in the role's description and the acknowledgement.
+ */
+export function hourlyInvocation(scope: Construct, fn: lambda.IFunction, what: string, description: string): scheduler.Schedule {
+  const role = new iam.Role(scope, 'SchedulerRole', {
+    assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
+    description: `EventBridge Scheduler runs the ${what} check hourly`,
+  });
+  const schedule = new scheduler.Schedule(scope, 'Hourly', {
+    description,
+    schedule: scheduler.ScheduleExpression.rate(Duration.hours(1)),
+    target: new schedulerTargets.LambdaInvoke(fn, { retryAttempts: 2, role }),
+  });
+  acknowledgeWildcards(defaultPolicyOf(role)!, [
+    { resource: `${fn.functionArn}:*`, reason: `The scheduler target may invoke the ${what} function and its versions (function ARN with :*), nothing else.` },
+  ]);
+  acknowledgeInlinePolicy(defaultPolicyOf(role));
+  return schedule;
 }
