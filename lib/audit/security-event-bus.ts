@@ -96,14 +96,9 @@ export class SecurityEventBus extends Construct {
     const paths = props.sourceOrganizationalUnitPaths ?? [];
     if (paths.length > 0) {
       const org = props.organizationId;
-      if (org === undefined) throw new Error('SecurityEventBusProps.sourceOrganizationalUnitPaths needs SecurityEventBusProps.organizationId: every path starts with it, got no organizationId');
-      // Literal entity paths of that organization, validated as the layout's (a token is refused: the bus's reach must be reviewable).
+      // Literal entity paths of that organization, validated as the layout's (organization id set and
+      // first; a token is refused: the bus's reach must be reviewable).
       validateEntityPaths('SecurityEventBusProps.sourceOrganizationalUnitPaths', paths, org, 'SecurityEventBusProps.organizationId');
-      paths.forEach((p, i) => {
-        if (!Token.isUnresolved(p) && !Token.isUnresolved(org) && !p.startsWith(`${org}/`)) {
-          throw new Error(`SecurityEventBusProps.sourceOrganizationalUnitPaths[${i}] must start with organizationId '${org}/', got '${p}'`);
-        }
-      });
       // The forwarding roles of the OUs' accounts: principal '*' only with aws:PrincipalOrgPaths and
       // aws:PrincipalOrgID (global condition keys, "AWS global condition context keys", IAM User Guide,
       // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths;
