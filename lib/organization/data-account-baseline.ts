@@ -7,7 +7,7 @@ import { ORGANIZATION_BACKUP_ROLE_NAME, ORGANIZATION_BACKUP_VAULT_NAME } from '.
 import { acknowledgeManagedPolicy } from '../core/acknowledgements';
 import { requireReason } from '../core/validation';
 import { DataProtectionAccounts, memberOrganizationalUnitPaths } from '../topology/accounts';
-import { _localLogKey, _noDataAccessTrail, _oneVaultPerAccount, ConfigRecorderOptions, DataAccountStack, DataProtectionDrillOptions } from '../topology/data-account-stack';
+import { _memberBaseline, ConfigRecorderOptions, DataAccountStack, DataProtectionDrillOptions } from '../topology/data-account-stack';
 
 /**
  * S3 bucket names: 3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter
@@ -149,20 +149,22 @@ export class DataAccountBaselineStack extends DataAccountStack {
       }],
     });
 
-    // The plans of an Organizations backup policy write every level into one vault.
-    _oneVaultPerAccount(this);
-    // CloudWatch Logs may use the key account's keys only for named accounts: the drill logs under a key of the member account.
-    _localLogKey(this);
+    // One vault (the backup policy's plans write every level into it), the drill's logs under a key
+    // of the member account, and no trail of its own when the organization trail records it.
     const P = 'DataAccountBaselineStackProps';
     const members = memberOrganizationalUnitPaths(props.accounts, `${P}.accounts`);
-    if (props.organizationTrailReason !== undefined) {
-      _noDataAccessTrail(this, requireReason(`${P}.organizationTrailReason`, props.organizationTrailReason, 'the member accounts get no data-access trail nor its alarms'));
-    } else if (members.length > 0) {
+    if (props.organizationTrailReason === undefined && members.length > 0) {
       throw new Error(
         `${P}.organizationTrailReason is required with ${P}.accounts.memberOrganizationalUnitPaths (${JSON.stringify(members)}): the audit archive and the audit key admit CloudTrail for named trails only (aws:SourceArn per account), ` +
           'so a member account\'s own trail cannot deliver; record the members\' data events with the organization trail (AuditAccountStackProps.organizationTrail) and say so here',
       );
     }
+    _memberBaseline(
+      this,
+      props.organizationTrailReason === undefined
+        ? {}
+        : { noDataAccessTrailReason: requireReason(`${P}.organizationTrailReason`, props.organizationTrailReason, 'the member accounts get no data-access trail nor its alarms') },
+    );
     this.protect({ backupVaultName: ORGANIZATION_BACKUP_VAULT_NAME, drill: props.drill, dataAccessAlarms: props.dataAccessAlarms });
 
     // The role the OrganizationBackupPolicy names ("The IAM role must exist when creating a backup

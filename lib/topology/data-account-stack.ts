@@ -476,7 +476,7 @@ export class DataAccountStack extends Stack {
     const engine = options.drill?.engine ?? DrillEngine.STEP_FUNCTIONS;
     // Member accounts of an organization rollout: the drill's logs under this account's own key.
     let logKey: kms.IKey | undefined;
-    if (LOCAL_LOG_KEY.has(this)) {
+    if (MEMBER_BASELINES.has(this)) {
       this.alarmTopic.key.allowCloudWatchLogs([this.account]);
       logKey = this.alarmTopic.key.key;
     }
@@ -707,7 +707,7 @@ export class DataAccountStack extends Stack {
 
   /** The trail, its alarms and the Audit Manager frameworks of the account (accountWide stack only). */
   private addAccountWideProtections(dataAccessAlarms?: DataAccessAlarmsOptions): void {
-    const noTrail = NO_DATA_ACCESS_TRAIL.get(this);
+    const noTrail = MEMBER_BASELINES.get(this)?.noDataAccessTrailReason;
     if (noTrail !== undefined) {
       this.node.addMetadata(METADATA.OVERRIDE, { prop: 'DataAccountBaselineStackProps.organizationTrailReason', floor: 'a DataAccessTrail and DataAccessAlarms in every data account', value: 'the organization trail', reason: noTrail });
     } else {
@@ -938,42 +938,28 @@ function retentionClasses(): number[] {
 }
 
 /**
- * Data stacks whose protection set keeps every level in its first locked vault (lock minimum 7
- * days): the `DataAccountBaselineStack` of an organization rollout, whose vault receives the plans
- * of an Organizations backup policy, which write every level into one vault.
+ * Data stacks that are the `DataAccountBaselineStack` of an organization rollout, deployed into
+ * accounts the layout does not list, and the reason their account has no `DataAccessTrail` (nor its
+ * `DataAccessAlarms`: an organization trail records their data events; shown in the report). Such a
+ * protection set:
+ * - keeps every level in its first locked vault (lock minimum 7 days): the plans of an
+ *   Organizations backup policy write every level into one vault;
+ * - logs its drill under a key of its own account (the alarm topic's) instead of the key account's
+ *   evidence key: the key account admits CloudWatch Logs per named account
+ *   (`kms:EncryptionContext:aws:logs:arn`, "Encrypt log data in CloudWatch Logs using AWS KMS",
+ *   https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html), which the
+ *   member accounts are not.
  */
-const ONE_VAULT = new WeakSet<DataAccountStack>();
+const MEMBER_BASELINES = new WeakMap<DataAccountStack, { readonly noDataAccessTrailReason?: string }>();
 
-/** @internal Keep every level of `stack`'s protection set in its first vault (call before `protect`). */
-export function _oneVaultPerAccount(stack: DataAccountStack): void {
-  ONE_VAULT.add(stack);
+/** @internal Make `stack`'s protection set an organization member's baseline (call before `protect`). */
+export function _memberBaseline(stack: DataAccountStack, options: { readonly noDataAccessTrailReason?: string } = {}): void {
+  MEMBER_BASELINES.set(stack, options);
 }
 
-/** Data stacks whose account's data events an organization trail records: the reason, shown in the report. */
-const NO_DATA_ACCESS_TRAIL = new WeakMap<DataAccountStack, string>();
-
-/** @internal Create no `DataAccessTrail` (nor its `DataAccessAlarms`) in `stack`'s protection set (call before `protect`). */
-export function _noDataAccessTrail(stack: DataAccountStack, reason: string): void {
-  NO_DATA_ACCESS_TRAIL.set(stack, reason);
-}
-
-/**
- * Data stacks whose drill functions log to a key of their own account (the alarm topic's) instead of
- * the key account's evidence key: the key account admits CloudWatch Logs per named account
- * (`kms:EncryptionContext:aws:logs:arn`, "Encrypt log data in CloudWatch Logs using AWS KMS",
- * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html), which the
- * member accounts of an organization rollout are not.
- */
-const LOCAL_LOG_KEY = new WeakSet<DataAccountStack>();
-
-/** @internal Encrypt the drill's log groups with this account's alarm-topic key (call before `protect`). */
-export function _localLogKey(stack: DataAccountStack): void {
-  LOCAL_LOG_KEY.add(stack);
-}
-
-/** The retention classes of `stack`'s vaults: only the first with `_oneVaultPerAccount`. */
+/** The retention classes of `stack`'s vaults: only the first for a member baseline (`_memberBaseline`). */
 function retentionClassesOf(stack: DataAccountStack): number[] {
-  return ONE_VAULT.has(stack) ? retentionClasses().slice(0, 1) : retentionClasses();
+  return MEMBER_BASELINES.has(stack) ? retentionClasses().slice(0, 1) : retentionClasses();
 }
 
 /** Per app root: `<account>/<region>` → the data stacks there, in creation order. */
