@@ -466,7 +466,7 @@ export class RestoreDrill extends Construct {
           { DRILL_TARGETS: Stack.of(this).toJsonString(targets.map((t) => ({ name: t.name, intervalDays: t.intervalDays, ...(t.resourceArn ? { resourceArn: t.resourceArn } : {}) }))) }),
     }, { reservedConcurrency: 1, invokedAsynchronously: true });
     if (this.discovery) this.grantDiscovery(this.stalenessFunction);
-    else this.grantVerifiedSuccesses(this.stalenessFunction);
+    else grantVerifiedSuccesses(this.stalenessFunction, this.evidenceBucket);
     props.evidenceKey.grantDecrypt(this.stalenessFunction);
     if (this.canaryEnabled) {
       this.canaryFunction = this.canaryWriter(props);
@@ -663,10 +663,6 @@ export class RestoreDrill extends Construct {
     } else {
       grantStoreDiscovery(fn, this.discovery!.classifications);
     }
-    grantVerifiedSuccesses(fn, this.evidenceBucket);
-  }
-
-  private grantVerifiedSuccesses(fn: lambda.Function): void {
     grantVerifiedSuccesses(fn, this.evidenceBucket);
   }
 

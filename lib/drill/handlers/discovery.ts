@@ -9,7 +9,7 @@ import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/cl
 import { CLASSIFICATION_TAG } from '../../core/constants';
 import { DISCOVERY_ENV, DiscoveryConfig, itemOfCopy, itemOfStore, TargetItem } from '../target-item';
 import { millisOf } from '../canary';
-import { lastVerifiedSuccesses, VerifyClients } from './verified-success';
+import { lastVerifiedSuccesses, VerifyClients, VerifyTarget } from './verified-success';
 
 /**
  * `ResourceTypeFilters` of the drillable types, "in the format service[:resourceType]" (Resource
@@ -148,16 +148,9 @@ async function clusterOf(c: DiscoveryClients, arn: string): Promise<string | und
  * a missing object or job is thrown: a drill must not re-drill everything, nor nothing, because it
  * could not read its evidence.
  */
-export async function lastSuccesses(
-  bucket: string,
-  names: string[],
-  restoreRoleArn: string,
-  now: number = Date.now(),
-  c?: VerifyClients,
-  sources: { [name: string]: string | undefined } = {},
-): Promise<{ [name: string]: number | undefined }> {
-  const found = await lastVerifiedSuccesses(bucket, names, restoreRoleArn, now, c, undefined, sources);
-  return Object.fromEntries(names.map((n) => [n, found[n].at]));
+export async function lastSuccesses(bucket: string, targets: VerifyTarget[], restoreRoleArn: string, now: number = Date.now(), clients?: VerifyClients): Promise<{ [name: string]: number | undefined }> {
+  const found = await lastVerifiedSuccesses(bucket, targets, restoreRoleArn, now, { clients });
+  return Object.fromEntries(targets.map((t) => [t.name, found[t.name].at]));
 }
 
 /**

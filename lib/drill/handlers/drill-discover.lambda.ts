@@ -56,7 +56,7 @@ export async function handler(): Promise<{ targets: unknown[]; summary: { [key: 
   for (const r of found.rejected) console.warn(`restore drill ${config.drill}: store ${r.resourceArn} is not drilled: ${r.reason}`);
   // Due by the last success AWS Backup confirms: a forged evidence file does not make a store look drilled.
   const now = Date.now();
-  const last = await lastSuccesses(bucket, found.items.map((i) => i.name), restoreRoleFromEnv(), now, undefined, Object.fromEntries(found.items.map((i) => [i.name, i.resourceArn])));
+  const last = await lastSuccesses(bucket, found.items, restoreRoleFromEnv(), now);
   const due = selectDue(found.items, last, now, Number.POSITIVE_INFINITY);
   // Copies are restored with the copy level's keys: their source tables are in other accounts.
   const targets = config.copyVaults ? due.slice(0, config.maxTargets) : await withSourceKeys(due.slice(0, config.maxTargets));

@@ -50,7 +50,7 @@ export async function handler(): Promise<{ ages: { [target: string]: number | nu
   const ages: { [target: string]: number | null } = {};
   const states: { [target: string]: SuccessState } = {};
   const plan = process.env.RESTORE_TESTING_PLAN_ARN || undefined;
-  const last = await lastVerifiedSuccesses(bucket, targets.map((t) => t.name), restoreRoleArn, now, undefined, plan, Object.fromEntries(targets.map((t) => [t.name, t.resourceArn])));
+  const last = await lastVerifiedSuccesses(bucket, targets, restoreRoleArn, now, { restoreTestingPlanArn: plan });
   for (const { name } of targets) {
     states[name] = last[name].state;
     ages[name] = last[name].at === undefined ? null : (now - last[name].at!) / 86_400_000;

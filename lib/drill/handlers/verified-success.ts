@@ -49,6 +49,19 @@ export interface LastSuccess {
   reason?: string;
 }
 
+/** A target whose last success is read: its name, and its store's ARN when known (a success must be a restore of it). */
+export interface VerifyTarget {
+  readonly name: string;
+  readonly resourceArn?: string;
+}
+
+export interface VerifyOptions {
+  /** @default - S3 and Backup clients of the function */
+  readonly clients?: VerifyClients;
+  /** Only that restore testing plan's jobs count (its ValidationStatus SUCCESSFUL); without it, no plan's job counts. */
+  readonly restoreTestingPlanArn?: string;
+}
+
 export interface VerifyClients {
   s3: Pick<S3Client, 'send'>;
   backup: Pick<BackupClient, 'send'>;
@@ -82,15 +95,10 @@ async function readJson(c: VerifyClients, bucket: string, key: string): Promise<
  * The last success of one target, checked against AWS Backup. Errors other than a missing object
  * or job are thrown: a drill must not re-drill everything, nor nothing, because it could not read.
  */
-export async function lastVerifiedSuccess(
-  bucket: string,
-  name: string,
-  restoreRoleArn: string,
-  now: number,
-  c: VerifyClients = clients(),
-  restoreTestingPlanArn?: string,
-  sourceArn?: string,
-): Promise<LastSuccess> {
+export async function lastVerifiedSuccess(bucket: string, target: VerifyTarget, restoreRoleArn: string, now: number, options: VerifyOptions = {}): Promise<LastSuccess> {
+  const { name, resourceArn: sourceArn } = target;
+  const { restoreTestingPlanArn } = options;
+  const c = options.clients ?? clients();
   const pointer = await readJson(c, bucket, `latest-success/${name}.json`);
   if (!pointer) return { state: 'none' };
   const key = pointer.body?.evidenceKey;
@@ -147,19 +155,12 @@ export async function lastVerifiedSuccess(
   return { state: 'verified', at: completed, restoreJobId };
 }
 
-/** `lastVerifiedSuccess` of each name; rejected and unverified ones are logged. */
-export async function lastVerifiedSuccesses(
-  bucket: string,
-  names: string[],
-  restoreRoleArn: string,
-  now: number,
-  c: VerifyClients = clients(),
-  restoreTestingPlanArn?: string,
-  sources: { [name: string]: string | undefined } = {},
-): Promise<{ [name: string]: LastSuccess }> {
+/** `lastVerifiedSuccess` of each target, by name; rejected and unverified ones are logged. */
+export async function lastVerifiedSuccesses(bucket: string, targets: VerifyTarget[], restoreRoleArn: string, now: number, options: VerifyOptions = {}): Promise<{ [name: string]: LastSuccess }> {
   const out: { [name: string]: LastSuccess } = {};
-  for (const name of names) {
-    out[name] = await lastVerifiedSuccess(bucket, name, restoreRoleArn, now, c, restoreTestingPlanArn, sources[name]);
+  for (const target of targets) {
+    const name = target.name;
+    out[name] = await lastVerifiedSuccess(bucket, target, restoreRoleArn, now, options);
     if (out[name].state === 'rejected') console.warn(`restore drill ${name}: last success NOT counted: ${out[name].reason}`);
     if (out[name].state === 'unverified') console.warn(`restore drill ${name}: last success unverified: ${out[name].reason}`);
   }
