@@ -4,6 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { DataClassification } from '../classification/data-classification';
 import { ProtectionPolicy } from '../classification/protection-policy';
 import { METRIC_NAMESPACE } from '../core/constants';
+import { requireLiteral, validateInteger, validateRange } from '../core/validation';
 import { DrillMetrics, RestoreDrill } from '../drill/restore-drill';
 import { CopyArrivalMonitor } from '../backup/copy-arrival-monitor';
 import { ALARM_DESCRIPTION_PREFIX } from '../keys/alarm-topic';
@@ -28,6 +29,9 @@ export const DASHBOARD_LIMITS = {
 
 /** Known stores per graph: readable legends, far below METRICS_PER_WIDGET. */
 const STORES_PER_GRAPH = 50;
+/** Stores drawn per level by default (two RTO and two RPO graphs), and at most (ten of each). */
+const DEFAULT_MAX_STORES_PER_LEVEL = 100;
+const MAX_STORES_PER_LEVEL = 250;
 
 /**
  * AWS Backup's job metrics (namespace `AWS/Backup`, "Monitoring AWS Backup metrics with
@@ -65,6 +69,18 @@ export interface DataProtectionDashboardProps {
    * @default - none: only the graphs of every target (SEARCH)
    */
   readonly stores?: DashboardStore[];
+  /**
+   * Stores of one level drawn in that level's RTO and RPO graphs (the first ones of `stores`, 50
+   * per graph). Every store keeps its line in the per-target graphs (SEARCH) whatever this is; a
+   * level with more stores gets a text widget saying how many are not drawn against its objective.
+   * The bound keeps the dashboard's size independent of the account's size: each drawn store adds
+   * ~350 bytes to the template of the stack holding it (the protection set's, for
+   * `DataAccountStack`), and CloudFormation accepts templates of at most 1 MB ("Template body size
+   * in an Amazon S3 object", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
+   * Between 0 (per-target graphs only) and 250.
+   * @default 100
+   */
+  readonly maxStoresPerLevel?: number;
   /** Restore drills whose stale and unverified target counts are graphed. @default - none (the SEARCH graphs still show every drill of the account and region) */
   readonly drills?: RestoreDrill[];
   /** Copy-arrival monitor whose hours since the last copy per source account are graphed. @default - none */
@@ -153,10 +169,22 @@ export class DataProtectionDashboard extends Construct {
       ]), { width: 24 }));
     }
 
-    // The stores known at synth, per level, against that level's objective.
+    // The stores known at synth, per level, against that level's objective (at most maxStoresPerLevel of each).
+    const maxStores = props.maxStoresPerLevel ?? DEFAULT_MAX_STORES_PER_LEVEL;
+    requireLiteral('DataProtectionDashboardProps.maxStoresPerLevel', maxStores, 'it decides at synth how many graphs the dashboard has');
+    validateInteger('DataProtectionDashboardProps.maxStoresPerLevel', maxStores);
+    validateRange('DataProtectionDashboardProps.maxStoresPerLevel', maxStores, 0, MAX_STORES_PER_LEVEL);
     for (const level of DataClassification.all()) {
-      const stores = (props.stores ?? []).filter((s) => s.classification.name === level.name);
+      const all = (props.stores ?? []).filter((s) => s.classification.name === level.name);
+      const stores = all.slice(0, maxStores);
       const policy = ProtectionPolicy.forClassification(level);
+      if (all.length > stores.length) {
+        this.add(new cloudwatch.TextWidget({
+          width: 24,
+          height: 1,
+          markdown: `${level.name}: ${all.length} drilled stores, ${stores.length === 0 ? 'none' : `the first ${stores.length}`} drawn against the level's objectives (maxStoresPerLevel); the per-target graphs show every one of them.`,
+        }));
+      }
       for (let i = 0; i < stores.length; i += STORES_PER_GRAPH) {
         const chunk = stores.slice(i, i + STORES_PER_GRAPH);
         const part = stores.length > STORES_PER_GRAPH ? ` (${i / STORES_PER_GRAPH + 1})` : '';

@@ -1,11 +1,12 @@
-import { Annotations, AspectPriority, Aspects, Duration, Stack, StackProps, Stage, Tags, Token } from 'aws-cdk-lib';
+import { join } from 'node:path';
+import { Annotations, AspectPriority, Aspects, Duration, ISynthesisSession, Stack, StackProps, Stage, Tags, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IConstruct } from 'constructs';
 import { DataClassification } from '../classification/data-classification';
 import { ProtectionPolicy } from '../classification/protection-policy';
 import { AccountWideWatcher, claimAccountWide, registeredPerAccountAndRegion, registerPerAccountAndRegion } from '../core/account-wide';
-import { addStackLimitsValidation } from '../core/stack-limits';
+import { addStackLimitsValidation, checkTemplateSize } from '../core/stack-limits';
 import { AuditNames } from '../audit/audit-names';
 import { DataAccessAlarms, DataAccessAlarmsOptions } from '../audit/data-access-alarms';
 import { DataAccessTrail } from '../audit/data-access-trail';
@@ -388,6 +389,16 @@ export class DataAccountStack extends Stack {
     // forgotten protect() runs with the defaults. An aspect runs before the tree is resolved, so
     // what it adds is tagged and rendered like the rest.
     Aspects.of(this).add({ visit: (node: IConstruct) => { if (node === this) holderOf(this)?.buildShared(groupOf(this)); } }, { priority: AspectPriority.MUTATING });
+  }
+
+  /**
+   * Writes the template, then fails synthesis if it is larger than CloudFormation accepts (1 MB):
+   * the stack holding the protection set carries it beside its own stores.
+   * @internal
+   */
+  public _synthesizeTemplate(session: ISynthesisSession, ...rest: any[]): void {
+    (super._synthesizeTemplate as (...args: unknown[]) => void).call(this, session, ...rest);
+    checkTemplateSize(this, join(session.assembly.outdir, this.templateFile));
   }
 
   /**

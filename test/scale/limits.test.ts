@@ -1,21 +1,22 @@
 /**
  * AWS limits at scale: 1,000 classified resources (the benchmark's app: 45% S3, 45% DynamoDB,
- * 10% Aurora, 50 per DataAccountStack) plus the key account's stack for the same accounts.
+ * 10% Aurora, 100 per DataAccountStack, the denser of the benchmark's shapes: the first data stack
+ * holds the account's protection set beside its own 100 stores, the largest template of the app)
+ * plus the key account's stack for the same accounts.
  * Counts and sizes only, never times: speed lives in bench/.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, CfnResource } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { BENCH_ACCOUNTS, buildScaleApp, cliContext } from '../../bench/scale-apps';
 import { KeyAccountStack } from '../lib';
 import { MAX_SELECTOR_VALUES } from '../../lib/audit/data-event-selectors';
 import { MAX_SELECTION_ARNS } from '../../lib/backup/protected-backup-plan';
-import { MAX_RESOURCES_PER_STACK } from '../../lib/core/stack-limits';
+import { MAX_RESOURCES_PER_STACK, MAX_TEMPLATE_BYTES } from '../../lib/core/stack-limits';
 
 const N = 1000;
-/** CloudFormation: template body uploaded through S3 (as the CDK CLI does). */
-const MAX_TEMPLATE_BYTES = 1024 * 1024;
+const PER_STACK = 100;
 /** KMS: key policy document. */
 const MAX_KEY_POLICY_BYTES = 32 * 1024;
 /** EventBridge Scheduler and Step Functions StartExecution: input payload. */
@@ -35,7 +36,7 @@ beforeAll(() => {
     // The CLI's context: path metadata makes templates as large as `cdk synth` writes them.
     const app = new App({ context: cliContext() });
     new KeyAccountStack(app, 'Keys', { accounts: BENCH_ACCOUNTS, env: { account: BENCH_ACCOUNTS.keyAccount, region: BENCH_ACCOUNTS.primaryRegion } });
-    buildScaleApp('protected', N, app);
+    buildScaleApp('protected', N, app, PER_STACK);
     assembly = app.synth();
   } finally {
     if (before === undefined) delete process.env.CDK_VALIDATION;
@@ -54,7 +55,7 @@ describe(`limits at N = ${N} classified resources`, () => {
     );
     // Protection buckets (evidence, access logs, reports) are classified too: at least N.
     expect(classified.length).toBeGreaterThanOrEqual(N);
-    expect(templates.filter((t) => t.name.startsWith('Data')).length).toBe(N / 50);
+    expect(templates.filter((t) => t.name.startsWith('Data')).length).toBe(N / PER_STACK);
   });
 
   test(`every stack has at most ${MAX_RESOURCES_PER_STACK} resources and a template of at most 1 MB`, () => {
@@ -117,5 +118,14 @@ describe('a data stack too large for CloudFormation', () => {
     const app = new App();
     buildScaleApp('protected', 250, app, 250);
     expect(() => app.synth()).toThrow(/Data0 has \d{3} resources; CloudFormation allows at most 500 per stack\. Split the classified resources over several DataAccountStacks/);
+  });
+
+  test('a template over 1 MB fails at synth once written, naming the stack, its size and how to split; 1 MB is CloudFormation\'s limit', () => {
+    expect(MAX_TEMPLATE_BYTES).toBe(1024 * 1024);
+    const app = new App();
+    buildScaleApp('protected', 2, app, 2);
+    // Under 500 resources, over 1 MB: a property no real store has, the size the check reads.
+    new CfnResource(app.node.findChild('Data0'), 'Large', { type: 'AWS::SSM::Parameter', properties: { Type: 'String', Value: 'x'.repeat(MAX_TEMPLATE_BYTES) } });
+    expect(() => app.synth()).toThrow(/^Data0: its template is \d+ bytes \(\d+ KB\); CloudFormation accepts at most 1048576 bytes \(1 MB\)\. Split the classified resources over several DataAccountStacks/);
   });
 });

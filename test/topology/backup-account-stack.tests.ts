@@ -7,7 +7,7 @@ import { airGappedVaultTarget, BackupAccountStack, CENTRAL_BACKUP_VAULT_NAME } f
 import { AIR_GAPPED_VAULT_NAME } from '../../lib/backup/logically-air-gapped-vault';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import { App as CdkApp, Stack } from 'aws-cdk-lib';
+import { App as CdkApp, Stack, Token } from 'aws-cdk-lib';
 import { DataAccountStack } from '../../lib/topology/data-account-stack';
 import { DataProtectionDashboard } from '../../lib/audit/data-protection-dashboard';
 import { ACCOUNTS, AUDIT_ACCOUNT, BACKUP_ACCOUNT, DATA_ACCOUNT, KEY_ACCOUNT, REGION } from '../helpers';
@@ -206,6 +206,48 @@ describe('DataProtectionDashboard of the backup account', () => {
     const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms.length).toBeGreaterThan(0);
     for (const id of alarms) expect(body).toContain(`{"Fn::GetAtt":["${id}","Arn"]}`);
+  });
+
+  describe('stores per level drawn against their objective (maxStoresPerLevel): the dashboard does not grow with the account', () => {
+    const stores = (level: DataClassification, count: number, prefix: string) => Array.from({ length: count }, (_, i) => ({ name: `${prefix}-${i}`, classification: level }));
+    // 250 CONFIDENTIAL and 30 HIGHLY_SENSITIVE stores; one app, one synth for both dashboards.
+    const app = new CdkApp();
+    const known = [...stores(DataClassification.CONFIDENTIAL, 250, 'c'), ...stores(DataClassification.HIGHLY_SENSITIVE, 30, 'h')];
+    const byDefault = new Stack(app, 'Default');
+    new DataProtectionDashboard(byDefault, 'D', { stores: known });
+    const none = new Stack(app, 'None');
+    new DataProtectionDashboard(none, 'D', { stores: known, maxStoresPerLevel: 0 });
+    // The body is a Fn::Join of JSON text around the stack's region: joined with a literal region, it parses.
+    const bodyOf = (stack: Stack) => {
+      const body = (Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard'))[0] as any).Properties.DashboardBody;
+      return JSON.parse(body['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : 'eu-west-1')).join(''));
+    };
+    const titles = (body: any) => body.widgets.map((w: any) => w.properties.title ?? w.properties.markdown);
+    const drawn = (body: any) => body.widgets.flatMap((w: any) => (w.properties.metrics ?? []).filter((m: unknown[]) => m.includes('Target')).map((m: unknown[]) => m[m.indexOf('Target') + 1]));
+
+    test('by default the first 100 of a level, in graphs of 50, and a text widget naming how many are not drawn; a level within the bound is drawn whole', () => {
+      const body = bodyOf(byDefault);
+      expect(titles(body).filter((t: string) => /^CONFIDENTIAL stores: RTO/.test(t))).toEqual(['CONFIDENTIAL stores: RTO (seconds) against 8 h (1)', 'CONFIDENTIAL stores: RTO (seconds) against 8 h (2)']);
+      expect(titles(body)).toContain("CONFIDENTIAL: 250 drilled stores, the first 100 drawn against the level's objectives (maxStoresPerLevel); the per-target graphs show every one of them.");
+      expect(new Set(drawn(body))).toEqual(new Set([...Array.from({ length: 100 }, (_, i) => `c-${i}`), ...Array.from({ length: 30 }, (_, i) => `h-${i}`)]));
+      expect(titles(body).filter((t: string) => /^HIGHLY_SENSITIVE: /.test(t))).toEqual([]);
+      // Every target still has its line in the SEARCH graphs.
+      expect(titles(body)).toContain('Measured RTO: restore time per target (seconds)');
+    });
+
+    test('0 draws no store: the per-target graphs and one text widget per level with stores', () => {
+      const body = bodyOf(none);
+      expect(drawn(body)).toEqual([]);
+      expect(titles(body).filter((t: string) => / drilled stores, none drawn /.test(t))).toHaveLength(2);
+    });
+
+    test('bad input names the prop, the value and the range; a token is refused (it decides the graphs at synth)', () => {
+      const make = (maxStoresPerLevel: number) => () => new DataProtectionDashboard(new Stack(), 'D', { maxStoresPerLevel });
+      expect(make(251)).toThrow('DataProtectionDashboardProps.maxStoresPerLevel must be between 0 and 250, got 251');
+      expect(make(-1)).toThrow('DataProtectionDashboardProps.maxStoresPerLevel must be between 0 and 250, got -1');
+      expect(make(1.5)).toThrow('DataProtectionDashboardProps.maxStoresPerLevel must be a whole number, got 1.5');
+      expect(make(Token.asNumber({ resolve: () => 5 }))).toThrow('DataProtectionDashboardProps.maxStoresPerLevel needs a literal value, got a token');
+    });
   });
 
   test('a dashboard name CloudWatch would refuse is a synth error naming the prop, the value and the rule', () => {
