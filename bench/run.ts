@@ -141,8 +141,13 @@ if (dense !== undefined && at(largest).lib.stacks !== at(largest, dense).lib.sta
   const perResourceMs = (extra(a) - perStackMs * a.lib.stacks) / largest;
   const extraResources = (c: { plain: Case; lib: Case }) => (c.lib.resources - c.plain.resources) / c.lib.stacks;
   const perResourceText = perResourceMs < 1 ? 'next to nothing per classified resource (within noise)' : `${fmt(perResourceMs, 1)} ms per classified resource`;
+  // A negative per-stack share means the two medians differ by less than their run-to-run spread.
+  const split =
+    perStackMs < 0
+      ? `not separable into per-stack and per-resource parts: the row with fewer data stacks has the larger extra time (${fmt(extra(b))} ms against ${fmt(extra(a))} ms), which a per-stack cost cannot produce, so the medians are within this machine's run-to-run spread; about ${fmt(extra(a) / largest, 1)} ms per classified resource in all`
+      : `about **${fmt(perStackMs)} ms per data stack** and ${perResourceText}`;
   lines.push(
-    `- Where the extra time goes (estimate from the two N=${largest} rows): about **${fmt(perStackMs)} ms per data stack** and ${perResourceText}. ` +
+    `- Where the extra time goes (estimate from the two N=${largest} rows): ${split}. ` +
       `The library adds ~${fmt(extraResources(b))} resources per data stack on average: the protection set (locked vault, backup plans and role, ` +
       'restore-drill workflow, evidence bucket, alarm topic, alarms, trail, frameworks, key lookups, fallback DynamoDB keys) once per account in the first ' +
       'data stack, and a few key lookups in each of the others.',
