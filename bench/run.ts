@@ -155,7 +155,7 @@ if (dense !== undefined && at(largest).lib.stacks !== at(largest, dense).lib.sta
 }
 lines.push(
   `- Limits: at most ${Math.max(...Object.values(results).map((r) => r.lib.maxResources))} resources (CloudFormation: 500) and ` +
-    `${fmt(Math.max(...Object.values(results).map((r) => r.lib.maxBytes)) / 1024)} KB (1,024 KB) in any stack; \`test/scale/limits.test.ts\` asserts these and the trail, key policy, backup selection and drill input limits at N=1,000 in \`npm test\`.`,
+    `${Math.max(...Object.values(results).map((r) => r.lib.maxBytes)).toLocaleString('en-US')} bytes (CloudFormation: 1,000,000) in any stack; \`test/scale/limits.test.ts\` asserts these and the trail, key policy, backup selection and drill input limits at N=1,000 in \`npm test\`.`,
 );
 
 if (!skip.has('nag')) {

@@ -29,7 +29,7 @@ export const DASHBOARD_LIMITS = {
 
 /** Known stores per graph: readable legends, far below METRICS_PER_WIDGET. */
 const STORES_PER_GRAPH = 50;
-/** Stores drawn per level by default (two RTO and two RPO graphs), and at most (ten of each). */
+/** Stores drawn per level by default (two RTO and two RPO graphs), and at most (five of each). */
 const DEFAULT_MAX_STORES_PER_LEVEL = 100;
 const MAX_STORES_PER_LEVEL = 250;
 
@@ -71,12 +71,14 @@ export interface DataProtectionDashboardProps {
   readonly stores?: DashboardStore[];
   /**
    * Stores of one level drawn in that level's RTO and RPO graphs (the first ones of `stores`, 50
-   * per graph). Every store keeps its line in the per-target graphs (SEARCH) whatever this is; a
-   * level with more stores gets a text widget saying how many are not drawn against its objective.
-   * The bound keeps the dashboard's size independent of the account's size: each drawn store adds
-   * ~350 bytes to the template of the stack holding it (the protection set's, for
-   * `DataAccountStack`), and CloudFormation accepts templates of at most 1 MB ("Template body size
-   * in an Amazon S3 object", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
+   * per graph). A level with more stores gets a text widget saying how many are not drawn against
+   * its objective; the per-target graphs (SEARCH) still show them, up to the 500 series a search
+   * expression returns (aws-cdk-lib `SearchExpressionProps`), so in an account drilling more than
+   * 500 stores some appear on neither. The bound keeps the dashboard's size independent of the
+   * account's size: each drawn store adds ~350 bytes to the template of the stack holding it (the
+   * protection set's, for `DataAccountStack`: `DataProtectionOptions.dashboardMaxStoresPerLevel`),
+   * and CloudFormation accepts templates of at most 1 MB ("Template body size in an Amazon S3
+   * object", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
    * Between 0 (per-target graphs only) and 250.
    * @default 100
    */
@@ -182,7 +184,7 @@ export class DataProtectionDashboard extends Construct {
         this.add(new cloudwatch.TextWidget({
           width: 24,
           height: 1,
-          markdown: `${level.name}: ${all.length} drilled stores, ${stores.length === 0 ? 'none' : `the first ${stores.length}`} drawn against the level's objectives (maxStoresPerLevel); the per-target graphs show every one of them.`,
+          markdown: `${level.name}: ${all.length} drilled stores, ${stores.length === 0 ? 'none' : `the first ${stores.length}`} drawn against the level's objectives (maxStoresPerLevel); the per-target graphs show the others, up to 500 targets in all.`,
         }));
       }
       for (let i = 0; i < stores.length; i += STORES_PER_GRAPH) {
@@ -244,7 +246,7 @@ export class DataProtectionDashboard extends Construct {
         if (this.widgetCount > DASHBOARD_LIMITS.WIDGETS) {
           return [
             `DataProtectionDashboard ${this.node.path} has ${this.widgetCount} widgets, more than CloudWatch's ${DASHBOARD_LIMITS.WIDGETS} per dashboard: ` +
-              'give fewer DataProtectionDashboardProps.stores or alarms, or set includeStackAlarms to false',
+              'lower DataProtectionDashboardProps.maxStoresPerLevel, give fewer alarms, or set includeStackAlarms to false',
           ];
         }
         return [];

@@ -204,6 +204,13 @@ export interface DataProtectionOptions {
    * @default - DataAccessAlarms defaults
    */
   readonly dataAccessAlarms?: DataAccessAlarmsOptions;
+  /**
+   * Stores per level the account's dashboard draws against their level's objective
+   * (`DataProtectionDashboardProps.maxStoresPerLevel`, 0-250; the stack holding the protection set
+   * only).
+   * @default 100
+   */
+  readonly dashboardMaxStoresPerLevel?: number;
 }
 
 /** Drill settings shared by the targets `protect` creates. */
@@ -398,7 +405,13 @@ export class DataAccountStack extends Stack {
    */
   public _synthesizeTemplate(session: ISynthesisSession, ...rest: any[]): void {
     (super._synthesizeTemplate as (...args: unknown[]) => void).call(this, session, ...rest);
-    checkTemplateSize(this, join(session.assembly.outdir, this.templateFile));
+    checkTemplateSize(
+      this,
+      join(session.assembly.outdir, this.templateFile),
+      MEMBER_BASELINES.has(this)
+        ? 'The StackSet baseline holds only the protection set: remove what was added to it'
+        : 'Split the classified resources over several DataAccountStacks (e.g. one per application or per 100 tables/buckets; each protects its own)',
+    );
   }
 
   /**
@@ -439,6 +452,7 @@ export class DataAccountStack extends Stack {
         ['noCrossAccountCopyReason', options.noCrossAccountCopyReason],
         ['existingResources', options.existingResources],
         ['dataAccessAlarms', options.dataAccessAlarms],
+        ['dashboardMaxStoresPerLevel', options.dashboardMaxStoresPerLevel],
         ['drill.isolation', options.drill?.isolation],
         ['drill.validator', options.drill?.validator],
         ['drill.engine', options.drill?.engine],
@@ -844,6 +858,7 @@ export class DataAccountStack extends Stack {
       drills: this.restoreDrill ? [this.restoreDrill] : undefined,
       stores: [...drilled].flatMap(([name, path]) => (levelOf.has(path) ? [{ name, classification: levelOf.get(path)! }] : [])),
       dataAccessAlarms: this.node.tryFindChild('DataAccessAlarms') as DataAccessAlarms | undefined,
+      maxStoresPerLevel: this.options?.dashboardMaxStoresPerLevel,
     });
   }
 

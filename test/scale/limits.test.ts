@@ -5,15 +5,16 @@
  * plus the key account's stack for the same accounts.
  * Counts and sizes only, never times: speed lives in bench/.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, CfnResource } from 'aws-cdk-lib';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { BENCH_ACCOUNTS, buildScaleApp, cliContext } from '../../bench/scale-apps';
 import { KeyAccountStack } from '../lib';
 import { MAX_SELECTOR_VALUES } from '../../lib/audit/data-event-selectors';
 import { MAX_SELECTION_ARNS } from '../../lib/backup/protected-backup-plan';
-import { MAX_RESOURCES_PER_STACK, MAX_TEMPLATE_BYTES } from '../../lib/core/stack-limits';
+import { checkTemplateSize, MAX_RESOURCES_PER_STACK, MAX_TEMPLATE_BYTES } from '../../lib/core/stack-limits';
 
 const N = 1000;
 const PER_STACK = 100;
@@ -120,12 +121,25 @@ describe('a data stack too large for CloudFormation', () => {
     expect(() => app.synth()).toThrow(/Data0 has \d{3} resources; CloudFormation allows at most 500 per stack\. Split the classified resources over several DataAccountStacks/);
   });
 
-  test('a template over 1 MB fails at synth once written, naming the stack, its size and how to split; 1 MB is CloudFormation\'s limit', () => {
-    expect(MAX_TEMPLATE_BYTES).toBe(1024 * 1024);
-    const app = new App();
+  test('a template over 1 MB (1,000,000 bytes, as CloudFormation counts) fails at synth once written, naming the stack, its size and how to split', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'limits-'));
+    const app = new App({ outdir });
     buildScaleApp('protected', 2, app, 2);
     // Under 500 resources, over 1 MB: a property no real store has, the size the check reads.
     new CfnResource(app.node.findChild('Data0'), 'Large', { type: 'AWS::SSM::Parameter', properties: { Type: 'String', Value: 'x'.repeat(MAX_TEMPLATE_BYTES) } });
-    expect(() => app.synth()).toThrow(/^Data0: its template is \d+ bytes \(\d+ KB\); CloudFormation accepts at most 1048576 bytes \(1 MB\)\. Split the classified resources over several DataAccountStacks/);
+    expect(() => app.synth()).toThrow(/^Data0: its template is \d{7} bytes; CloudFormation accepts at most 1000000 bytes \(1 MB\) and would refuse it at deploy\. Split the classified resources over several DataAccountStacks .*, or set the stack's suppressTemplateIndentation/);
+    expect(statSync(join(outdir, 'Data0.template.json')).size).toBeGreaterThan(MAX_TEMPLATE_BYTES);
+  });
+
+  test('the bound is 1,000,000 bytes: a file of exactly that size passes, one byte more fails', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'limits-'));
+    const stack = new Stack(new App(), 'S');
+    const file = (bytes: number) => {
+      const path = join(dir, `${bytes}.json`);
+      writeFileSync(path, 'x'.repeat(bytes));
+      return path;
+    };
+    expect(() => checkTemplateSize(stack, file(1_000_000), 'Split it')).not.toThrow();
+    expect(() => checkTemplateSize(stack, file(1_000_001), 'Split it')).toThrow('S: its template is 1000001 bytes; CloudFormation accepts at most 1000000 bytes (1 MB) and would refuse it at deploy. Split it, or set');
   });
 });

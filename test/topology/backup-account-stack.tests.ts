@@ -217,6 +217,10 @@ describe('DataProtectionDashboard of the backup account', () => {
     new DataProtectionDashboard(byDefault, 'D', { stores: known });
     const none = new Stack(app, 'None');
     new DataProtectionDashboard(none, 'D', { stores: known, maxStoresPerLevel: 0 });
+    const exactly = new Stack(app, 'Exactly');
+    new DataProtectionDashboard(exactly, 'D', { stores: known, maxStoresPerLevel: 30 });
+    const most = new Stack(app, 'Most');
+    new DataProtectionDashboard(most, 'D', { stores: known, maxStoresPerLevel: 250 });
     // The body is a Fn::Join of JSON text around the stack's region: joined with a literal region, it parses.
     const bodyOf = (stack: Stack) => {
       const body = (Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard'))[0] as any).Properties.DashboardBody;
@@ -224,15 +228,33 @@ describe('DataProtectionDashboard of the backup account', () => {
     };
     const titles = (body: any) => body.widgets.map((w: any) => w.properties.title ?? w.properties.markdown);
     const drawn = (body: any) => body.widgets.flatMap((w: any) => (w.properties.metrics ?? []).filter((m: unknown[]) => m.includes('Target')).map((m: unknown[]) => m[m.indexOf('Target') + 1]));
+    /** The stores of one level's RTO (or RPO) graphs, in order. */
+    const graphed = (body: any, level: string, objective: 'RTO' | 'RPO') =>
+      drawn({ widgets: body.widgets.filter((w: any) => String(w.properties.title).startsWith(`${level} stores: ${objective} `)) });
+    const names = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
 
     test('by default the first 100 of a level, in graphs of 50, and a text widget naming how many are not drawn; a level within the bound is drawn whole', () => {
       const body = bodyOf(byDefault);
       expect(titles(body).filter((t: string) => /^CONFIDENTIAL stores: RTO/.test(t))).toEqual(['CONFIDENTIAL stores: RTO (seconds) against 8 h (1)', 'CONFIDENTIAL stores: RTO (seconds) against 8 h (2)']);
-      expect(titles(body)).toContain("CONFIDENTIAL: 250 drilled stores, the first 100 drawn against the level's objectives (maxStoresPerLevel); the per-target graphs show every one of them.");
-      expect(new Set(drawn(body))).toEqual(new Set([...Array.from({ length: 100 }, (_, i) => `c-${i}`), ...Array.from({ length: 30 }, (_, i) => `h-${i}`)]));
+      expect(titles(body)).toContain("CONFIDENTIAL: 250 drilled stores, the first 100 drawn against the level's objectives (maxStoresPerLevel); the per-target graphs show the others, up to 500 targets in all.");
+      for (const objective of ['RTO', 'RPO'] as const) {
+        expect(graphed(body, 'CONFIDENTIAL', objective)).toEqual(names('c', 100));
+        expect(graphed(body, 'HIGHLY_SENSITIVE', objective)).toEqual(names('h', 30));
+      }
       expect(titles(body).filter((t: string) => /^HIGHLY_SENSITIVE: /.test(t))).toEqual([]);
-      // Every target still has its line in the SEARCH graphs.
+      // The others are in the per-target SEARCH graphs.
       expect(titles(body)).toContain('Measured RTO: restore time per target (seconds)');
+    });
+
+    test('a level with exactly the bound is drawn whole without a text widget; 250, the most, gives five RTO and five RPO graphs', () => {
+      const at = bodyOf(exactly);
+      expect(graphed(at, 'HIGHLY_SENSITIVE', 'RTO')).toEqual(names('h', 30));
+      expect(titles(at).filter((t: string) => /^HIGHLY_SENSITIVE: /.test(t))).toEqual([]);
+      expect(titles(at)).toContain("CONFIDENTIAL: 250 drilled stores, the first 30 drawn against the level's objectives (maxStoresPerLevel); the per-target graphs show the others, up to 500 targets in all.");
+      const full = bodyOf(most);
+      expect(titles(full).filter((t: string) => /^CONFIDENTIAL stores: RPO /.test(t))).toHaveLength(5);
+      expect(graphed(full, 'CONFIDENTIAL', 'RTO')).toEqual(names('c', 250));
+      expect(titles(full).filter((t: string) => / drilled stores, /.test(t))).toEqual([]);
     });
 
     test('0 draws no store: the per-target graphs and one text widget per level with stores', () => {

@@ -446,6 +446,18 @@ describe('DataProtectionDashboard of the protection set', () => {
     for (const name of ['employees', 'payroll']) expect(body).toContain(`\\"RestoreTimeSeconds\\",\\"Target\\",\\"${name}\\"`);
   });
 
+  test('DataProtectionOptions.dashboardMaxStoresPerLevel reaches the dashboard (1 of the 2 CONFIDENTIAL stores drawn, a text widget for the other); on a stack not holding the protection set it is an error naming the holder', () => {
+    const bounded = JSON.stringify(Object.values(Template.fromStack(stackWith({ dashboardMaxStoresPerLevel: 1 })).findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody);
+    expect(bounded).toContain("CONFIDENTIAL: 2 drilled stores, the first 1 drawn against the level's objectives (maxStoresPerLevel)");
+    expect([...bounded.matchAll(/\\"RestoreTimeSeconds\\",\\"Target\\",\\"(\w+)\\"/g)].map((m) => m[1])).toEqual(['employees']);
+    const other = new App();
+    new DataAccountStack(other, 'Holder', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS });
+    const second = new DataAccountStack(other, 'Second', { env: { account: DATA_ACCOUNT, region: REGION }, accounts: ACCOUNTS });
+    expect(() => second.protect({ dashboardMaxStoresPerLevel: 0 })).toThrow(
+      `DataProtectionOptions.dashboardMaxStoresPerLevel applies to the protection set of ${DATA_ACCOUNT}/${REGION}, held by Holder, and Second does not hold it (accountWide is false): set it in that stack's protect()`,
+    );
+  });
+
   test('AWS Backup job failures, recovery points, data access and every alarm of the stack', () => {
     for (const metric of ['NumberOfBackupJobsFailed', 'NumberOfCopyJobsFailed', 'NumberOfRestoreJobsFailed', 'NumberOfRecoveryPointsCompleted']) {
       expect(body).toContain(`SEARCH('Namespace=\\\\\\"AWS/Backup\\\\\\" MetricName=\\\\\\"${metric}\\\\\\"'`);
