@@ -121,7 +121,9 @@ export function buildReferenceApp(app: App): ReferenceApp {
 
   const keys = new KeyAccountStack(app, 'KeyAccount', { env: env(accounts.keyAccount), accounts });
   const keysDr = accounts.drRegion ? new KeyAccountReplicaStack(app, 'KeyAccountDr', { env: env(accounts.keyAccount, accounts.drRegion), accounts }) : undefined;
-  const backup = new BackupAccountStack(app, 'BackupAccount', { env: env(accounts.backupAccount), accounts });
+  // The payroll database's copies are drilled in an isolated network of the backup account (the
+  // DR region receives no RDS/Aurora copies).
+  const backup = new BackupAccountStack(app, 'BackupAccount', { env: env(accounts.backupAccount), accounts, copyDrill: { isolatedNetwork: {} } });
   const backupDr = accounts.drRegion ? new BackupAccountStack(app, 'BackupAccountDr', { env: env(accounts.backupAccount, accounts.drRegion), accounts }) : undefined;
   const audit = new AuditAccountStack(app, 'AuditAccount', { env: env(accounts.auditAccount), accounts, alarmEmails: ['security-oncall@example.com'] });
   const data = new HrDataStack(app, 'DataAccount', { env: env(accounts.dataAccounts[0]), accounts });

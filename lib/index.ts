@@ -53,6 +53,7 @@ export { DrillStatus, DrillMetrics, RestoreDrill, RestoreDrillProps } from './dr
 export { DrillDiscoveryProps, DrillDiscoveryLevel, DrillRestoreKeys, DrillCopyDiscoveryProps } from './drill/drill-discovery';
 export { DrillTagDefaults } from './drill/drill-tags';
 export { DrillEngine, NativeRestoreTesting, NativeRestoreTestingProps } from './drill/native-restore-testing';
+export { DrillNetwork, DrillNetworkProps } from './drill/drill-network';
 
 // checklist enforcement
 export { DataProtectionChecks } from './nag/data-protection-checks';

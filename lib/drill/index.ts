@@ -5,3 +5,4 @@ export * from './drill-target';
 export * from './poll-schedule';
 export * from './restore-drill';
 export * from './native-restore-testing';
+export * from './drill-network';

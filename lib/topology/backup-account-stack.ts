@@ -23,6 +23,7 @@ import { METADATA } from '../core/constants';
 import { addManagementEventsTrail } from './management-trail';
 import { RestoreDrill } from '../drill/restore-drill';
 import { DrillIsolation } from '../drill/drill-target';
+import { DrillNetwork, DrillNetworkProps } from '../drill/drill-network';
 import { DataAccountFallbackKey } from '../keys/data-account-fallback-key';
 import { KeyConsumerService } from '../keys/key-consumer-service';
 import { securityForwarding, watchAccount } from './watchers';
@@ -128,10 +129,18 @@ export interface BackupAccountCopyDrillOptions {
   readonly rpo?: Duration;
   /**
    * Placement of restored copies; RDS and Aurora copies need a DB subnet group of the backup
-   * account (`dbSubnetGroupName`), or they are not drilled and count as stale.
+   * account (`dbSubnetGroupName`), or they are not drilled and count as stale. Exclusive with
+   * `isolatedNetwork`.
    * @default - the recovery point's
    */
   readonly isolation?: DrillIsolation;
+  /**
+   * Builds a `DrillNetwork` in this stack (a VPC with no route beyond it, a DB subnet group in two
+   * Availability Zones, a security group admitting and sending nothing) and restores the RDS and
+   * Aurora copies there. Exclusive with `isolation`.
+   * @default - none: give `isolation`, or RDS and Aurora copies are not drilled
+   */
+  readonly isolatedNetwork?: DrillNetworkProps;
   /** A validator of your own (see `RestoreDrillProps.validator`). @default - the library's */
   readonly validator?: lambda.IFunction;
 }
@@ -386,7 +395,10 @@ export class BackupAccountStack extends Stack {
   /** The drill of the copies, unless `copyDrillDisabledReason` turns it off (recorded as an override). */
   private copyDrillUnlessDisabled(props: BackupAccountStackProps): RestoreDrill | undefined {
     if (props.copyDrillDisabledReason === undefined) {
-      if (!props.copyDrill?.isolation?.dbSubnetGroupName) this.warnUndrilledDatabaseCopies(props.accounts);
+      if (props.copyDrill?.isolatedNetwork && props.copyDrill.isolation) {
+        throw new Error('BackupAccountStackProps.copyDrill.isolatedNetwork and copyDrill.isolation are exclusive: isolatedNetwork builds the network the copies are restored in, isolation names yours, got both');
+      }
+      if (!props.copyDrill?.isolation?.dbSubnetGroupName && !props.copyDrill?.isolatedNetwork) this.warnUndrilledDatabaseCopies(props.accounts);
       return this.drillCopies(props, props.copyDrill ?? {});
     }
     if (props.copyDrill !== undefined) {
@@ -429,7 +441,7 @@ export class BackupAccountStack extends Stack {
         Annotations.of(this).addWarningV2(
           'cdk-data-protection:copy-drill-database-isolation',
           `The drill of the copies restores RDS and Aurora copies only into a DB subnet group of the backup account, and none is given: the copies of ${databases.map((r) => r.scope.node.path).join(', ')} ` +
-            "will not be drilled, count as stale and raise the drill's stale alarm. Set BackupAccountStackProps.copyDrill.isolation.dbSubnetGroupName (in a DataProtectionStage: DataProtectionStageProps.copyDrill.isolation.dbSubnetGroupName)",
+            "will not be drilled, count as stale and raise the drill's stale alarm. Set BackupAccountStackProps.copyDrill.isolatedNetwork (an isolated network built in this stack) or copyDrill.isolation.dbSubnetGroupName (in a DataProtectionStage: DataProtectionStageProps.copyDrill)",
         );
       },
     });
@@ -463,7 +475,7 @@ export class BackupAccountStack extends Stack {
         interval: o.interval ?? Duration.days(confidential.drillIntervalDays),
         restoreKeys: { s3: copyKey, efs: copyKey, ebs: copyKey, dynamoDb: tableKey },
         recoveryPointKeys: [this.backupKey.key],
-        isolation: o.isolation,
+        isolation: o.isolatedNetwork ? new DrillNetwork(this, 'CopyDrillNetwork', o.isolatedNetwork).isolation : o.isolation,
       },
       evidenceKey,
       alarmTopic: this.alarmTopic.topic,

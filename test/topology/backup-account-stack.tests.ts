@@ -10,6 +10,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { App as CdkApp, Stack, Token } from 'aws-cdk-lib';
 import { DataAccountStack } from '../../lib/topology/data-account-stack';
 import { DataProtectionDashboard } from '../../lib/audit/data-protection-dashboard';
+import { DrillNetwork } from '../../lib/drill/drill-network';
 import { ACCOUNTS, AUDIT_ACCOUNT, BACKUP_ACCOUNT, DATA_ACCOUNT, KEY_ACCOUNT, REGION } from '../helpers';
 import { METADATA } from '../../lib/core/constants';
 
@@ -319,8 +320,54 @@ describe('drill of the copies, on by default (BackupAccountStackProps.copyDrill)
     expect(warnings).toHaveLength(1);
     expect(warnings[0].entry.data).toContain('the copies of Data/Payroll will not be drilled, count as stale');
     expect(warnings[0].entry.data).not.toContain('Data/Wiki');
-    expect(warnings[0].entry.data).toContain('Set BackupAccountStackProps.copyDrill.isolation.dbSubnetGroupName');
+    expect(warnings[0].entry.data).toContain('Set BackupAccountStackProps.copyDrill.isolatedNetwork (an isolated network built in this stack) or copyDrill.isolation.dbSubnetGroupName');
     expect(withDatabase({ copyDrill: { isolation: { dbSubnetGroupName: 'drill-isolated' } } })).toEqual([]);
+    expect(withDatabase({ copyDrill: { isolatedNetwork: {} } })).toEqual([]);
+  });
+
+  describe('copyDrill.isolatedNetwork: RDS and Aurora copies restored where nothing reaches them', () => {
+    const stack = backupStack(new App(), { copyDrill: { isolatedNetwork: { cidr: '10.100.0.0/24' } } });
+    const t = Template.fromStack(stack);
+    const only = (type: string) => Object.values(t.findResources(type)) as any[];
+
+    test('a VPC with two subnets in the first two Availability Zones (chosen at deploy time), halves of the block, no public IPs', () => {
+      expect(only('AWS::EC2::VPC').map((v) => v.Properties.CidrBlock)).toEqual(['10.100.0.0/24']);
+      const subnets = only('AWS::EC2::Subnet');
+      expect(subnets.map((s) => s.Properties.AvailabilityZone)).toEqual([0, 1].map((i) => ({ 'Fn::Select': [i, { 'Fn::GetAZs': '' }] })));
+      // 'Fn::Cidr' [block, 2 subnets, 7 host bits]: two /25s of the /24.
+      expect(subnets.map((s) => s.Properties.CidrBlock['Fn::Select'][1]['Fn::Cidr'].slice(1))).toEqual([[2, '7'], [2, '7']]);
+      expect(subnets.every((s) => s.Properties.MapPublicIpOnLaunch === false)).toBe(true);
+    });
+
+    test('no way in or out: no internet or NAT gateway, no peering or endpoint, a route table without routes, a security group with no ingress and an egress rule that matches nothing', () => {
+      for (const type of ['AWS::EC2::InternetGateway', 'AWS::EC2::NatGateway', 'AWS::EC2::Route', 'AWS::EC2::VPCPeeringConnection', 'AWS::EC2::VPCEndpoint', 'AWS::EC2::TransitGatewayAttachment', 'AWS::EC2::SecurityGroupIngress']) {
+        t.resourceCountIs(type, 0);
+      }
+      t.resourceCountIs('AWS::EC2::SubnetRouteTableAssociation', 2);
+      const [group] = only('AWS::EC2::SecurityGroup');
+      expect(group.Properties.SecurityGroupIngress).toBeUndefined();
+      expect(group.Properties.SecurityGroupEgress).toEqual([{ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic', IpProtocol: 'icmp', FromPort: 252, ToPort: 86 }]);
+    });
+
+    test("the copy drill restores databases into its DB subnet group (both subnets) with its security group", () => {
+      const [group] = Object.entries(t.findResources('AWS::RDS::DBSubnetGroup'));
+      expect((group[1] as any).Properties.SubnetIds).toHaveLength(2);
+      // The configuration is a Fn::Join of JSON text around deploy-time values: each value written as its reference.
+      const joined = only('AWS::Lambda::Function').map((f) => f.Properties.Environment?.Variables?.DRILL_DISCOVERY).find((v) => v !== undefined)['Fn::Join'][1];
+      const config = JSON.parse(joined.map((p: any) => (typeof p === 'string' ? p : p.Ref ? `Ref:${p.Ref}` : `GetAtt:${p['Fn::GetAtt'].join('.')}`)).join(''));
+      const sg = Object.keys(t.findResources('AWS::EC2::SecurityGroup'))[0];
+      expect(config.isolation).toEqual({ dbSubnetGroupName: `Ref:${group[0]}`, securityGroupIds: [`GetAtt:${sg}.GroupId`] });
+    });
+
+    test('bad input names the prop, the value and the range; exclusive with isolation', () => {
+      for (const cidr of ['10.0.0.0', '10.0.0.0/28', '10.0.0.0/15', '300.0.0.0/24', '10.0.0/24']) {
+        expect(() => new DrillNetwork(new Stack(), 'N', { cidr })).toThrow(`DrillNetworkProps.cidr must be an IPv4 block a.b.c.d/n with n between 16 and 27 (two subnets of half its size, each at least /28), got '${cidr}'`);
+      }
+      expect(() => new DrillNetwork(new Stack(), 'N', { cidr: Token.asString({ resolve: () => '10.0.0.0/24' }) })).toThrow('DrillNetworkProps.cidr needs a literal value, got a token');
+      expect(() => backupStack(new App(), { copyDrill: { isolatedNetwork: {}, isolation: { dbSubnetGroupName: 'mine' } } })).toThrow(
+        'BackupAccountStackProps.copyDrill.isolatedNetwork and copyDrill.isolation are exclusive: isolatedNetwork builds the network the copies are restored in, isolation names yours, got both',
+      );
+    });
   });
 
   test('bad input: both props, or a blank reason, are synth errors naming the props', () => {
