@@ -37,7 +37,8 @@ export interface DataProtectionStageProps extends StageProps {
   /**
    * Options of the drill of the copies in the primary-region backup stack
    * (`BackupAccountStackProps.copyDrill`). The data accounts' RDS and Aurora copies land there and
-   * need `isolation.dbSubnetGroupName` (a DB subnet group of the backup account): without it they
+   * need `isolatedNetwork` (a `DrillNetwork` built in the backup stack) or
+   * `isolation.dbSubnetGroupName` (a DB subnet group of the backup account): without either they
    * are not drilled, count as stale and alarm, and synth warns when a data stack of the app has
    * such a database.
    * @default - the drill with its defaults
@@ -45,7 +46,7 @@ export interface DataProtectionStageProps extends StageProps {
   readonly copyDrill?: BackupAccountCopyDrillOptions;
   /**
    * Options of the drill of the copies in the DR-region backup stack.
-   * @default - `copyDrill` without `isolation` and `validator` (subnet groups, security groups, Availability Zones and functions are regional)
+   * @default - `copyDrill` without `isolation`, `isolatedNetwork` and `validator` (networks, subnet groups, security groups, Availability Zones and functions are regional; RDS and Aurora are never copied to the DR region)
    */
   readonly drCopyDrill?: BackupAccountCopyDrillOptions;
   /**
@@ -213,7 +214,8 @@ function copyDrillProps(props: DataProtectionStageProps): { primary: Partial<Bac
     throw new Error('DataProtectionStageProps.drCopyDrill configures the DR-region backup stack: set accounts.drRegion too, got drCopyDrill and no drRegion');
   }
   const c = props.copyDrill;
-  return { primary: { copyDrill: c }, dr: { copyDrill: props.drCopyDrill ?? (c ? { ...c, isolation: undefined, validator: undefined } : undefined) } };
+  // RDS and Aurora are never copied to the DR region: no isolated network there.
+  return { primary: { copyDrill: c }, dr: { copyDrill: props.drCopyDrill ?? (c ? { ...c, isolation: undefined, isolatedNetwork: undefined, validator: undefined } : undefined) } };
 }
 
 /** Registers a data stack with its enclosing `DataProtectionStage`, if any. */

@@ -1,4 +1,5 @@
 import { App, Duration, Stack, Stage } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { BackupAccountStack } from '../../lib/topology/backup-account-stack';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -193,6 +194,12 @@ describe('reference app', () => {
       expect(configOf(stage.backup)).toContain('\\"intervalDays\\":30');
       expect(configOf(stage.backupDr!)).not.toContain('drill-isolated');
       expect(configOf(stage.backupDr!)).toContain('\\"intervalDays\\":30');
+    });
+
+    test('copyDrill.isolatedNetwork builds the network in the primary-region backup stack only (no RDS or Aurora copies reach the DR region)', () => {
+      const stage = new DataProtectionStage(new App(), 'Network', { accounts: ACCOUNTS, copyDrill: { isolatedNetwork: {} } });
+      const vpcs = (b: BackupAccountStack) => b.node.findAll().filter((c) => c instanceof ec2.CfnVPC).length;
+      expect([vpcs(stage.backup), vpcs(stage.backupDr!)]).toEqual([1, 0]);
     });
 
     test('copyDrillDisabledReason turns off the drill in both backup stacks', () => {
