@@ -1,26 +1,78 @@
 import { Fn, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledge } from '../core/acknowledgements';
+import { apiCallAlarmRule } from '../keys/alarm-topic';
 import { DrillIsolation } from './drill-target';
 
 export interface DrillNetworkProps {
   /**
-   * IPv4 block of the network, `a.b.c.d/n` with `n` between 16 and 27: split into two subnets (one
-   * per Availability Zone) of half its size, at least /28 each (the smallest subnet AWS allows,
-   * "Subnet sizing", https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html). Nothing
-   * routes to or from it, so it may overlap other networks; choose one your IP address management
-   * expects. A literal: the subnets' size is computed at synth.
+   * IPv4 block of the network, `a.b.c.d/n` with `n` between 16 and 27, its host bits zero: split
+   * into two subnets (one per Availability Zone) of half its size, at least /28 each ("The allowed
+   * block size is between a /16 netmask and /28 netmask", "VPC CIDR blocks",
+   * https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html). Nothing routes to or
+   * from it, so it may overlap other networks; choose one your IP address management expects.
+   * Changing it replaces the network. A literal: the subnets' size is computed at synth.
    * @default '10.255.255.0/24'
    */
   readonly cidr?: string;
+  /**
+   * The two Availability Zones of the subnets (names of this account, e.g. `eu-west-1a`; tokens
+   * accepted). `Fn::GetAZs` returns only the zones with a default subnet when the account has a
+   * default VPC ("Fn::GetAZs", CloudFormation User Guide,
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-getavailabilityzones.html):
+   * name two zones when it could return fewer than two. Its order is not guaranteed and can change
+   * when zones are added (same page), which would move (replace) the subnets: name them to pin them.
+   * @default - the first two zones `Fn::GetAZs` returns at deploy time
+   */
+  readonly availabilityZones?: string[];
+  /**
+   * Topic notified when anyone, CloudFormation included, makes a call in this account and Region
+   * that could open a network to traffic: security group rules, routes and route-table
+   * associations, internet, NAT, VPN and transit gateways, peering, VPC endpoints, subnet and VPC
+   * attributes. Meant for an account holding no other network (the backup account): every such
+   * call alarms, whatever network it names (CloudTrail's EC2 request parameters differ per call).
+   * @default - no alarm
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /**
- * A network for restored drill copies of RDS and Aurora databases, where nothing reaches them and
- * they reach nothing: a VPC with two subnets in the region's first two Availability Zones (chosen
- * at deploy time, `Fn::GetAZs`: no context lookup, works offline), a route table with no route
+ * EC2 calls that could let traffic into or out of a network (Amazon EC2 API Reference). What an
+ * administrator of the account would call to reach a restored drill copy.
+ */
+export const NETWORK_OPENING_CALLS = [
+  'AuthorizeSecurityGroupIngress',
+  'AuthorizeSecurityGroupEgress',
+  'ModifySecurityGroupRules',
+  'ModifyNetworkInterfaceAttribute',
+  'CreateRoute',
+  'ReplaceRoute',
+  'AssociateRouteTable',
+  'ReplaceRouteTableAssociation',
+  'AttachInternetGateway',
+  'CreateEgressOnlyInternetGateway',
+  'CreateNatGateway',
+  'AttachVpnGateway',
+  'CreateTransitGatewayVpcAttachment',
+  'CreateVpcPeeringConnection',
+  'AcceptVpcPeeringConnection',
+  'CreateVpcEndpoint',
+  'ModifyVpcEndpoint',
+  'ModifySubnetAttribute',
+  'ModifyVpcAttribute',
+  'AssociateVpcCidrBlock',
+  'ReplaceNetworkAclEntry',
+  'CreateNetworkAclEntry',
+];
+
+/**
+ * A network for restored drill copies of RDS and Aurora databases, where no traffic reaches them
+ * and they send none beyond the VPC (the VPC's own DNS resolver, which security groups do not
+ * filter, answers them): a VPC with two subnets in two Availability Zones (`availabilityZones`, or
+ * the first two `Fn::GetAZs` returns at deploy time: no context lookup, works offline), a route table with no route
  * beyond the VPC (no internet or NAT gateway, no peering), a DB subnet group of both subnets ("DB
  * subnet groups must contain at least one subnet in at least two AZs in the AWS Region",
  * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html),
@@ -41,7 +93,12 @@ export class DrillNetwork extends Construct {
     super(scope, id);
     const cidr = props.cidr ?? '10.255.255.0/24';
     const prefix = validateCidr('DrillNetworkProps.cidr', cidr);
-    const vpc = new ec2.CfnVPC(this, 'Vpc', { cidrBlock: cidr, enableDnsSupport: true, enableDnsHostnames: true });
+    const zones = props.availabilityZones;
+    if (zones !== undefined && (zones.length !== 2 || (!zones.some((z) => Token.isUnresolved(z)) && zones[0] === zones[1]))) {
+      throw new Error(`DrillNetworkProps.availabilityZones must name two different Availability Zones, got [${zones.join(', ')}]`);
+    }
+    // DNS resolution stays on (the Amazon-provided resolver); no public DNS hostnames are needed.
+    const vpc = new ec2.CfnVPC(this, 'Vpc', { cidrBlock: cidr, enableDnsSupport: true, enableDnsHostnames: false });
     const routes = new ec2.CfnRouteTable(this, 'RouteTable', { vpcId: vpc.ref });
     // Two subnets of half the block each ('Fn::Cidr' takes the host bits of each subnet).
     const halves = Fn.cidr(vpc.attrCidrBlock, 2, String(32 - (prefix + 1)));
@@ -49,7 +106,7 @@ export class DrillNetwork extends Construct {
       const subnet = new ec2.CfnSubnet(this, `Subnet${i + 1}`, {
         vpcId: vpc.ref,
         cidrBlock: Fn.select(i, halves),
-        availabilityZone: Fn.select(i, Fn.getAzs()),
+        availabilityZone: zones ? zones[i] : Fn.select(i, Fn.getAzs()),
         mapPublicIpOnLaunch: false,
       });
       new ec2.CfnSubnetRouteTableAssociation(this, `Subnet${i + 1}Routes`, { subnetId: subnet.ref, routeTableId: routes.ref });
@@ -66,6 +123,14 @@ export class DrillNetwork extends Construct {
       vpcId: vpc.ref,
       securityGroupEgress: [{ cidrIp: '255.255.255.255/32', description: 'Disallow all traffic', ipProtocol: 'icmp', fromPort: 252, toPort: 86 }],
     });
+    if (props.alarmTopic) {
+      apiCallAlarmRule(this, 'OpenedAlarm', {
+        service: 'ec2',
+        eventNames: NETWORK_OPENING_CALLS,
+        description: 'cdk-data-protection: a call that could open a network to traffic was made in this account, which holds the isolated network of restored drill copies (CloudFormation creating or changing the network alarms too)',
+        topic: props.alarmTopic,
+      });
+    }
     this.vpcId = vpc.ref;
     this.dbSubnetGroupName = subnetGroup.ref;
     this.securityGroupId = securityGroup.attrGroupId;
@@ -87,13 +152,19 @@ export class DrillNetwork extends Construct {
   }
 }
 
-/** The prefix length of a literal `a.b.c.d/n` with `n` 16–27; throws otherwise (a token included). */
+/** The prefix length of a literal `a.b.c.d/n` with `n` 16–27, its address the block's first; throws otherwise (a token included). */
 function validateCidr(prop: string, cidr: string): number {
   if (Token.isUnresolved(cidr)) throw new Error(`${prop} needs a literal value, got a token (known only at deploy time): the subnets' size is computed at synth`);
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  const octets = m ? m.slice(1, 5).map(Number) : [];
   const prefix = m ? Number(m[5]) : NaN;
-  if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || !(prefix >= 16 && prefix <= 27)) {
+  if (!m || octets.some((o) => o > 255) || m.slice(1, 5).some((o) => o.length > 1 && o.startsWith('0')) || !(prefix >= 16 && prefix <= 27)) {
     throw new Error(`${prop} must be an IPv4 block a.b.c.d/n with n between 16 and 27 (two subnets of half its size, each at least /28), got '${cidr}'`);
+  }
+  const address = octets.reduce((a, o) => a * 256 + o, 0);
+  // EC2 would silently use the block's canonical form (host bits zero) instead.
+  if (address % 2 ** (32 - prefix) !== 0) {
+    throw new Error(`${prop} must start at its block's first address (the host bits zero), got '${cidr}'`);
   }
   return prefix;
 }

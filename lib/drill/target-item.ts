@@ -464,7 +464,7 @@ export function itemOfCopy(config: DiscoveryConfig, resourceArn: string, vault: 
   const account = resourceArn.split(':')[4] || sourceVaultArn?.split(':')[4] || 'unknown';
   const name = nameOfStore(parsed.resourceType, `${account}-${parsed.id}`);
   if ((parsed.resourceType === 'RDS' || parsed.resourceType === 'Aurora') && !config.isolation?.dbSubnetGroupName) {
-    return { rejected: `a copy of an ${parsed.resourceType} store needs copyDiscovery.isolation.dbSubnetGroupName (BackupAccountStackProps.copyDrill.isolation.dbSubnetGroupName: a DB subnet group of this account): the recovery point's own subnet group is the data account's` };
+    return { rejected: `a copy of an ${parsed.resourceType} store needs copyDiscovery.isolation.dbSubnetGroupName (BackupAccountStackProps.copyDrill.isolatedNetwork, or copyDrill.isolation.dbSubnetGroupName: a DB subnet group of this account): the recovery point's own subnet group is the data account's` };
   }
   const item = targetItem(
     {

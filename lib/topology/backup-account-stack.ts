@@ -129,15 +129,16 @@ export interface BackupAccountCopyDrillOptions {
   readonly rpo?: Duration;
   /**
    * Placement of restored copies; RDS and Aurora copies need a DB subnet group of the backup
-   * account (`dbSubnetGroupName`), or they are not drilled and count as stale. Exclusive with
-   * `isolatedNetwork`.
+   * account (`dbSubnetGroupName`), or they are not drilled and count as stale. Its subnet group
+   * and security groups are exclusive with `isolatedNetwork`.
    * @default - the recovery point's
    */
   readonly isolation?: DrillIsolation;
   /**
    * Builds a `DrillNetwork` in this stack (a VPC with no route beyond it, a DB subnet group in two
-   * Availability Zones, a security group admitting and sending nothing) and restores the RDS and
-   * Aurora copies there. Exclusive with `isolation`.
+   * Availability Zones, a security group admitting and sending nothing; calls that could open a
+   * network in this account alarm on this stack's topic) and restores the RDS and Aurora copies
+   * there. Exclusive with `isolation.dbSubnetGroupName` and `isolation.securityGroupIds`.
    * @default - none: give `isolation`, or RDS and Aurora copies are not drilled
    */
   readonly isolatedNetwork?: DrillNetworkProps;
@@ -395,8 +396,11 @@ export class BackupAccountStack extends Stack {
   /** The drill of the copies, unless `copyDrillDisabledReason` turns it off (recorded as an override). */
   private copyDrillUnlessDisabled(props: BackupAccountStackProps): RestoreDrill | undefined {
     if (props.copyDrillDisabledReason === undefined) {
-      if (props.copyDrill?.isolatedNetwork && props.copyDrill.isolation) {
-        throw new Error('BackupAccountStackProps.copyDrill.isolatedNetwork and copyDrill.isolation are exclusive: isolatedNetwork builds the network the copies are restored in, isolation names yours, got both');
+      const iso = props.copyDrill?.isolation;
+      if (props.copyDrill?.isolatedNetwork && (iso?.dbSubnetGroupName !== undefined || iso?.securityGroupIds !== undefined)) {
+        throw new Error(
+          'BackupAccountStackProps.copyDrill.isolatedNetwork and copyDrill.isolation.dbSubnetGroupName/securityGroupIds are exclusive: isolatedNetwork builds the network databases are restored in, isolation names yours, got both',
+        );
       }
       if (!props.copyDrill?.isolation?.dbSubnetGroupName && !props.copyDrill?.isolatedNetwork) this.warnUndrilledDatabaseCopies(props.accounts);
       return this.drillCopies(props, props.copyDrill ?? {});
@@ -475,7 +479,10 @@ export class BackupAccountStack extends Stack {
         interval: o.interval ?? Duration.days(confidential.drillIntervalDays),
         restoreKeys: { s3: copyKey, efs: copyKey, ebs: copyKey, dynamoDb: tableKey },
         recoveryPointKeys: [this.backupKey.key],
-        isolation: o.isolatedNetwork ? new DrillNetwork(this, 'CopyDrillNetwork', o.isolatedNetwork).isolation : o.isolation,
+        // The network's placement for databases; an EBS availabilityZone of isolation is kept.
+        isolation: o.isolatedNetwork
+          ? { ...o.isolation, ...new DrillNetwork(this, 'CopyDrillNetwork', { alarmTopic: this.alarmTopic.topic, ...o.isolatedNetwork }).isolation }
+          : o.isolation,
       },
       evidenceKey,
       alarmTopic: this.alarmTopic.topic,

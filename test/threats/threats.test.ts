@@ -496,6 +496,8 @@ const ROWS: Record<string, Row> = {
   B7: { outcome: 'detected', check: () => expectWatched(ref.backup, 'cloudtrail', ['StopLogging', 'DeleteTrail', 'PutEventSelectors']) },
   B8: { outcome: 'detected', check: () => { for (const s of [ref.backup, ref.backupDr!]) expectWatched(s, 'backup', ['PutBackupVaultAccessPolicy', 'DeleteBackupVaultAccessPolicy']); } },
   B9: { outcome: 'detected', check: () => expectWatched(ref.backup, 'backup', ['StartRestoreJob']) },
+  B10: { outcome: 'detected', check: () => expectWatched(ref.backup, 'ec2', ['AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'CreateRoute', 'AttachInternetGateway', 'CreateVpcPeeringConnection', 'CreateVpcEndpoint']) },
+  B11: { outcome: 'not covered' },
   // (I) a quiet insider exfiltrating data
   I1: {
     outcome: 'detected',

@@ -10,7 +10,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { App as CdkApp, Stack, Token } from 'aws-cdk-lib';
 import { DataAccountStack } from '../../lib/topology/data-account-stack';
 import { DataProtectionDashboard } from '../../lib/audit/data-protection-dashboard';
-import { DrillNetwork } from '../../lib/drill/drill-network';
+import { DrillNetwork, NETWORK_OPENING_CALLS } from '../../lib/drill/drill-network';
 import { ACCOUNTS, AUDIT_ACCOUNT, BACKUP_ACCOUNT, DATA_ACCOUNT, KEY_ACCOUNT, REGION } from '../helpers';
 import { METADATA } from '../../lib/core/constants';
 
@@ -334,17 +334,36 @@ describe('drill of the copies, on by default (BackupAccountStackProps.copyDrill)
       expect(only('AWS::EC2::VPC').map((v) => v.Properties.CidrBlock)).toEqual(['10.100.0.0/24']);
       const subnets = only('AWS::EC2::Subnet');
       expect(subnets.map((s) => s.Properties.AvailabilityZone)).toEqual([0, 1].map((i) => ({ 'Fn::Select': [i, { 'Fn::GetAZs': '' }] })));
-      // 'Fn::Cidr' [block, 2 subnets, 7 host bits]: two /25s of the /24.
-      expect(subnets.map((s) => s.Properties.CidrBlock['Fn::Select'][1]['Fn::Cidr'].slice(1))).toEqual([[2, '7'], [2, '7']]);
-      expect(subnets.every((s) => s.Properties.MapPublicIpOnLaunch === false)).toBe(true);
+      // Subnet i is the i-th of 'Fn::Cidr' [the VPC's block, 2 subnets, 7 host bits]: two /25s of the /24.
+      const vpcId = Object.keys(t.findResources('AWS::EC2::VPC'))[0];
+      expect(subnets.map((s) => s.Properties.CidrBlock)).toEqual([0, 1].map((i) => ({ 'Fn::Select': [i, { 'Fn::Cidr': [{ 'Fn::GetAtt': [vpcId, 'CidrBlock'] }, 2, '7'] }] })));
+      expect(subnets.every((s) => s.Properties.MapPublicIpOnLaunch === false && s.Properties.VpcId.Ref === vpcId)).toBe(true);
+    });
+
+    test('block sizes: /16 gives two /17s (15 host bits), /27 two /28s (4); named Availability Zones are used as given', () => {
+      const hostBits = (cidr: string) => {
+        const stack = new Stack();
+        new DrillNetwork(stack, 'N', { cidr, availabilityZones: ['eu-west-1a', 'eu-west-1c'] });
+        const subnets = Object.values(Template.fromStack(stack).findResources('AWS::EC2::Subnet')) as any[];
+        return { bits: subnets.map((x) => x.Properties.CidrBlock['Fn::Select'][1]['Fn::Cidr'][2]), zones: subnets.map((x) => x.Properties.AvailabilityZone) };
+      };
+      expect(hostBits('10.0.0.0/16')).toEqual({ bits: ['15', '15'], zones: ['eu-west-1a', 'eu-west-1c'] });
+      expect(hostBits('192.168.7.32/27').bits).toEqual(['4', '4']);
     });
 
     test('no way in or out: no internet or NAT gateway, no peering or endpoint, a route table without routes, a security group with no ingress and an egress rule that matches nothing', () => {
-      for (const type of ['AWS::EC2::InternetGateway', 'AWS::EC2::NatGateway', 'AWS::EC2::Route', 'AWS::EC2::VPCPeeringConnection', 'AWS::EC2::VPCEndpoint', 'AWS::EC2::TransitGatewayAttachment', 'AWS::EC2::SecurityGroupIngress']) {
+      for (const type of [
+        'AWS::EC2::InternetGateway', 'AWS::EC2::EgressOnlyInternetGateway', 'AWS::EC2::VPCGatewayAttachment', 'AWS::EC2::NatGateway', 'AWS::EC2::VPNGateway', 'AWS::EC2::Route',
+        'AWS::EC2::VPCPeeringConnection', 'AWS::EC2::VPCEndpoint', 'AWS::EC2::TransitGatewayAttachment', 'AWS::EC2::TransitGatewayVpcAttachment',
+        'AWS::EC2::SecurityGroupIngress', 'AWS::EC2::SecurityGroupEgress', 'AWS::EC2::NetworkAclEntry',
+      ]) {
         t.resourceCountIs(type, 0);
       }
-      t.resourceCountIs('AWS::EC2::SubnetRouteTableAssociation', 2);
+      const vpcId = Object.keys(t.findResources('AWS::EC2::VPC'))[0];
+      const routeTable = Object.keys(t.findResources('AWS::EC2::RouteTable'))[0];
+      expect(only('AWS::EC2::SubnetRouteTableAssociation').map((a) => a.Properties.RouteTableId)).toEqual([{ Ref: routeTable }, { Ref: routeTable }]);
       const [group] = only('AWS::EC2::SecurityGroup');
+      expect(group.Properties.VpcId).toEqual({ Ref: vpcId });
       expect(group.Properties.SecurityGroupIngress).toBeUndefined();
       expect(group.Properties.SecurityGroupEgress).toEqual([{ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic', IpProtocol: 'icmp', FromPort: 252, ToPort: 86 }]);
     });
@@ -359,13 +378,37 @@ describe('drill of the copies, on by default (BackupAccountStackProps.copyDrill)
       expect(config.isolation).toEqual({ dbSubnetGroupName: `Ref:${group[0]}`, securityGroupIds: [`GetAtt:${sg}.GroupId`] });
     });
 
+    test('a call that could open a network in the backup account alarms on the stack topic, CloudFormation included', () => {
+      const rules = Object.values(t.findResources('AWS::Events::Rule')) as any[];
+      const opened = rules.filter((r) => JSON.stringify(r.Properties.EventPattern?.detail?.eventName ?? []) === JSON.stringify(NETWORK_OPENING_CALLS));
+      expect(opened).toHaveLength(1);
+      expect(opened[0].Properties.EventPattern.detail.eventSource).toEqual(['ec2.amazonaws.com']);
+      expect(opened[0].Properties.EventPattern.detail.userIdentity).toBeUndefined();
+      // The stack's topic and, directly, the audit account's security bus (out of this account's reach).
+      const targets = JSON.stringify(opened[0].Properties.Targets.map((x: any) => x.Arn));
+      expect(targets).toContain(JSON.stringify({ Ref: Object.keys(t.findResources('AWS::SNS::Topic'))[0] }));
+      expect(targets).toContain(`:events:${REGION}:${AUDIT_ACCOUNT}:event-bus/data-protection-security-events`);
+      for (const call of ['AuthorizeSecurityGroupIngress', 'CreateRoute', 'AttachInternetGateway', 'CreateVpcPeeringConnection', 'CreateVpcEndpoint']) expect(NETWORK_OPENING_CALLS).toContain(call);
+    });
+
+    test("an EBS availabilityZone given in isolation is kept beside the network's placement", () => {
+      const withZone = backupStack(new App(), { copyDrill: { isolatedNetwork: {}, isolation: { availabilityZone: 'eu-west-1b' } } });
+      const joined = (Object.values(Template.fromStack(withZone).findResources('AWS::Lambda::Function')) as any[]).map((f) => f.Properties.Environment?.Variables?.DRILL_DISCOVERY).find((v) => v !== undefined)['Fn::Join'][1];
+      const text = joined.filter((p: unknown) => typeof p === 'string').join('');
+      expect(text).toContain('"availabilityZone":"eu-west-1b"');
+      expect(text).toContain('"dbSubnetGroupName":"');
+    });
+
     test('bad input names the prop, the value and the range; exclusive with isolation', () => {
-      for (const cidr of ['10.0.0.0', '10.0.0.0/28', '10.0.0.0/15', '300.0.0.0/24', '10.0.0/24']) {
+      expect(() => new DrillNetwork(new Stack(), 'N', { cidr: '10.0.0.1/24' })).toThrow("DrillNetworkProps.cidr must start at its block's first address (the host bits zero), got '10.0.0.1/24'");
+      expect(() => new DrillNetwork(new Stack(), 'N', { availabilityZones: ['eu-west-1a'] })).toThrow('DrillNetworkProps.availabilityZones must name two different Availability Zones, got [eu-west-1a]');
+      expect(() => new DrillNetwork(new Stack(), 'N', { availabilityZones: ['eu-west-1a', 'eu-west-1a'] })).toThrow('DrillNetworkProps.availabilityZones must name two different Availability Zones, got [eu-west-1a, eu-west-1a]');
+      for (const cidr of ['10.0.0.0', '10.0.0.0/28', '10.0.0.0/15', '300.0.0.0/24', '10.0.0/24', '010.0.0.0/24']) {
         expect(() => new DrillNetwork(new Stack(), 'N', { cidr })).toThrow(`DrillNetworkProps.cidr must be an IPv4 block a.b.c.d/n with n between 16 and 27 (two subnets of half its size, each at least /28), got '${cidr}'`);
       }
       expect(() => new DrillNetwork(new Stack(), 'N', { cidr: Token.asString({ resolve: () => '10.0.0.0/24' }) })).toThrow('DrillNetworkProps.cidr needs a literal value, got a token');
       expect(() => backupStack(new App(), { copyDrill: { isolatedNetwork: {}, isolation: { dbSubnetGroupName: 'mine' } } })).toThrow(
-        'BackupAccountStackProps.copyDrill.isolatedNetwork and copyDrill.isolation are exclusive: isolatedNetwork builds the network the copies are restored in, isolation names yours, got both',
+        'BackupAccountStackProps.copyDrill.isolatedNetwork and copyDrill.isolation.dbSubnetGroupName/securityGroupIds are exclusive: isolatedNetwork builds the network databases are restored in, isolation names yours, got both',
       );
     });
   });

@@ -17,6 +17,13 @@ function allStacks(): Stack[] {
 }
 
 describe('reference app', () => {
+  test("the payroll database's copies have a place to be restored: the primary backup stack builds the isolated drill network (none in the DR region), and synth no longer warns they count as stale", () => {
+    const vpcs = (stack: any) => Object.keys(Template.fromStack(stack).findResources('AWS::EC2::VPC')).length;
+    expect([vpcs(stacks.backup), vpcs(stacks.backupDr!)]).toEqual([1, 0]);
+    const warnings = assembly.stacks.flatMap((s) => s.messages.filter((m) => m.level === 'warning' && String(m.entry.data).includes('DB subnet group of the backup account')));
+    expect(warnings).toEqual([]);
+  });
+
   test('synthesizes every stack into its own placeholder account', () => {
     const envs = Object.fromEntries(assembly.stacks.map((s) => [s.stackName, s.environment.account]));
     expect(envs).toMatchObject({ KeyAccount: '111111111111', DataAccount: '222222222222' });
