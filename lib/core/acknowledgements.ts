@@ -27,6 +27,12 @@ export const STOCK_RULES = {
   EFS_IN_BACKUP_PLAN: ['NIST.800.53.R5-EFSInBackupPlan', 'HIPAA.Security-EFSInBackupPlan'],
   EBS_IN_BACKUP_PLAN: ['NIST.800.53.R5-EC2EBSInBackupPlan', 'HIPAA.Security-EC2EBSInBackupPlan'],
   TRAIL_CLOUDWATCH_LOGS: ['NIST.800.53.R5-CloudTrailCloudWatchLogsEnabled', 'HIPAA.Security-CloudTrailCloudWatchLogsEnabled', 'PCI.DSS.321-CloudTrailCloudWatchLogsEnabled'],
+  /** The bucket has no server access logs (AwsSolutions-S1 is the fourth pack's). */
+  S3_ACCESS_LOGS: ['NIST.800.53.R5-S3BucketLoggingEnabled', 'HIPAA.Security-S3BucketLoggingEnabled', 'PCI.DSS.321-S3BucketLoggingEnabled'],
+  /** The VPC has no flow logs (AwsSolutions-VPC7 is the fourth pack's). */
+  VPC_FLOW_LOGS: ['NIST.800.53.R5-VPCFlowLogsEnabled', 'HIPAA.Security-VPCFlowLogsEnabled', 'PCI.DSS.321-VPCFlowLogsEnabled'],
+  /** The VPC's default security group is not closed by aws-cdk-lib's `Custom::VpcRestrictDefaultSG`. */
+  VPC_DEFAULT_SG_CLOSED: ['NIST.800.53.R5-VPCDefaultSecurityGroupClosed', 'HIPAA.Security-VPCDefaultSecurityGroupClosed', 'PCI.DSS.321-VPCDefaultSecurityGroupClosed'],
 } as const;
 
 /**
@@ -174,9 +180,6 @@ export function acknowledgeAwsCustomResourceProvider(scope: IConstruct): void {
 /** Construct id of aws-cdk-lib's provider of `Custom::VpcRestrictDefaultSG` (one per stack). */
 const VPC_RESTRICT_PROVIDER_ID = 'Custom::VpcRestrictDefaultSGCustomResourceProvider';
 
-/** The stock rules that check a VPC's default security group is closed. */
-const VPC_DEFAULT_SG_CLOSED = ['NIST.800.53.R5-VPCDefaultSecurityGroupClosed', 'HIPAA.Security-VPCDefaultSecurityGroupClosed', 'PCI.DSS.321-VPCDefaultSecurityGroupClosed'];
-
 /**
  * Acknowledges, with reasons written into the template, the findings on what closes a VPC's
  * default security group: aws-cdk-lib's `Custom::VpcRestrictDefaultSG` (`restrictDefaultSecurityGroup`,
@@ -201,7 +204,7 @@ export function acknowledgeVpcDefaultSecurityGroupRestriction(vpc: IConstruct): 
   const stack = Stack.of(vpc);
   acknowledge(
     cfnVpc,
-    VPC_DEFAULT_SG_CLOSED,
+    STOCK_RULES.VPC_DEFAULT_SG_CLOSED,
     `The default security group is closed (all rules revoked) by aws-cdk-lib's Custom::VpcRestrictDefaultSG resource ${stack.resolve(restrictResource.logicalId)} of this template; cdk-nag recognizes it only in the construct tree, not in the template.`,
   );
   const provider = stack.node.tryFindChild(VPC_RESTRICT_PROVIDER_ID);

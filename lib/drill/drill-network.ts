@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { acknowledge } from '../core/acknowledgements';
+import { acknowledge, STOCK_RULES } from '../core/acknowledgements';
 import { apiCallAlarmRule } from '../keys/alarm-topic';
 import { DrillIsolation } from './drill-target';
 
@@ -136,12 +136,12 @@ export class DrillNetwork extends Construct {
     this.securityGroupId = securityGroup.attrGroupId;
     acknowledge(
       vpc,
-      ['AwsSolutions-VPC7', 'NIST.800.53.R5-VPCFlowLogsEnabled', 'HIPAA.Security-VPCFlowLogsEnabled', 'PCI.DSS.321-VPCFlowLogsEnabled'],
+      ['AwsSolutions-VPC7', ...STOCK_RULES.VPC_FLOW_LOGS],
       'Holds only restored drill copies: no route beyond the VPC and a security group that admits and sends nothing, so there is no traffic to log; restores are recorded by CloudTrail and the drill evidence.',
     );
     acknowledge(
       vpc,
-      ['NIST.800.53.R5-VPCDefaultSecurityGroupClosed', 'HIPAA.Security-VPCDefaultSecurityGroupClosed', 'PCI.DSS.321-VPCDefaultSecurityGroupClosed'],
+      STOCK_RULES.VPC_DEFAULT_SG_CLOSED,
       "Restored copies get the network's own security group (no ingress, no egress); nothing uses the default one, and no route leaves the VPC.",
     );
   }

@@ -322,7 +322,7 @@ export class OrganizationAssetBucket extends Construct {
       conditions: { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } },
     }));
     const bucket = this.bucket.node.defaultChild!;
-    acknowledge(bucket, ['AwsSolutions-S1', 'NIST.800.53.R5-S3BucketLoggingEnabled', 'HIPAA.Security-S3BucketLoggingEnabled', 'PCI.DSS.321-S3BucketLoggingEnabled'], 'Holds copies of the Lambda bundles of the StackSet baseline, written by its deployment only; who reads them is recorded by CloudTrail (the S3 data events of an organization trail), not by access logs.');
+    acknowledge(bucket, ['AwsSolutions-S1', ...STOCK_RULES.S3_ACCESS_LOGS], 'Holds copies of the Lambda bundles of the StackSet baseline, written by its deployment only; who reads them is recorded by CloudTrail (the S3 data events of an organization trail), not by access logs.');
     acknowledge(bucket, STOCK_RULES.S3_REPLICATION, "Holds copies of the baseline's Lambda bundles: the StackSet's stack copies them again from its CDK bootstrap bucket on every deployment, and each region has its own bucket.");
     acknowledge(bucket, STOCK_RULES.S3_DEFAULT_KMS, "Read by the StackSet execution role of every member account: SSE-S3 needs no key grant to each of them; the bundles are the library's code, not data.");
     acknowledge(bucket, ['DataProtection-DataStoreClassified'], "Holds the library's Lambda bundles for the StackSet baseline, no data: nothing to classify.");
