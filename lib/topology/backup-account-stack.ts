@@ -402,7 +402,7 @@ export class BackupAccountStack extends Stack {
           'BackupAccountStackProps.copyDrill.isolatedNetwork and copyDrill.isolation.dbSubnetGroupName/securityGroupIds are exclusive: isolatedNetwork builds the network databases are restored in, isolation names yours, got both',
         );
       }
-      if (!props.copyDrill?.isolation?.dbSubnetGroupName && !props.copyDrill?.isolatedNetwork) this.warnUndrilledDatabaseCopies(props.accounts);
+      if (!iso?.dbSubnetGroupName && !props.copyDrill?.isolatedNetwork) this.warnUndrilledDatabaseCopies(props.accounts);
       return this.drillCopies(props, props.copyDrill ?? {});
     }
     if (props.copyDrill !== undefined) {

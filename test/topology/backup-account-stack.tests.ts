@@ -20,6 +20,20 @@ function backupStack(app = new App(), props: Partial<ConstructorParameters<typeo
   return new BackupAccountStack(app, `Backup${region.replace(/-/g, '')}`, { env: { account: BACKUP_ACCOUNT, region }, accounts: ORG, ...props });
 }
 
+/**
+ * A `Fn::Join` of JSON text around deploy-time values, parsed: each value written as its reference
+ * (`Ref:<id>`, `GetAtt:<id>.<attribute>`), or as `token(value)`.
+ */
+function parseJoinedJson(joined: any, token = (v: any): string => (v.Ref ? `Ref:${v.Ref}` : `GetAtt:${v['Fn::GetAtt'].join('.')}`)): any {
+  return JSON.parse(joined['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : token(p))).join(''));
+}
+
+/** The discovery configuration of the drill of the copies (its functions' `DRILL_DISCOVERY`), parsed. */
+function copyDiscoveryOf(t: Template): any {
+  const fns = Object.values(t.findResources('AWS::Lambda::Function')) as any[];
+  return parseJoinedJson(fns.map((f) => f.Properties.Environment?.Variables?.DRILL_DISCOVERY).find((v) => v !== undefined));
+}
+
 /** A stack with every default, built once and shared by the tests that only read it. */
 const DEFAULT_STACK = backupStack();
 const DEFAULT_TEMPLATE = Template.fromStack(DEFAULT_STACK);
@@ -223,10 +237,8 @@ describe('DataProtectionDashboard of the backup account', () => {
     const most = new Stack(app, 'Most');
     new DataProtectionDashboard(most, 'D', { stores: known, maxStoresPerLevel: 250 });
     // The body is a Fn::Join of JSON text around the stack's region: joined with a literal region, it parses.
-    const bodyOf = (stack: Stack) => {
-      const body = (Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard'))[0] as any).Properties.DashboardBody;
-      return JSON.parse(body['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : 'eu-west-1')).join(''));
-    };
+    const bodyOf = (stack: Stack) =>
+      parseJoinedJson((Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard'))[0] as any).Properties.DashboardBody, () => 'eu-west-1');
     const titles = (body: any) => body.widgets.map((w: any) => w.properties.title ?? w.properties.markdown);
     const drawn = (body: any) => body.widgets.flatMap((w: any) => (w.properties.metrics ?? []).filter((m: unknown[]) => m.includes('Target')).map((m: unknown[]) => m[m.indexOf('Target') + 1]));
     /** The stores of one level's RTO (or RPO) graphs, in order. */
@@ -371,11 +383,8 @@ describe('drill of the copies, on by default (BackupAccountStackProps.copyDrill)
     test("the copy drill restores databases into its DB subnet group (both subnets) with its security group", () => {
       const [group] = Object.entries(t.findResources('AWS::RDS::DBSubnetGroup'));
       expect((group[1] as any).Properties.SubnetIds).toHaveLength(2);
-      // The configuration is a Fn::Join of JSON text around deploy-time values: each value written as its reference.
-      const joined = only('AWS::Lambda::Function').map((f) => f.Properties.Environment?.Variables?.DRILL_DISCOVERY).find((v) => v !== undefined)['Fn::Join'][1];
-      const config = JSON.parse(joined.map((p: any) => (typeof p === 'string' ? p : p.Ref ? `Ref:${p.Ref}` : `GetAtt:${p['Fn::GetAtt'].join('.')}`)).join(''));
       const sg = Object.keys(t.findResources('AWS::EC2::SecurityGroup'))[0];
-      expect(config.isolation).toEqual({ dbSubnetGroupName: `Ref:${group[0]}`, securityGroupIds: [`GetAtt:${sg}.GroupId`] });
+      expect(copyDiscoveryOf(t).isolation).toEqual({ dbSubnetGroupName: `Ref:${group[0]}`, securityGroupIds: [`GetAtt:${sg}.GroupId`] });
     });
 
     test('a call that could open a network in the backup account alarms on the stack topic, CloudFormation included', () => {
@@ -393,10 +402,11 @@ describe('drill of the copies, on by default (BackupAccountStackProps.copyDrill)
 
     test("an EBS availabilityZone given in isolation is kept beside the network's placement", () => {
       const withZone = backupStack(new App(), { copyDrill: { isolatedNetwork: {}, isolation: { availabilityZone: 'eu-west-1b' } } });
-      const joined = (Object.values(Template.fromStack(withZone).findResources('AWS::Lambda::Function')) as any[]).map((f) => f.Properties.Environment?.Variables?.DRILL_DISCOVERY).find((v) => v !== undefined)['Fn::Join'][1];
-      const text = joined.filter((p: unknown) => typeof p === 'string').join('');
-      expect(text).toContain('"availabilityZone":"eu-west-1b"');
-      expect(text).toContain('"dbSubnetGroupName":"');
+      expect(copyDiscoveryOf(Template.fromStack(withZone)).isolation).toEqual({
+        availabilityZone: 'eu-west-1b',
+        dbSubnetGroupName: expect.stringMatching(/^Ref:\w*CopyDrillNetworkDbSubnetGroup\w+$/),
+        securityGroupIds: [expect.stringMatching(/^GetAtt:\w*CopyDrillNetworkSecurityGroup\w+\.GroupId$/)],
+      });
     });
 
     test('bad input names the prop, the value and the range; exclusive with isolation', () => {
